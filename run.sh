@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the API at http://localhost:5080. Without IDARATI_DB (or ConnectionStrings__Idarati) it creates and starts a
+# project-local PostgreSQL cluster under .data/pg, and stops it again when the API stops (Ctrl-C).
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/pg.sh
+
+if [ -z "${IDARATI_DB:-}" ] && [ -z "${ConnectionStrings__Idarati:-}" ]; then
+  port="${IDARATI_PG_PORT:-5433}"
+  pg_start .data/pg "$port"
+  trap 'echo "stopping the local PostgreSQL cluster"; pg_stop "$PWD/.data/pg"' EXIT
+  export IDARATI_DB="$(pg_connection_string "$port")"
+  echo "local PostgreSQL cluster in .data/pg on 127.0.0.1:$port"
+fi
+
+export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+dotnet run --project src/Api -c Release -- --urls "${IDARATI_URLS:-http://localhost:5080}" "$@"

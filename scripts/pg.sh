@@ -1,0 +1,93 @@
+# Helpers to run a private PostgreSQL cluster with the machine's PostgreSQL binaries.
+# Sourced by run.sh, test.sh and scripts/with-pg.sh; needs bash.
+
+pg_bindir() {
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then echo "$dir"; return 0; fi
+  done
+  if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
+    dirname "$(command -v initdb)"; return 0
+  fi
+  return 1
+}
+
+# Installs Debian's postgresql package when the server binaries are missing and we are root.
+pg_ensure_installed() {
+  if pg_bindir >/dev/null; then return 0; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "PostgreSQL server binaries not found: installing Debian's postgresql package..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+    pg_bindir >/dev/null && return 0
+  fi
+  echo "PostgreSQL server binaries (initdb, pg_ctl) were not found." >&2
+  echo "Install them (Debian: sudo apt-get install postgresql) or set IDARATI_DB to an existing server's connection string." >&2
+  return 1
+}
+
+# Runs a command as the cluster's owner: PostgreSQL refuses to run as root, so root hands over to 'postgres'.
+pg_as_owner() {
+  if [ "$(id -u)" = "0" ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+pg_free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$(( 20000 + RANDOM % 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
+  done
+  echo "no free port found" >&2
+  return 1
+}
+
+# pg_start DIR PORT [fast]: creates the cluster in DIR when missing, then starts it on 127.0.0.1:PORT.
+# 'fast' turns off durability (fsync) for throwaway test clusters.
+pg_start() {
+  local dir="$1" port="$2" mode="${3:-}" bin
+  pg_ensure_installed || return 1
+  bin="$(pg_bindir)"
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd)"
+  if [ "$(id -u)" = "0" ]; then
+    if ! id postgres >/dev/null 2>&1; then
+      useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+    fi
+    chown postgres "$dir"
+  fi
+  chmod 700 "$dir"
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    pg_as_owner "$bin/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C >"$dir.initdb.log" 2>&1 \
+      || { cat "$dir.initdb.log" >&2; return 1; }
+    rm -f "$dir.initdb.log"
+    {
+      echo "listen_addresses = '127.0.0.1'"
+      echo "unix_socket_directories = '$dir'"
+      echo "max_connections = 200"
+      echo "shared_buffers = 256MB"
+      if [ "$mode" = "fast" ]; then
+        echo "fsync = off"
+        echo "full_page_writes = off"
+        echo "synchronous_commit = off"
+      fi
+    } | pg_as_owner tee -a "$dir/postgresql.conf" >/dev/null
+  fi
+  pg_as_owner "$bin/pg_ctl" -D "$dir" -o "-p $port" -l "$dir/server.log" -w -t 60 start >/dev/null \
+    || { tail -n 30 "$dir/server.log" >&2; return 1; }
+}
+
+pg_stop() {
+  local dir="$1" bin
+  bin="$(pg_bindir)" || return 0
+  if [ -f "$dir/postmaster.pid" ]; then
+    pg_as_owner "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+pg_connection_string() {
+  echo "Host=127.0.0.1;Port=$1;Username=postgres;Database=postgres"
+}

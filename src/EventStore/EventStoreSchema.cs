@@ -1,0 +1,210 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+
+namespace Idarati.EventStore;
+
+/// <summary>
+/// Creates and migrates the store's tables and functions. Idempotent and safe to run from several nodes at once:
+/// migrations run under a transaction-scoped advisory lock and each is recorded once in schema_migrations.
+/// </summary>
+public static class EventStoreSchema
+{
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _ = new EventStoreOptions { Schema = schema };
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({Key("migrate", schema)})", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, $"""
+            CREATE SCHEMA IF NOT EXISTS {schema};
+            CREATE TABLE IF NOT EXISTS {schema}.schema_migrations (
+                version integer PRIMARY KEY,
+                description text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now());
+            """, cancellationToken).ConfigureAwait(false);
+
+        long applied;
+        await using (var command = new NpgsqlCommand($"SELECT coalesce(max(version), 0) FROM {schema}.schema_migrations", connection, transaction))
+        {
+            applied = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        var migrations = Migrations(schema);
+        for (var i = (int)applied; i < migrations.Count; i++)
+        {
+            await ExecuteAsync(connection, transaction, migrations[i].Sql, cancellationToken).ConfigureAwait(false);
+            await using var record = new NpgsqlCommand($"INSERT INTO {schema}.schema_migrations (version, description) VALUES ($1, $2)", connection, transaction);
+            record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = i + 1 });
+            record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = migrations[i].Description });
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A stable 64-bit advisory lock key for a purpose within a schema, so two stores in one database never share locks.</summary>
+    internal static long Key(string purpose, string schema)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"idarati.event_store:{purpose}:{schema}"));
+        return BitConverter.ToInt64(hash, 0);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private sealed record Migration(string Description, string Sql);
+
+    private static List<Migration> Migrations(string s)
+    {
+        var positionLock = Key("positions", s).ToString(CultureInfo.InvariantCulture);
+        var streamSeed = Key("streams", s).ToString(CultureInfo.InvariantCulture);
+        return
+        [
+            new Migration("streams, events, commands and the append functions", $$"""
+                CREATE SEQUENCE {{s}}.event_position AS bigint;
+
+                CREATE TABLE {{s}}.streams (
+                    id text PRIMARY KEY,
+                    type text NOT NULL,
+                    version bigint NOT NULL CHECK (version >= 0),
+                    last_hash bytea NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL);
+
+                -- Bodies are json, not jsonb: json keeps the exact bytes that the hash chain covers.
+                -- tx_id lets readers of the global log stop below the oldest running transaction.
+                CREATE TABLE {{s}}.events (
+                    position bigint PRIMARY KEY,
+                    stream_id text NOT NULL REFERENCES {{s}}.streams (id),
+                    version bigint NOT NULL CHECK (version >= 1),
+                    type text NOT NULL,
+                    data json NOT NULL,
+                    metadata json NOT NULL,
+                    recorded_at timestamptz NOT NULL,
+                    hash bytea NOT NULL,
+                    tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+                    CONSTRAINT events_stream_version UNIQUE (stream_id, version));
+
+                CREATE TABLE {{s}}.commands (
+                    command_id uuid PRIMARY KEY,
+                    stream_id text NOT NULL,
+                    first_version bigint NOT NULL,
+                    stream_version bigint NOT NULL,
+                    first_position bigint,
+                    last_position bigint,
+                    recorded_at timestamptz NOT NULL);
+
+                -- Positions are handed out in the same order as transaction ids: the transaction id is assigned
+                -- and the positions reserved inside one short critical section. A reader that only returns rows
+                -- written by transactions older than pg_snapshot_xmin therefore never sees a later position
+                -- before an earlier one can still commit. The lock is session-level so that it is held for
+                -- microseconds, not until commit; the exception block makes sure it is always released.
+                CREATE FUNCTION {{s}}.reserve_positions(p_count integer) RETURNS bigint
+                LANGUAGE plpgsql AS $fn$
+                DECLARE
+                    v_first bigint;
+                BEGIN
+                    IF p_count < 1 THEN
+                        RAISE EXCEPTION 'reserve_positions needs a positive count, got %', p_count USING ERRCODE = '22023';
+                    END IF;
+                    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+                        RAISE EXCEPTION 'an append must be the first write of its transaction'
+                            USING ERRCODE = 'ES001',
+                                  HINT = 'append before any other write in the transaction, or in a transaction of its own';
+                    END IF;
+                    PERFORM pg_advisory_lock({{positionLock}});
+                    BEGIN
+                        PERFORM pg_current_xact_id();
+                        v_first := nextval('{{s}}.event_position');
+                        IF p_count > 1 THEN
+                            PERFORM setval('{{s}}.event_position', v_first + p_count - 1);
+                        END IF;
+                    EXCEPTION WHEN OTHERS OR query_canceled THEN
+                        PERFORM pg_advisory_unlock({{positionLock}});
+                        RAISE;
+                    END;
+                    PERFORM pg_advisory_unlock({{positionLock}});
+                    RETURN v_first;
+                END
+                $fn$;
+
+                -- One round trip per command: idempotency by command id, expected version, position reservation,
+                -- hash chain, stream row and events, all in the caller's transaction.
+                CREATE FUNCTION {{s}}.append_events(
+                    p_stream_id text, p_stream_type text, p_expected bigint, p_command_id uuid,
+                    p_types text[], p_data json[], p_metadata json[], p_recorded_at timestamptz,
+                    OUT status integer, OUT stream_version bigint, OUT first_version bigint,
+                    OUT first_position bigint, OUT last_position bigint)
+                LANGUAGE plpgsql AS $fn$
+                DECLARE
+                    v_count integer := coalesce(cardinality(p_types), 0);
+                    v_current bigint := 0;
+                    v_hash bytea;
+                    v_exists boolean;
+                    v_micros text := ((extract(epoch FROM p_recorded_at) * 1000000)::bigint)::text;
+                    v_hashes bytea[] := '{}';
+                BEGIN
+                    IF v_count <> coalesce(cardinality(p_data), 0) OR v_count <> coalesce(cardinality(p_metadata), 0) THEN
+                        RAISE EXCEPTION 'types, data and metadata must have the same length' USING ERRCODE = '22023';
+                    END IF;
+                    -- Serializes writers of this stream without assigning a transaction id (see reserve_positions).
+                    PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_id, {{streamSeed}}));
+                    IF p_command_id IS NOT NULL THEN
+                        SELECT 1, c.stream_version, c.first_version, c.first_position, c.last_position
+                          INTO status, stream_version, first_version, first_position, last_position
+                          FROM {{s}}.commands c WHERE c.command_id = p_command_id;
+                        IF FOUND THEN
+                            RETURN;
+                        END IF;
+                    END IF;
+                    SELECT st.version, st.last_hash INTO v_current, v_hash FROM {{s}}.streams st WHERE st.id = p_stream_id;
+                    v_exists := FOUND;
+                    IF NOT v_exists THEN
+                        v_current := 0;
+                        v_hash := decode(repeat('00', 32), 'hex');
+                    END IF;
+                    IF (p_expected = 0 AND v_exists) OR (p_expected = -2 AND NOT v_exists) OR (p_expected > 0 AND v_current <> p_expected) THEN
+                        status := 2;
+                        stream_version := v_current;
+                        RETURN;
+                    END IF;
+                    status := 0;
+                    stream_version := v_current + v_count;
+                    first_version := v_current + 1;
+                    IF v_count = 0 THEN
+                        RETURN;
+                    END IF;
+                    first_position := {{s}}.reserve_positions(v_count);
+                    last_position := first_position + v_count - 1;
+                    FOR i IN 1..v_count LOOP
+                        v_hash := sha256(v_hash || convert_to(
+                            p_stream_id || E'\n' || (v_current + i)::text || E'\n' || p_types[i] || E'\n' || v_micros
+                            || E'\n' || p_metadata[i]::text || E'\n' || p_data[i]::text, 'UTF8'));
+                        v_hashes[i] := v_hash;
+                    END LOOP;
+                    IF v_exists THEN
+                        UPDATE {{s}}.streams SET version = stream_version, last_hash = v_hash, updated_at = p_recorded_at
+                         WHERE id = p_stream_id;
+                    ELSE
+                        INSERT INTO {{s}}.streams (id, type, version, last_hash, created_at, updated_at)
+                        VALUES (p_stream_id, p_stream_type, stream_version, v_hash, p_recorded_at, p_recorded_at);
+                    END IF;
+                    INSERT INTO {{s}}.events (position, stream_id, version, type, data, metadata, recorded_at, hash)
+                    SELECT first_position + x.o - 1, p_stream_id, v_current + x.o, x.t, x.d, x.m, p_recorded_at, x.h
+                      FROM unnest(p_types, p_data, p_metadata, v_hashes) WITH ORDINALITY AS x (t, d, m, h, o);
+                    IF p_command_id IS NOT NULL THEN
+                        INSERT INTO {{s}}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
+                        VALUES (p_command_id, p_stream_id, first_version, stream_version, first_position, last_position, p_recorded_at);
+                    END IF;
+                END
+                $fn$;
+                """),
+        ];
+    }
+}

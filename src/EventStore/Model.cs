@@ -1,0 +1,81 @@
+namespace Idarati.EventStore;
+
+/// <summary>Who and why: carried by every event of one append.</summary>
+public sealed record AppendOptions
+{
+    /// <summary>Retrying with the same command id appends nothing and returns the first result.</summary>
+    public Guid? CommandId { get; init; }
+
+    public Guid? CorrelationId { get; init; }
+
+    public Guid? CausationId { get; init; }
+
+    public string? Actor { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+}
+
+/// <summary>The outcome of an append. <see cref="Duplicate"/> is true when the command id had already been appended.</summary>
+public sealed record AppendResult(
+    string StreamId,
+    long FirstVersion,
+    long StreamVersion,
+    long? FirstPosition,
+    long? LastPosition,
+    bool Duplicate);
+
+/// <summary>The metadata stored beside each event.</summary>
+public sealed record EventMetadata
+{
+    public Guid? CorrelationId { get; init; }
+
+    public Guid? CausationId { get; init; }
+
+    public string? Actor { get; init; }
+
+    public Guid? CommandId { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+}
+
+/// <summary>A stored event as the database holds it, before any deserialization.</summary>
+public sealed record RawEvent(
+    long Position,
+    string StreamId,
+    long Version,
+    string Type,
+    string Data,
+    string Metadata,
+    DateTimeOffset RecordedAt,
+    byte[] Hash);
+
+/// <summary>A stored event with its body turned back into an object.</summary>
+public sealed record RecordedEvent(
+    long Position,
+    string StreamId,
+    long Version,
+    string Type,
+    object Data,
+    EventMetadata Metadata,
+    DateTimeOffset RecordedAt,
+    byte[] Hash);
+
+/// <summary>A stream as loaded: its type, the version of the last event loaded and the events themselves.</summary>
+public sealed record LoadedStream(string StreamId, string StreamType, long Version, IReadOnlyList<RecordedEvent> Events);
+
+/// <summary>Limits a stream read to a version or a point in time (for auditors).</summary>
+public sealed record StreamReadOptions
+{
+    public long? UpToVersion { get; init; }
+
+    public DateTimeOffset? AsOf { get; init; }
+}
+
+/// <summary>The verdict of a hash-chain verification.</summary>
+public sealed record HashChainVerification(string StreamId, bool Valid, long? FirstInvalidVersion, long EventCount);
+
+/// <summary>One stream of a bulk append.</summary>
+public sealed record BulkStream(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events, AppendOptions? Options = null);
+
+/// <summary>The outcome of a bulk append: streams and events written, streams skipped because their command id was already recorded.</summary>
+public sealed record BulkAppendResult(int StreamsWritten, int EventsWritten, int DuplicatesSkipped, long? FirstPosition, long? LastPosition);

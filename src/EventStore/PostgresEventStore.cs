@@ -1,0 +1,333 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Idarati.EventStore;
+
+/// <summary>
+/// The event store on PostgreSQL. Appends are one round trip to the append_events function; reads of the global
+/// log never return a position before every earlier position is final (see reserve_positions in the schema).
+/// </summary>
+public sealed partial class PostgresEventStore
+{
+    private const int Appended = 0;
+    private const int DuplicateCommand = 1;
+    private const int WrongVersion = 2;
+    private const string EventColumns = "position, stream_id, version, type, data::text, metadata::text, recorded_at, hash";
+
+    private static readonly JsonSerializerOptions MetadataJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly EventStoreOptions _options;
+    private readonly string _appendSql;
+    private readonly string _readAllSql;
+    private readonly string _streamSql;
+    private readonly string _streamEventsSql;
+
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(options);
+        _dataSource = dataSource;
+        _options = options;
+        options.Types.Freeze();
+        var s = options.Schema;
+        _appendSql = $"SELECT status, stream_version, first_version, first_position, last_position FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
+        _readAllSql = $"SELECT {EventColumns} FROM {s}.events WHERE position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY position LIMIT $2";
+        _streamSql = $"SELECT type, version, last_hash FROM {s}.streams WHERE id = $1";
+        _streamEventsSql = $"SELECT {EventColumns} FROM {s}.events WHERE stream_id = $1 AND version <= $2 AND recorded_at <= $3 ORDER BY version";
+    }
+
+    public EventStoreOptions Options => _options;
+
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>Creates or migrates the schema; harmless to run again.</summary>
+    public Task MigrateAsync(CancellationToken cancellationToken = default) =>
+        EventStoreSchema.MigrateAsync(_dataSource, _options.Schema, cancellationToken);
+
+    /// <summary>Appends <paramref name="events"/> atomically in a transaction of its own, in one round trip.</summary>
+    public async Task<AppendResult> AppendAsync(
+        string streamId,
+        string streamType,
+        ExpectedVersion expected,
+        IReadOnlyList<object> events,
+        AppendOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var request = Prepare(streamId, streamType, events, options);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await ExecuteAppendAsync(connection, null, request, expected, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (IsCommandRace(e, request))
+        {
+            // Another node recorded the same command id on another stream a moment earlier: its result wins.
+            return await ExecuteAppendAsync(connection, null, request, expected, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Appends inside the caller's transaction, so that other writes can commit atomically with the events. The append
+    /// must be the transaction's first write (the store checks it): that is what keeps the global log gap-free for readers.
+    /// </summary>
+    public Task<AppendResult> AppendAsync(
+        NpgsqlTransaction transaction,
+        string streamId,
+        string streamType,
+        ExpectedVersion expected,
+        IReadOnlyList<object> events,
+        AppendOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        var request = Prepare(streamId, streamType, events, options);
+        return ExecuteAppendAsync(transaction.Connection!, transaction, request, expected, cancellationToken);
+    }
+
+    /// <summary>Loads a stream whole, up to a version or as of a time; null when it did not exist (at that point).</summary>
+    public async Task<LoadedStream?> LoadStreamAsync(string streamId, StreamReadOptions? read = null, CancellationToken cancellationToken = default)
+    {
+        var (type, raw) = await ReadStreamRawAsync(streamId, read, cancellationToken).ConfigureAwait(false);
+        if (type is null || raw.Count == 0)
+        {
+            return null;
+        }
+
+        var events = new List<RecordedEvent>(raw.Count);
+        foreach (var e in raw)
+        {
+            events.Add(ToRecorded(e));
+        }
+
+        return new LoadedStream(streamId, type, events[^1].Version, events);
+    }
+
+    /// <summary>The stored rows of a stream, with the stream's type (null when the stream does not exist).</summary>
+    public async Task<(string? StreamType, IReadOnlyList<RawEvent> Events)> ReadStreamRawAsync(
+        string streamId, StreamReadOptions? read = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_streamSql) { Parameters = { new NpgsqlParameter<string> { TypedValue = streamId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_streamEventsSql)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = streamId },
+                new NpgsqlParameter<long> { TypedValue = read?.UpToVersion ?? long.MaxValue },
+                new NpgsqlParameter<DateTime> { TypedValue = (read?.AsOf ?? DateTimeOffset.MaxValue).UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+            },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        string? type = null;
+        if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            type = reader.GetString(0);
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<RawEvent>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(ReadRaw(reader));
+        }
+
+        return (type, events);
+    }
+
+    /// <summary>
+    /// Reads the global log after <paramref name="afterPosition"/>, in position order. Only events of transactions older
+    /// than every running transaction are returned, so a later read never finds an event below a position already read.
+    /// </summary>
+    public async Task<IReadOnlyList<RecordedEvent>> ReadAllAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default)
+    {
+        var raw = await ReadAllRawAsync(afterPosition, maxCount, cancellationToken).ConfigureAwait(false);
+        var events = new List<RecordedEvent>(raw.Count);
+        foreach (var e in raw)
+        {
+            events.Add(ToRecorded(e));
+        }
+
+        return events;
+    }
+
+    /// <summary>The global log as stored rows; see <see cref="ReadAllAsync"/>.</summary>
+    public async Task<IReadOnlyList<RawEvent>> ReadAllRawAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        await using var command = _dataSource.CreateCommand(_readAllSql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<RawEvent>(Math.Min(maxCount, 1024));
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(ReadRaw(reader));
+        }
+
+        return events;
+    }
+
+    /// <summary>Turns a stored row into an object, or raises the typed error that names its stream and version.</summary>
+    public RecordedEvent ToRecorded(RawEvent raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        var data = _options.Types.Deserialize(raw.Type, raw.Data, _options.Json, raw.StreamId, raw.Version, raw.Position);
+        EventMetadata metadata;
+        try
+        {
+            metadata = JsonSerializer.Deserialize<EventMetadata>(raw.Metadata, MetadataJson) ?? new EventMetadata();
+        }
+        catch (JsonException e)
+        {
+            throw new EventDeserializationException(raw.StreamId, raw.Version, raw.Position, raw.Type, e);
+        }
+
+        return new RecordedEvent(raw.Position, raw.StreamId, raw.Version, raw.Type, data, metadata, raw.RecordedAt, raw.Hash);
+    }
+
+    /// <summary>Recomputes a stream's hash chain from its stored rows and names the first version that does not match.</summary>
+    public async Task<HashChainVerification> VerifyStreamAsync(string streamId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(_streamSql) { Parameters = { new NpgsqlParameter<string> { TypedValue = streamId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {EventColumns} FROM {_options.Schema}.events WHERE stream_id = $1 ORDER BY version")
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = streamId } },
+        });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return new HashChainVerification(streamId, true, null, 0);
+        }
+
+        var streamVersion = reader.GetInt64(1);
+        var headHash = reader.GetFieldValue<byte[]>(2);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        byte[] previous = HashChain.Genesis.ToArray();
+        long expectedVersion = 1, count = 0;
+        long? firstInvalid = null;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var e = ReadRaw(reader);
+            count++;
+            var computed = HashChain.Next(previous, e.StreamId, e.Version, e.Type, e.RecordedAt.UtcDateTime, e.Metadata, e.Data);
+            if (firstInvalid is null && (e.Version != expectedVersion || !computed.AsSpan().SequenceEqual(e.Hash)))
+            {
+                firstInvalid = Math.Min(e.Version, expectedVersion);
+            }
+
+            previous = computed;
+            expectedVersion = e.Version + 1;
+        }
+
+        if (firstInvalid is null && (count != streamVersion || !previous.AsSpan().SequenceEqual(headHash)))
+        {
+            // Rows were deleted or the head was altered: the first version that cannot be proven is the one after the last row.
+            firstInvalid = count + 1;
+        }
+
+        return new HashChainVerification(streamId, firstInvalid is null, firstInvalid, count);
+    }
+
+    private sealed record PreparedAppend(string StreamId, string StreamType, string[] Types, string[] Data, string[] Metadata, DateTimeOffset RecordedAt, Guid? CommandId);
+
+    private PreparedAppend Prepare(string streamId, string streamType, IReadOnlyList<object> events, AppendOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        ArgumentException.ThrowIfNullOrEmpty(streamType);
+        ArgumentNullException.ThrowIfNull(events);
+        var metadata = SerializeMetadata(options);
+        var types = new string[events.Count];
+        var data = new string[events.Count];
+        var metas = new string[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i] ?? throw new ArgumentException("Events cannot be null.", nameof(events));
+            types[i] = _options.Types.NameOf(e.GetType());
+            data[i] = JsonSerializer.Serialize(e, e.GetType(), _options.Json);
+            metas[i] = metadata;
+        }
+
+        return new PreparedAppend(streamId, streamType, types, data, metas, Now(), options?.CommandId);
+    }
+
+    private DateTimeOffset Now() => HashChain.TruncateToMicroseconds(_options.Time.GetUtcNow());
+
+    private static string SerializeMetadata(AppendOptions? options) => JsonSerializer.Serialize(
+        new EventMetadata
+        {
+            CorrelationId = options?.CorrelationId,
+            CausationId = options?.CausationId,
+            Actor = options?.Actor,
+            CommandId = options?.CommandId,
+            Headers = options?.Headers is { Count: > 0 } h ? h : null,
+        },
+        MetadataJson);
+
+    private async Task<AppendResult> ExecuteAppendAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, PreparedAppend request, ExpectedVersion expected, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(_appendSql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamType });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected.Value });
+        command.Parameters.Add(request.CommandId is { } id
+            ? new NpgsqlParameter<Guid> { TypedValue = id }
+            : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Types });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = request.RecordedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+
+        int status;
+        long streamVersion, firstVersion;
+        long? firstPosition, lastPosition;
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            status = reader.GetInt32(0);
+            streamVersion = reader.GetInt64(1);
+            firstVersion = reader.IsDBNull(2) ? streamVersion + 1 : reader.GetInt64(2);
+            firstPosition = reader.IsDBNull(3) ? null : reader.GetInt64(3);
+            lastPosition = reader.IsDBNull(4) ? null : reader.GetInt64(4);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "streams_pkey" or "events_stream_version")
+        {
+            // Only a writer that bypassed the stream lock (a bulk import of the same new stream) can get here;
+            // the database constraint refused the duplicate version.
+            throw new StreamConcurrencyException(request.StreamId, expected, null, e);
+        }
+
+        return status switch
+        {
+            Appended => new AppendResult(request.StreamId, firstVersion, streamVersion, firstPosition, lastPosition, false),
+            DuplicateCommand => new AppendResult(request.StreamId, firstVersion, streamVersion, firstPosition, lastPosition, true),
+            WrongVersion => throw new StreamConcurrencyException(request.StreamId, expected, streamVersion),
+            _ => throw new InvalidOperationException($"append_events answered an unknown status {status}."),
+        };
+    }
+
+    private static bool IsCommandRace(PostgresException e, PreparedAppend request) =>
+        request.CommandId is not null && e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "commands_pkey";
+
+    private static RawEvent ReadRaw(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.GetInt64(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.GetString(5),
+        new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero),
+        reader.GetFieldValue<byte[]>(7));
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test against a throwaway PostgreSQL cluster that it starts and removes itself,
+# or against the server named by IDARATI_TEST_DB. Then runs a short smoke of the benchmarks.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/pg.sh
+
+if [ -z "${IDARATI_TEST_DB:-}" ]; then
+  dir="$(mktemp -d /tmp/idarati-test-pg.XXXXXX)"
+  port="$(pg_free_port)"
+  trap 'pg_stop "$dir"; rm -rf "$dir"' EXIT
+  pg_start "$dir" "$port" fast
+  export IDARATI_TEST_DB="$(pg_connection_string "$port")"
+fi
+
+log="$(mktemp /tmp/idarati-test-log.XXXXXX)"
+dotnet build Idarati.EventSourced.sln -c Release -nologo -v quiet
+status=0
+dotnet test Idarati.EventSourced.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
+
+echo "== benchmark smoke"
+IDARATI_DB="$IDARATI_TEST_DB" dotnet run -c Release --no-build --project bench/Idarati.Benchmarks -- all --smoke || status=$?
+
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+rm -f "$log"
+echo "tests: $passed passed, $failed failed"
+if [ "$failed" != "0" ] || [ "$passed" = "0" ]; then status=1; fi
+exit "$status"

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+
+namespace Idarati.EventStore.Tests;
+
+/// <summary>Runs alone: its five-second transaction would hold back every other class's reads of the global log.</summary>
+[CollectionDefinition(nameof(GlobalLogTests), DisableParallelization = true)]
+public sealed class GlobalLogCollection;
+
+[Collection(nameof(GlobalLogTests))]
+public sealed class GlobalLogTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private readonly PostgresEventStore _store = fixture.Store;
+
+    private static string NewId() => "g-" + Guid.NewGuid().ToString("N");
+
+    [Fact]
+    public async Task The_global_log_reads_in_position_order_from_any_position()
+    {
+        var start = await fixture.ScalarAsync<long>("SELECT coalesce(max(position), 0) FROM {s}.events");
+        var a = NewId();
+        var b = NewId();
+        await _store.AppendAsync(a, "test", ExpectedVersion.NoStream, [new Opened("a1")]);
+        await _store.AppendAsync(b, "test", ExpectedVersion.NoStream, [new Opened("b1"), new Noted("b2", 2)]);
+        await _store.AppendAsync(a, "test", ExpectedVersion.Exactly(1), [new Closed("a2")]);
+
+        var all = await StoreFixture.ReadAllEventuallyAsync(_store, start, 4);
+        Assert.Equal(["a1", "b1", "b2", "a2"], all.Select(Describe));
+        Assert.Equal(all.Select(e => e.Position).Order(), all.Select(e => e.Position));
+
+        var fromSecond = await _store.ReadAllAsync(all[1].Position, 2);
+        Assert.Equal(["b2", "a2"], fromSecond.Select(Describe));
+    }
+
+    [Fact]
+    public async Task A_transaction_that_takes_an_earlier_position_but_commits_five_seconds_later_is_not_skipped()
+    {
+        var start = await fixture.ScalarAsync<long>("SELECT coalesce(max(position), 0) FROM {s}.events");
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using var slow = await connection.BeginTransactionAsync();
+        var early = await _store.AppendAsync(slow, NewId(), "test", ExpectedVersion.NoStream, [new Opened("slow")]);
+        var later = await _store.AppendAsync(NewId(), "test", ExpectedVersion.NoStream, [new Opened("fast")]);
+        Assert.True(early.FirstPosition < later.FirstPosition);
+
+        // A reader that was already reading keeps polling while the slow transaction is open.
+        var delivered = new List<RecordedEvent>();
+        var checkpoint = start;
+        var clock = Stopwatch.StartNew();
+        var commit = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            await slow.CommitAsync();
+        });
+        while (delivered.Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            foreach (var e in await _store.ReadAllAsync(checkpoint, 100))
+            {
+                delivered.Add(e);
+                checkpoint = e.Position;
+            }
+
+            if (!commit.IsCompleted)
+            {
+                Assert.Empty(delivered);
+            }
+
+            await Task.Delay(100);
+        }
+
+        await commit;
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(5));
+        Assert.Equal(["slow", "fast"], delivered.Select(Describe));
+        Assert.Equal([early.FirstPosition!.Value, later.FirstPosition!.Value], delivered.Select(e => e.Position));
+    }
+
+    [Fact]
+    public async Task A_rolled_back_transaction_never_stalls_a_reader()
+    {
+        var start = await fixture.ScalarAsync<long>("SELECT coalesce(max(position), 0) FROM {s}.events");
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using (var doomed = await connection.BeginTransactionAsync())
+        {
+            await _store.AppendAsync(doomed, NewId(), "test", ExpectedVersion.NoStream, [new Opened("rolled back")]);
+            await _store.AppendAsync(NewId(), "test", ExpectedVersion.NoStream, [new Opened("after")]);
+            Assert.Empty(await _store.ReadAllAsync(start, 100));
+            await doomed.RollbackAsync();
+        }
+
+        var read = await StoreFixture.ReadAllEventuallyAsync(_store, start, 1);
+        Assert.Equal(["after"], read.Select(Describe));
+        await _store.AppendAsync(NewId(), "test", ExpectedVersion.NoStream, [new Opened("next")]);
+        Assert.Equal(["next"], (await StoreFixture.ReadAllEventuallyAsync(_store, read[^1].Position, 1)).Select(Describe));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_and_a_polling_reader_agree_on_every_event()
+    {
+        var start = await fixture.ScalarAsync<long>("SELECT coalesce(max(position), 0) FROM {s}.events");
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await _store.AppendAsync($"c-{w}-{i}-{Guid.NewGuid():N}", "test", ExpectedVersion.NoStream, [new Noted($"w{w}", i)]);
+            }
+        })).ToArray();
+        var seen = new List<long>();
+        var checkpoint = start;
+        var all = Task.WhenAll(writers);
+        while (!all.IsCompleted || seen.Count < 320)
+        {
+            var batch = await _store.ReadAllAsync(checkpoint, 50);
+            foreach (var e in batch)
+            {
+                seen.Add(e.Position);
+                checkpoint = e.Position;
+            }
+
+            if (all.IsCompleted && batch.Count == 0)
+            {
+                break;
+            }
+        }
+
+        await all;
+        var committed = await fixture.ScalarAsync<long>($"SELECT count(*) FROM {{s}}.events WHERE position > {start}");
+        Assert.Equal(committed, seen.Count);
+        Assert.Equal(seen.Distinct().Count(), seen.Count);
+    }
+
+    private static string Describe(RecordedEvent e) => e.Data switch
+    {
+        Opened o => o.Title,
+        Noted n => n.Text,
+        Closed c => c.Reason,
+        _ => "?",
+    };
+}
