@@ -1,6 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
+using Idarati.Api;
 
-app.MapGet("/", () => "Hello World!");
-
-app.Run();
+return await ApiHost.RunAsync(args);

@@ -1,0 +1,64 @@
+using Idarati.EventStore;
+using Npgsql;
+
+namespace Idarati.Api.Infrastructure;
+
+/// <summary>Where the database is, and the store built over it.</summary>
+public static class Database
+{
+    public const string EnvironmentVariable = "IDARATI_DB";
+
+    /// <summary>IDARATI_DB first, then ConnectionStrings:Idarati; a clear error when neither is set.</summary>
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration[EnvironmentVariable] ?? configuration.GetConnectionString("Idarati");
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new InvalidOperationException(
+                $"No database: set {EnvironmentVariable} (or ConnectionStrings:Idarati) to a PostgreSQL connection string, " +
+                "or start the service with ./run.sh, which creates a local cluster under .data/.");
+        }
+
+        return value;
+    }
+
+    public static IServiceCollection AddIdaratiDatabase(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ =>
+        {
+            var builder = new NpgsqlDataSourceBuilder(ConnectionString(configuration));
+            builder.ConnectionStringBuilder.ApplicationName ??= "idarati";
+            if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+            }
+
+            return builder.Build();
+        });
+        services.AddSingleton(sp =>
+        {
+            var options = new EventStoreOptions { Time = sp.GetRequiredService<TimeProvider>() };
+            options.Schema = configuration["EventStore:Schema"] ?? "event_store";
+            return new PostgresEventStore(sp.GetRequiredService<NpgsqlDataSource>(), options);
+        });
+        services.AddHostedService<MigrateAtStartup>();
+        return services;
+    }
+
+    private sealed class MigrateAtStartup(PostgresEventStore store, IConfiguration configuration, ILogger<MigrateAtStartup> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!configuration.GetValue("EventStore:MigrateAtStartup", true))
+            {
+                return;
+            }
+
+            await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Event store schema {Schema} is up to date", store.Options.Schema);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

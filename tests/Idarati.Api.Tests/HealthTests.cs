@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json;
+using Npgsql;
+
+namespace Idarati.Api.Tests;
+
+public sealed class HealthTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task Liveness_answers_without_touching_the_database()
+    {
+        using var client = factory.CreateClient();
+        var response = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Readiness_checks_the_database_and_the_migrated_schema()
+    {
+        using var client = factory.CreateClient();
+        var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+
+        await using var dataSource = NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {factory.Schema}.schema_migrations");
+        Assert.True((long)(await command.ExecuteScalarAsync())! >= 1);
+    }
+
+    [Fact]
+    public async Task Readiness_fails_with_503_when_the_database_does_not_answer()
+    {
+        await using var unreachable = new ApiFactory { ConnectionStringOverride = "Host=127.0.0.1;Port=1;Username=nobody;Timeout=2" };
+        using var client = unreachable.CreateClient();
+        var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+        var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("does not answer", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenApi_describes_the_health_routes()
+    {
+        using var client = factory.CreateClient();
+        var json = JsonDocument.Parse(await client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative))).RootElement;
+        var paths = json.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/health/live", out _));
+        Assert.True(paths.TryGetProperty("/health/ready", out _));
+    }
+}
+
+public sealed class MigrateVerbTests
+{
+    [Fact]
+    public async Task The_migrate_verb_creates_the_schema_and_is_harmless_twice()
+    {
+        var schema = "cli_" + Guid.NewGuid().ToString("N")[..12];
+        Environment.SetEnvironmentVariable("IDARATI_DB", ApiFactory.TestDatabase);
+        Environment.SetEnvironmentVariable("EventStore__Schema", schema);
+        try
+        {
+            Assert.Equal(0, await ApiHost.RunAsync(["migrate"]));
+            Assert.Equal(0, await ApiHost.RunAsync(["migrate"]));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("EventStore__Schema", null);
+            Environment.SetEnvironmentVariable("IDARATI_DB", null);
+        }
+
+        await using var dataSource = NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.schema_migrations");
+        Assert.Equal(1L, await command.ExecuteScalarAsync());
+        await using var drop = dataSource.CreateCommand($"DROP SCHEMA {schema} CASCADE");
+        await drop.ExecuteNonQueryAsync();
+    }
+}
