@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using Idarati.Benchmarks;
+
+return await BenchmarkRunner.RunAsync(args);

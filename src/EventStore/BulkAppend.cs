@@ -97,6 +97,11 @@ public sealed partial class PostgresEventStore
             total += p.Types.Length;
         }
 
+        if (total > EventStoreSchema.PositionsPerTransaction)
+        {
+            throw new ArgumentException($"One bulk append writes at most {EventStoreSchema.PositionsPerTransaction} events; split the import.", nameof(streams));
+        }
+
         if (total == 0)
         {
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -52,6 +52,12 @@ public static class EventStoreSchema
         return BitConverter.ToInt64(hash, 0);
     }
 
+    /// <summary>Positions are the transaction id times this plus the event's index: the most events one transaction appends.</summary>
+    public const int PositionsPerTransaction = 1 << 20;
+
+    /// <summary>SQL for the bound below which every position is final: no transaction can still add an event there.</summary>
+    internal const string StablePositionBound = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 1048576";
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(sql, connection, transaction);
@@ -62,13 +68,10 @@ public static class EventStoreSchema
 
     private static List<Migration> Migrations(string s)
     {
-        var positionLock = Key("positions", s).ToString(CultureInfo.InvariantCulture);
         var streamSeed = Key("streams", s).ToString(CultureInfo.InvariantCulture);
         return
         [
             new Migration("streams, events, commands and the append functions", $$"""
-                CREATE SEQUENCE {{s}}.event_position AS bigint;
-
                 CREATE TABLE {{s}}.streams (
                     id text PRIMARY KEY,
                     type text NOT NULL,
@@ -78,7 +81,6 @@ public static class EventStoreSchema
                     updated_at timestamptz NOT NULL);
 
                 -- Bodies are json, not jsonb: json keeps the exact bytes that the hash chain covers.
-                -- tx_id lets readers of the global log stop below the oldest running transaction.
                 CREATE TABLE {{s}}.events (
                     position bigint PRIMARY KEY,
                     stream_id text NOT NULL REFERENCES {{s}}.streams (id),
@@ -88,7 +90,6 @@ public static class EventStoreSchema
                     metadata json NOT NULL,
                     recorded_at timestamptz NOT NULL,
                     hash bytea NOT NULL,
-                    tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
                     CONSTRAINT events_stream_version UNIQUE (stream_id, version));
 
                 CREATE TABLE {{s}}.commands (
@@ -100,37 +101,25 @@ public static class EventStoreSchema
                     last_position bigint,
                     recorded_at timestamptz NOT NULL);
 
-                -- Positions are handed out in the same order as transaction ids: the transaction id is assigned
-                -- and the positions reserved inside one short critical section. A reader that only returns rows
-                -- written by transactions older than pg_snapshot_xmin therefore never sees a later position
-                -- before an earlier one can still commit. The lock is session-level so that it is held for
-                -- microseconds, not until commit; the exception block makes sure it is always released.
+                -- A position is the writing transaction's id times 2^20 plus the event's index in the transaction,
+                -- so positions grow in transaction-id order. Every transaction with an id below
+                -- pg_snapshot_xmin(pg_current_snapshot()) has ended, so a reader that stops below that bound never
+                -- meets, later, an event with a smaller position than one it already read: nothing is skipped when a
+                -- transaction commits late or rolls back, and no lock is shared by all writers. Two rules make it hold:
+                -- the append is the first write of its transaction (the id is assigned here, after the stream lock,
+                -- so writers of one stream get increasing ids), and a transaction appends at most 2^20 events.
                 CREATE FUNCTION {{s}}.reserve_positions(p_count integer) RETURNS bigint
                 LANGUAGE plpgsql AS $fn$
-                DECLARE
-                    v_first bigint;
                 BEGIN
-                    IF p_count < 1 THEN
-                        RAISE EXCEPTION 'reserve_positions needs a positive count, got %', p_count USING ERRCODE = '22023';
+                    IF p_count < 1 OR p_count > {{PositionsPerTransaction}} THEN
+                        RAISE EXCEPTION 'a transaction appends between 1 and {{PositionsPerTransaction}} events, not %', p_count USING ERRCODE = '22023';
                     END IF;
                     IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
                         RAISE EXCEPTION 'an append must be the first write of its transaction'
                             USING ERRCODE = 'ES001',
                                   HINT = 'append before any other write in the transaction, or in a transaction of its own';
                     END IF;
-                    PERFORM pg_advisory_lock({{positionLock}});
-                    BEGIN
-                        PERFORM pg_current_xact_id();
-                        v_first := nextval('{{s}}.event_position');
-                        IF p_count > 1 THEN
-                            PERFORM setval('{{s}}.event_position', v_first + p_count - 1);
-                        END IF;
-                    EXCEPTION WHEN OTHERS OR query_canceled THEN
-                        PERFORM pg_advisory_unlock({{positionLock}});
-                        RAISE;
-                    END;
-                    PERFORM pg_advisory_unlock({{positionLock}});
-                    RETURN v_first;
+                    RETURN pg_current_xact_id()::text::bigint * {{PositionsPerTransaction}};
                 END
                 $fn$;
 
@@ -153,7 +142,7 @@ public static class EventStoreSchema
                     IF v_count <> coalesce(cardinality(p_data), 0) OR v_count <> coalesce(cardinality(p_metadata), 0) THEN
                         RAISE EXCEPTION 'types, data and metadata must have the same length' USING ERRCODE = '22023';
                     END IF;
-                    -- Serializes writers of this stream without assigning a transaction id (see reserve_positions).
+                    -- Serializes the writers of this stream before the transaction id is assigned (see reserve_positions).
                     PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_id, {{streamSeed}}));
                     IF p_command_id IS NOT NULL THEN
                         SELECT 1, c.stream_version, c.first_version, c.first_position, c.last_position

@@ -7,7 +7,7 @@ namespace Idarati.EventStore;
 
 /// <summary>
 /// The event store on PostgreSQL. Appends are one round trip to the append_events function; reads of the global
-/// log never return a position before every earlier position is final (see reserve_positions in the schema).
+/// log never return a position before every smaller position is final (see reserve_positions in the schema).
 /// </summary>
 public sealed partial class PostgresEventStore
 {
@@ -37,7 +37,7 @@ public sealed partial class PostgresEventStore
         options.Types.Freeze();
         var s = options.Schema;
         _appendSql = $"SELECT status, stream_version, first_version, first_position, last_position FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
-        _readAllSql = $"SELECT {EventColumns} FROM {s}.events WHERE position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY position LIMIT $2";
+        _readAllSql = $"SELECT {EventColumns} FROM {s}.events WHERE position > $1 AND position < {EventStoreSchema.StablePositionBound} ORDER BY position LIMIT $2";
         _streamSql = $"SELECT type, version, last_hash FROM {s}.streams WHERE id = $1";
         _streamEventsSql = $"SELECT {EventColumns} FROM {s}.events WHERE stream_id = $1 AND version <= $2 AND recorded_at <= $3 ORDER BY version";
     }
@@ -145,6 +145,7 @@ public sealed partial class PostgresEventStore
     /// <summary>
     /// Reads the global log after <paramref name="afterPosition"/>, in position order. Only events of transactions older
     /// than every running transaction are returned, so a later read never finds an event below a position already read.
+    /// Positions grow strictly but are not consecutive (see reserve_positions in the schema).
     /// </summary>
     public async Task<IReadOnlyList<RecordedEvent>> ReadAllAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using Idarati.EventStore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Idarati.Benchmarks;
+
+/// <summary>
+/// Single-command appends at concurrency 1, 8 and 32 and bulk appends, beside raw Npgsql baselines on the same database:
+/// one implicit transaction inserting one stream row and one event row, and a raw binary COPY of the same rows.
+/// </summary>
+public static class AppendBenchmark
+{
+    private const string Body = """{"administrationId":"MIN-042","categoryCode":"RH.01","subject":"Retard de traitement","description":"Dossier deposé il y a trois mois sans réponse."}""";
+    private const string Metadata = """{"actor":"citizen","commandId":"8d1f7a3e-3c55-4d4f-9a57-2f1a6de0c1b2"}""";
+
+    public sealed record Submitted(string AdministrationId, string CategoryCode, string Subject, string Description);
+
+    public static async Task RunAsync(NpgsqlDataSource dataSource, Settings settings, Report report)
+    {
+        var schema = "bench_" + Guid.NewGuid().ToString("N")[..10];
+        var options = new EventStoreOptions();
+        options.Schema = schema;
+        options.Types.Register<Submitted>("bench.submitted");
+        var store = new PostgresEventStore(dataSource, options);
+        await store.MigrateAsync().ConfigureAwait(false);
+        await ExecuteAsync(dataSource, $"""
+            CREATE TABLE {schema}.raw_streams (id text PRIMARY KEY, type text NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
+            CREATE TABLE {schema}.raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL REFERENCES {schema}.raw_streams (id), version bigint NOT NULL,
+                type text NOT NULL, data json NOT NULL, metadata json NOT NULL, recorded_at timestamptz NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, version));
+            """).ConfigureAwait(false);
+        var eventBody = new Submitted("MIN-042", "RH.01", "Retard de traitement", "Dossier deposé il y a trois mois sans réponse.");
+
+        try
+        {
+            Console.WriteLine($"== append: {settings.Duration.TotalSeconds:F1} s per figure, schema {schema}");
+            foreach (var concurrency in new[] { 1, 8, 32 })
+            {
+                var raw = await MeasureAsync(concurrency, settings.Duration, async (worker, i) =>
+                {
+                    var id = $"raw-{worker}-{i}-{Guid.NewGuid():N}";
+                    await using var batch = dataSource.CreateBatch();
+                    var now = DateTime.UtcNow;
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {schema}.raw_streams (id, type, version, created_at, updated_at) VALUES ($1, 'complaint', 1, $2, $2)")
+                    {
+                        Parameters = { new NpgsqlParameter<string> { TypedValue = id }, new NpgsqlParameter<DateTime> { TypedValue = now } },
+                    });
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {schema}.raw_events (stream_id, version, type, data, metadata, recorded_at, hash) VALUES ($1, 1, 'complaint.submitted', $2, $3, $4, $5)")
+                    {
+                        Parameters =
+                        {
+                            new NpgsqlParameter<string> { TypedValue = id },
+                            new NpgsqlParameter<string> { TypedValue = Body, NpgsqlDbType = NpgsqlDbType.Json },
+                            new NpgsqlParameter<string> { TypedValue = Metadata, NpgsqlDbType = NpgsqlDbType.Json },
+                            new NpgsqlParameter<DateTime> { TypedValue = now },
+                            new NpgsqlParameter<byte[]> { TypedValue = new byte[32] },
+                        },
+                    });
+                    await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                var rawName = $"append.raw-npgsql.c{concurrency}";
+                report.Add(rawName, raw, "commands/s");
+
+                var fresh = await MeasureAsync(concurrency, settings.Duration, (worker, i) =>
+                    store.AppendAsync($"new-{worker}-{i}-{Guid.NewGuid():N}", "complaint", ExpectedVersion.NoStream, [eventBody],
+                        new AppendOptions { CommandId = Guid.CreateVersion7(), Actor = "citizen" })).ConfigureAwait(false);
+                report.Add($"append.store.new-stream.c{concurrency}", fresh, "commands/s", rawName, concurrency == 8 ? 0.8 : null);
+
+                var streams = Enumerable.Range(0, concurrency).Select(w => $"existing-{w}-{Guid.NewGuid():N}").ToArray();
+                var versions = new long[concurrency];
+                foreach (var (id, w) in streams.Select((id, w) => (id, w)))
+                {
+                    versions[w] = (await store.AppendAsync(id, "complaint", ExpectedVersion.NoStream, [eventBody]).ConfigureAwait(false)).StreamVersion;
+                }
+
+                var existing = await MeasureAsync(concurrency, settings.Duration, async (worker, _) =>
+                {
+                    var result = await store.AppendAsync(streams[worker], "complaint", ExpectedVersion.Exactly(versions[worker]), [eventBody],
+                        new AppendOptions { CommandId = Guid.CreateVersion7(), Actor = "agent" }).ConfigureAwait(false);
+                    versions[worker] = result.StreamVersion;
+                }).ConfigureAwait(false);
+                report.Add($"append.store.existing-stream.c{concurrency}", existing, "commands/s", rawName, concurrency == 8 ? 0.8 : null);
+            }
+
+            await BulkAsync(dataSource, store, schema, eventBody, settings, report).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ExecuteAsync(dataSource, $"DROP SCHEMA {schema} CASCADE").ConfigureAwait(false);
+        }
+    }
+
+    private static async Task BulkAsync(NpgsqlDataSource dataSource, PostgresEventStore store, string schema, Submitted body, Settings settings, Report report)
+    {
+        const int EventsPerStream = 5;
+        var streamsPerBatch = settings.Smoke ? 200 : 2_000;
+        var batches = settings.Smoke ? 2 : 20;
+        var events = (double)streamsPerBatch * EventsPerStream * batches;
+
+        // Baseline: raw binary COPY of the same stream and event rows, one transaction per batch.
+        var clock = Stopwatch.StartNew();
+        for (var b = 0; b < batches; b++)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
+            var ids = Enumerable.Range(0, streamsPerBatch).Select(_ => $"copy-{Guid.NewGuid():N}").ToArray();
+            var now = DateTime.UtcNow;
+            await using (var streams = await connection.BeginBinaryImportAsync($"COPY {schema}.raw_streams (id, type, version, created_at, updated_at) FROM STDIN (FORMAT BINARY)").ConfigureAwait(false))
+            {
+                foreach (var id in ids)
+                {
+                    await streams.StartRowAsync().ConfigureAwait(false);
+                    streams.Write(id, NpgsqlDbType.Text);
+                    streams.Write("complaint", NpgsqlDbType.Text);
+                    streams.Write((long)EventsPerStream, NpgsqlDbType.Bigint);
+                    streams.Write(now, NpgsqlDbType.TimestampTz);
+                    streams.Write(now, NpgsqlDbType.TimestampTz);
+                }
+
+                await streams.CompleteAsync().ConfigureAwait(false);
+            }
+
+            await using (var rows = await connection.BeginBinaryImportAsync($"COPY {schema}.raw_events (stream_id, version, type, data, metadata, recorded_at, hash) FROM STDIN (FORMAT BINARY)").ConfigureAwait(false))
+            {
+                var hash = new byte[32];
+                foreach (var id in ids)
+                {
+                    for (var v = 1L; v <= EventsPerStream; v++)
+                    {
+                        await rows.StartRowAsync().ConfigureAwait(false);
+                        rows.Write(id, NpgsqlDbType.Text);
+                        rows.Write(v, NpgsqlDbType.Bigint);
+                        rows.Write("complaint.submitted", NpgsqlDbType.Text);
+                        rows.Write(Body, NpgsqlDbType.Json);
+                        rows.Write(Metadata, NpgsqlDbType.Json);
+                        rows.Write(now, NpgsqlDbType.TimestampTz);
+                        rows.Write(hash, NpgsqlDbType.Bytea);
+                    }
+                }
+
+                await rows.CompleteAsync().ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync().ConfigureAwait(false);
+        }
+
+        report.Add("bulk.raw-copy", events / clock.Elapsed.TotalSeconds, "events/s");
+
+        // The store's bulk path: serialization, hash chain, position reservation, binary COPY.
+        var payload = Enumerable.Repeat<object>(body, EventsPerStream).ToArray();
+        clock.Restart();
+        for (var b = 0; b < batches; b++)
+        {
+            var batch = Enumerable.Range(0, streamsPerBatch)
+                .Select(_ => new BulkStream($"bulk-{Guid.NewGuid():N}", "complaint", ExpectedVersion.NoStream, payload))
+                .ToList();
+            await store.BulkAppendAsync(batch).ConfigureAwait(false);
+        }
+
+        report.Add("bulk.store", events / clock.Elapsed.TotalSeconds, "events/s", "bulk.raw-copy", 0.8);
+    }
+
+    /// <summary>Runs <paramref name="concurrency"/> workers for <paramref name="duration"/> and returns operations per second.</summary>
+    private static async Task<double> MeasureAsync(int concurrency, TimeSpan duration, Func<int, long, Task> operation)
+    {
+        // Warm up pools, prepared statements and the JIT.
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => operation(w, -1))).ConfigureAwait(false);
+        long total = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
+        {
+            long i = 0;
+            while (clock.Elapsed < duration)
+            {
+                await operation(w, i++).ConfigureAwait(false);
+            }
+
+            Interlocked.Add(ref total, i);
+        }))).ConfigureAwait(false);
+        return total / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+}

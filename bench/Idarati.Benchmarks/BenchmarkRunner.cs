@@ -1,0 +1,104 @@
+using System.Globalization;
+using Npgsql;
+
+namespace Idarati.Benchmarks;
+
+/// <summary>
+/// Each scenario prints its figures beside a baseline measured in the same run on the same database, as a ratio.
+/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|all&gt; [--smoke] [--seconds N]
+/// The database comes from IDARATI_DB (scripts/with-pg.sh starts a throwaway cluster and sets it).
+/// </summary>
+public static class BenchmarkRunner
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+        var smoke = args.Contains("--smoke");
+        var seconds = smoke ? 0.5 : 5.0;
+        var secondsIndex = Array.IndexOf(args, "--seconds");
+        if (secondsIndex >= 0 && secondsIndex + 1 < args.Length)
+        {
+            seconds = double.Parse(args[secondsIndex + 1], CultureInfo.InvariantCulture);
+        }
+
+        var connectionString = Environment.GetEnvironmentVariable("IDARATI_DB");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            await Console.Error.WriteLineAsync(
+                "IDARATI_DB is not set. Run against a throwaway cluster with:\n" +
+                "  scripts/with-pg.sh dotnet run -c Release --project bench/Idarati.Benchmarks -- append").ConfigureAwait(false);
+            return 2;
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 100, MaxAutoPrepare = 64, ApplicationName = "idarati-bench" };
+        await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+        var report = new Report(smoke);
+        var settings = new Settings(TimeSpan.FromSeconds(seconds), smoke);
+        switch (scenario)
+        {
+            case "append":
+            case "all":
+                await AppendBenchmark.RunAsync(dataSource, settings, report).ConfigureAwait(false);
+                break;
+            default:
+                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, all").ConfigureAwait(false);
+                return 2;
+        }
+
+        return report.Print();
+    }
+}
+
+public sealed record Settings(TimeSpan Duration, bool Smoke);
+
+/// <summary>Collects figures and prints them with their ratio to the same-run baseline and the goal.</summary>
+public sealed class Report(bool smoke)
+{
+    private readonly List<(string Name, double Value, string Unit, string? Baseline, double? Goal)> _rows = [];
+    private readonly Dictionary<string, double> _values = [];
+
+    public void Add(string name, double value, string unit, string? baseline = null, double? goal = null)
+    {
+        _values[name] = value;
+        _rows.Add((name, value, unit, baseline, goal));
+        Console.WriteLine(Format(_rows[^1]));
+    }
+
+    public int Print()
+    {
+        Console.WriteLine();
+        Console.WriteLine(smoke ? "== summary (smoke run: figures are not meaningful)" : "== summary");
+        var missed = 0;
+        foreach (var row in _rows)
+        {
+            Console.WriteLine(Format(row));
+            if (row.Goal is { } goal && row.Baseline is { } b && _values[row.Name] / _values[b] < goal)
+            {
+                missed++;
+            }
+        }
+
+        if (!smoke && missed > 0)
+        {
+            Console.WriteLine($"{missed} figure(s) below their goal");
+        }
+
+        return 0;
+    }
+
+    private string Format((string Name, double Value, string Unit, string? Baseline, double? Goal) row)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"{row.Name,-40} {row.Value,12:N0} {row.Unit}");
+        if (row.Baseline is { } baseline && _values.TryGetValue(baseline, out var b) && b > 0)
+        {
+            var ratio = row.Value / b;
+            text += string.Create(CultureInfo.InvariantCulture, $"   ratio {ratio:F2} to {baseline}");
+            if (row.Goal is { } goal)
+            {
+                text += string.Create(CultureInfo.InvariantCulture, $" (goal >= {goal:F2}: {(ratio >= goal ? "met" : "MISSED")})");
+            }
+        }
+
+        return text;
+    }
+}
