@@ -123,8 +123,69 @@ public static class EventStoreSchema
                 END
                 $fn$;
 
-                -- One round trip per command: idempotency by command id, expected version, position reservation,
-                -- hash chain, stream row and events, all in the caller's transaction.
+                -- One round trip per command: idempotency by command id, expected version, positions, hash chain,
+                -- stream row and events, all in the caller's transaction. append_event is the one-event case without
+                -- arrays, the common one; append_events takes any number. Both follow the same steps:
+                --   1. lock the stream (advisory, so no transaction id is assigned yet);
+                --   2. look up the command id and the stream head in one query;
+                --   3. answer a known command with its first result, a wrong expected version with status 2;
+                --   4. take positions from the transaction id, chain the hashes, write stream, events, command at once.
+                CREATE FUNCTION {{s}}.append_event(
+                    p_stream_id text, p_stream_type text, p_expected bigint, p_command_id uuid,
+                    p_type text, p_data json, p_metadata json, p_recorded_at timestamptz,
+                    OUT status integer, OUT stream_version bigint, OUT first_version bigint,
+                    OUT first_position bigint, OUT last_position bigint)
+                LANGUAGE plpgsql AS $fn$
+                DECLARE
+                    v_head record;
+                    v_hash bytea;
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_id, {{streamSeed}}));
+                    SELECT st.version, st.last_hash, c.command_id IS NOT NULL AS known, c.stream_version AS c_version,
+                           c.first_version AS c_first, c.first_position AS c_first_position, c.last_position AS c_last_position
+                      INTO v_head
+                      FROM (SELECT) AS one
+                      LEFT JOIN {{s}}.streams st ON st.id = p_stream_id
+                      LEFT JOIN {{s}}.commands c ON c.command_id = p_command_id;
+                    IF v_head.known THEN
+                        SELECT 1, v_head.c_version, v_head.c_first, v_head.c_first_position, v_head.c_last_position
+                          INTO status, stream_version, first_version, first_position, last_position;
+                        RETURN;
+                    END IF;
+                    stream_version := coalesce(v_head.version, 0);
+                    IF (p_expected = 0 AND v_head.version IS NOT NULL) OR (p_expected = -2 AND v_head.version IS NULL)
+                       OR (p_expected > 0 AND stream_version <> p_expected) THEN
+                        status := 2;
+                        RETURN;
+                    END IF;
+                    IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
+                        RAISE EXCEPTION 'an append must be the first write of its transaction'
+                            USING ERRCODE = 'ES001',
+                                  HINT = 'append before any other write in the transaction, or in a transaction of its own';
+                    END IF;
+                    status := 0;
+                    stream_version := stream_version + 1;
+                    first_version := stream_version;
+                    first_position := pg_current_xact_id()::text::bigint * {{PositionsPerTransaction}};
+                    last_position := first_position;
+                    v_hash := sha256(coalesce(v_head.last_hash, decode(repeat('00', 32), 'hex')) || convert_to(
+                        p_stream_id || E'\n' || stream_version::text || E'\n' || p_type || E'\n'
+                        || ((extract(epoch FROM p_recorded_at) * 1000000)::bigint)::text
+                        || E'\n' || p_metadata::text || E'\n' || p_data::text, 'UTF8'));
+                    WITH stream AS (
+                        INSERT INTO {{s}}.streams AS st (id, type, version, last_hash, created_at, updated_at)
+                        VALUES (p_stream_id, p_stream_type, stream_version, v_hash, p_recorded_at, p_recorded_at)
+                        ON CONFLICT (id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash, updated_at = excluded.updated_at
+                    ), command AS (
+                        INSERT INTO {{s}}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
+                        SELECT p_command_id, p_stream_id, first_version, stream_version, first_position, last_position, p_recorded_at
+                         WHERE p_command_id IS NOT NULL
+                    )
+                    INSERT INTO {{s}}.events (position, stream_id, version, type, data, metadata, recorded_at, hash)
+                    VALUES (first_position, p_stream_id, stream_version, p_type, p_data, p_metadata, p_recorded_at, v_hash);
+                END
+                $fn$;
+
                 CREATE FUNCTION {{s}}.append_events(
                     p_stream_id text, p_stream_type text, p_expected bigint, p_command_id uuid,
                     p_types text[], p_data json[], p_metadata json[], p_recorded_at timestamptz,
@@ -133,32 +194,30 @@ public static class EventStoreSchema
                 LANGUAGE plpgsql AS $fn$
                 DECLARE
                     v_count integer := coalesce(cardinality(p_types), 0);
-                    v_current bigint := 0;
+                    v_head record;
+                    v_current bigint;
                     v_hash bytea;
-                    v_exists boolean;
                     v_micros text := ((extract(epoch FROM p_recorded_at) * 1000000)::bigint)::text;
                     v_hashes bytea[] := '{}';
                 BEGIN
                     IF v_count <> coalesce(cardinality(p_data), 0) OR v_count <> coalesce(cardinality(p_metadata), 0) THEN
                         RAISE EXCEPTION 'types, data and metadata must have the same length' USING ERRCODE = '22023';
                     END IF;
-                    -- Serializes the writers of this stream before the transaction id is assigned (see reserve_positions).
                     PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_id, {{streamSeed}}));
-                    IF p_command_id IS NOT NULL THEN
-                        SELECT 1, c.stream_version, c.first_version, c.first_position, c.last_position
-                          INTO status, stream_version, first_version, first_position, last_position
-                          FROM {{s}}.commands c WHERE c.command_id = p_command_id;
-                        IF FOUND THEN
-                            RETURN;
-                        END IF;
+                    SELECT st.version, st.last_hash, c.command_id IS NOT NULL AS known, c.stream_version AS c_version,
+                           c.first_version AS c_first, c.first_position AS c_first_position, c.last_position AS c_last_position
+                      INTO v_head
+                      FROM (SELECT) AS one
+                      LEFT JOIN {{s}}.streams st ON st.id = p_stream_id
+                      LEFT JOIN {{s}}.commands c ON c.command_id = p_command_id;
+                    IF v_head.known THEN
+                        SELECT 1, v_head.c_version, v_head.c_first, v_head.c_first_position, v_head.c_last_position
+                          INTO status, stream_version, first_version, first_position, last_position;
+                        RETURN;
                     END IF;
-                    SELECT st.version, st.last_hash INTO v_current, v_hash FROM {{s}}.streams st WHERE st.id = p_stream_id;
-                    v_exists := FOUND;
-                    IF NOT v_exists THEN
-                        v_current := 0;
-                        v_hash := decode(repeat('00', 32), 'hex');
-                    END IF;
-                    IF (p_expected = 0 AND v_exists) OR (p_expected = -2 AND NOT v_exists) OR (p_expected > 0 AND v_current <> p_expected) THEN
+                    v_current := coalesce(v_head.version, 0);
+                    IF (p_expected = 0 AND v_head.version IS NOT NULL) OR (p_expected = -2 AND v_head.version IS NULL)
+                       OR (p_expected > 0 AND v_current <> p_expected) THEN
                         status := 2;
                         stream_version := v_current;
                         RETURN;
@@ -171,26 +230,25 @@ public static class EventStoreSchema
                     END IF;
                     first_position := {{s}}.reserve_positions(v_count);
                     last_position := first_position + v_count - 1;
+                    v_hash := coalesce(v_head.last_hash, decode(repeat('00', 32), 'hex'));
                     FOR i IN 1..v_count LOOP
                         v_hash := sha256(v_hash || convert_to(
                             p_stream_id || E'\n' || (v_current + i)::text || E'\n' || p_types[i] || E'\n' || v_micros
                             || E'\n' || p_metadata[i]::text || E'\n' || p_data[i]::text, 'UTF8'));
                         v_hashes[i] := v_hash;
                     END LOOP;
-                    IF v_exists THEN
-                        UPDATE {{s}}.streams SET version = stream_version, last_hash = v_hash, updated_at = p_recorded_at
-                         WHERE id = p_stream_id;
-                    ELSE
-                        INSERT INTO {{s}}.streams (id, type, version, last_hash, created_at, updated_at)
-                        VALUES (p_stream_id, p_stream_type, stream_version, v_hash, p_recorded_at, p_recorded_at);
-                    END IF;
+                    WITH stream AS (
+                        INSERT INTO {{s}}.streams AS st (id, type, version, last_hash, created_at, updated_at)
+                        VALUES (p_stream_id, p_stream_type, stream_version, v_hash, p_recorded_at, p_recorded_at)
+                        ON CONFLICT (id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash, updated_at = excluded.updated_at
+                    ), command AS (
+                        INSERT INTO {{s}}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
+                        SELECT p_command_id, p_stream_id, first_version, stream_version, first_position, last_position, p_recorded_at
+                         WHERE p_command_id IS NOT NULL
+                    )
                     INSERT INTO {{s}}.events (position, stream_id, version, type, data, metadata, recorded_at, hash)
                     SELECT first_position + x.o - 1, p_stream_id, v_current + x.o, x.t, x.d, x.m, p_recorded_at, x.h
                       FROM unnest(p_types, p_data, p_metadata, v_hashes) WITH ORDINALITY AS x (t, d, m, h, o);
-                    IF p_command_id IS NOT NULL THEN
-                        INSERT INTO {{s}}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
-                        VALUES (p_command_id, p_stream_id, first_version, stream_version, first_position, last_position, p_recorded_at);
-                    END IF;
                 END
                 $fn$;
                 """),

@@ -24,6 +24,7 @@ public sealed partial class PostgresEventStore
     private readonly NpgsqlDataSource _dataSource;
     private readonly EventStoreOptions _options;
     private readonly string _appendSql;
+    private readonly string _appendOneSql;
     private readonly string _readAllSql;
     private readonly string _streamSql;
     private readonly string _streamEventsSql;
@@ -37,6 +38,7 @@ public sealed partial class PostgresEventStore
         options.Types.Freeze();
         var s = options.Schema;
         _appendSql = $"SELECT status, stream_version, first_version, first_position, last_position FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
+        _appendOneSql = $"SELECT status, stream_version, first_version, first_position, last_position FROM {s}.append_event($1, $2, $3, $4, $5, $6, $7, $8)";
         _readAllSql = $"SELECT {EventColumns} FROM {s}.events WHERE position > $1 AND position < {EventStoreSchema.StablePositionBound} ORDER BY position LIMIT $2";
         _streamSql = $"SELECT type, version, last_hash FROM {s}.streams WHERE id = $1";
         _streamEventsSql = $"SELECT {EventColumns} FROM {s}.events WHERE stream_id = $1 AND version <= $2 AND recorded_at <= $3 ORDER BY version";
@@ -278,16 +280,28 @@ public sealed partial class PostgresEventStore
     private async Task<AppendResult> ExecuteAppendAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, PreparedAppend request, ExpectedVersion expected, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(_appendSql, connection, transaction);
+        // One event, the common case, goes to append_event: no arrays to build, send and unpack.
+        var single = request.Types.Length == 1;
+        await using var command = new NpgsqlCommand(single ? _appendOneSql : _appendSql, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamType });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected.Value });
         command.Parameters.Add(request.CommandId is { } id
             ? new NpgsqlParameter<Guid> { TypedValue = id }
             : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Types });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
-        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+        if (single)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Types[0] });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Data[0], NpgsqlDbType = NpgsqlDbType.Json });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata[0], NpgsqlDbType = NpgsqlDbType.Json });
+        }
+        else
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Types });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+        }
+
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = request.RecordedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
 
         int status;
