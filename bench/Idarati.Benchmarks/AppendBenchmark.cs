@@ -167,11 +167,14 @@ public static class AppendBenchmark
         // Warm up pools, prepared statements and the tiered JIT before the clock starts.
         await RunForAsync(concurrency, duration / 4, operation, -1_000_000).ConfigureAwait(false);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var serverCpu = ServerCpu.Read();
         var clock = Stopwatch.StartNew();
         var total = await RunForAsync(concurrency, duration, operation, 0).ConfigureAwait(false);
         var elapsed = clock.Elapsed;
         var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {total} operations, client CPU {clientCpu.TotalMicroseconds / total:F0} us per operation"));
+        var server = ServerCpu.Read() - serverCpu;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"    {total} operations; CPU per operation: client {clientCpu.TotalMicroseconds / total:F0} us, local PostgreSQL {server.TotalMicroseconds / total:F0} us"));
         return total / elapsed.TotalSeconds;
     }
 

@@ -8,10 +8,9 @@ public sealed partial class PostgresEventStore
     /// <summary>
     /// Appends many streams in one transaction through binary COPY, for imports. Every guarantee of
     /// <see cref="AppendAsync(string, string, ExpectedVersion, IReadOnlyList{object}, AppendOptions?, CancellationToken)"/> holds:
-    /// expected versions (checked under the same per-stream locks), command ids (already recorded ones are skipped),
-    /// the hash chain, metadata, and positions reserved in transaction order so readers of the global log skip nothing.
-    /// Either every stream is written or none is. Keep batches to a few thousand streams that already exist:
-    /// each one holds an advisory lock until commit.
+    /// expected versions, command ids (already recorded ones are skipped), the hash chain, metadata, and positions
+    /// taken from the transaction id so readers of the global log skip nothing. Either every stream is written or none
+    /// is: a concurrent writer of one of the streams makes the whole batch fail with <see cref="StreamConcurrencyException"/>.
     /// </summary>
     public async Task<BulkAppendResult> BulkAppendAsync(IReadOnlyList<BulkStream> streams, CancellationToken cancellationToken = default)
     {
@@ -32,18 +31,7 @@ public sealed partial class PostgresEventStore
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-        // 1. Lock the streams that may already exist, in key order so two bulk appends cannot deadlock.
-        var lockIds = streams.Where(x => !x.Expected.IsNoStream).Select(x => x.StreamId).ToArray();
-        if (lockIds.Length > 0)
-        {
-            await using var lockCommand = new NpgsqlCommand(
-                $"SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtextextended(id, {EventStoreSchema.Key("streams", s)}) AS k FROM unnest($1) AS id ORDER BY 1) AS keys",
-                connection, transaction);
-            lockCommand.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lockIds });
-            await lockCommand.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        // 2. Commands already recorded are skipped, as a retried single append would be.
+        // 1. Commands already recorded are skipped, as a retried single append would be.
         var recordedCommands = new HashSet<Guid>();
         var commandIds = prepared.Where(p => p.CommandId is not null).Select(p => p.CommandId!.Value).ToArray();
         if (commandIds.Length > 0)
@@ -57,7 +45,7 @@ public sealed partial class PostgresEventStore
             }
         }
 
-        // 3. Current versions and chain heads; every expectation is checked before anything is written.
+        // 2. Current versions and chain heads; every expectation is checked before anything is written.
         var heads = new Dictionary<string, (long Version, byte[] Hash)>(StringComparer.Ordinal);
         await using (var headQuery = new NpgsqlCommand($"SELECT id, version, last_hash FROM {s}.streams WHERE id = ANY($1)", connection, transaction))
         {
@@ -108,7 +96,7 @@ public sealed partial class PostgresEventStore
             return new BulkAppendResult(0, 0, duplicates, null, null);
         }
 
-        // 4. Positions, reserved as the transaction's first write.
+        // 3. Positions, reserved as the transaction's first write.
         long firstPosition;
         await using (var reserve = new NpgsqlCommand($"SELECT {s}.reserve_positions($1)", connection, transaction))
         {
@@ -116,7 +104,7 @@ public sealed partial class PostgresEventStore
             firstPosition = (long)(await reserve.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
-        // 5. Chain hashes, then stream rows, events and commands by binary COPY.
+        // 4. Chain hashes, then stream rows, events and commands by binary COPY.
         var hashes = new byte[work.Count][][];
         for (var w = 0; w < work.Count; w++)
         {
@@ -136,9 +124,9 @@ public sealed partial class PostgresEventStore
             await WriteEventsAsync(connection, work, firstPosition, hashes, cancellationToken).ConfigureAwait(false);
             await WriteCommandsAsync(connection, work, firstPosition, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "streams_pkey" or "events_stream_version")
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new StreamConcurrencyException(e.Detail ?? "(bulk)", ExpectedVersion.NoStream, null, e);
+            throw new StreamConcurrencyException(e.Detail ?? "(bulk)", ExpectedVersion.Any, null, e);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -176,13 +164,18 @@ public sealed partial class PostgresEventStore
         if (existing.Length > 0)
         {
             await using var update = new NpgsqlCommand(
-                $"UPDATE {_options.Schema}.streams AS st SET version = u.version, last_hash = u.hash, updated_at = u.at FROM unnest($1, $2, $3, $4) AS u (id, version, hash, at) WHERE st.id = u.id",
+                $"UPDATE {_options.Schema}.streams AS st SET version = u.version, last_hash = u.hash, updated_at = u.at FROM unnest($1, $2, $3, $4, $5) AS u (id, previous, version, hash, at) WHERE st.id = u.id AND st.version = u.previous",
                 connection, transaction);
             update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = existing.Select(w => work[w].Append.StreamId).ToArray() });
+            update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = existing.Select(w => work[w].Current).ToArray() });
             update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = existing.Select(w => work[w].Current + work[w].Append.Types.Length).ToArray() });
             update.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = existing.Select(w => hashes[w][^1]).ToArray() });
             update.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = existing.Select(w => work[w].Append.RecordedAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != existing.Length)
+            {
+                // A concurrent writer moved one of the streams after its head was read.
+                throw new StreamConcurrencyException(work[existing[0]].Append.StreamId, ExpectedVersion.Exactly(work[existing[0]].Current), null);
+            }
         }
     }
 

@@ -68,7 +68,6 @@ public static class EventStoreSchema
 
     private static List<Migration> Migrations(string s)
     {
-        var streamSeed = Key("streams", s).ToString(CultureInfo.InvariantCulture);
         return
         [
             new Migration("streams, events, commands and the append functions", $$"""
@@ -106,8 +105,8 @@ public static class EventStoreSchema
                 -- pg_snapshot_xmin(pg_current_snapshot()) has ended, so a reader that stops below that bound never
                 -- meets, later, an event with a smaller position than one it already read: nothing is skipped when a
                 -- transaction commits late or rolls back, and no lock is shared by all writers. Two rules make it hold:
-                -- the append is the first write of its transaction (the id is assigned here, after the stream lock,
-                -- so writers of one stream get increasing ids), and a transaction appends at most 2^20 events.
+                -- the append is the first write of its transaction (the id is assigned after the stream head was read,
+                -- so successive writers of one stream get increasing ids), and a transaction appends at most 2^20 events.
                 CREATE FUNCTION {{s}}.reserve_positions(p_count integer) RETURNS bigint
                 LANGUAGE plpgsql AS $fn$
                 BEGIN
@@ -126,10 +125,13 @@ public static class EventStoreSchema
                 -- One round trip per command: idempotency by command id, expected version, positions, hash chain,
                 -- stream row and events, all in the caller's transaction. append_event is the one-event case without
                 -- arrays, the common one; append_events takes any number. Both follow the same steps:
-                --   1. lock the stream (advisory, so no transaction id is assigned yet);
-                --   2. look up the command id and the stream head in one query;
-                --   3. answer a known command with its first result, a wrong expected version with status 2;
-                --   4. take positions from the transaction id, chain the hashes, write stream, events, command at once.
+                --   1. look up the command id and the stream head in one query;
+                --   2. answer a known command with its first result, a wrong expected version with status 2;
+                --   3. take positions from the transaction id, chain the hashes, write stream, events, command at once.
+                -- No lock is taken. Two writers that read the same head both try to insert the same (stream, version)
+                -- and the unique constraint refuses the second; the store retries or reports the conflict. A writer
+                -- that succeeds has read its predecessor's committed head before its own transaction id was assigned
+                -- (the append is the transaction's first write), so within a stream positions follow versions.
                 CREATE FUNCTION {{s}}.append_event(
                     p_stream_id text, p_stream_type text, p_expected bigint, p_command_id uuid,
                     p_type text, p_data json, p_metadata json, p_recorded_at timestamptz,
@@ -140,7 +142,6 @@ public static class EventStoreSchema
                     v_head record;
                     v_hash bytea;
                 BEGIN
-                    PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_id, {{streamSeed}}));
                     SELECT st.version, st.last_hash, c.command_id IS NOT NULL AS known, c.stream_version AS c_version,
                            c.first_version AS c_first, c.first_position AS c_first_position, c.last_position AS c_last_position
                       INTO v_head
@@ -203,7 +204,6 @@ public static class EventStoreSchema
                     IF v_count <> coalesce(cardinality(p_data), 0) OR v_count <> coalesce(cardinality(p_metadata), 0) THEN
                         RAISE EXCEPTION 'types, data and metadata must have the same length' USING ERRCODE = '22023';
                     END IF;
-                    PERFORM pg_advisory_xact_lock(hashtextextended(p_stream_id, {{streamSeed}}));
                     SELECT st.version, st.last_hash, c.command_id IS NOT NULL AS known, c.stream_version AS c_version,
                            c.first_version AS c_first, c.first_position AS c_first_position, c.last_position AS c_last_position
                       INTO v_head

@@ -14,6 +14,7 @@ public sealed partial class PostgresEventStore
     private const int Appended = 0;
     private const int DuplicateCommand = 1;
     private const int WrongVersion = 2;
+    private const int MaxRaceRetries = 10;
     private const string EventColumns = "position, stream_id, version, type, data::text, metadata::text, recorded_at, hash";
 
     private static readonly JsonSerializerOptions MetadataJson = new(JsonSerializerDefaults.Web)
@@ -63,14 +64,23 @@ public sealed partial class PostgresEventStore
     {
         var request = Prepare(streamId, streamType, events, options);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await ExecuteAppendAsync(connection, null, request, expected, cancellationToken).ConfigureAwait(false);
-        }
-        catch (PostgresException e) when (IsCommandRace(e, request))
-        {
-            // Another node recorded the same command id on another stream a moment earlier: its result wins.
-            return await ExecuteAppendAsync(connection, null, request, expected, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await ExecuteAppendAsync(connection, null, request, expected, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < MaxRaceRetries)
+            {
+                // A concurrent writer inserted the same stream version or command id first. Reading again gives the
+                // right answer: the first result for a repeated command, a conflict for an exact expected version,
+                // or the next version for 'any'. A short random pause keeps racing writers from colliding again.
+                await Task.Delay(Random.Shared.Next(0, 2 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new StreamConcurrencyException(request.StreamId, expected, null, e);
+            }
         }
     }
 
@@ -78,7 +88,7 @@ public sealed partial class PostgresEventStore
     /// Appends inside the caller's transaction, so that other writes can commit atomically with the events. The append
     /// must be the transaction's first write (the store checks it): that is what keeps the global log gap-free for readers.
     /// </summary>
-    public Task<AppendResult> AppendAsync(
+    public async Task<AppendResult> AppendAsync(
         NpgsqlTransaction transaction,
         string streamId,
         string streamType,
@@ -89,7 +99,15 @@ public sealed partial class PostgresEventStore
     {
         ArgumentNullException.ThrowIfNull(transaction);
         var request = Prepare(streamId, streamType, events, options);
-        return ExecuteAppendAsync(transaction.Connection!, transaction, request, expected, cancellationToken);
+        try
+        {
+            return await ExecuteAppendAsync(transaction.Connection!, transaction, request, expected, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // The caller's transaction is now aborted, so the store cannot read again for it.
+            throw new StreamConcurrencyException(request.StreamId, expected, null, e);
+        }
     }
 
     /// <summary>Loads a stream whole, up to a version or as of a time; null when it did not exist (at that point).</summary>
@@ -307,21 +325,14 @@ public sealed partial class PostgresEventStore
         int status;
         long streamVersion, firstVersion;
         long? firstPosition, lastPosition;
-        try
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             status = reader.GetInt32(0);
             streamVersion = reader.GetInt64(1);
             firstVersion = reader.IsDBNull(2) ? streamVersion + 1 : reader.GetInt64(2);
             firstPosition = reader.IsDBNull(3) ? null : reader.GetInt64(3);
             lastPosition = reader.IsDBNull(4) ? null : reader.GetInt64(4);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName is "streams_pkey" or "events_stream_version")
-        {
-            // Only a writer that bypassed the stream lock (a bulk import of the same new stream) can get here;
-            // the database constraint refused the duplicate version.
-            throw new StreamConcurrencyException(request.StreamId, expected, null, e);
         }
 
         return status switch
@@ -332,9 +343,6 @@ public sealed partial class PostgresEventStore
             _ => throw new InvalidOperationException($"append_events answered an unknown status {status}."),
         };
     }
-
-    private static bool IsCommandRace(PostgresException e, PreparedAppend request) =>
-        request.CommandId is not null && e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "commands_pkey";
 
     private static RawEvent ReadRaw(NpgsqlDataReader reader) => new(
         reader.GetInt64(0),

@@ -99,6 +99,29 @@ public sealed class AppendTests(StoreFixture fixture) : IClassFixture<StoreFixtu
     }
 
     [Fact]
+    public async Task Concurrent_appenders_expecting_any_version_all_succeed_with_contiguous_versions()
+    {
+        var id = NewId();
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() =>
+            _store.AppendAsync(id, "test", ExpectedVersion.Any, [new Noted("any", i)]))));
+
+        Assert.Equal(Enumerable.Range(1, 16).Select(v => (long)v), results.Select(r => r.StreamVersion).Order());
+        var stream = (await _store.LoadStreamAsync(id))!;
+        Assert.Equal(Enumerable.Range(0, 16), stream.Events.Select(e => ((Noted)e.Data).Number).Order());
+        Assert.True((await _store.VerifyStreamAsync(id)).Valid);
+    }
+
+    [Fact]
+    public async Task Within_a_stream_positions_follow_versions_under_concurrency()
+    {
+        var id = NewId();
+        await Task.WhenAll(Enumerable.Range(0, 12).Select(i => Task.Run(() =>
+            _store.AppendAsync(id, "test", ExpectedVersion.Any, [new Noted("order", i), new Noted("order", i)]))));
+        var events = (await _store.LoadStreamAsync(id))!.Events;
+        Assert.Equal(events.Select(e => e.Position).Order(), events.Select(e => e.Position));
+    }
+
+    [Fact]
     public async Task The_same_command_id_twice_appends_once_and_returns_the_first_result()
     {
         var id = NewId();
