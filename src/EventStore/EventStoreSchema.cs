@@ -136,7 +136,7 @@ public static class EventStoreSchema
                     p_stream_id text, p_stream_type text, p_expected bigint, p_command_id uuid,
                     p_type text, p_data json, p_metadata json, p_recorded_at timestamptz,
                     OUT status integer, OUT stream_version bigint, OUT first_version bigint,
-                    OUT first_position bigint, OUT last_position bigint)
+                    OUT first_position bigint, OUT last_position bigint, OUT last_hash bytea)
                 LANGUAGE plpgsql AS $fn$
                 DECLARE
                     v_head record;
@@ -173,6 +173,7 @@ public static class EventStoreSchema
                         p_stream_id || E'\n' || stream_version::text || E'\n' || p_type || E'\n'
                         || ((extract(epoch FROM p_recorded_at) * 1000000)::bigint)::text
                         || E'\n' || p_metadata::text || E'\n' || p_data::text, 'UTF8'));
+                    last_hash := v_hash;
                     WITH stream AS (
                         INSERT INTO {{s}}.streams AS st (id, type, version, last_hash, created_at, updated_at)
                         VALUES (p_stream_id, p_stream_type, stream_version, v_hash, p_recorded_at, p_recorded_at)
@@ -191,7 +192,7 @@ public static class EventStoreSchema
                     p_stream_id text, p_stream_type text, p_expected bigint, p_command_id uuid,
                     p_types text[], p_data json[], p_metadata json[], p_recorded_at timestamptz,
                     OUT status integer, OUT stream_version bigint, OUT first_version bigint,
-                    OUT first_position bigint, OUT last_position bigint)
+                    OUT first_position bigint, OUT last_position bigint, OUT last_hash bytea)
                 LANGUAGE plpgsql AS $fn$
                 DECLARE
                     v_count integer := coalesce(cardinality(p_types), 0);
@@ -237,6 +238,7 @@ public static class EventStoreSchema
                             || E'\n' || p_metadata[i]::text || E'\n' || p_data[i]::text, 'UTF8'));
                         v_hashes[i] := v_hash;
                     END LOOP;
+                    last_hash := v_hash;
                     WITH stream AS (
                         INSERT INTO {{s}}.streams AS st (id, type, version, last_hash, created_at, updated_at)
                         VALUES (p_stream_id, p_stream_type, stream_version, v_hash, p_recorded_at, p_recorded_at)

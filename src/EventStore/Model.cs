@@ -15,14 +15,28 @@ public sealed record AppendOptions
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 }
 
-/// <summary>The outcome of an append. <see cref="Duplicate"/> is true when the command id had already been appended.</summary>
+/// <summary>
+/// The outcome of an append. <see cref="Duplicate"/> is true when the command id had already been appended; then
+/// <see cref="Head"/> is null, since the stream may have moved on since.
+/// </summary>
 public sealed record AppendResult(
     string StreamId,
     long FirstVersion,
     long StreamVersion,
     long? FirstPosition,
     long? LastPosition,
-    bool Duplicate);
+    bool Duplicate,
+    StreamHead? Head = null);
+
+/// <summary>
+/// A stream's head as a writer last saw it: its version and the hash of its last event. Appending with a known head
+/// lets the store chain hashes on the client and write with plain SQL; a stale head is refused like a stale version.
+/// </summary>
+public sealed record StreamHead(long Version, byte[] Hash)
+{
+    /// <summary>The head of a stream that does not exist yet.</summary>
+    public static StreamHead New { get; } = new(0, new byte[32]);
+}
 
 /// <summary>The metadata stored beside each event.</summary>
 public sealed record EventMetadata
@@ -61,7 +75,11 @@ public sealed record RecordedEvent(
     byte[] Hash);
 
 /// <summary>A stream as loaded: its type, the version of the last event loaded and the events themselves.</summary>
-public sealed record LoadedStream(string StreamId, string StreamType, long Version, IReadOnlyList<RecordedEvent> Events);
+public sealed record LoadedStream(string StreamId, string StreamType, long Version, IReadOnlyList<RecordedEvent> Events)
+{
+    /// <summary>The head to append after: the last loaded event's version and hash.</summary>
+    public StreamHead Head => new(Version, Events[^1].Hash);
+}
 
 /// <summary>Limits a stream read to a version or a point in time (for auditors).</summary>
 public sealed record StreamReadOptions

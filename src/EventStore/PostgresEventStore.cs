@@ -26,6 +26,7 @@ public sealed partial class PostgresEventStore
     private readonly EventStoreOptions _options;
     private readonly string _appendSql;
     private readonly string _appendOneSql;
+    private readonly string[] _headSql;
     private readonly string _readAllSql;
     private readonly string _streamSql;
     private readonly string _streamEventsSql;
@@ -38,8 +39,9 @@ public sealed partial class PostgresEventStore
         _options = options;
         options.Types.Freeze();
         var s = options.Schema;
-        _appendSql = $"SELECT status, stream_version, first_version, first_position, last_position FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
-        _appendOneSql = $"SELECT status, stream_version, first_version, first_position, last_position FROM {s}.append_event($1, $2, $3, $4, $5, $6, $7, $8)";
+        _appendSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
+        _appendOneSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_event($1, $2, $3, $4, $5, $6, $7, $8)";
+        _headSql = [KnownHeadSql(s, newStream: true, single: true), KnownHeadSql(s, newStream: true, single: false), KnownHeadSql(s, newStream: false, single: true), KnownHeadSql(s, newStream: false, single: false)];
         _readAllSql = $"SELECT {EventColumns} FROM {s}.events WHERE position > $1 AND position < {EventStoreSchema.StablePositionBound} ORDER BY position LIMIT $2";
         _streamSql = $"SELECT type, version, last_hash FROM {s}.streams WHERE id = $1";
         _streamEventsSql = $"SELECT {EventColumns} FROM {s}.events WHERE stream_id = $1 AND version <= $2 AND recorded_at <= $3 ORDER BY version";
@@ -82,6 +84,119 @@ public sealed partial class PostgresEventStore
                 throw new StreamConcurrencyException(request.StreamId, expected, null, e);
             }
         }
+    }
+
+    /// <summary>
+    /// Appends after a head the writer has just read (from <see cref="LoadedStream.Head"/>, <see cref="AppendResult.Head"/>
+    /// or <see cref="StreamHead.New"/>): the expected version is the head's version. The hashes are chained here and the
+    /// rows written by one plain SQL statement, the cheapest append there is. When the head is stale the store falls back
+    /// to the general path, which answers a repeated command with its first result and anything else with a conflict.
+    /// </summary>
+    public async Task<AppendResult> AppendAsync(
+        string streamId,
+        string streamType,
+        StreamHead head,
+        IReadOnlyList<object> events,
+        AppendOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        var request = Prepare(streamId, streamType, events, options);
+        if (request.Types.Length == 0 || request.Types.Length > EventStoreSchema.PositionsPerTransaction)
+        {
+            return await AppendAsync(streamId, streamType, ExpectedVersion.Exactly(head.Version), events, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var hashes = new byte[request.Types.Length][];
+        var previous = head.Hash;
+        var recordedAt = request.RecordedAt.UtcDateTime;
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            previous = hashes[i] = HashChain.Next(previous, request.StreamId, head.Version + i + 1, request.Types[i], recordedAt, request.Metadata[i], request.Data[i]);
+        }
+
+        var single = hashes.Length == 1;
+        var newStream = head.Version == 0;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var command = new NpgsqlCommand(_headSql[(newStream ? 0 : 2) + (single ? 0 : 1)], connection))
+        {
+            var version = head.Version + hashes.Length;
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamType });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.Version });
+            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = head.Hash });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
+            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = previous });
+            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = recordedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(request.CommandId is { } id
+                ? new NpgsqlParameter<Guid> { TypedValue = id }
+                : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            if (single)
+            {
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Types[0] });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Data[0], NpgsqlDbType = NpgsqlDbType.Json });
+                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata[0], NpgsqlDbType = NpgsqlDbType.Json });
+            }
+            else
+            {
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Types });
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+                command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = hashes });
+            }
+
+            try
+            {
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long first)
+                {
+                    return new AppendResult(request.StreamId, head.Version + 1, version, first, first + hashes.Length - 1, false, new StreamHead(version, previous));
+                }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // The stream or the command exists already: the general path below tells which.
+            }
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ExecuteAppendAsync(connection, null, request, ExpectedVersion.Exactly(head.Version), cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < MaxRaceRetries)
+            {
+                await Task.Delay(Random.Shared.Next(0, 2 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw new StreamConcurrencyException(request.StreamId, ExpectedVersion.Exactly(head.Version), null, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The plain-SQL append after a known head. Parameters: $1 stream id, $2 type, $3 head version, $4 head hash,
+    /// $5 new version, $6 new head hash, $7 recorded at, $8 command id, then the event type, body and metadata (scalars
+    /// for one event; arrays plus $12 the hashes for several). The stream write comes first, so it assigns the
+    /// transaction id that the positions are made of; when the head is stale it writes nothing and nothing follows.
+    /// </summary>
+    private static string KnownHeadSql(string s, bool newStream, bool single)
+    {
+        var stream = newStream
+            ? $"INSERT INTO {s}.streams (id, type, version, last_hash, created_at, updated_at) SELECT $1, $2, $5, $6, $7, $7 WHERE $3 = 0"
+            : $"UPDATE {s}.streams SET version = $5, last_hash = $6, updated_at = $7 WHERE id = $1 AND version = $3 AND last_hash = $4";
+        var events = single
+            ? $"INSERT INTO {s}.events (position, stream_id, version, type, data, metadata, recorded_at, hash) SELECT stream.base, $1, $5, $9, $10, $11, $7, $6 FROM stream"
+            : $"INSERT INTO {s}.events (position, stream_id, version, type, data, metadata, recorded_at, hash) SELECT stream.base + x.o - 1, $1, $3 + x.o, x.t, x.d, x.m, $7, x.h FROM stream, unnest($9::text[], $10::json[], $11::json[], $12::bytea[]) WITH ORDINALITY AS x (t, d, m, h, o)";
+        return $"""
+            WITH stream AS ({stream} RETURNING pg_current_xact_id()::text::bigint * {EventStoreSchema.PositionsPerTransaction} AS base),
+            appended AS ({events}),
+            command AS (
+                INSERT INTO {s}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
+                SELECT $8, $1, $3 + 1, $5, stream.base, stream.base + $5 - $3 - 1, $7 FROM stream WHERE $8 IS NOT NULL)
+            SELECT base FROM stream
+            """;
     }
 
     /// <summary>
@@ -325,6 +440,7 @@ public sealed partial class PostgresEventStore
         int status;
         long streamVersion, firstVersion;
         long? firstPosition, lastPosition;
+        StreamHead? head;
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -333,11 +449,12 @@ public sealed partial class PostgresEventStore
             firstVersion = reader.IsDBNull(2) ? streamVersion + 1 : reader.GetInt64(2);
             firstPosition = reader.IsDBNull(3) ? null : reader.GetInt64(3);
             lastPosition = reader.IsDBNull(4) ? null : reader.GetInt64(4);
+            head = reader.IsDBNull(5) ? null : new StreamHead(streamVersion, reader.GetFieldValue<byte[]>(5));
         }
 
         return status switch
         {
-            Appended => new AppendResult(request.StreamId, firstVersion, streamVersion, firstPosition, lastPosition, false),
+            Appended => new AppendResult(request.StreamId, firstVersion, streamVersion, firstPosition, lastPosition, false, head),
             DuplicateCommand => new AppendResult(request.StreamId, firstVersion, streamVersion, firstPosition, lastPosition, true),
             WrongVersion => throw new StreamConcurrencyException(request.StreamId, expected, streamVersion),
             _ => throw new InvalidOperationException($"append_events answered an unknown status {status}."),
