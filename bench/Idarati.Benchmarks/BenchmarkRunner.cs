@@ -36,12 +36,15 @@ public static class BenchmarkRunner
         var settings = new Settings(TimeSpan.FromSeconds(seconds), smoke);
         switch (scenario)
         {
+            case "bulk":
+                await AppendBenchmark.RunBulkOnlyAsync(dataSource, settings, report).ConfigureAwait(false);
+                break;
             case "append":
             case "all":
                 await AppendBenchmark.RunAsync(dataSource, settings, report).ConfigureAwait(false);
                 break;
             default:
-                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, all").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, all").ConfigureAwait(false);
                 return 2;
         }
 

@@ -16,7 +16,6 @@ public sealed partial class PostgresEventStore
     {
         ArgumentNullException.ThrowIfNull(streams);
         var s = _options.Schema;
-        var prepared = new List<PreparedAppend>(streams.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var stream in streams)
         {
@@ -24,9 +23,12 @@ public sealed partial class PostgresEventStore
             {
                 throw new ArgumentException($"Stream '{stream.StreamId}' appears twice in one bulk append.", nameof(streams));
             }
-
-            prepared.Add(Prepare(stream.StreamId, stream.StreamType, stream.Events, stream.Options));
         }
+
+        // Serialization is the client's share of the work: spread it over the cores while the database waits anyway.
+        var prepared = new PreparedAppend[streams.Count];
+        Parallel.For(0, streams.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+            prepared[i] = Prepare(streams[i].StreamId, streams[i].StreamType, streams[i].Events, streams[i].Options));
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -49,7 +51,8 @@ public sealed partial class PostgresEventStore
         var heads = new Dictionary<string, (long Version, byte[] Hash)>(StringComparer.Ordinal);
         await using (var headQuery = new NpgsqlCommand($"SELECT id, version, last_hash FROM {s}.streams WHERE id = ANY($1)", connection, transaction))
         {
-            headQuery.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = prepared.Select(p => p.StreamId).ToArray() });
+            // Streams expected not to exist need no look-up: the primary key refuses them if they do.
+            headQuery.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = streams.Where(x => !x.Expected.IsNoStream).Select(x => x.StreamId).ToArray() });
             await using var reader = await headQuery.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -57,10 +60,10 @@ public sealed partial class PostgresEventStore
             }
         }
 
-        var work = new List<(PreparedAppend Append, long Current, byte[] Hash, bool Exists)>(prepared.Count);
+        var work = new List<(PreparedAppend Append, long Current, byte[] Hash, bool Exists)>(prepared.Length);
         var total = 0;
         var duplicates = 0;
-        for (var i = 0; i < prepared.Count; i++)
+        for (var i = 0; i < prepared.Length; i++)
         {
             var p = prepared[i];
             if (p.CommandId is { } id && recordedCommands.Contains(id))
@@ -106,7 +109,7 @@ public sealed partial class PostgresEventStore
 
         // 4. Chain hashes, then stream rows, events and commands by binary COPY.
         var hashes = new byte[work.Count][][];
-        for (var w = 0; w < work.Count; w++)
+        Parallel.For(0, work.Count, new ParallelOptions { CancellationToken = cancellationToken }, w =>
         {
             var (p, current, hash, _) = work[w];
             var recordedAt = p.RecordedAt.UtcDateTime;
@@ -116,7 +119,7 @@ public sealed partial class PostgresEventStore
                 hash = HashChain.Next(hash, p.StreamId, current + i + 1, p.Types[i], recordedAt, p.Metadata[i], p.Data[i]);
                 hashes[w][i] = hash;
             }
-        }
+        });
 
         try
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -7,27 +8,48 @@ namespace Idarati.EventStore;
 /// <summary>
 /// The per-stream hash chain: hash(v) = SHA-256(hash(v-1) || canonical bytes of event v), hash(0) = 32 zero bytes.
 /// The canonical bytes are the UTF-8 of the stream id, version, type name, recorded time in microseconds since the
-/// Unix epoch, metadata JSON and body JSON, separated by line feeds. The database function append_events computes
+/// Unix epoch, metadata JSON and body JSON, separated by line feeds. The database functions append_event(s) compute
 /// the same bytes; the JSON texts are stored verbatim (json, not jsonb), so anyone can recompute the chain.
 /// </summary>
 public static class HashChain
 {
+    private const byte LineFeed = (byte)'\n';
+
     public static ReadOnlySpan<byte> Genesis => new byte[32];
 
     public static byte[] Next(ReadOnlySpan<byte> previous, string streamId, long version, string type, DateTime recordedAtUtc, string metadata, string data)
     {
-        var canonical = string.Join('\n',
-            streamId,
-            version.ToString(CultureInfo.InvariantCulture),
-            type,
-            ToUnixMicroseconds(recordedAtUtc).ToString(CultureInfo.InvariantCulture),
-            metadata,
-            data);
-        var byteCount = Encoding.UTF8.GetByteCount(canonical);
-        var buffer = byteCount + previous.Length <= 4096 ? stackalloc byte[previous.Length + byteCount] : new byte[previous.Length + byteCount];
-        previous.CopyTo(buffer);
-        Encoding.UTF8.GetBytes(canonical, buffer[previous.Length..]);
-        return SHA256.HashData(buffer);
+        ArgumentNullException.ThrowIfNull(streamId);
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(metadata);
+        ArgumentNullException.ThrowIfNull(data);
+        var utf8 = Encoding.UTF8;
+        var max = previous.Length + utf8.GetMaxByteCount(streamId.Length + type.Length + metadata.Length + data.Length) + 2 * 20 + 5;
+        var rented = ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            var buffer = rented.AsSpan();
+            previous.CopyTo(buffer);
+            var n = previous.Length;
+            n += utf8.GetBytes(streamId, buffer[n..]);
+            buffer[n++] = LineFeed;
+            version.TryFormat(buffer[n..], out var written, default, CultureInfo.InvariantCulture);
+            n += written;
+            buffer[n++] = LineFeed;
+            n += utf8.GetBytes(type, buffer[n..]);
+            buffer[n++] = LineFeed;
+            ToUnixMicroseconds(recordedAtUtc).TryFormat(buffer[n..], out written, default, CultureInfo.InvariantCulture);
+            n += written;
+            buffer[n++] = LineFeed;
+            n += utf8.GetBytes(metadata, buffer[n..]);
+            buffer[n++] = LineFeed;
+            n += utf8.GetBytes(data, buffer[n..]);
+            return SHA256.HashData(buffer[..n]);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     public static long ToUnixMicroseconds(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
