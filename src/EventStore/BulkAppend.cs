@@ -126,6 +126,11 @@ public sealed partial class PostgresEventStore
             await WriteStreamsAsync(connection, transaction, work, hashes, cancellationToken).ConfigureAwait(false);
             await WriteEventsAsync(connection, work, firstPosition, hashes, cancellationToken).ConfigureAwait(false);
             await WriteCommandsAsync(connection, work, firstPosition, cancellationToken).ConfigureAwait(false);
+            await WriteKeysAsync(connection, work, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "stream_keys_pkey")
+        {
+            throw new DuplicateStreamKeyException("(bulk)", null, e);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -240,6 +245,29 @@ public sealed partial class PostgresEventStore
             importer.Write(first, NpgsqlDbType.Bigint);
             importer.Write(position - 1, NpgsqlDbType.Bigint);
             importer.Write(p.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
+        }
+
+        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task WriteKeysAsync(NpgsqlConnection connection, List<(PreparedAppend Append, long Current, byte[] Hash, bool Exists)> work, CancellationToken cancellationToken)
+    {
+        if (!work.Exists(w => w.Append.KeyKinds.Length > 0))
+        {
+            return;
+        }
+
+        await using var importer = await connection.BeginBinaryImportAsync(
+            $"COPY {_options.Schema}.stream_keys (kind, value, stream_id) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+        foreach (var (p, _, _, _) in work)
+        {
+            for (var k = 0; k < p.KeyKinds.Length; k++)
+            {
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                importer.Write(p.KeyKinds[k], NpgsqlDbType.Text);
+                importer.Write(p.KeyValues[k], NpgsqlDbType.Text);
+                importer.Write(p.StreamId, NpgsqlDbType.Text);
+            }
         }
 
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);

@@ -91,6 +91,14 @@ public static class EventStoreSchema
                     hash bytea NOT NULL,
                     CONSTRAINT events_stream_version UNIQUE (stream_id, version));
 
+                -- Unique secondary keys claimed by appends (a tracking number, an e-mail, a candidate and a competition):
+                -- the primary key refuses a second claim, atomically with the events.
+                CREATE TABLE {{s}}.stream_keys (
+                    kind text NOT NULL,
+                    value text NOT NULL,
+                    stream_id text NOT NULL REFERENCES {{s}}.streams (id),
+                    PRIMARY KEY (kind, value));
+
                 CREATE TABLE {{s}}.commands (
                     command_id uuid PRIMARY KEY,
                     stream_id text NOT NULL,
@@ -134,7 +142,7 @@ public static class EventStoreSchema
                 -- (the append is the transaction's first write), so within a stream positions follow versions.
                 CREATE FUNCTION {{s}}.append_event(
                     p_stream_id text, p_stream_type text, p_expected bigint, p_command_id uuid,
-                    p_type text, p_data json, p_metadata json, p_recorded_at timestamptz,
+                    p_type text, p_data json, p_metadata json, p_recorded_at timestamptz, p_key_kinds text[], p_key_values text[],
                     OUT status integer, OUT stream_version bigint, OUT first_version bigint,
                     OUT first_position bigint, OUT last_position bigint, OUT last_hash bytea)
                 LANGUAGE plpgsql AS $fn$
@@ -182,6 +190,9 @@ public static class EventStoreSchema
                         INSERT INTO {{s}}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
                         SELECT p_command_id, p_stream_id, first_version, stream_version, first_position, last_position, p_recorded_at
                          WHERE p_command_id IS NOT NULL
+                    ), stream_key AS (
+                        INSERT INTO {{s}}.stream_keys (kind, value, stream_id)
+                        SELECT k.kind, k.value, p_stream_id FROM unnest(p_key_kinds, p_key_values) AS k (kind, value)
                     )
                     INSERT INTO {{s}}.events (position, stream_id, version, type, data, metadata, recorded_at, hash)
                     VALUES (first_position, p_stream_id, stream_version, p_type, p_data, p_metadata, p_recorded_at, v_hash);
@@ -190,7 +201,7 @@ public static class EventStoreSchema
 
                 CREATE FUNCTION {{s}}.append_events(
                     p_stream_id text, p_stream_type text, p_expected bigint, p_command_id uuid,
-                    p_types text[], p_data json[], p_metadata json[], p_recorded_at timestamptz,
+                    p_types text[], p_data json[], p_metadata json[], p_recorded_at timestamptz, p_key_kinds text[], p_key_values text[],
                     OUT status integer, OUT stream_version bigint, OUT first_version bigint,
                     OUT first_position bigint, OUT last_position bigint, OUT last_hash bytea)
                 LANGUAGE plpgsql AS $fn$
@@ -247,6 +258,9 @@ public static class EventStoreSchema
                         INSERT INTO {{s}}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
                         SELECT p_command_id, p_stream_id, first_version, stream_version, first_position, last_position, p_recorded_at
                          WHERE p_command_id IS NOT NULL
+                    ), stream_key AS (
+                        INSERT INTO {{s}}.stream_keys (kind, value, stream_id)
+                        SELECT k.kind, k.value, p_stream_id FROM unnest(p_key_kinds, p_key_values) AS k (kind, value)
                     )
                     INSERT INTO {{s}}.events (position, stream_id, version, type, data, metadata, recorded_at, hash)
                     SELECT first_position + x.o - 1, p_stream_id, v_current + x.o, x.t, x.d, x.m, p_recorded_at, x.h

@@ -75,3 +75,21 @@ public sealed class UnregisteredEventTypeException : EventStoreException
 
     public Type Type { get; }
 }
+
+/// <summary>The append claimed a unique key that another stream holds. Nothing was written.</summary>
+public sealed class DuplicateStreamKeyException : EventStoreException
+{
+    public DuplicateStreamKeyException(string streamId, StreamKey? key, Exception? inner = null)
+        : base(key is null
+            ? $"An append to stream '{streamId}' claimed a unique key that another stream holds."
+            : $"The key {key.Kind} '{key.Value}' already belongs to another stream than '{streamId}'.", inner)
+    {
+        StreamId = streamId;
+        Key = key;
+    }
+
+    public string StreamId { get; }
+
+    /// <summary>The key refused, when the store could tell which.</summary>
+    public StreamKey? Key { get; }
+}

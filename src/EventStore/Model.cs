@@ -13,7 +13,13 @@ public sealed record AppendOptions
     public string? Actor { get; init; }
 
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>Unique keys the append claims for its stream; a key another stream holds refuses the whole append.</summary>
+    public IReadOnlyList<StreamKey>? Keys { get; init; }
 }
+
+/// <summary>A unique secondary key of a stream, such as a tracking number: (kind, value) belongs to one stream forever.</summary>
+public sealed record StreamKey(string Kind, string Value);
 
 /// <summary>
 /// The outcome of an append. <see cref="Duplicate"/> is true when the command id had already been appended; then

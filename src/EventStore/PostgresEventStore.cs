@@ -39,8 +39,8 @@ public sealed partial class PostgresEventStore
         _options = options;
         options.Types.Freeze();
         var s = options.Schema;
-        _appendSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8)";
-        _appendOneSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_event($1, $2, $3, $4, $5, $6, $7, $8)";
+        _appendSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+        _appendOneSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         _headSql = [KnownHeadSql(s, newStream: true, single: true), KnownHeadSql(s, newStream: true, single: false), KnownHeadSql(s, newStream: false, single: true), KnownHeadSql(s, newStream: false, single: false)];
         _readAllSql = $"SELECT {EventColumns} FROM {s}.events WHERE position > $1 AND position < {EventStoreSchema.StablePositionBound} ORDER BY position LIMIT $2";
         _streamSql = $"SELECT type, version, last_hash FROM {s}.streams WHERE id = $1";
@@ -66,17 +66,34 @@ public sealed partial class PostgresEventStore
     {
         var request = Prepare(streamId, streamType, events, options);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await AppendWithRetriesAsync(connection, request, expected, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The general path on the store's own connection. A unique violation means a concurrent writer inserted the same
+    /// stream version or command id first, or the key claimed is taken: reading again gives the right answer (the first
+    /// result of a repeated command, a conflict for an exact expected version, the next version for 'any').
+    /// </summary>
+    private async Task<AppendResult> AppendWithRetriesAsync(NpgsqlConnection connection, PreparedAppend request, ExpectedVersion expected, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 return await ExecuteAppendAsync(connection, null, request, expected, cancellationToken).ConfigureAwait(false);
             }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "stream_keys_pkey")
+            {
+                if (attempt == 1 && request.CommandId is not null)
+                {
+                    continue;
+                }
+
+                throw new DuplicateStreamKeyException(request.StreamId, await FindTakenKeyAsync(connection, request, cancellationToken).ConfigureAwait(false), e);
+            }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < MaxRaceRetries)
             {
-                // A concurrent writer inserted the same stream version or command id first. Reading again gives the
-                // right answer: the first result for a repeated command, a conflict for an exact expected version,
-                // or the next version for 'any'. A short random pause keeps racing writers from colliding again.
+                // A short random pause keeps racing writers from colliding again.
                 await Task.Delay(Random.Shared.Next(0, 2 * attempt), cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -84,6 +101,30 @@ public sealed partial class PostgresEventStore
                 throw new StreamConcurrencyException(request.StreamId, expected, null, e);
             }
         }
+    }
+
+    /// <summary>Which of the claimed keys another stream holds (the server hides error details by default).</summary>
+    private async Task<StreamKey?> FindTakenKeyAsync(NpgsqlConnection connection, PreparedAppend request, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"SELECT k.kind, k.value FROM {_options.Schema}.stream_keys k JOIN unnest($1::text[], $2::text[]) AS c (kind, value) ON (k.kind, k.value) = (c.kind, c.value) WHERE k.stream_id <> $3 LIMIT 1",
+            connection);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyKinds });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyValues });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new StreamKey(reader.GetString(0), reader.GetString(1)) : null;
+    }
+
+    /// <summary>The stream that holds a unique key, or null.</summary>
+    public async Task<string?> FindStreamIdAsync(string kind, string value, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(value);
+        await using var command = _dataSource.CreateCommand($"SELECT stream_id FROM {_options.Schema}.stream_keys WHERE kind = $1 AND value = $2");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = kind });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = value });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
     }
 
     /// <summary>
@@ -136,6 +177,7 @@ public sealed partial class PostgresEventStore
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Types[0] });
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Data[0], NpgsqlDbType = NpgsqlDbType.Json });
                 command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata[0], NpgsqlDbType = NpgsqlDbType.Json });
+                command.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
             }
             else
             {
@@ -144,6 +186,9 @@ public sealed partial class PostgresEventStore
                 command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
                 command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = hashes });
             }
+
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyKinds });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyValues });
 
             try
             {
@@ -158,27 +203,13 @@ public sealed partial class PostgresEventStore
             }
         }
 
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await ExecuteAppendAsync(connection, null, request, ExpectedVersion.Exactly(head.Version), cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < MaxRaceRetries)
-            {
-                await Task.Delay(Random.Shared.Next(0, 2 * attempt), cancellationToken).ConfigureAwait(false);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                throw new StreamConcurrencyException(request.StreamId, ExpectedVersion.Exactly(head.Version), null, e);
-            }
-        }
+        return await AppendWithRetriesAsync(connection, request, ExpectedVersion.Exactly(head.Version), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The plain-SQL append after a known head. Parameters: $1 stream id, $2 type, $3 head version, $4 head hash,
     /// $5 new version, $6 new head hash, $7 recorded at, $8 command id, then the event type, body and metadata (scalars
-    /// for one event; arrays plus $12 the hashes for several). The stream write comes first, so it assigns the
+    /// for one event; arrays plus $12 the hashes for several), and the unique keys' kinds and values ($13, $14). The stream write comes first, so it assigns the
     /// transaction id that the positions are made of; when the head is stale it writes nothing and nothing follows.
     /// </summary>
     private static string KnownHeadSql(string s, bool newStream, bool single)
@@ -194,7 +225,10 @@ public sealed partial class PostgresEventStore
             appended AS ({events}),
             command AS (
                 INSERT INTO {s}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
-                SELECT $8, $1, $3 + 1, $5, stream.base, stream.base + $5 - $3 - 1, $7 FROM stream WHERE $8 IS NOT NULL)
+                SELECT $8, $1, $3 + 1, $5, stream.base, stream.base + $5 - $3 - 1, $7 FROM stream WHERE $8 IS NOT NULL),
+            stream_key AS (
+                INSERT INTO {s}.stream_keys (kind, value, stream_id)
+                SELECT k.kind, k.value, $1 FROM stream, unnest($13::text[], $14::text[]) AS k (kind, value))
             SELECT base FROM stream
             """;
     }
@@ -218,9 +252,13 @@ public sealed partial class PostgresEventStore
         {
             return await ExecuteAppendAsync(transaction.Connection!, transaction, request, expected, cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "stream_keys_pkey")
         {
             // The caller's transaction is now aborted, so the store cannot read again for it.
+            throw new DuplicateStreamKeyException(request.StreamId, request.KeyKinds.Length == 1 ? new StreamKey(request.KeyKinds[0], request.KeyValues[0]) : null, e);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
             throw new StreamConcurrencyException(request.StreamId, expected, null, e);
         }
     }
@@ -375,7 +413,9 @@ public sealed partial class PostgresEventStore
         return new HashChainVerification(streamId, firstInvalid is null, firstInvalid, count);
     }
 
-    private sealed record PreparedAppend(string StreamId, string StreamType, string[] Types, string[] Data, string[] Metadata, DateTimeOffset RecordedAt, Guid? CommandId);
+    private sealed record PreparedAppend(
+        string StreamId, string StreamType, string[] Types, string[] Data, string[] Metadata, DateTimeOffset RecordedAt, Guid? CommandId,
+        string[] KeyKinds, string[] KeyValues);
 
     private PreparedAppend Prepare(string streamId, string streamType, IReadOnlyList<object> events, AppendOptions? options)
     {
@@ -394,7 +434,15 @@ public sealed partial class PostgresEventStore
             metas[i] = metadata;
         }
 
-        return new PreparedAppend(streamId, streamType, types, data, metas, Now(), options?.CommandId);
+        var keys = options?.Keys ?? [];
+        foreach (var key in keys)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(key?.Kind, nameof(options));
+            ArgumentException.ThrowIfNullOrEmpty(key.Value, nameof(options));
+        }
+
+        return new PreparedAppend(streamId, streamType, types, data, metas, Now(), options?.CommandId,
+            keys.Select(k => k.Kind).ToArray(), keys.Select(k => k.Value).ToArray());
     }
 
     private DateTimeOffset Now() => HashChain.TruncateToMicroseconds(_options.Time.GetUtcNow());
@@ -436,6 +484,8 @@ public sealed partial class PostgresEventStore
         }
 
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = request.RecordedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyKinds });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyValues });
 
         int status;
         long streamVersion, firstVersion;
