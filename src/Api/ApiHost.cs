@@ -1,5 +1,12 @@
+using System.Text.Json.Serialization;
+using Idarati.Api.Complaints;
 using Idarati.Api.Infrastructure;
+using Idarati.Api.Reference;
+using Idarati.Application.Administrations;
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
 using Idarati.EventStore;
+using Microsoft.OpenApi;
 
 namespace Idarati.Api;
 
@@ -25,19 +32,66 @@ public static class ApiHost
         configure?.Invoke(builder);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemMapper>();
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false));
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        });
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
         builder.Services.AddIdaratiDatabase(builder.Configuration);
         builder.Services.AddIdaratiHealth();
+        builder.Services.AddIdaratiAuth(builder.Configuration);
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Complaints").Get<ComplaintOptions>() ?? new ComplaintOptions());
+        builder.Services.AddSingleton<CommandHandler>();
+        builder.Services.AddSingleton<AdministrationService>();
+        builder.Services.AddSingleton<ComplaintService>();
+        builder.Services.AddHostedService<ReferenceDataAtStartup>();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
-            options.SwaggerDoc("v1", new() { Title = "Idarati.EventSourced", Version = "v1", Description = "Complaints, job applications and call-centre tickets as event streams." }));
+        {
+            options.SwaggerDoc("v1", new() { Title = "Idarati.EventSourced", Version = "v1", Description = "Complaints, job applications and call-centre tickets as event streams. Every operation's summary says who may call it." });
+            options.AddSecurityDefinition("bearer", new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "JWT", Description = "A token from POST /api/dev/tokens in development." });
+            options.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
+            options.CustomSchemaIds(t => t.FullName!.Replace("Idarati.", string.Empty, StringComparison.Ordinal).Replace('+', '.'));
+        });
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(RefuseOversizedBodies);
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseSwagger();
         app.UseSwaggerUI(options => options.SwaggerEndpoint("/swagger/v1/swagger.json", "Idarati.EventSourced v1"));
         app.MapIdaratiHealth();
+        app.MapReference();
+        app.MapComplaints();
+        if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))
+        {
+            app.MapDevTokens();
+        }
+
         return app;
+    }
+
+    /// <summary>The largest request body accepted; a complaint with its longest texts fits in a few kilobytes.</summary>
+    public const long MaxBodyBytes = 64 * 1024;
+
+    /// <summary>Refuses a declared oversized body before reading it (Kestrel enforces the same limit on streamed bodies).</summary>
+    private static Task RefuseOversizedBodies(HttpContext context, Func<Task> next) =>
+        context.Request.ContentLength > MaxBodyBytes
+            ? Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, detail: $"The request body is larger than {MaxBodyBytes} bytes.").ExecuteAsync(context)
+            : next();
+
+    /// <summary>Registers the default administrations on first start, so the service is usable at once.</summary>
+    private sealed class ReferenceDataAtStartup(AdministrationService administrations, IConfiguration configuration) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            configuration.GetValue("ReferenceData:LoadDefaults", true) ? administrations.EnsureDefaultsAsync(cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static async Task<int> MigrateAsync(string[] args)

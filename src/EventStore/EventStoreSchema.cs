@@ -79,6 +79,8 @@ public static class EventStoreSchema
                     created_at timestamptz NOT NULL,
                     updated_at timestamptz NOT NULL);
 
+                CREATE INDEX streams_type ON {{s}}.streams (type);
+
                 -- Bodies are json, not jsonb: json keeps the exact bytes that the hash chain covers.
                 CREATE TABLE {{s}}.events (
                     position bigint PRIMARY KEY,

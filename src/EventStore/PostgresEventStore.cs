@@ -116,6 +116,47 @@ public sealed partial class PostgresEventStore
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? new StreamKey(reader.GetString(0), reader.GetString(1)) : null;
     }
 
+    /// <summary>The first result of a command id already appended, or null: lets a handler answer a retry before deciding again.</summary>
+    public async Task<AppendResult?> FindCommandAsync(Guid commandId, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT stream_id, first_version, stream_version, first_position, last_position FROM {_options.Schema}.commands WHERE command_id = $1");
+        command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = commandId });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new AppendResult(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2),
+            reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetInt64(4), true);
+    }
+
+    /// <summary>Every stream of one type, whole, in one query: for small sets such as reference data.</summary>
+    public async Task<IReadOnlyList<LoadedStream>> LoadStreamsOfTypeAsync(string streamType, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamType);
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT e.position, e.stream_id, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.hash FROM {_options.Schema}.events e JOIN {_options.Schema}.streams s ON s.id = e.stream_id WHERE s.type = $1 ORDER BY e.stream_id, e.version");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamType });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var streams = new List<LoadedStream>();
+        List<RecordedEvent>? current = null;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var e = ToRecorded(ReadRaw(reader));
+            if (current is null || current[0].StreamId != e.StreamId)
+            {
+                current = [];
+                streams.Add(new LoadedStream(e.StreamId, streamType, 0, current));
+            }
+
+            current.Add(e);
+        }
+
+        return streams.Select(s => s with { Version = s.Events[^1].Version }).ToList();
+    }
+
     /// <summary>The stream that holds a unique key, or null.</summary>
     public async Task<string?> FindStreamIdAsync(string kind, string value, CancellationToken cancellationToken = default)
     {

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -19,5 +21,48 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("IDARATI_DB", ConnectionStringOverride ?? TestDatabase);
         builder.UseSetting("EventStore:Schema", Schema);
         builder.UseSetting("EventStore:MigrateAtStartup", ConnectionStringOverride is null ? "true" : "false");
+        builder.UseSetting("ReferenceData:LoadDefaults", ConnectionStringOverride is null ? "true" : "false");
+        builder.UseSetting("Auth:DevTokens", DevTokens ? "true" : "false");
+        builder.UseSetting("Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes");
+    }
+
+    public bool DevTokens { get; init; } = true;
+
+    private readonly Dictionary<string, string> _tokens = [];
+
+    /// <summary>A client authenticated as <paramref name="role"/> (agents bound to <paramref name="administrationId"/>).</summary>
+    public async Task<HttpClient> ClientAsync(string? role, string? administrationId = null, string? subject = null)
+    {
+        var client = CreateClient();
+        if (role is null)
+        {
+            return client;
+        }
+
+        var cacheKey = $"{role}|{administrationId}|{subject}";
+        if (!_tokens.TryGetValue(cacheKey, out var token))
+        {
+            var response = await client.PostAsJsonAsync("/api/dev/tokens", new { role, administrationId, subject });
+            response.EnsureSuccessStatusCode();
+            token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+            _tokens[cacheKey] = token;
+        }
+
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public async Task<long> CountEventsAsync()
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(TestDatabase);
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {Schema}.events");
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(TestDatabase);
+        await using var command = dataSource.CreateCommand(sql.Replace("{s}", Schema, StringComparison.Ordinal));
+        await command.ExecuteNonQueryAsync();
     }
 }

@@ -38,8 +38,7 @@ public static class Database
         });
         services.AddSingleton(sp =>
         {
-            var options = new EventStoreOptions { Time = sp.GetRequiredService<TimeProvider>() };
-            options.Schema = configuration["EventStore:Schema"] ?? "event_store";
+            var options = Idarati.Application.Serialization.StoreOptions(configuration["EventStore:Schema"] ?? "event_store", sp.GetRequiredService<TimeProvider>());
             return new PostgresEventStore(sp.GetRequiredService<NpgsqlDataSource>(), options);
         });
         services.AddHostedService<MigrateAtStartup>();

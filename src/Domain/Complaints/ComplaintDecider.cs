@@ -100,6 +100,7 @@ public static class ComplaintDecider
                 Description = s.Description,
                 Location = s.Location,
                 Citizen = s.Citizen,
+                SubmitterId = s.SubmittedBy,
                 SubmittedAt = s.SubmittedAt,
                 AcknowledgementDue = s.AcknowledgementDue,
                 AnswerDue = s.AnswerDue,

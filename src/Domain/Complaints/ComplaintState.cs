@@ -26,6 +26,9 @@ public sealed record ComplaintFile
 
     public Citizen? Citizen { get; init; }
 
+    /// <summary>The actor who submitted it, as recorded ("Citizen:id").</summary>
+    public required string SubmitterId { get; init; }
+
     public required DateTimeOffset SubmittedAt { get; init; }
 
     public required DateTimeOffset AcknowledgementDue { get; init; }

@@ -1,0 +1,205 @@
+using Idarati.Api.Infrastructure;
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
+using Idarati.Domain.Complaints;
+using Idarati.EventStore;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Idarati.Domain.Shared;
+using R = Idarati.Api.Infrastructure.Auth.Roles;
+using Cmd = Idarati.Domain.Complaints.ComplaintCommand;
+
+namespace Idarati.Api.Complaints;
+
+public sealed record LocationRequest(string? Region, string? Province, string? Commune);
+
+public sealed record CitizenRequest(string? FullName, string? NationalId, string? Phone, string? Email);
+
+public sealed record SubmitComplaintRequest(
+    ComplaintKind? Kind, ComplaintChannel? Channel, string? AdministrationId, string? CategoryCode,
+    string? Subject, string? Description, LocationRequest? Location, CitizenRequest? Citizen);
+
+public sealed record QuestionRequest(string? Question);
+
+public sealed record TextRequest(string? Text);
+
+public sealed record TransferRequest(string? ToAdministrationId, string? Reason);
+
+public sealed record RejectRequest(RejectionReason? Reason, string? Comment);
+
+public sealed record AnswerRequest(string? Text, AnswerOutcome? Outcome);
+
+public sealed record FeedbackRequest(bool? Satisfied, string? Comment);
+
+public sealed record ReasonRequest(string? Reason);
+
+/// <summary>/api/complaints and /api/audit/complaints: Chikaya.ma's complaints, remarks and suggestions.</summary>
+public static class ComplaintEndpoints
+{
+    private const int ShortText = 200;
+    private const int LongText = 5000;
+
+    public static void MapComplaints(this IEndpointRouteBuilder endpoints)
+    {
+        var complaints = endpoints.MapGroup("/api/complaints").WithTags("complaints");
+
+        complaints.MapPost("/", SubmitAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor))
+            .WithSummary("Submit a complaint, observation or suggestion. Roles: citizen, agent, supervisor.")
+            .WithDescription("Returns the tracking number and access code the citizen uses to follow it (shown once). Idempotency-Key makes retries safe.");
+
+        complaints.MapGet("/{id:guid}", GetAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor, R.Auditor))
+            .WithSummary("A complaint's state, now, at ?version=N or ?asOf=<ISO-8601>. Roles: agent (own administration), supervisor, auditor, citizen (own, or with X-Access-Code).");
+
+        complaints.MapGet("/by-tracking/{trackingNumber}", ByTrackingAsync).AllowAnonymous()
+            .WithSummary("Follow a complaint with its tracking number and access code. Anyone holding both may call it.");
+
+        complaints.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
+            .WithSummary("Every event in order with position, version, type, time, actor, data and hash. Roles: agent (own administration), supervisor, auditor.");
+
+        Action(complaints, "acknowledge", [R.Agent, R.Supervisor], "Acknowledge receipt.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.Acknowledge(a, t));
+        Action(complaints, "request-information", [R.Agent, R.Supervisor], "Ask the citizen for more information.", (QuestionRequest? r, Actor a, DateTimeOffset t) =>
+            new Cmd.RequestInformation(a, t, Valid(r, v => v.Text("question", r?.Question, LongText)).Question!));
+        Action(complaints, "provide-information", [R.Citizen], "The citizen answers the question.", (TextRequest? r, Actor a, DateTimeOffset t) =>
+            new Cmd.ProvideInformation(a, t, Valid(r, v => v.Text("text", r?.Text, LongText)).Text!));
+        Action(complaints, "reject", [R.Agent, R.Supervisor], "Declare the complaint inadmissible, with a reason from the fixed list.", (RejectRequest? r, Actor a, DateTimeOffset t) =>
+            new Cmd.Reject(a, t, Valid(r, v => v.Required("reason", r?.Reason).Text("comment", r?.Comment, LongText, required: false)).Reason!.Value, r!.Comment));
+        Action(complaints, "answer", [R.Agent, R.Supervisor], "Answer the complaint with an outcome.", (AnswerRequest? r, Actor a, DateTimeOffset t) =>
+            new Cmd.Answer(a, t, Valid(r, v => v.Text("text", r?.Text, LongText).Required("outcome", r?.Outcome)).Text!, r!.Outcome!.Value));
+        Action(complaints, "take-into-account", [R.Agent, R.Supervisor], "Take an observation or suggestion into account.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.TakeIntoAccount(a, t));
+        Action(complaints, "close", [R.Agent, R.Supervisor], "Close a processed complaint.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.Close(a, t));
+        Action(complaints, "feedback", [R.Citizen], "The citizen says whether the answer satisfied them.", (FeedbackRequest? r, Actor a, DateTimeOffset t) =>
+            new Cmd.GiveFeedback(a, t, Valid(r, v => v.Required("satisfied", r?.Satisfied).Text("comment", r?.Comment, LongText, required: false)).Satisfied!.Value, r!.Comment));
+        Action(complaints, "reopen", [R.Citizen], "The citizen reopens an answered complaint.", (ReasonRequest? r, Actor a, DateTimeOffset t) =>
+            new Cmd.Reopen(a, t, Valid(r, v => v.Text("reason", r?.Reason, LongText)).Reason!));
+        complaints.MapPost("/{id:guid}/transfer", TransferAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .WithSummary("Transfer to another active administration, which then owns it. Roles: agent (owner), supervisor.");
+
+        endpoints.MapGet("/api/audit/complaints/{id:guid}/verify", VerifyAsync).WithTags("audit")
+            .RequireAuthorization(p => p.RequireRole(R.Auditor, R.Supervisor))
+            .WithSummary("Recompute the complaint's hash chain: {valid, firstInvalidVersion}. Roles: auditor, supervisor.");
+    }
+
+    private static async Task<Created<SubmittedComplaint>> SubmitAsync(SubmitComplaintRequest? request, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
+    {
+        var v = new Validation();
+        v.Required("body", request);
+        if (request is not null)
+        {
+            v.Required("kind", request.Kind).Required("channel", request.Channel)
+                .Text("administrationId", request.AdministrationId, 64).Text("categoryCode", request.CategoryCode, 64)
+                .Text("subject", request.Subject, ShortText).Text("description", request.Description, LongText)
+                .Required("location", request.Location);
+            if (request.Location is { } l)
+            {
+                v.Text("location.region", l.Region, 100).Text("location.province", l.Province, 100).Text("location.commune", l.Commune, 100);
+            }
+
+            if (request.Citizen is { } c)
+            {
+                v.Text("citizen.fullName", c.FullName, ShortText).Text("citizen.nationalId", c.NationalId, 20)
+                    .Text("citizen.phone", c.Phone, 30).Text("citizen.email", c.Email, 254)
+                    .Check("citizen.email", c.Email is null || (c.Email.Contains('@', StringComparison.Ordinal) && !c.Email.Contains(' ', StringComparison.Ordinal)), "Not an e-mail address.");
+            }
+            else
+            {
+                v.Check("citizen", request.Kind != ComplaintKind.Complaint, "A complaint needs the citizen's identity; only observations and suggestions may be anonymous.");
+            }
+        }
+
+        v.ThrowIfInvalid();
+        var r = request!;
+        var citizen = r.Citizen is { } ci ? new Citizen(ci.FullName!.Trim(), ci.NationalId!.Trim().ToUpperInvariant(), ci.Phone!.Trim(), ci.Email!.Trim()) : null;
+        var submitted = await service.SubmitAsync(
+            new SubmitComplaint(r.Kind!.Value, r.Channel!.Value, r.AdministrationId!, r.CategoryCode!, r.Subject!.Trim(), r.Description!.Trim(),
+                new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!), citizen),
+            http.CommandContext(), cancellationToken).ConfigureAwait(false);
+        http.SetETag(submitted.Version);
+        return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
+    }
+
+    private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, DateTimeOffset? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
+    {
+        if (version is <= 0)
+        {
+            throw ValidationFailedException.For("version", "A version is a positive number.");
+        }
+
+        var read = version is null && asOf is null ? null : new StreamReadOptions { UpToVersion = version, AsOf = asOf };
+        var view = await service.GetAsync(id, http.User.ToActor(), AccessCode(http), read, cancellationToken).ConfigureAwait(false);
+        http.SetETag(view.Version);
+        return TypedResults.Ok(view);
+    }
+
+    private static async Task<Ok<ComplaintView>> ByTrackingAsync(string trackingNumber, string? accessCode, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
+    {
+        new Validation().Text("accessCode", accessCode, 32).Check("trackingNumber", trackingNumber.Length <= 32, "At most 32 characters.").ThrowIfInvalid();
+        var view = await service.GetByTrackingAsync(trackingNumber, accessCode!, cancellationToken).ConfigureAwait(false);
+        http.SetETag(view.Version);
+        return TypedResults.Ok(view);
+    }
+
+    private static async Task<Ok<IReadOnlyList<HistoryEntry>>> HistoryAsync(Guid id, HttpContext http, ComplaintService service, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await service.HistoryAsync(id, http.User.ToActor(), cancellationToken).ConfigureAwait(false));
+
+    private static async Task<Ok<VerificationResponse>> VerifyAsync(Guid id, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
+    {
+        var result = await service.VerifyAsync(id, http.User.ToActor(), cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new VerificationResponse(result.Valid, result.FirstInvalidVersion, result.EventCount));
+    }
+
+    public sealed record VerificationResponse(bool Valid, long? FirstInvalidVersion, long EventCount);
+
+    private static async Task<Ok<ComplaintView>> TransferAsync(Guid id, TransferRequest? request, HttpContext http, ComplaintService service,
+        Idarati.Application.Administrations.AdministrationService administrations, CancellationToken cancellationToken)
+    {
+        new Validation().Required("body", request).Text("toAdministrationId", request?.ToAdministrationId, 64).Text("reason", request?.Reason, LongText).ThrowIfInvalid();
+        var target = await administrations.FindAsync(request!.ToAdministrationId!, cancellationToken).ConfigureAwait(false)
+            ?? throw ValidationFailedException.For("toAdministrationId", "No administration has this id.");
+        var view = await service.ActAsync(id, t => new Cmd.Transfer(http.User.ToActor(), t, target.Id, target.Active, request.Reason!), http.CommandContext(), AccessCode(http), cancellationToken)
+            .ConfigureAwait(false);
+        http.SetETag(view.Version);
+        return TypedResults.Ok(view);
+    }
+
+    /// <summary>An empty body for actions that need none; any JSON object, or nothing, is accepted.</summary>
+    public sealed record Empty;
+
+    private static void Action<TRequest>(RouteGroupBuilder group, string name, string[] roles, string summary, Func<TRequest?, Actor, DateTimeOffset, Cmd> command)
+        where TRequest : class
+    {
+        group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ComplaintView>> (Guid id, HttpContext http, ComplaintService service, CancellationToken cancellationToken) =>
+            {
+                var request = await ReadBodyAsync<TRequest>(http, cancellationToken).ConfigureAwait(false);
+                var actor = http.User.ToActor();
+                var view = await service.ActAsync(id, t => command(request, actor, t), http.CommandContext(), AccessCode(http), cancellationToken).ConfigureAwait(false);
+                http.SetETag(view.Version);
+                return TypedResults.Ok(view);
+            })
+            .RequireAuthorization(p => p.RequireRole(roles))
+            .Accepts<TRequest>("application/json")
+            .WithSummary($"{summary} Roles: {string.Join(", ", roles)}. If-Match with the ETag refuses a stale write (412).");
+    }
+
+    private static async Task<T?> ReadBodyAsync<T>(HttpContext http, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.TransferEncoding.Any()))
+        {
+            return null;
+        }
+
+        return await http.Request.ReadFromJsonAsync<T>(Idarati.Application.Serialization.Json, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static T Valid<T>(T? request, Action<Validation> rules)
+        where T : class
+    {
+        var v = new Validation().Required("body", request);
+        rules(v);
+        v.ThrowIfInvalid();
+        return request!;
+    }
+
+    private static string? AccessCode(HttpContext http) =>
+        http.Request.Headers.TryGetValue("X-Access-Code", out var code) ? code.ToString() : null;
+}

@@ -1,0 +1,123 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using Idarati.Domain.Shared;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Idarati.Api.Infrastructure;
+
+/// <summary>
+/// JWT bearer authentication. Roles: citizen, agent (bound to one administration by the administration_id claim),
+/// supervisor, auditor, analyst, admin. Tokens are signed with Auth:SigningKey (at least 32 bytes); without one, a key
+/// is drawn at start-up, which suits one development node only.
+/// </summary>
+public static class Auth
+{
+    public const string Issuer = "idarati";
+    public const string Audience = "idarati-api";
+    public const string AdministrationClaim = "administration_id";
+
+    public static class Roles
+    {
+        public const string Citizen = "citizen";
+        public const string Agent = "agent";
+        public const string Supervisor = "supervisor";
+        public const string Auditor = "auditor";
+        public const string Analyst = "analyst";
+        public const string Admin = "admin";
+    }
+
+    public static IServiceCollection AddIdaratiAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        var key = SigningKey(configuration);
+        services.AddSingleton(key);
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = Issuer,
+                ValidAudience = Audience,
+                IssuerSigningKey = key,
+                RoleClaimType = "role",
+                NameClaimType = "sub",
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        });
+        services.AddAuthorization();
+        return services;
+    }
+
+    /// <summary>The acting user, from the validated token; anonymous callers never reach an endpoint that asks for one.</summary>
+    public static Actor ToActor(this ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var role = user.FindFirst("role")?.Value switch
+        {
+            Roles.Citizen => Role.Citizen,
+            Roles.Agent => Role.Agent,
+            Roles.Supervisor => Role.Supervisor,
+            Roles.Auditor => Role.Auditor,
+            Roles.Analyst => Role.Analyst,
+            Roles.Admin => Role.Admin,
+            var other => throw new InvalidOperationException($"Unknown role '{other}'."),
+        };
+        return new Actor(user.FindFirst("sub")?.Value ?? "unknown", role, role == Role.Agent ? user.FindFirst(AdministrationClaim)?.Value : null);
+    }
+
+    public static string Issue(SymmetricSecurityKey key, string subject, string role, string? administrationId, TimeProvider time)
+    {
+        var claims = new List<Claim> { new("sub", subject), new("role", role) };
+        if (administrationId is not null)
+        {
+            claims.Add(new Claim(AdministrationClaim, administrationId));
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var token = new JwtSecurityToken(Issuer, Audience, claims, now, now.AddHours(12), new SigningCredentials(key, SecurityAlgorithms.HmacSha256));
+        return new JwtSecurityTokenHandler().WriteToken(token);
+    }
+
+    public sealed record DevTokenRequest(string? Role, string? AdministrationId, string? Subject);
+
+    public sealed record DevTokenResponse(string Token);
+
+    /// <summary>POST /api/dev/tokens: exists only in Development or with Auth:DevTokens=true.</summary>
+    public static void MapDevTokens(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/dev/tokens", Results<Ok<DevTokenResponse>, ValidationProblem> (DevTokenRequest request, SymmetricSecurityKey key, TimeProvider time) =>
+            {
+                string[] roles = [Roles.Citizen, Roles.Agent, Roles.Supervisor, Roles.Auditor, Roles.Analyst, Roles.Admin];
+                if (request.Role is null || !roles.Contains(request.Role))
+                {
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["role"] = [$"One of: {string.Join(", ", roles)}."] });
+                }
+
+                if (request.Role == Roles.Agent && string.IsNullOrWhiteSpace(request.AdministrationId))
+                {
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["administrationId"] = ["An agent is bound to one administration."] });
+                }
+
+                var subject = request.Subject ?? $"{request.Role}-{Guid.NewGuid():N}"[..24];
+                return TypedResults.Ok(new DevTokenResponse(Issue(key, subject, request.Role, request.Role == Roles.Agent ? request.AdministrationId : null, time)));
+            })
+            .AllowAnonymous()
+            .WithTags("development")
+            .WithSummary("Issues a signed token for local use. Anyone may call it; it exists only in Development or with Auth:DevTokens=true.");
+    }
+
+    private static SymmetricSecurityKey SigningKey(IConfiguration configuration)
+    {
+        var configured = configuration["Auth:SigningKey"];
+        var bytes = string.IsNullOrEmpty(configured) ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(configured);
+        if (bytes.Length < 32)
+        {
+            throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes long.");
+        }
+
+        return new SymmetricSecurityKey(bytes);
+    }
+}

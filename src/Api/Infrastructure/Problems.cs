@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Idarati.Application.Handling;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Idarati.Api.Infrastructure;
+
+/// <summary>
+/// Every error as RFC 9457 problem details, mapped in one place: bad input 400 naming the field, a body too large 413,
+/// a broken rule 409 naming the rule, a stale If-Match 412, a hidden or missing resource 404. Anything else is ours: 500.
+/// </summary>
+public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<ProblemMapper> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var problem = exception switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(413, "The request body is too large."),
+            BadHttpRequestException { InnerException: JsonException json } => Invalid(JsonField(json), JsonMessage(json)),
+            BadHttpRequestException bad => Invalid("body", bad.Message),
+            JsonException json => Invalid(JsonField(json), JsonMessage(json)),
+            ValidationFailedException v => new ValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value)) { Status = 400, Title = "The request is not valid." },
+            NotFoundException n => Problem(404, n.Message),
+            PreconditionFailedException p => Problem(412, p.Message, ("currentVersion", p.Actual)),
+            StreamConcurrencyException c => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change"), ("currentVersion", c.ActualVersion)),
+            RuleViolatedException r => Problem(409, r.Message, ("rule", r.Rule)),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", httpContext.Request.Method, httpContext.Request.Path);
+            return false;
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception })
+            .ConfigureAwait(false);
+    }
+
+    private static ValidationProblemDetails Invalid(string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] }) { Status = 400, Title = "The request is not valid." };
+
+    private static ProblemDetails Problem(int status, string detail, params (string Key, object? Value)[] extensions)
+    {
+        var problem = new ProblemDetails { Status = status, Detail = detail };
+        foreach (var (key, value) in extensions)
+        {
+            problem.Extensions[key] = value;
+        }
+
+        return problem;
+    }
+
+    /// <summary>"$.location.region" becomes "location.region"; a body that is not JSON at all is "body".</summary>
+    private static string JsonField(JsonException json) =>
+        string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+
+    private static string JsonMessage(JsonException json) =>
+        json.Path is null or "$" ? "The body is not valid JSON." : $"The value at {json.Path} is not of the expected type or format.";
+}

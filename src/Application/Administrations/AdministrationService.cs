@@ -1,0 +1,93 @@
+using Idarati.Application.Handling;
+using Idarati.Domain.Administrations;
+using Idarati.Domain.Reference;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+
+namespace Idarati.Application.Administrations;
+
+/// <summary>An administration as listed: its profile and whether it still receives complaints.</summary>
+public sealed record AdministrationView(string Id, string NameAr, string NameFr, AdministrationKind Kind, string Region, bool Active, long Version);
+
+/// <summary>Reference data kept as administration streams, registered and deactivated by administrators.</summary>
+public sealed class AdministrationService(PostgresEventStore store, CommandHandler handler, TimeProvider time)
+{
+    public static string StreamId(string administrationId) => $"administration-{administrationId}";
+
+    public async Task<IReadOnlyList<AdministrationView>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var streams = await store.LoadStreamsOfTypeAsync(AdministrationDecider.StreamType, cancellationToken).ConfigureAwait(false);
+        return streams
+            .Select(s => (s.Version, State: AdministrationDecider.Decider.Fold(s.Events.Select(e => (AdministrationEvent)e.Data))))
+            .Select(x => x.State switch
+            {
+                AdministrationState.Active a => View(a.Profile, true, x.Version),
+                AdministrationState.Inactive i => View(i.Profile, false, x.Version),
+                _ => null,
+            })
+            .OfType<AdministrationView>()
+            .OrderBy(a => a.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public async Task<AdministrationView?> FindAsync(string administrationId, CancellationToken cancellationToken = default)
+    {
+        var stream = await store.LoadStreamAsync(StreamId(administrationId), null, cancellationToken).ConfigureAwait(false);
+        var state = AdministrationDecider.Decider.Fold(stream?.Events.Select(e => (AdministrationEvent)e.Data) ?? []);
+        return state switch
+        {
+            AdministrationState.Active a => View(a.Profile, true, stream!.Version),
+            AdministrationState.Inactive i => View(i.Profile, false, stream!.Version),
+            _ => null,
+        };
+    }
+
+    public async Task<AdministrationView> RegisterAsync(AdministrationProfile profile, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(context);
+        var result = await handler.HandleAsync(AdministrationDecider.Decider, StreamId(profile.Id),
+            new AdministrationCommand.Register(context.Actor, time.GetUtcNow(), profile), context, cancellationToken).ConfigureAwait(false);
+        return ToView(result);
+    }
+
+    public async Task<AdministrationView> DeactivateAsync(string administrationId, string reason, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var result = await handler.HandleAsync(AdministrationDecider.Decider, StreamId(administrationId),
+            new AdministrationCommand.Deactivate(context.Actor, time.GetUtcNow(), reason), context, cancellationToken).ConfigureAwait(false);
+        return ToView(result);
+    }
+
+    /// <summary>Registers the default catalogue when no administration exists yet (first start).</summary>
+    public async Task EnsureDefaultsAsync(CancellationToken cancellationToken = default)
+    {
+        if ((await store.LoadStreamsOfTypeAsync(AdministrationDecider.StreamType, cancellationToken).ConfigureAwait(false)).Count > 0)
+        {
+            return;
+        }
+
+        var system = new Actor("system", Role.Admin);
+        foreach (var profile in Catalogue.DefaultAdministrations)
+        {
+            try
+            {
+                await RegisterAsync(profile, new CommandContext(system), cancellationToken).ConfigureAwait(false);
+            }
+            catch (AdministrationRuleViolated)
+            {
+                // Another node registered it at the same moment.
+            }
+        }
+    }
+
+    private static AdministrationView ToView(CommandResult<AdministrationState> result) => result.State switch
+    {
+        AdministrationState.Active a => View(a.Profile, true, result.Version),
+        AdministrationState.Inactive i => View(i.Profile, false, result.Version),
+        _ => throw new NotFoundException("The administration"),
+    };
+
+    private static AdministrationView View(AdministrationProfile p, bool active, long version) =>
+        new(p.Id, p.NameAr, p.NameFr, p.Kind, p.Region, active, version);
+}

@@ -1,0 +1,24 @@
+using Idarati.Domain.Complaints;
+
+namespace Idarati.Application.Complaints;
+
+/// <summary>
+/// The legal deadlines and secrets of the complaints service (configuration section "Complaints").
+/// The answer deadline defaults to 60 days from receipt for every kind.
+/// </summary>
+public sealed class ComplaintOptions
+{
+    public int AcknowledgementDeadlineDays { get; set; } = 7;
+
+    public Dictionary<ComplaintKind, int> AnswerDeadlineDays { get; set; } = new()
+    {
+        [ComplaintKind.Complaint] = 60,
+        [ComplaintKind.Observation] = 60,
+        [ComplaintKind.Suggestion] = 60,
+    };
+
+    /// <summary>Derives citizens' access codes; set a long random value in production.</summary>
+    public string AccessCodeSecret { get; set; } = "development-only-access-code-secret";
+
+    public int AnswerDays(ComplaintKind kind) => AnswerDeadlineDays.TryGetValue(kind, out var days) ? days : 60;
+}

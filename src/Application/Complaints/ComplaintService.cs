@@ -1,0 +1,152 @@
+using Idarati.Application.Administrations;
+using Idarati.Application.Handling;
+using Idarati.Domain.Complaints;
+using Idarati.Domain.Reference;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+
+namespace Idarati.Application.Complaints;
+
+/// <summary>What a citizen (or an agent on their behalf) submits.</summary>
+public sealed record SubmitComplaint(
+    ComplaintKind Kind, ComplaintChannel Channel, string AdministrationId, string CategoryCode,
+    string Subject, string Description, Location Location, Citizen? Citizen);
+
+/// <summary>What the submitter gets back: the tracking number and access code are shown once.</summary>
+public sealed record SubmittedComplaint(Guid Id, string TrackingNumber, string AccessCode, long Version);
+
+/// <summary>A complaint as its readers see it, at a version.</summary>
+public sealed record ComplaintView(
+    Guid Id, string TrackingNumber, ComplaintKind Kind, ComplaintChannel Channel, ComplaintStatus Status,
+    string AdministrationId, string CategoryCode, string Subject, string Description, Location Location, Citizen? Citizen,
+    DateTimeOffset SubmittedAt, DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue, DateTimeOffset? AcknowledgedAt,
+    string? PendingQuestion, IReadOnlyList<string> ProvidedInformation, IReadOnlyList<string> TransferredFrom,
+    ComplaintEvent.Answered? Answer, ComplaintEvent.Rejected? Rejection, DateTimeOffset? TakenIntoAccountAt,
+    DateTimeOffset? ClosedAt, ComplaintEvent.FeedbackGiven? Feedback, int ReopenCount, bool Overdue, long Version);
+
+/// <summary>One event of a complaint's history, as an auditor replays it.</summary>
+public sealed record HistoryEntry(long Position, long Version, string Type, DateTimeOffset RecordedAt, string? Actor, System.Text.Json.JsonElement Data, string Hash);
+
+/// <summary>The complaints use cases over the shared command path, with who may see and do what.</summary>
+public sealed class ComplaintService(PostgresEventStore store, CommandHandler handler, AdministrationService administrations, ComplaintOptions options, TimeProvider time)
+{
+    public async Task<SubmittedComplaint> SubmitAsync(SubmitComplaint request, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var administration = await administrations.FindAsync(request.AdministrationId, cancellationToken).ConfigureAwait(false);
+        if (administration is not { Active: true })
+        {
+            throw ValidationFailedException.For("administrationId", administration is null ? "No administration has this id." : "This administration no longer receives complaints.");
+        }
+
+        if (!Catalogue.IsComplaintCategory(request.CategoryCode))
+        {
+            throw ValidationFailedException.For("categoryCode", "No complaint category has this code.");
+        }
+
+        var now = time.GetUtcNow();
+        var id = context.CommandId is { } commandId ? ComplaintIdentifiers.FromCommand(commandId) : Guid.CreateVersion7(now);
+        var accessCode = ComplaintIdentifiers.AccessCode(id, options.AccessCodeSecret);
+        for (var attempt = 0; ; attempt++)
+        {
+            var tracking = ComplaintIdentifiers.TrackingNumber(id, now.Year, attempt);
+            var command = new ComplaintCommand.Submit(context.Actor, now, id.ToString(), tracking, ComplaintIdentifiers.HashAccessCode(accessCode),
+                request.Kind, request.Channel, request.AdministrationId, request.CategoryCode, request.Subject, request.Description,
+                request.Location, request.Citizen, now.AddDays(options.AcknowledgementDeadlineDays), now.AddDays(options.AnswerDays(request.Kind)));
+            try
+            {
+                var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command,
+                    context with { Keys = [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)] }, cancellationToken).ConfigureAwait(false);
+                var file = result.State.FileOrNull!;
+                return new SubmittedComplaint(Guid.Parse(file.ComplaintId), file.TrackingNumber, accessCode, result.Version);
+            }
+            catch (DuplicateStreamKeyException) when (attempt < 3)
+            {
+                // Two complaints drew the same tracking number: draw the next one.
+            }
+        }
+    }
+
+    /// <summary>Runs an action on a complaint the actor may see; others get 404, as if it did not exist.</summary>
+    public async Task<ComplaintView> ActAsync(Guid id, Func<DateTimeOffset, ComplaintCommand> command, CommandContext context, string? accessCode = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(context);
+        await GetAsync(id, context.Actor, accessCode, null, cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command(time.GetUtcNow()), context, cancellationToken)
+            .ConfigureAwait(false);
+        return View(id, result.State, result.Version);
+    }
+
+    /// <summary>The complaint now, at a version, or as of a time (auditors' time travel).</summary>
+    public async Task<ComplaintView> GetAsync(Guid id, Actor actor, string? accessCode = null, StreamReadOptions? read = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var stream = await store.LoadStreamAsync(ComplaintIdentifiers.StreamId(id), read, cancellationToken).ConfigureAwait(false);
+        var state = ComplaintDecider.Decider.Fold(stream?.Events.Select(e => (ComplaintEvent)e.Data) ?? []);
+        if (state.FileOrNull is not { } file || !CanRead(actor, file, accessCode))
+        {
+            throw new NotFoundException("The complaint");
+        }
+
+        return View(id, state, stream!.Version);
+    }
+
+    /// <summary>The citizen's door: tracking number and access code, no account needed.</summary>
+    public async Task<ComplaintView> GetByTrackingAsync(string trackingNumber, string accessCode, CancellationToken cancellationToken = default)
+    {
+        var streamId = await store.FindStreamIdAsync(ComplaintIdentifiers.TrackingKeyKind, trackingNumber.Trim().ToUpperInvariant(), cancellationToken).ConfigureAwait(false);
+        if (streamId is null || ComplaintIdentifiers.FromStreamId(streamId) is not { } id)
+        {
+            throw new NotFoundException("The complaint");
+        }
+
+        return await GetAsync(id, new Actor("anonymous", Role.Citizen), accessCode, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
+    {
+        await GetAsync(id, actor, null, null, cancellationToken).ConfigureAwait(false);
+        var (_, events) = await store.ReadStreamRawAsync(ComplaintIdentifiers.StreamId(id), null, cancellationToken).ConfigureAwait(false);
+        return events.Select(e =>
+        {
+            using var metadata = System.Text.Json.JsonDocument.Parse(e.Metadata);
+            using var data = System.Text.Json.JsonDocument.Parse(e.Data);
+            var who = metadata.RootElement.TryGetProperty("actor", out var a) ? a.GetString() : null;
+            return new HistoryEntry(e.Position, e.Version, e.Type, e.RecordedAt, who, data.RootElement.Clone(), Convert.ToHexStringLower(e.Hash));
+        }).ToList();
+    }
+
+    public async Task<HashChainVerification> VerifyAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
+    {
+        await GetAsync(id, actor, null, null, cancellationToken).ConfigureAwait(false);
+        return await store.VerifyStreamAsync(ComplaintIdentifiers.StreamId(id), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Supervisors and auditors read every complaint; an agent only its administration's; a citizen the complaints they
+    /// submitted or whose access code they hold. Analysts and administrators read none: indicators carry no personal data.
+    /// </summary>
+    public static bool CanRead(Actor actor, ComplaintFile file, string? accessCode) => actor.Role switch
+    {
+        Role.Supervisor or Role.Auditor => true,
+        Role.Agent => actor.AdministrationId == file.AdministrationId,
+        Role.Citizen => ComplaintIdentifiers.AccessCodeMatches(accessCode, file.AccessCodeHash) || SubmittedBy(actor, file),
+        _ => false,
+    };
+
+    private static bool SubmittedBy(Actor actor, ComplaintFile file) => actor.Id != "anonymous" && file.Citizen is not null && file.SubmitterId == actor.ToString();
+
+    private ComplaintView View(Guid id, ComplaintState state, long version)
+    {
+        var f = state.FileOrNull!;
+        var now = time.GetUtcNow();
+        var processed = state is not ComplaintState.Open;
+        var overdue = !processed && now > f.AnswerDue;
+        return new ComplaintView(id, f.TrackingNumber, f.Kind, f.Channel, state.Status!.Value, f.AdministrationId, f.CategoryCode, f.Subject,
+            f.Description, f.Location, f.Citizen, f.SubmittedAt, f.AcknowledgementDue, f.AnswerDue, f.AcknowledgedAt, f.PendingQuestion,
+            f.ProvidedInformation, f.TransferredFrom, f.Answer, f.Rejection, f.TakenIntoAccountAt, f.ClosedAt, f.Feedback, f.ReopenCount,
+            overdue, version);
+    }
+}

@@ -1,0 +1,114 @@
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+
+namespace Idarati.Application.Handling;
+
+/// <summary>What a caller says about a command besides the command: its id for safe retries and its expectation.</summary>
+public sealed record CommandContext(Actor Actor, Guid? CommandId = null, long? ExpectedVersion = null)
+{
+    /// <summary>Unique keys the command's events claim, such as a complaint's tracking number.</summary>
+    public IReadOnlyList<StreamKey>? Keys { get; init; }
+}
+
+/// <summary>The outcome: the stream's state and version after the command, and whether it was a retry.</summary>
+public sealed record CommandResult<TState>(string StreamId, long Version, TState State, int EventsAppended, bool Duplicate);
+
+/// <summary>The caller's If-Match named an older version than the stream's.</summary>
+public sealed class PreconditionFailedException(string streamId, long expected, long actual)
+    : Exception($"Stream '{streamId}' is at version {actual}, not {expected}.")
+{
+    public long Expected { get; } = expected;
+
+    public long Actual { get; } = actual;
+}
+
+/// <summary>No such resource, or one the caller may not see (both answer 404).</summary>
+public sealed class NotFoundException(string what) : Exception($"{what} was not found.");
+
+/// <summary>Input that breaks no rule of the domain but is not acceptable: answers 400 naming the fields.</summary>
+public sealed class ValidationFailedException(IReadOnlyDictionary<string, string[]> errors)
+    : Exception("The request is not valid: " + string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(", ", e.Value)}")))
+{
+    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
+
+    public static ValidationFailedException For(string field, string message) => new(new Dictionary<string, string[]> { [field] = [message] });
+}
+
+/// <summary>
+/// The one path every command takes: load the stream, fold it, decide, append after the head just read. A conflict is
+/// retried a bounded number of times when the caller did not pin a version (the decision is taken again on fresh
+/// state); a repeated command id answers with the state its first run produced.
+/// </summary>
+public sealed class CommandHandler(PostgresEventStore store)
+{
+    private const int MaxAttempts = 5;
+
+    public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider,
+        string streamId,
+        TCommand command,
+        CommandContext context,
+        CancellationToken cancellationToken = default)
+        where TEvent : notnull
+    {
+        ArgumentNullException.ThrowIfNull(decider);
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.CommandId is { } id && await store.FindCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } first)
+        {
+            return await FirstResultAsync(decider, first, cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var loaded = await store.LoadStreamAsync(streamId, null, cancellationToken).ConfigureAwait(false);
+            var version = loaded?.Version ?? 0;
+            if (context.ExpectedVersion is { } expected && expected != version)
+            {
+                throw new PreconditionFailedException(streamId, expected, version);
+            }
+
+            var state = decider.Fold(loaded?.Events.Select(e => (TEvent)e.Data) ?? []);
+            var events = decider.Decide(command, state);
+            if (events.Count == 0)
+            {
+                return new CommandResult<TState>(streamId, version, state, 0, false);
+            }
+
+            var options = new AppendOptions
+            {
+                CommandId = context.CommandId ?? Guid.CreateVersion7(),
+                Actor = context.Actor.ToString(),
+                CorrelationId = context.CommandId,
+                Keys = context.Keys,
+            };
+            try
+            {
+                var result = await store.AppendAsync(streamId, decider.StreamType, loaded?.Head ?? StreamHead.New, events.Cast<object>().ToList(), options, cancellationToken)
+                    .ConfigureAwait(false);
+                if (result.Duplicate)
+                {
+                    return await FirstResultAsync(decider, result, cancellationToken).ConfigureAwait(false);
+                }
+
+                return new CommandResult<TState>(streamId, result.StreamVersion, events.Aggregate(state, decider.Evolve), events.Count, false);
+            }
+            catch (StreamConcurrencyException) when (context.ExpectedVersion is null && attempt < MaxAttempts)
+            {
+                // Someone else appended between our read and our write: decide again on what they wrote.
+            }
+            catch (StreamConcurrencyException e) when (context.ExpectedVersion is { } pinned)
+            {
+                throw new PreconditionFailedException(streamId, pinned, e.ActualVersion ?? pinned + 1);
+            }
+        }
+    }
+
+    private async Task<CommandResult<TState>> FirstResultAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, AppendResult first, CancellationToken cancellationToken)
+        where TEvent : notnull
+    {
+        var then = await store.LoadStreamAsync(first.StreamId, new StreamReadOptions { UpToVersion = first.StreamVersion }, cancellationToken).ConfigureAwait(false);
+        var state = decider.Fold(then?.Events.Select(e => (TEvent)e.Data) ?? []);
+        return new CommandResult<TState>(first.StreamId, first.StreamVersion, state, 0, true);
+    }
+}
