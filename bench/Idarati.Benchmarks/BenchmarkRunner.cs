@@ -5,7 +5,7 @@ namespace Idarati.Benchmarks;
 
 /// <summary>
 /// Each scenario prints its figures beside a baseline measured in the same run on the same database, as a ratio.
-/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|all&gt; [--smoke] [--seconds N]
+/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|all&gt; [--smoke] [--seconds N]
 /// The database comes from IDARATI_DB (scripts/with-pg.sh starts a throwaway cluster and sets it).
 /// </summary>
 public static class BenchmarkRunner
@@ -40,11 +40,17 @@ public static class BenchmarkRunner
                 await AppendBenchmark.RunBulkOnlyAsync(dataSource, settings, report).ConfigureAwait(false);
                 break;
             case "append":
-            case "all":
                 await AppendBenchmark.RunAsync(dataSource, settings, report).ConfigureAwait(false);
                 break;
+            case "http":
+                await HttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
+                break;
+            case "all":
+                await AppendBenchmark.RunAsync(dataSource, settings, report).ConfigureAwait(false);
+                await HttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
+                break;
             default:
-                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, all").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, all").ConfigureAwait(false);
                 return 2;
         }
 

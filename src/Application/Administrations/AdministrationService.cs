@@ -12,6 +12,13 @@ public sealed record AdministrationView(string Id, string NameAr, string NameFr,
 /// <summary>Reference data kept as administration streams, registered and deactivated by administrators.</summary>
 public sealed class AdministrationService(PostgresEventStore store, CommandHandler handler, TimeProvider time)
 {
+    /// <summary>How long a node may answer from its copy of the list: submissions tolerate a few seconds of staleness.</summary>
+    public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
+
+    private volatile Snapshot? _cache;
+
+    private sealed record Snapshot(DateTimeOffset ReadAt, Dictionary<string, AdministrationView> ById);
+
     public static string StreamId(string administrationId) => $"administration-{administrationId}";
 
     public async Task<IReadOnlyList<AdministrationView>> ListAsync(CancellationToken cancellationToken = default)
@@ -28,6 +35,20 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
             .OfType<AdministrationView>()
             .OrderBy(a => a.Id, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>An administration from this node's copy of the list (at most <see cref="CacheLifetime"/> old; this node's own changes show at once).</summary>
+    public async Task<AdministrationView?> FindCachedAsync(string administrationId, CancellationToken cancellationToken = default)
+    {
+        var cache = _cache;
+        if (cache is null || time.GetUtcNow() - cache.ReadAt > CacheLifetime)
+        {
+            var list = await ListAsync(cancellationToken).ConfigureAwait(false);
+            cache = new Snapshot(time.GetUtcNow(), list.ToDictionary(a => a.Id, StringComparer.Ordinal));
+            _cache = cache;
+        }
+
+        return cache.ById.GetValueOrDefault(administrationId);
     }
 
     public async Task<AdministrationView?> FindAsync(string administrationId, CancellationToken cancellationToken = default)
@@ -48,6 +69,7 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(AdministrationDecider.Decider, StreamId(profile.Id),
             new AdministrationCommand.Register(context.Actor, time.GetUtcNow(), profile), context, cancellationToken).ConfigureAwait(false);
+        _cache = null;
         return ToView(result);
     }
 
@@ -56,6 +78,7 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(AdministrationDecider.Decider, StreamId(administrationId),
             new AdministrationCommand.Deactivate(context.Actor, time.GetUtcNow(), reason), context, cancellationToken).ConfigureAwait(false);
+        _cache = null;
         return ToView(result);
     }
 

@@ -34,7 +34,7 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var administration = await administrations.FindAsync(request.AdministrationId, cancellationToken).ConfigureAwait(false);
+        var administration = await administrations.FindCachedAsync(request.AdministrationId, cancellationToken).ConfigureAwait(false);
         if (administration is not { Active: true })
         {
             throw ValidationFailedException.For("administrationId", administration is null ? "No administration has this id." : "This administration no longer receives complaints.");
@@ -57,7 +57,8 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
             try
             {
                 var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command,
-                    context with { Keys = [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)] }, cancellationToken).ConfigureAwait(false);
+                    context with { Keys = [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)], NewStream = context.CommandId is null },
+                    cancellationToken).ConfigureAwait(false);
                 var file = result.State.FileOrNull!;
                 return new SubmittedComplaint(Guid.Parse(file.ComplaintId), file.TrackingNumber, accessCode, result.Version);
             }

@@ -6,6 +6,9 @@ namespace Idarati.Application.Handling;
 /// <summary>What a caller says about a command besides the command: its id for safe retries and its expectation.</summary>
 public sealed record CommandContext(Actor Actor, Guid? CommandId = null, long? ExpectedVersion = null)
 {
+    /// <summary>The stream is expected not to exist (a fresh id): skip the read; a surprise is retried with a read.</summary>
+    public bool NewStream { get; init; }
+
     /// <summary>Unique keys the command's events claim, such as a complaint's tracking number.</summary>
     public IReadOnlyList<StreamKey>? Keys { get; init; }
 }
@@ -60,7 +63,7 @@ public sealed class CommandHandler(PostgresEventStore store)
 
         for (var attempt = 1; ; attempt++)
         {
-            var loaded = await store.LoadStreamAsync(streamId, null, cancellationToken).ConfigureAwait(false);
+            var loaded = context.NewStream && attempt == 1 ? null : await store.LoadStreamAsync(streamId, null, cancellationToken).ConfigureAwait(false);
             var version = loaded?.Version ?? 0;
             if (context.ExpectedVersion is { } expected && expected != version)
             {

@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Globalization;
+using Idarati.Api;
+using Idarati.Api.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Idarati.Benchmarks;
+
+/// <summary>
+/// POST /api/complaints through the real host (Kestrel on loopback, JWT, JSON, validation, command path) at 8 concurrent
+/// connections, beside the raw-SQL baseline of the append benchmark (one stream row and one event row per transaction).
+/// </summary>
+public static class HttpBenchmark
+{
+    public static async Task RunAsync(NpgsqlDataSource dataSource, string connectionString, Settings settings, Report report)
+    {
+        const int Concurrency = 8;
+        var schema = "bench_http_" + Guid.NewGuid().ToString("N")[..8];
+        var port = FreePort();
+        var app = ApiHost.Build(
+        [
+            "--urls", $"http://127.0.0.1:{port}",
+            "--IDARATI_DB", connectionString,
+            "--EventStore:Schema", schema,
+            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!",
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            var key = app.Services.GetRequiredService<SymmetricSecurityKey>();
+            var token = Auth.Issue(key, "bench-citizen", Auth.Roles.Citizen, null, TimeProvider.System);
+            using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            var body = new
+            {
+                kind = "complaint",
+                channel = "portal",
+                administrationId = "MIN-SANTE",
+                categoryCode = "HEALTH.WAIT",
+                subject = "Attente aux urgences",
+                description = "Trois heures d'attente sans prise en charge.",
+                location = new { region = "Rabat-Salé-Kénitra", province = "Rabat", commune = "Agdal-Riyad" },
+                citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
+            };
+
+            await using (var create = dataSource.CreateCommand($"CREATE TABLE {schema}.raw_streams (id text PRIMARY KEY, type text NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL); CREATE TABLE {schema}.raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL REFERENCES {schema}.raw_streams (id), version bigint NOT NULL, type text NOT NULL, data json NOT NULL, metadata json NOT NULL, recorded_at timestamptz NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, version));"))
+            {
+                await create.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+
+            var payload = System.Text.Json.JsonSerializer.Serialize(body);
+            Console.WriteLine($"== http: POST /api/complaints, {Concurrency} connections, {settings.Duration.TotalSeconds:F1} s per figure");
+            var raw = await MeasureAsync(Concurrency, settings.Duration, async () =>
+            {
+                var id = $"raw-{Guid.NewGuid():N}";
+                var now = DateTime.UtcNow;
+                await using var batch = dataSource.CreateBatch();
+                batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {schema}.raw_streams (id, type, version, created_at, updated_at) VALUES ($1, 'complaint', 1, $2, $2)")
+                { Parameters = { new NpgsqlParameter<string> { TypedValue = id }, new NpgsqlParameter<DateTime> { TypedValue = now } } });
+                batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {schema}.raw_events (stream_id, version, type, data, metadata, recorded_at, hash) VALUES ($1, 1, 'complaint.submitted', $2, '{{}}', $3, $4)")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter<string> { TypedValue = id },
+                        new NpgsqlParameter<string> { TypedValue = payload, NpgsqlDbType = NpgsqlDbType.Json },
+                        new NpgsqlParameter<DateTime> { TypedValue = now },
+                        new NpgsqlParameter<byte[]> { TypedValue = new byte[32] },
+                    },
+                });
+                await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            report.Add("http.raw-sql.c8", raw, "commands/s");
+
+            // The HTTP stack alone on this machine (Kestrel, loopback), to show where time goes.
+            var target = $"http://127.0.0.1:{port}";
+            var live = await LoadAsync(http, target, HttpMethod.Get, "/health/live", null, token, Concurrency, settings.Duration).ConfigureAwait(false);
+            report.Add("http.get-health-live.c8", live, "requests/s");
+
+            var posted = await LoadAsync(http, target, HttpMethod.Post, "/api/complaints", payload, token, Concurrency, settings.Duration).ConfigureAwait(false);
+            report.Add("http.post-complaints.c8", posted, "commands/s", "http.raw-sql.c8", 0.5);
+        }
+        finally
+        {
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Drives the server with wrk (a C load generator from Debian's packages, light on the 2 cores the server shares) when
+    /// it is installed, otherwise with HttpClient. Any answer but 2xx fails the benchmark.
+    /// </summary>
+    private static async Task<double> LoadAsync(HttpClient http, string target, HttpMethod method, string path, string? body, string token, int concurrency, TimeSpan duration)
+    {
+        var wrk = new[] { "/usr/bin/wrk", "/usr/local/bin/wrk" }.FirstOrDefault(File.Exists);
+        if (wrk is null)
+        {
+            Console.WriteLine("    (wrk not installed: HttpClient drives the load and shares the CPU with the server)");
+            return await MeasureAsync(concurrency, duration, async () =>
+            {
+                using var request = new HttpRequestMessage(method, path);
+                if (body is not null)
+                {
+                    request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+                }
+
+                using var response = await http.SendAsync(request).ConfigureAwait(false);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync().ConfigureAwait(false)}");
+                }
+            }).ConfigureAwait(false);
+        }
+
+        var script = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(script, $$"""
+                wrk.method = "{{method.Method}}"
+                wrk.headers["Authorization"] = "Bearer {{token}}"
+                wrk.headers["Content-Type"] = "application/json"
+                {{(body is null ? string.Empty : $"wrk.body = [==[{body}]==]")}}
+                """).ConfigureAwait(false);
+            var seconds = Math.Max(1, (int)Math.Round(duration.TotalSeconds));
+            await RunWrkAsync(wrk, $"-t1 -c{concurrency} -d1s -s {script} {target}{path}").ConfigureAwait(false);
+            var output = await RunWrkAsync(wrk, $"-t2 -c{concurrency} -d{seconds}s -s {script} {target}{path}").ConfigureAwait(false);
+            if (output.Contains("Non-2xx", StringComparison.Ordinal) || output.Contains("Socket errors", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{method} {path} under load did not always succeed:\n{output}");
+            }
+
+            var line = output.Split('\n').First(l => l.StartsWith("Requests/sec:", StringComparison.Ordinal));
+            Console.WriteLine($"    wrk: {line.Trim()}");
+            return double.Parse(line["Requests/sec:".Length..].Trim(), CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private static async Task<string> RunWrkAsync(string wrk, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(wrk, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        return output;
+    }
+
+    private static async Task<double> MeasureAsync(int concurrency, TimeSpan duration, Func<Task> operation)
+    {
+        async Task<long> RunFor(TimeSpan span)
+        {
+            long total = 0;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+            {
+                long n = 0;
+                while (clock.Elapsed < span)
+                {
+                    await operation().ConfigureAwait(false);
+                    n++;
+                }
+
+                Interlocked.Add(ref total, n);
+            }))).ConfigureAwait(false);
+            return total;
+        }
+
+        await RunFor(duration / 4).ConfigureAwait(false);
+        var watch = Stopwatch.StartNew();
+        var count = await RunFor(duration).ConfigureAwait(false);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {count} operations"));
+        return count / watch.Elapsed.TotalSeconds;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
