@@ -47,6 +47,7 @@ public static class ApiHost
         builder.Services.AddSingleton<CommandHandler>();
         builder.Services.AddSingleton<AdministrationService>();
         builder.Services.AddSingleton<ComplaintService>();
+        builder.Services.AddSingleton<Idarati.Application.CallCenter.TicketService>();
         builder.Services.AddHostedService<ReferenceDataAtStartup>();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
@@ -68,6 +69,7 @@ public static class ApiHost
         app.MapIdaratiHealth();
         app.MapReference();
         app.MapComplaints();
+        Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))
         {
             app.MapDevTokens();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Idarati.Domain.Administrations;
+using Idarati.Domain.CallCenter;
 using Idarati.Domain.Complaints;
 using Idarati.EventStore;
 
@@ -22,7 +23,7 @@ public static class Serialization
     public static void RegisterEvents(EventTypeRegistry types)
     {
         ArgumentNullException.ThrowIfNull(types);
-        foreach (var (type, name) in ComplaintEvent.StoredNames.Concat(AdministrationEvent.StoredNames))
+        foreach (var (type, name) in ComplaintEvent.StoredNames.Concat(AdministrationEvent.StoredNames).Concat(TicketEvent.StoredNames))
         {
             types.Register(type, name);
         }

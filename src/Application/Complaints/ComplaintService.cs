@@ -10,7 +10,7 @@ namespace Idarati.Application.Complaints;
 /// <summary>What a citizen (or an agent on their behalf) submits.</summary>
 public sealed record SubmitComplaint(
     ComplaintKind Kind, ComplaintChannel Channel, string AdministrationId, string CategoryCode,
-    string Subject, string Description, Location Location, Citizen? Citizen);
+    string Subject, string Description, Location Location, Citizen? Citizen, string? SourceTicketId = null);
 
 /// <summary>What the submitter gets back: the tracking number and access code are shown once.</summary>
 public sealed record SubmittedComplaint(Guid Id, string TrackingNumber, string AccessCode, long Version);
@@ -22,7 +22,7 @@ public sealed record ComplaintView(
     DateTimeOffset SubmittedAt, DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue, DateTimeOffset? AcknowledgedAt,
     string? PendingQuestion, IReadOnlyList<string> ProvidedInformation, IReadOnlyList<string> TransferredFrom,
     ComplaintEvent.Answered? Answer, ComplaintEvent.Rejected? Rejection, DateTimeOffset? TakenIntoAccountAt,
-    DateTimeOffset? ClosedAt, ComplaintEvent.FeedbackGiven? Feedback, int ReopenCount, bool Overdue, long Version);
+    DateTimeOffset? ClosedAt, ComplaintEvent.FeedbackGiven? Feedback, int ReopenCount, bool Overdue, string? SourceTicketId, long Version);
 
 /// <summary>One event of a complaint's history, as an auditor replays it.</summary>
 public sealed record HistoryEntry(long Position, long Version, string Type, DateTimeOffset RecordedAt, string? Actor, System.Text.Json.JsonElement Data, string Hash);
@@ -53,7 +53,8 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
             var tracking = ComplaintIdentifiers.TrackingNumber(id, now.Year, attempt);
             var command = new ComplaintCommand.Submit(context.Actor, now, id.ToString(), tracking, ComplaintIdentifiers.HashAccessCode(accessCode),
                 request.Kind, request.Channel, request.AdministrationId, request.CategoryCode, request.Subject, request.Description,
-                request.Location, request.Citizen, now.AddDays(options.AcknowledgementDeadlineDays), now.AddDays(options.AnswerDays(request.Kind)));
+                request.Location, request.Citizen, now.AddDays(options.AcknowledgementDeadlineDays), now.AddDays(options.AnswerDays(request.Kind)),
+                request.SourceTicketId);
             try
             {
                 var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command,
@@ -148,6 +149,6 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
         return new ComplaintView(id, f.TrackingNumber, f.Kind, f.Channel, state.Status!.Value, f.AdministrationId, f.CategoryCode, f.Subject,
             f.Description, f.Location, f.Citizen, f.SubmittedAt, f.AcknowledgementDue, f.AnswerDue, f.AcknowledgedAt, f.PendingQuestion,
             f.ProvidedInformation, f.TransferredFrom, f.Answer, f.Rejection, f.TakenIntoAccountAt, f.ClosedAt, f.Feedback, f.ReopenCount,
-            overdue, version);
+            overdue, f.SourceTicketId, version);
     }
 }

@@ -10,7 +10,7 @@ public abstract record ComplaintCommand(Actor Actor, DateTimeOffset At)
         Actor Actor, DateTimeOffset At, string ComplaintId, string TrackingNumber, string AccessCodeHash,
         ComplaintKind Kind, ComplaintChannel Channel, string AdministrationId, string CategoryCode,
         string Subject, string Description, Location Location, Citizen? Citizen,
-        DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue) : ComplaintCommand(Actor, At);
+        DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue, string? SourceTicketId = null) : ComplaintCommand(Actor, At);
 
     public sealed record Acknowledge(Actor Actor, DateTimeOffset At) : ComplaintCommand(Actor, At);
 

@@ -104,6 +104,7 @@ public static class ComplaintDecider
                 SubmittedAt = s.SubmittedAt,
                 AcknowledgementDue = s.AcknowledgementDue,
                 AnswerDue = s.AnswerDue,
+                SourceTicketId = s.SourceTicketId,
             }),
             Acknowledged a => new ComplaintState.Open(f! with { AcknowledgedAt = a.AcknowledgedAt }),
             InformationRequested q => new ComplaintState.Open(f! with { PendingQuestion = q.Question }),
@@ -144,7 +145,7 @@ public static class ComplaintDecider
         }
 
         return new Submitted(s.ComplaintId, s.TrackingNumber, s.AccessCodeHash, s.Kind, s.Channel, s.AdministrationId, s.CategoryCode,
-            s.Subject, s.Description, s.Location, s.Citizen, by, s.At, s.AcknowledgementDue, s.AnswerDue);
+            s.Subject, s.Description, s.Location, s.Citizen, by, s.At, s.AcknowledgementDue, s.AnswerDue, s.SourceTicketId);
     }
 
     private static Reopened Reopening(Reopen r, ComplaintFile f) => r.Actor.Role == Role.Citizen

@@ -10,7 +10,7 @@ public abstract record ComplaintEvent
     public sealed record Submitted(
         string ComplaintId, string TrackingNumber, string AccessCodeHash, ComplaintKind Kind, ComplaintChannel Channel,
         string AdministrationId, string CategoryCode, string Subject, string Description, Location Location, Citizen? Citizen,
-        string SubmittedBy, DateTimeOffset SubmittedAt, DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue) : ComplaintEvent;
+        string SubmittedBy, DateTimeOffset SubmittedAt, DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue, string? SourceTicketId = null) : ComplaintEvent;
 
     public sealed record Acknowledged(string AdministrationId, string AcknowledgedBy, DateTimeOffset AcknowledgedAt) : ComplaintEvent;
 

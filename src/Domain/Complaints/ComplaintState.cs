@@ -54,6 +54,9 @@ public sealed record ComplaintFile
     public ComplaintEvent.FeedbackGiven? Feedback { get; init; }
 
     public int ReopenCount { get; init; }
+
+    /// <summary>The call-centre ticket this complaint was escalated from, if any.</summary>
+    public string? SourceTicketId { get; init; }
 }
 
 /// <summary>The lifecycle as a closed union: a command is decided by (command, state).</summary>

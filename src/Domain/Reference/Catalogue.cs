@@ -79,6 +79,7 @@ public static class Catalogue
         new("ANCFCC", "الوكالة الوطنية للمحافظة العقارية والمسح العقاري والخرائطية", "Agence Nationale de la Conservation Foncière, du Cadastre et de la Cartographie", AdministrationKind.PublicEstablishment, "Rabat-Salé-Kénitra"),
         new("COMMUNE-RABAT", "جماعة الرباط", "Commune de Rabat", AdministrationKind.TerritorialCollectivity, "Rabat-Salé-Kénitra"),
         new("COMMUNE-CASABLANCA", "جماعة الدار البيضاء", "Commune de Casablanca", AdministrationKind.TerritorialCollectivity, "Casablanca-Settat"),
+        new("CENTRE-3737", "مركز الاتصال والتوجيه 3737", "Centre d'appel et d'orientation 3737", AdministrationKind.PublicEstablishment, "Rabat-Salé-Kénitra"),
         new("REGION-SOUSS-MASSA", "جهة سوس ماسة", "Région Souss-Massa", AdministrationKind.TerritorialCollectivity, "Souss-Massa"),
     ];
 }

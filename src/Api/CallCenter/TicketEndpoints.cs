@@ -1,0 +1,118 @@
+using Idarati.Api.Complaints;
+using Idarati.Api.Infrastructure;
+using Idarati.Application.CallCenter;
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
+using Idarati.Domain.CallCenter;
+using Idarati.Domain.Complaints;
+using Idarati.EventStore;
+using Microsoft.AspNetCore.Http.HttpResults;
+using R = Idarati.Api.Infrastructure.Auth.Roles;
+
+namespace Idarati.Api.CallCenter;
+
+public sealed record OpenTicketRequest(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language);
+
+public sealed record TicketAnswerRequest(string? Answer);
+
+public sealed record EscalateRequest(string? AdministrationId, string? CategoryCode, string? Subject, string? Description, LocationRequest? Location, CitizenRequest? Citizen);
+
+/// <summary>/api/call-center/tickets: the 3737 call centre's questions by phone, e-mail and Facebook.</summary>
+public static class TicketEndpoints
+{
+    public static void MapTickets(this IEndpointRouteBuilder endpoints)
+    {
+        var tickets = endpoints.MapGroup("/api/call-center/tickets").WithTags("call centre");
+
+        tickets.MapPost("/", async Task<Created<TicketView>> (OpenTicketRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+            {
+                new Validation().Required("body", request).Required("channel", request?.Channel).Text("categoryCode", request?.CategoryCode, 64)
+                    .Text("topic", request?.Topic, 1000).Required("language", request?.Language).ThrowIfInvalid();
+                var r = request!;
+                var view = await service.OpenAsync(new OpenTicket(r.Channel!.Value, r.CategoryCode!, r.Topic!.Trim(), r.Language!.Value), http.CommandContext(), cancellationToken)
+                    .ConfigureAwait(false);
+                http.SetETag(view.Version);
+                return TypedResults.Created($"/api/call-center/tickets/{view.Id}", view);
+            })
+            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .WithSummary("Open a ticket for a question received by phone, e-mail or Facebook. Roles: call-centre agent, supervisor.");
+
+        tickets.MapGet("/{id:guid}", async Task<Ok<TicketView>> (Guid id, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+            {
+                var view = await service.GetAsync(id, http.User.ToActor(), cancellationToken).ConfigureAwait(false);
+                http.SetETag(view.Version);
+                return TypedResults.Ok(view);
+            })
+            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
+            .WithSummary("A ticket's state. Roles: call-centre agent, supervisor, auditor.");
+
+        tickets.MapGet("/{id:guid}/history", async Task<Ok<IReadOnlyList<RawEventView>>> (Guid id, HttpContext http, TicketService service, PostgresEventStore store, CancellationToken cancellationToken) =>
+            {
+                await service.GetAsync(id, http.User.ToActor(), cancellationToken).ConfigureAwait(false);
+                var (_, events) = await store.ReadStreamRawAsync(TicketService.StreamId(id), null, cancellationToken).ConfigureAwait(false);
+                return TypedResults.Ok<IReadOnlyList<RawEventView>>(events.Select(RawEventView.From).ToList());
+            })
+            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
+            .WithSummary("Every event of the ticket in order. Roles: call-centre agent, supervisor, auditor.");
+
+        tickets.MapPost("/{id:guid}/answer", async Task<Ok<TicketView>> (Guid id, TicketAnswerRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+            {
+                new Validation().Required("body", request).Text("answer", request?.Answer, 5000).ThrowIfInvalid();
+                var actor = http.User.ToActor();
+                var view = await service.ActAsync(id, at => new TicketCommand.Answer(actor, at, request!.Answer!), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                http.SetETag(view.Version);
+                return TypedResults.Ok(view);
+            })
+            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .WithSummary("Answer the question. Roles: call-centre agent, supervisor.");
+
+        tickets.MapPost("/{id:guid}/close", async Task<Ok<TicketView>> (Guid id, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+            {
+                var actor = http.User.ToActor();
+                var view = await service.ActAsync(id, at => new TicketCommand.Close(actor, at), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                http.SetETag(view.Version);
+                return TypedResults.Ok(view);
+            })
+            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .WithSummary("Close the ticket. Roles: call-centre agent, supervisor.");
+
+        tickets.MapPost("/{id:guid}/escalate", async Task<Ok<Escalation>> (Guid id, EscalateRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+            {
+                var v = new Validation().Required("body", request).Text("administrationId", request?.AdministrationId, 64).Text("categoryCode", request?.CategoryCode, 64)
+                    .Text("subject", request?.Subject, 200).Text("description", request?.Description, 5000).Required("location", request?.Location).Required("citizen", request?.Citizen);
+                if (request?.Location is { } l)
+                {
+                    v.Text("location.region", l.Region, 100).Text("location.province", l.Province, 100).Text("location.commune", l.Commune, 100);
+                }
+
+                if (request?.Citizen is { } c)
+                {
+                    v.Text("citizen.fullName", c.FullName, 200).Text("citizen.nationalId", c.NationalId, 20).Text("citizen.phone", c.Phone, 30).Text("citizen.email", c.Email, 254);
+                }
+
+                v.ThrowIfInvalid();
+                var r = request!;
+                var escalation = await service.EscalateAsync(id,
+                    new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId!, r.CategoryCode!, r.Subject!, r.Description!,
+                        new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!),
+                        new Citizen(r.Citizen!.FullName!, r.Citizen.NationalId!, r.Citizen.Phone!, r.Citizen.Email!)),
+                    http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                http.SetETag(escalation.Ticket.Version);
+                return TypedResults.Ok(escalation);
+            })
+            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .WithSummary("Escalate to a complaint: creates it (channel callCenter) through the complaints workflow and links both ways. Roles: call-centre agent, supervisor.");
+    }
+}
+
+/// <summary>A stored event as auditors read it.</summary>
+public sealed record RawEventView(long Position, long Version, string Type, DateTimeOffset RecordedAt, System.Text.Json.JsonElement Metadata, System.Text.Json.JsonElement Data, string Hash)
+{
+    public static RawEventView From(RawEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        using var metadata = System.Text.Json.JsonDocument.Parse(e.Metadata);
+        using var data = System.Text.Json.JsonDocument.Parse(e.Data);
+        return new RawEventView(e.Position, e.Version, e.Type, e.RecordedAt, metadata.RootElement.Clone(), data.RootElement.Clone(), Convert.ToHexStringLower(e.Hash));
+    }
+}

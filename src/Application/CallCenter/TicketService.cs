@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using System.Text;
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
+using Idarati.Domain.CallCenter;
+using Idarati.Domain.Complaints;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+
+namespace Idarati.Application.CallCenter;
+
+public sealed record OpenTicket(TicketChannel Channel, string CategoryCode, string Topic, TicketLanguage Language);
+
+public sealed record TicketView(
+    Guid Id, TicketChannel Channel, string CategoryCode, string Topic, TicketLanguage Language, string Status,
+    DateTimeOffset OpenedAt, TicketEvent.Answered? Answer, Guid? ComplaintId, string? ComplaintTrackingNumber, DateTimeOffset? ClosedAt, long Version);
+
+/// <summary>What an escalation gives back: the ticket, and the complaint with the access code to read to the caller.</summary>
+public sealed record Escalation(TicketView Ticket, SubmittedComplaint Complaint);
+
+/// <summary>The 3737 call centre's tickets over the shared command path.</summary>
+public sealed class TicketService(PostgresEventStore store, CommandHandler handler, ComplaintService complaints, TimeProvider time)
+{
+    public static string StreamId(Guid id) => $"ticket-{id:N}";
+
+    public async Task<TicketView> OpenAsync(OpenTicket request, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!Domain.Reference.Catalogue.CallCenterCategories.Any(c => c.Code == request.CategoryCode))
+        {
+            throw ValidationFailedException.For("categoryCode", "No call-centre category has this code.");
+        }
+
+        var now = time.GetUtcNow();
+        var id = context.CommandId is { } commandId ? DerivedId("ticket", commandId.ToString("N")) : Guid.CreateVersion7(now);
+        var result = await handler.HandleAsync(TicketDecider.Decider, StreamId(id),
+            new TicketCommand.Open(context.Actor, now, id.ToString(), request.Channel, request.CategoryCode, request.Topic, request.Language),
+            context with { NewStream = context.CommandId is null }, cancellationToken).ConfigureAwait(false);
+        return View(id, result.State, result.Version);
+    }
+
+    public async Task<TicketView> ActAsync(Guid id, Func<DateTimeOffset, TicketCommand> command, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(context);
+        await GetAsync(id, context.Actor, cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(TicketDecider.Decider, StreamId(id), command(time.GetUtcNow()), context, cancellationToken).ConfigureAwait(false);
+        return View(id, result.State, result.Version);
+    }
+
+    /// <summary>
+    /// Creates the complaint through the complaints decider, then records the link on the ticket. Both steps are
+    /// idempotent (the complaint's id derives from the ticket's), so a retry after a failure between them completes
+    /// the escalation instead of creating a second complaint.
+    /// </summary>
+    public async Task<Escalation> EscalateAsync(Guid id, SubmitComplaint complaint, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(complaint);
+        ArgumentNullException.ThrowIfNull(context);
+        var ticket = await GetAsync(id, context.Actor, cancellationToken).ConfigureAwait(false);
+        if (ticket.Status == "closed")
+        {
+            throw new TicketRuleViolated("closed", "The ticket is closed.");
+        }
+
+        if (ticket.ComplaintId is not null && ticket.ComplaintId != ComplaintIdentifiers.FromCommand(DerivedId("escalation", id.ToString("N"))))
+        {
+            throw new TicketRuleViolated("already-escalated", "The ticket was already escalated.");
+        }
+
+        var submitted = await complaints.SubmitAsync(complaint with { Channel = ComplaintChannel.CallCenter, SourceTicketId = id.ToString() },
+            new CommandContext(context.Actor, DerivedId("escalation", id.ToString("N"))), cancellationToken).ConfigureAwait(false);
+        var view = await ActAsync(id, at => new TicketCommand.RecordEscalation(context.Actor, at, submitted.Id.ToString(), submitted.TrackingNumber),
+            context with { ExpectedVersion = null }, cancellationToken).ConfigureAwait(false);
+        return new Escalation(view, submitted);
+    }
+
+    public async Task<TicketView> GetAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var stream = await store.LoadStreamAsync(StreamId(id), null, cancellationToken).ConfigureAwait(false);
+        var state = TicketDecider.Decider.Fold(stream?.Events.Select(e => (TicketEvent)e.Data) ?? []);
+        if (state.TicketOrNull is null || !CanRead(actor))
+        {
+            throw new NotFoundException("The ticket");
+        }
+
+        return View(id, state, stream!.Version);
+    }
+
+    /// <summary>Call-centre agents, supervisors and auditors read tickets; nobody else sees them.</summary>
+    public static bool CanRead(Actor actor) => actor is { Role: Role.Supervisor or Role.Auditor } or { Role: Role.Agent, AdministrationId: TicketDecider.CallCenterAdministrationId };
+
+    private static Guid DerivedId(string purpose, string source) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"{purpose}:{source}")).AsSpan(0, 16));
+
+    private static TicketView View(Guid id, TicketState state, long version)
+    {
+        var t = state.TicketOrNull!;
+        var status = state switch
+        {
+            TicketState.Closed => "closed",
+            _ when t.Escalation is not null => "escalated",
+            _ when t.Answer is not null => "answered",
+            _ => "open",
+        };
+        return new TicketView(id, t.Details.Channel, t.Details.CategoryCode, t.Details.Topic, t.Details.Language, status, t.Details.OpenedAt, t.Answer,
+            t.Escalation is { } e ? Guid.Parse(e.ComplaintId) : null, t.Escalation?.TrackingNumber, t.ClosedAt, version);
+    }
+}
