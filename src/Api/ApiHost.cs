@@ -48,6 +48,7 @@ public static class ApiHost
         builder.Services.AddSingleton<AdministrationService>();
         builder.Services.AddSingleton<ComplaintService>();
         builder.Services.AddSingleton<Idarati.Application.CallCenter.TicketService>();
+        builder.Services.AddSingleton<Idarati.Application.JobApplications.EmploymentService>();
         builder.Services.AddHostedService<ReferenceDataAtStartup>();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
@@ -70,6 +71,7 @@ public static class ApiHost
         app.MapReference();
         app.MapComplaints();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
+        Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))
         {
             app.MapDevTokens();

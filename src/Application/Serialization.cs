@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Idarati.Domain.Administrations;
 using Idarati.Domain.CallCenter;
 using Idarati.Domain.Complaints;
+using Idarati.Domain.JobApplications;
 using Idarati.EventStore;
 
 namespace Idarati.Application;
@@ -23,7 +24,8 @@ public static class Serialization
     public static void RegisterEvents(EventTypeRegistry types)
     {
         ArgumentNullException.ThrowIfNull(types);
-        foreach (var (type, name) in ComplaintEvent.StoredNames.Concat(AdministrationEvent.StoredNames).Concat(TicketEvent.StoredNames))
+        foreach (var (type, name) in ComplaintEvent.StoredNames.Concat(AdministrationEvent.StoredNames).Concat(TicketEvent.StoredNames)
+                     .Concat(CompetitionEvent.StoredNames).Concat(CandidateEvent.StoredNames).Concat(ApplicationEvent.StoredNames))
         {
             types.Register(type, name);
         }

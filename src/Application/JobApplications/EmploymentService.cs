@@ -1,0 +1,175 @@
+using System.Security.Cryptography;
+using System.Text;
+using Idarati.Application.Handling;
+using Idarati.Domain.JobApplications;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+
+namespace Idarati.Application.JobApplications;
+
+public sealed record CompetitionView(Guid Id, string AdministrationId, string Title, string Grade, int Posts, DateTimeOffset ApplicationDeadline, bool AcceptsElectronicApplications, string Status, long Version);
+
+public sealed record CandidateView(Guid Id, string FullName, string NationalId, string Email, bool Verified, long Version);
+
+public sealed record ApplicationView(Guid Id, Guid CompetitionId, Guid CandidateId, bool Electronic, ApplicationStage Stage, DateTimeOffset SubmittedAt,
+    DateTimeOffset? WrittenExamAt, DateTimeOffset? OralExamAt, ExamResult? Result, long Version);
+
+/// <summary>emploi-public.ma: competitions, candidate accounts and electronic applications over the shared command path.</summary>
+public sealed class EmploymentService(PostgresEventStore store, CommandHandler handler, TimeProvider time)
+{
+    public const string CandidateEmailKey = "candidate-email";
+
+    public static string CompetitionStream(Guid id) => $"competition-{id:N}";
+
+    public static string CandidateStream(Guid id) => $"candidate-{id:N}";
+
+    /// <summary>One application per candidate and competition: the stream id is derived from both, so a second one finds it.</summary>
+    public static Guid ApplicationId(Guid competitionId, Guid candidateId) =>
+        new(SHA256.HashData(Encoding.UTF8.GetBytes($"application:{competitionId:N}:{candidateId:N}")).AsSpan(0, 16));
+
+    public static string ApplicationStream(Guid id) => $"application-{id:N}";
+
+    public async Task<CompetitionView> PublishAsync(CompetitionDetails details, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(details);
+        ArgumentNullException.ThrowIfNull(context);
+        var id = Guid.Parse(details.CompetitionId);
+        var result = await handler.HandleAsync(CompetitionDecider.Decider, CompetitionStream(id), new CompetitionCommand.Publish(context.Actor, time.GetUtcNow(), details),
+            context with { NewStream = context.CommandId is null }, cancellationToken).ConfigureAwait(false);
+        return View(id, result.State, result.Version);
+    }
+
+    public Guid NewId(CommandContext context, string purpose)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.CommandId is { } c ? new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{purpose}:{c:N}")).AsSpan(0, 16)) : Guid.CreateVersion7(time.GetUtcNow());
+    }
+
+    public async Task<CompetitionView> ActOnCompetitionAsync(Guid id, Func<DateTimeOffset, CompetitionCommand> command, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(context);
+        await GetCompetitionAsync(id, cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(CompetitionDecider.Decider, CompetitionStream(id), command(time.GetUtcNow()), context, cancellationToken).ConfigureAwait(false);
+        return View(id, result.State, result.Version);
+    }
+
+    /// <summary>Competitions are public: anyone reads them.</summary>
+    public async Task<CompetitionView> GetCompetitionAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var (state, version) = await LoadAsync(CompetitionDecider.Decider, CompetitionStream(id), cancellationToken).ConfigureAwait(false);
+        return state.DetailsOrNull is null ? throw new NotFoundException("The competition") : View(id, state, version);
+    }
+
+    public async Task<CandidateView> CreateCandidateAsync(CandidateIdentity identity, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(context);
+        var id = NewId(context, "candidate");
+        try
+        {
+            var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.CreateAccount(context.Actor, time.GetUtcNow(), id.ToString(), identity),
+                context with { NewStream = context.CommandId is null, Keys = [new StreamKey(CandidateEmailKey, identity.Email.ToUpperInvariant())] }, cancellationToken).ConfigureAwait(false);
+            return CandidateViewOf(id, result.State, result.Version);
+        }
+        catch (DuplicateStreamKeyException)
+        {
+            throw ValidationFailedException.For("email", "An account with this e-mail address already exists.");
+        }
+    }
+
+    public async Task<CandidateView> VerifyCandidateAsync(Guid id, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        await GetCandidateAsync(id, context.Actor, cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.Verify(context.Actor, time.GetUtcNow()), context, cancellationToken)
+            .ConfigureAwait(false);
+        return CandidateViewOf(id, result.State, result.Version);
+    }
+
+    /// <summary>A candidate's personal data: the candidate, administrators, supervisors and auditors only.</summary>
+    public async Task<CandidateView> GetCandidateAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var (state, version) = await LoadAsync(CandidateDecider.Decider, CandidateStream(id), cancellationToken).ConfigureAwait(false);
+        if (state.AccountOrNull is not { } account || !(actor.Role is Role.Admin or Role.Supervisor or Role.Auditor || account.Owner == actor.ToString()))
+        {
+            throw new NotFoundException("The candidate");
+        }
+
+        return CandidateViewOf(id, state, version);
+    }
+
+    public async Task<ApplicationView> ApplyAsync(Guid competitionId, Guid candidateId, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var (competition, _) = await LoadAsync(CompetitionDecider.Decider, CompetitionStream(competitionId), cancellationToken).ConfigureAwait(false);
+        var (candidate, _) = await LoadAsync(CandidateDecider.Decider, CandidateStream(candidateId), cancellationToken).ConfigureAwait(false);
+        if (competition.DetailsOrNull is not { } details)
+        {
+            throw ValidationFailedException.For("competitionId", "No competition has this id.");
+        }
+
+        if (candidate.AccountOrNull is not { } account || account.Owner != context.Actor.ToString())
+        {
+            throw ValidationFailedException.For("candidateId", "No candidate account of yours has this id.");
+        }
+
+        var id = ApplicationId(competitionId, candidateId);
+        var applicationContext = new ApplicationContext(details, competition is CompetitionState.Open, candidateId.ToString(), account.Owner, candidate is CandidateState.VerifiedAccount);
+        var result = await handler.HandleAsync(ApplicationDecider.Decider, ApplicationStream(id),
+            new ApplicationCommand.Submit(context.Actor, time.GetUtcNow(), id.ToString(), applicationContext, Electronic: true), context, cancellationToken).ConfigureAwait(false);
+        return ApplicationViewOf(id, result.State, result.Version);
+    }
+
+    public async Task<ApplicationView> ActOnApplicationAsync(Guid id, Func<DateTimeOffset, ApplicationCommand> command, CommandContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(context);
+        await GetApplicationAsync(id, context.Actor, cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(ApplicationDecider.Decider, ApplicationStream(id), command(time.GetUtcNow()), context, cancellationToken).ConfigureAwait(false);
+        return ApplicationViewOf(id, result.State, result.Version);
+    }
+
+    /// <summary>The candidate, the competition's administration, supervisors and auditors read an application.</summary>
+    public async Task<ApplicationView> GetApplicationAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var (state, version) = await LoadAsync(ApplicationDecider.Decider, ApplicationStream(id), cancellationToken).ConfigureAwait(false);
+        var visible = state.FileOrNull is { } f && (actor.Role is Role.Supervisor or Role.Auditor
+            || (actor.Role == Role.Agent && actor.AdministrationId == f.Submission.AdministrationId)
+            || f.Submission.CandidateOwner == actor.ToString());
+        return visible ? ApplicationViewOf(id, state, version) : throw new NotFoundException("The application");
+    }
+
+    private async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken cancellationToken)
+    {
+        var stream = await store.LoadStreamAsync(streamId, null, cancellationToken).ConfigureAwait(false);
+        return (decider.Fold(stream?.Events.Select(e => (TEvent)e.Data) ?? []), stream?.Version ?? 0);
+    }
+
+    private static CompetitionView View(Guid id, CompetitionState state, long version)
+    {
+        var d = state.DetailsOrNull!;
+        var status = state switch
+        {
+            CompetitionState.Open => "open",
+            CompetitionState.Closed => "closed",
+            _ => "resultsPublished",
+        };
+        return new CompetitionView(id, d.AdministrationId, d.Title, d.Grade, d.Posts, d.ApplicationDeadline, d.AcceptsElectronicApplications, status, version);
+    }
+
+    private static CandidateView CandidateViewOf(Guid id, CandidateState state, long version)
+    {
+        var a = state.AccountOrNull!;
+        return new CandidateView(id, a.Identity.FullName, a.Identity.NationalId, a.Identity.Email, state is CandidateState.VerifiedAccount, version);
+    }
+
+    private static ApplicationView ApplicationViewOf(Guid id, ApplicationState state, long version)
+    {
+        var f = state.FileOrNull!;
+        return new ApplicationView(id, Guid.Parse(f.Submission.CompetitionId), Guid.Parse(f.Submission.CandidateId), f.Submission.Electronic, f.Stage, f.Submission.SubmittedAt,
+            f.WrittenExamAt, f.OralExamAt, f.Result, version);
+    }
+}

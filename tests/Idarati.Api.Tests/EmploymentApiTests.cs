@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Idarati.Api.Tests;
+
+public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement;
+    }
+
+    [Fact]
+    public async Task A_candidate_applies_once_and_the_administration_runs_the_funnel()
+    {
+        var agent = await factory.ClientAsync("agent", "MIN-FINANCES");
+        var competition = await Json(await agent.PostAsJsonAsync("/api/competitions", new
+        {
+            administrationId = "MIN-FINANCES", title = "Administrateurs", grade = "Administrateur 3e grade", posts = 40,
+            applicationDeadline = DateTimeOffset.UtcNow.AddDays(30), acceptsElectronicApplications = true,
+        }), HttpStatusCode.Created);
+        var competitionId = competition.GetProperty("id").GetGuid();
+
+        var subject = "cand-" + Guid.NewGuid().ToString("N")[..8];
+        var citizen = await factory.ClientAsync("citizen", subject: subject);
+        var email = $"{subject}@example.ma";
+        var candidate = await Json(await citizen.PostAsJsonAsync("/api/candidates", new { fullName = "Salma Idrissi", nationalId = "CD112233", email }), HttpStatusCode.Created);
+        var candidateId = candidate.GetProperty("id").GetGuid();
+        var duplicate = await Json(await (await factory.ClientAsync("citizen", subject: "x" + subject)).PostAsJsonAsync("/api/candidates", new { fullName = "Autre", nationalId = "X1", email = email.ToUpperInvariant() }), HttpStatusCode.BadRequest);
+        Assert.True(duplicate.GetProperty("errors").TryGetProperty("email", out _));
+
+        var unverified = await Json(await citizen.PostAsJsonAsync("/api/applications", new { competitionId, candidateId }), HttpStatusCode.Conflict);
+        Assert.Equal("candidate-not-verified", unverified.GetProperty("rule").GetString());
+        await Json(await citizen.PostAsync($"/api/candidates/{candidateId}/verify", null), HttpStatusCode.OK);
+        var application = await Json(await citizen.PostAsJsonAsync("/api/applications", new { competitionId, candidateId }), HttpStatusCode.Created);
+        var applicationId = application.GetProperty("id").GetGuid();
+        var twice = await Json(await citizen.PostAsJsonAsync("/api/applications", new { competitionId, candidateId }), HttpStatusCode.Conflict);
+        Assert.Equal("already-applied", twice.GetProperty("rule").GetString());
+
+        var stranger = await factory.ClientAsync("agent", "MIN-SANTE");
+        await Json(await stranger.GetAsync($"/api/applications/{applicationId}"), HttpStatusCode.NotFound);
+        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/preselect", new { preselected = true }), HttpStatusCode.OK);
+        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/convoke-written", new { examAt = DateTimeOffset.UtcNow.AddDays(40) }), HttpStatusCode.OK);
+        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/convoke-oral", new { examAt = DateTimeOffset.UtcNow.AddDays(50) }), HttpStatusCode.OK);
+        var decided = await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/result", new { result = "admitted" }), HttpStatusCode.OK);
+        Assert.Equal("decided", decided.GetProperty("stage").GetString());
+        Assert.Equal("admitted", decided.GetProperty("result").GetString());
+        var mine = await Json(await citizen.GetAsync($"/api/applications/{applicationId}"), HttpStatusCode.OK);
+        Assert.Equal(5, mine.GetProperty("version").GetInt64());
+
+        await Json(await agent.PostAsync($"/api/competitions/{competitionId}/close", null), HttpStatusCode.OK);
+        var results = await Json(await agent.PostAsync($"/api/competitions/{competitionId}/publish-results", null), HttpStatusCode.OK);
+        Assert.Equal("resultsPublished", results.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Competitions_refuse_bad_input_and_other_administrations()
+    {
+        var agent = await factory.ClientAsync("agent", "MIN-FINANCES");
+        var before = await factory.CountEventsAsync();
+        var bad = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = "soon", acceptsElectronicApplications = true }), HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("applicationDeadline", out _), bad.GetRawText());
+        var zero = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = DateTimeOffset.UtcNow.AddDays(3), acceptsElectronicApplications = true }), HttpStatusCode.BadRequest);
+        Assert.True(zero.GetProperty("errors").TryGetProperty("posts", out _));
+        var foreign = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-SANTE", title = "T", grade = "G", posts = 3, applicationDeadline = DateTimeOffset.UtcNow.AddDays(3), acceptsElectronicApplications = true }), HttpStatusCode.Conflict);
+        Assert.Equal("not-owner", foreign.GetProperty("rule").GetString());
+        Assert.Equal(before, await factory.CountEventsAsync());
+        var analyst = await factory.ClientAsync("analyst");
+        Assert.Equal(HttpStatusCode.Forbidden, (await analyst.PostAsJsonAsync("/api/candidates", new { fullName = "A", nationalId = "B", email = "a@b.ma" })).StatusCode);
+    }
+}
