@@ -78,3 +78,31 @@ public sealed class MigrateVerbTests
         await drop.ExecuteNonQueryAsync();
     }
 }
+
+public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task Every_route_says_who_may_call_it_and_commands_carry_examples()
+    {
+        using var client = factory.CreateClient();
+        var json = JsonDocument.Parse(await client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative))).RootElement;
+        var operations = json.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => (Route: $"{o.Name.ToUpperInvariant()} {p.Name}", Operation: o.Value)))
+            .ToList();
+
+        Assert.True(operations.Count >= 30, $"only {operations.Count} operations documented");
+        foreach (var (route, operation) in operations)
+        {
+            var summary = operation.TryGetProperty("summary", out var s) ? s.GetString() ?? string.Empty : string.Empty;
+            Assert.True(summary.Contains("Role", StringComparison.Ordinal) || summary.Contains("Anyone", StringComparison.Ordinal), $"{route} does not say who may call it: '{summary}'");
+        }
+
+        foreach (var route in new[] { "POST /api/complaints", "POST /api/complaints/{id}/answer", "POST /api/call-center/tickets", "POST /api/competitions" })
+        {
+            var operation = operations.Single(o => o.Route == route).Operation;
+            Assert.True(operation.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").TryGetProperty("example", out _), $"{route} has no example");
+        }
+
+        Assert.True(json.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("bearer", out _));
+    }
+}
