@@ -1,0 +1,33 @@
+using Npgsql;
+
+namespace Idarati.EventStore.Projections;
+
+/// <summary>
+/// A read model built from the global log. The daemon calls <see cref="ApplyAsync"/> inside a transaction that also
+/// moves the projection's checkpoint, so a crash never loses or double-counts an event.
+/// </summary>
+public interface IProjection
+{
+    /// <summary>A stable name: the checkpoint row and the leadership lock are keyed by it.</summary>
+    string Name { get; }
+
+    /// <summary>Creates the read model's tables when missing (idempotent).</summary>
+    Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>Writes the effect of <paramref name="events"/> (in position order) in the daemon's transaction.</summary>
+    Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Empties the read model for a rebuild, in the transaction that resets the checkpoint to zero.</summary>
+    Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+}
+
+public enum ProjectionState
+{
+    Running,
+    Rebuilding,
+    Failed,
+}
+
+/// <summary>Where a projection stands: its checkpoint, how far behind the log it is, and why it stopped if it did.</summary>
+public sealed record ProjectionStatus(
+    string Name, ProjectionState State, long Position, long LagEvents, double LagSeconds, long? FailedPosition, string? Error, DateTimeOffset UpdatedAt);

@@ -1,0 +1,269 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Idarati.EventStore.Projections;
+
+public sealed class ProjectionDaemonOptions
+{
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>How long an idle projection waits before reading the log again.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How often a node that does not lead a projection tries to take it over.</summary>
+    public TimeSpan LeadershipRetry { get; set; } = TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Runs projections over the global log. Each projection is led by one node at a time: the leader holds a session
+/// advisory lock on a dedicated connection, so when its process dies the lock goes with the connection and another
+/// node takes over. Each batch is applied in one transaction with the checkpoint update. A projection that throws is
+/// stopped in the failed state with the offending event's position; the others carry on.
+/// </summary>
+public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IProjection> projections, ProjectionDaemonOptions? options = null, ILogger? logger = null)
+{
+    private readonly ProjectionDaemonOptions _options = options ?? new ProjectionDaemonOptions();
+    private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly string _s = store.Options.Schema;
+
+    public IReadOnlyList<IProjection> Projections => projections;
+
+    /// <summary>Creates the checkpoint table and every projection's tables (idempotent).</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var serialize = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({EventStoreSchema.Key("projections", _s)})", connection, transaction))
+        {
+            // Nodes starting together would race on CREATE TABLE IF NOT EXISTS.
+            await serialize.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var command = new NpgsqlCommand($"""
+            CREATE TABLE IF NOT EXISTS {_s}.projections (
+                name text PRIMARY KEY,
+                state text NOT NULL DEFAULT 'Running',
+                position bigint NOT NULL DEFAULT 0,
+                failed_position bigint,
+                error text,
+                updated_at timestamptz NOT NULL DEFAULT now())
+            """, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var projection in projections)
+        {
+            await projection.CreateAsync(connection, cancellationToken).ConfigureAwait(false);
+            await using var row = new NpgsqlCommand($"INSERT INTO {_s}.projections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection, transaction);
+            row.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+            await row.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs every projection until cancelled, leading those whose lock this node gets.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(projections.Select(p => LeadAsync(p, cancellationToken))).ConfigureAwait(false);
+    }
+
+    /// <summary>Status of every projection, with lag measured against the log's stable head.</summary>
+    public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = store.DataSource.CreateCommand($"""
+            SELECT p.name, p.state, p.position, p.failed_position, p.error, p.updated_at,
+                   (SELECT count(*) FROM {_s}.events e WHERE e.position > p.position),
+                   (SELECT extract(epoch FROM (now() - min(e.recorded_at)))::float8 FROM {_s}.events e
+                     WHERE e.position = (SELECT min(position) FROM {_s}.events WHERE position > p.position))
+              FROM {_s}.projections p ORDER BY p.name
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<ProjectionStatus>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new ProjectionStatus(
+                reader.GetString(0), Enum.Parse<ProjectionState>(reader.GetString(1)), reader.GetInt64(2), reader.GetInt64(6),
+                reader.IsDBNull(7) ? 0 : Math.Max(0, reader.GetDouble(7)),
+                reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                new DateTimeOffset(reader.GetFieldValue<DateTime>(5), TimeSpan.Zero)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Tears a projection down and replays it from zero, online: the leader picks the reset up at its next batch.</summary>
+    public async Task RebuildAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var projection = projections.FirstOrDefault(p => p.Name == name) ?? throw new ArgumentException($"No projection is named '{name}'.", nameof(name));
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Lock the checkpoint row so that a batch in flight finishes (or waits) around the reset, never across it.
+        await using (var lockRow = new NpgsqlCommand($"SELECT position FROM {_s}.projections WHERE name = $1 FOR UPDATE", connection, transaction))
+        {
+            lockRow.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            await lockRow.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await projection.ResetAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        await using (var reset = new NpgsqlCommand($"UPDATE {_s}.projections SET position = 0, state = 'Rebuilding', failed_position = NULL, error = NULL, updated_at = now() WHERE name = $1", connection, transaction))
+        {
+            reset.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            await reset.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task LeadAsync(IProjection projection, CancellationToken cancellationToken)
+    {
+        var lockKey = EventStoreSchema.Key("projection:" + projection.Name, _s);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var leadership = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using (var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", leadership))
+                {
+                    take.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+                    if (!(bool)(await take.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+                    {
+                        await Task.Delay(_options.LeadershipRetry, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+
+                _logger.LogInformation("Leading projection {Projection}", projection.Name);
+                try
+                {
+                    await RunLedAsync(projection, leadership, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Closing the connection would release the lock too; unlocking first lets the pool keep it.
+                    if (leadership.State == System.Data.ConnectionState.Open)
+                    {
+                        await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", leadership);
+                        release.Parameters.Add(new NpgsqlParameter<long> { TypedValue = lockKey });
+                        await release.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+            {
+                // The database went away or our connection was killed: try to lead again after a pause.
+                _logger.LogWarning(e, "Projection {Projection} lost its connection; retrying", projection.Name);
+                await Task.Delay(_options.LeadershipRetry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RunLedAsync(IProjection projection, NpgsqlConnection leadership, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // The leadership connection must stay alive: if it broke, the lock is gone and another node may lead.
+            await using (var alive = new NpgsqlCommand("SELECT 1", leadership))
+            {
+                await alive.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var (state, position) = await CheckpointAsync(projection.Name, cancellationToken).ConfigureAwait(false);
+            if (state == ProjectionState.Failed)
+            {
+                await Task.Delay(_options.LeadershipRetry, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            var raw = await store.ReadAllRawAsync(position, _options.BatchSize, cancellationToken).ConfigureAwait(false);
+            if (raw.Count == 0)
+            {
+                if (state == ProjectionState.Rebuilding)
+                {
+                    await SetStateAsync(projection.Name, ProjectionState.Running, null, null, cancellationToken).ConfigureAwait(false);
+                }
+
+                await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            try
+            {
+                await ApplyBatchAsync(projection, position, raw.Select(store.ToRecorded).ToList(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && e is not NpgsqlException { IsTransient: true })
+            {
+                await IsolateFailureAsync(projection, position, raw, e, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Applies one batch and moves the checkpoint in the same transaction, if nobody moved it meanwhile.</summary>
+    private async Task ApplyBatchAsync(IProjection projection, long from, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var claim = new NpgsqlCommand($"UPDATE {_s}.projections SET position = $3, updated_at = now() WHERE name = $1 AND position = $2", connection, transaction))
+        {
+            claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+            claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
+            claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = events[^1].Position });
+            if (await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                // A rebuild reset the checkpoint while we read: drop this batch and read again.
+                return;
+            }
+        }
+
+        await projection.ApplyAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Replays the failed batch one event at a time to name the event that fails, then stops the projection there.</summary>
+    private async Task IsolateFailureAsync(IProjection projection, long from, IReadOnlyList<RawEvent> raw, Exception batchError, CancellationToken cancellationToken)
+    {
+        var position = from;
+        foreach (var e in raw)
+        {
+            try
+            {
+                await ApplyBatchAsync(projection, position, [store.ToRecorded(e)], cancellationToken).ConfigureAwait(false);
+                position = e.Position;
+            }
+            catch (Exception error) when (error is not OperationCanceledException && error is not NpgsqlException { IsTransient: true })
+            {
+                _logger.LogError(error, "Projection {Projection} failed at position {Position}", projection.Name, e.Position);
+                await SetStateAsync(projection.Name, ProjectionState.Failed, e.Position, error.Message, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        _logger.LogWarning(batchError, "Projection {Projection}: a batch failed but each of its events applied alone", projection.Name);
+    }
+
+    private async Task<(ProjectionState State, long Position)> CheckpointAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var command = store.DataSource.CreateCommand($"SELECT state, position FROM {_s}.projections WHERE name = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (Enum.Parse<ProjectionState>(reader.GetString(0)), reader.GetInt64(1));
+    }
+
+    private async Task SetStateAsync(string name, ProjectionState state, long? failedPosition, string? error, CancellationToken cancellationToken)
+    {
+        await using var command = store.DataSource.CreateCommand($"UPDATE {_s}.projections SET state = $2, failed_position = $3, error = $4, updated_at = now() WHERE name = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = state.ToString() });
+        command.Parameters.Add(failedPosition is { } p ? new NpgsqlParameter<long> { TypedValue = p } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(error is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter<string> { TypedValue = error });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

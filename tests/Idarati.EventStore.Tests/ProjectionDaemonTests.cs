@@ -1,0 +1,200 @@
+using Idarati.EventStore.Projections;
+using Npgsql;
+
+namespace Idarati.EventStore.Tests;
+
+/// <summary>Counts events per stream; a position table refuses to apply any event twice.</summary>
+public sealed class CountingProjection(string schema, string name = "counting", string? failOnType = null, Func<RecordedEvent, Task>? beforeApply = null) : IProjection
+{
+    public string Name => name;
+
+    private string Counts => $"{schema}.{name}_counts";
+
+    private string Seen => $"{schema}.{name}_seen";
+
+    public async Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"CREATE TABLE IF NOT EXISTS {Counts} (stream_id text PRIMARY KEY, n int NOT NULL); CREATE TABLE IF NOT EXISTS {Seen} (position bigint PRIMARY KEY, node text)", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public string Node { get; init; } = "node";
+
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    {
+        foreach (var e in events)
+        {
+            if (beforeApply is not null)
+            {
+                await beforeApply(e);
+            }
+
+            if (e.Type == failOnType)
+            {
+                throw new InvalidOperationException($"cannot project {e.Type}");
+            }
+
+            await using var batch = new NpgsqlBatch(connection, transaction)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand($"INSERT INTO {Seen} VALUES ($1, $2)") { Parameters = { new NpgsqlParameter<long> { TypedValue = e.Position }, new NpgsqlParameter<string> { TypedValue = Node } } },
+                    new NpgsqlBatchCommand($"INSERT INTO {Counts} VALUES ($1, 1) ON CONFLICT (stream_id) DO UPDATE SET n = {Counts}.n + 1") { Parameters = { new NpgsqlParameter<string> { TypedValue = e.StreamId } } },
+                },
+            };
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"TRUNCATE {Counts}, {Seen}", connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+[Collection(nameof(GlobalLogTests))]
+public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private static readonly ProjectionDaemonOptions Fast = new() { BatchSize = 20, PollInterval = TimeSpan.FromMilliseconds(20), LeadershipRetry = TimeSpan.FromMilliseconds(300) };
+
+    private async Task<long> AppendAsync(int streams, int eventsPerStream, string prefix)
+    {
+        long last = 0;
+        for (var s = 0; s < streams; s++)
+        {
+            var events = Enumerable.Range(0, eventsPerStream).Select(i => (object)new Noted(prefix, i)).ToList();
+            last = (await fixture.Store.AppendAsync($"{prefix}-{s}", "test", ExpectedVersion.Any, events)).LastPosition!.Value;
+        }
+
+        return last;
+    }
+
+    private static async Task<ProjectionStatus> WaitForAsync(ProjectionDaemon daemon, string name, Func<ProjectionStatus, bool> done, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            await daemon.InitializeAsync();
+            var status = (await daemon.StatusAsync()).Single(s => s.Name == name);
+            if (done(status))
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"{name} is at {status.Position} ({status.State}, failed at {status.FailedPosition}: {status.Error}) after {seconds} s");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<Dictionary<string, int>> CountsAsync(string table)
+    {
+        await using var command = fixture.DataSource.CreateCommand($"SELECT stream_id, n FROM {fixture.Schema}.{table}");
+        await using var reader = await command.ExecuteReaderAsync();
+        var counts = new Dictionary<string, int>();
+        while (await reader.ReadAsync())
+        {
+            counts[reader.GetString(0)] = reader.GetInt32(1);
+        }
+
+        return counts;
+    }
+
+    [Fact]
+    public async Task A_killed_connection_mid_batch_loses_nothing_and_counts_nothing_twice()
+    {
+        var killed = 0;
+        var projection = new CountingProjection(fixture.Schema, "crashy", beforeApply: async e =>
+        {
+            // The first time event 7 of stream 2 is applied, the database connection of the batch dies.
+            if (e.StreamId == "crash-2" && e.Version == 7 && Interlocked.Exchange(ref killed, 1) == 0)
+            {
+                await using var kill = fixture.DataSource.CreateCommand("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%crashy_seen%' AND pid <> pg_backend_pid()");
+                await kill.ExecuteNonQueryAsync();
+            }
+        });
+        var last = await AppendAsync(5, 10, "crash");
+        using var stop = new CancellationTokenSource();
+        var daemon = new ProjectionDaemon(fixture.Store, [projection], Fast);
+        var running = daemon.RunAsync(stop.Token);
+        await WaitForAsync(daemon, "crashy", s => s.Position >= last);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(1, killed);
+        var counts = await CountsAsync("crashy_counts");
+        Assert.Equal(Enumerable.Range(0, 5).ToDictionary(s => $"crash-{s}", _ => 10), counts.Where(c => c.Key.StartsWith("crash-", StringComparison.Ordinal)).ToDictionary());
+
+        // A rebuild from zero gives the same read model.
+        var before = counts;
+        await daemon.RebuildAsync("crashy");
+        Assert.Empty(await CountsAsync("crashy_counts"));
+        using var again = new CancellationTokenSource();
+        var rerun = daemon.RunAsync(again.Token);
+        var rebuilt = await WaitForAsync(daemon, "crashy", s => s.Position >= last && s.State == ProjectionState.Running);
+        await again.CancelAsync();
+        await rerun;
+        Assert.Equal(0, rebuilt.LagEvents);
+        Assert.Equal(before, await CountsAsync("crashy_counts"));
+    }
+
+    [Fact]
+    public async Task Two_daemons_run_each_projection_once_and_the_other_takes_over_within_ten_seconds()
+    {
+        var first = new ProjectionDaemon(fixture.Store, [new CountingProjection(fixture.Schema, "shared") { Node = "first" }], Fast);
+        var second = new ProjectionDaemon(fixture.Store, [new CountingProjection(fixture.Schema, "shared") { Node = "second" }], Fast);
+        var last = await AppendAsync(3, 5, "lead");
+        using var stopFirst = new CancellationTokenSource();
+        using var stopSecond = new CancellationTokenSource();
+        var runningFirst = first.RunAsync(stopFirst.Token);
+        await WaitForAsync(first, "shared", s => s.Position >= last);
+        var runningSecond = second.RunAsync(stopSecond.Token);
+        var more = await AppendAsync(3, 5, "lead2");
+        await WaitForAsync(first, "shared", s => s.Position >= more);
+
+        await using (var nodes = fixture.DataSource.CreateCommand($"SELECT array_agg(DISTINCT node) FROM {fixture.Schema}.shared_seen"))
+        {
+            Assert.Equal(["first"], (string[])(await nodes.ExecuteScalarAsync())!);
+        }
+
+        await stopFirst.CancelAsync();
+        await runningFirst;
+        var stoppedAt = DateTime.UtcNow;
+        var afterStop = await AppendAsync(2, 3, "lead3");
+        await WaitForAsync(second, "shared", s => s.Position >= afterStop, seconds: 10);
+        Assert.True(DateTime.UtcNow - stoppedAt < TimeSpan.FromSeconds(10));
+        await stopSecond.CancelAsync();
+        await runningSecond;
+
+        await using var byNode = fixture.DataSource.CreateCommand($"SELECT count(*) FROM {fixture.Schema}.shared_seen WHERE node = 'second'");
+        Assert.Equal(6L, await byNode.ExecuteScalarAsync());
+        var counts = await CountsAsync("shared_counts");
+        Assert.All(counts.Where(c => c.Key.StartsWith("lead-", StringComparison.Ordinal)), c => Assert.Equal(5, c.Value));
+    }
+
+    [Fact]
+    public async Task A_projection_that_throws_stops_failed_at_the_event_and_the_others_carry_on()
+    {
+        var id = "fail-" + Guid.NewGuid().ToString("N");
+        await fixture.Store.AppendAsync(id, "test", ExpectedVersion.NoStream, [new Opened("a"), new Noted("b", 1)]);
+        var poison = await fixture.Store.AppendAsync(id, "test", ExpectedVersion.Exactly(2), [new Closed("boom")]);
+        var last = await AppendAsync(2, 3, "after-fail");
+        var daemon = new ProjectionDaemon(fixture.Store,
+            [new CountingProjection(fixture.Schema, "fragile", failOnType: "test.closed"), new CountingProjection(fixture.Schema, "sturdy")], Fast);
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+
+        var failed = await WaitForAsync(daemon, "fragile", s => s.State == ProjectionState.Failed);
+        var sturdy = await WaitForAsync(daemon, "sturdy", s => s.Position >= last);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(poison.FirstPosition, failed.FailedPosition);
+        Assert.Contains("cannot project test.closed", failed.Error, StringComparison.Ordinal);
+        Assert.True(failed.Position < poison.FirstPosition);
+        Assert.True(failed.LagEvents >= 1);
+        Assert.Equal(ProjectionState.Running, sturdy.State);
+        Assert.Equal(2, (await CountsAsync("fragile_counts"))[id]);
+        Assert.Equal(3, (await CountsAsync("sturdy_counts"))[id]);
+    }
+}
