@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Idarati.Api.Complaints;
 using Idarati.Api.Infrastructure;
+using Idarati.Api.Projections;
 using Idarati.Api.Reference;
 using Idarati.Application.Administrations;
 using Idarati.Application.Complaints;
@@ -19,6 +20,11 @@ public static class ApiHost
         if (args.Length > 0 && args[0] == "migrate")
         {
             return await MigrateAsync(args[1..]).ConfigureAwait(false);
+        }
+
+        if (args.Length > 0 && args[0] == "daemon")
+        {
+            return await DaemonAsync(args[1..]).ConfigureAwait(false);
         }
 
         var app = Build(args);
@@ -50,6 +56,7 @@ public static class ApiHost
         builder.Services.AddSingleton<Idarati.Application.CallCenter.TicketService>();
         builder.Services.AddSingleton<Idarati.Application.JobApplications.EmploymentService>();
         builder.Services.AddHostedService<ReferenceDataAtStartup>();
+        builder.Services.AddIdaratiProjections(builder.Configuration);
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {
@@ -71,6 +78,7 @@ public static class ApiHost
         app.MapIdaratiHealth();
         app.MapReference();
         app.MapComplaints();
+        app.MapProjections();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))
@@ -97,6 +105,19 @@ public static class ApiHost
             configuration.GetValue("ReferenceData:LoadDefaults", true) ? administrations.EnsureDefaultsAsync(cancellationToken) : Task.CompletedTask;
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>The 'daemon' verb: only the projection daemon, for nodes that serve no HTTP.</summary>
+    private static async Task<int> DaemonAsync(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddIdaratiDatabase(builder.Configuration);
+        builder.Configuration["Projections:Daemon"] = "true";
+        builder.Services.AddIdaratiProjections(builder.Configuration);
+        using var host = builder.Build();
+        await host.RunAsync().ConfigureAwait(false);
+        return 0;
     }
 
     private static async Task<int> MigrateAsync(string[] args)

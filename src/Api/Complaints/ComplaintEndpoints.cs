@@ -47,6 +47,9 @@ public static class ComplaintEndpoints
             .WithSummary("Submit a complaint, observation or suggestion. Roles: citizen, agent, supervisor.")
             .WithDescription("Returns the tracking number and access code the citizen uses to follow it (shown once). Idempotency-Key makes retries safe.");
 
+        complaints.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
+            .WithSummary("The complaint list (read model, newest first, no personal data) filtered by administrationId, status, categoryCode, overdue; pages of limit rows with the after cursor; says at which global position it was computed. Roles: agent (own administration only), supervisor, auditor.");
+
         complaints.MapGet("/{id:guid}", GetAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("A complaint's state, now, at ?version=N or ?asOf=<ISO-8601>. Roles: agent (own administration), supervisor, auditor, citizen (own, or with X-Access-Code).");
 
@@ -128,6 +131,25 @@ public static class ComplaintEndpoints
         var view = await service.GetAsync(id, http.User.ToActor(), AccessCode(http), read, cancellationToken).ConfigureAwait(false);
         http.SetETag(view.Version);
         return TypedResults.Ok(view);
+    }
+
+    private static async Task<Ok<Idarati.Projections.Complaints.ComplaintPage>> ListAsync(
+        string? administrationId, string? status, string? categoryCode, bool? overdue, int? limit, string? after,
+        HttpContext http, Idarati.Projections.Complaints.ComplaintListQuery query, TimeProvider time, CancellationToken cancellationToken)
+    {
+        string[] statuses = ["received", "acknowledged", "awaitingInformation", "answered", "rejected", "takenIntoAccount", "closed"];
+        new Validation()
+            .Check("limit", limit is null or (>= 1 and <= 200), "Between 1 and 200.")
+            .Check("status", status is null || statuses.Contains(status), $"One of: {string.Join(", ", statuses)}.")
+            .Check("after", Idarati.Projections.Complaints.ComplaintListQuery.IsCursor(after), "Not a cursor returned by this list.")
+            .Text("administrationId", administrationId, 64, required: false).Text("categoryCode", categoryCode, 64, required: false)
+            .ThrowIfInvalid();
+        var actor = http.User.ToActor();
+        // An agent sees its own administration's complaints, whatever it asks for.
+        var administration = actor.Role == Role.Agent ? actor.AdministrationId : administrationId;
+        var page = await query.PageAsync(new Idarati.Projections.Complaints.ComplaintFilter(administration, status, categoryCode, overdue, limit ?? 50, after), time.GetUtcNow(), cancellationToken)
+            .ConfigureAwait(false);
+        return TypedResults.Ok(page);
     }
 
     private static async Task<Ok<ComplaintView>> ByTrackingAsync(string trackingNumber, string? accessCode, HttpContext http, ComplaintService service, CancellationToken cancellationToken)

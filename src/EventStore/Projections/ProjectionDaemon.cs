@@ -67,7 +67,32 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
     /// <summary>Runs every projection until cancelled, leading those whose lock this node gets.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        // A node may start before its database: keep trying rather than bring the host down.
+        while (true)
+        {
+            try
+            {
+                await InitializeAsync(cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                _logger.LogWarning(e, "The projection daemon cannot reach the database yet; retrying");
+                try
+                {
+                    await Task.Delay(_options.LeadershipRetry, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+
         await Task.WhenAll(projections.Select(p => LeadAsync(p, cancellationToken))).ConfigureAwait(false);
     }
 

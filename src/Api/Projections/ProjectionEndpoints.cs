@@ -1,0 +1,59 @@
+using Idarati.EventStore;
+using Idarati.EventStore.Projections;
+using Idarati.Projections.Complaints;
+using Microsoft.AspNetCore.Http.HttpResults;
+using R = Idarati.Api.Infrastructure.Auth.Roles;
+
+namespace Idarati.Api.Projections;
+
+/// <summary>The projection daemon in the API process (unless Projections:Daemon=false), and its status routes.</summary>
+public static class ProjectionEndpoints
+{
+    public static IServiceCollection AddIdaratiProjections(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(sp =>
+        {
+            var store = sp.GetRequiredService<PostgresEventStore>();
+            IProjection[] projections = [new ComplaintListProjection(store.Options.Schema)];
+            return new ProjectionDaemon(store, projections, new ProjectionDaemonOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
+        });
+        services.AddSingleton(sp => new ComplaintListQuery(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
+        if (configuration.GetValue("Projections:Daemon", true))
+        {
+            services.AddHostedService<DaemonService>();
+        }
+
+        return services;
+    }
+
+    public static void MapProjections(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/projections").WithTags("projections");
+        group.MapGet("/", async (ProjectionDaemon daemon, CancellationToken ct) =>
+            {
+                await daemon.InitializeAsync(ct).ConfigureAwait(false);
+                return TypedResults.Ok(await daemon.StatusAsync(ct).ConfigureAwait(false));
+            })
+            .RequireAuthorization(p => p.RequireRole(R.Admin, R.Supervisor, R.Analyst))
+            .WithSummary("Each projection's name, state, position, lag in events and seconds, and failure. Roles: admin, supervisor, analyst.");
+        group.MapPost("/{name}/rebuild", async Task<Results<Accepted, NotFound>> (string name, ProjectionDaemon daemon, CancellationToken ct) =>
+            {
+                if (daemon.Projections.All(p => p.Name != name))
+                {
+                    return TypedResults.NotFound();
+                }
+
+                await daemon.InitializeAsync(ct).ConfigureAwait(false);
+                await daemon.RebuildAsync(name, ct).ConfigureAwait(false);
+                return TypedResults.Accepted($"/api/projections");
+            })
+            .RequireAuthorization(p => p.RequireRole(R.Admin))
+            .WithSummary("Tear the read model down and replay it from zero, online; follow the progress in GET /api/projections. Role: admin.");
+    }
+
+    /// <summary>Runs the daemon for the life of the host; its own leadership locks keep one leader per projection.</summary>
+    private sealed class DaemonService(ProjectionDaemon daemon) : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => daemon.RunAsync(stoppingToken);
+    }
+}

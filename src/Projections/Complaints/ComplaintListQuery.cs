@@ -1,0 +1,101 @@
+using Npgsql;
+
+namespace Idarati.Projections.Complaints;
+
+/// <summary>A row of the complaint list: no personal data.</summary>
+public sealed record ComplaintRow(
+    Guid Id, string TrackingNumber, string AdministrationId, string Kind, string CategoryCode, string Channel, string Region, string Status,
+    DateTimeOffset SubmittedAt, DateTimeOffset AnswerDue, DateTimeOffset? AcknowledgedAt, DateTimeOffset? AnsweredAt, DateTimeOffset? ClosedAt,
+    int ReopenCount, bool? Satisfied, bool Overdue, long Version);
+
+/// <summary>A page of rows, the cursor of the next page, and the global position the read model was at.</summary>
+public sealed record ComplaintPage(IReadOnlyList<ComplaintRow> Items, string? Next, long Position);
+
+public sealed record ComplaintFilter(string? AdministrationId, string? Status, string? CategoryCode, bool? Overdue, int Limit, string? After);
+
+/// <summary>Reads the complaint list read model, newest first, with keyset paging.</summary>
+public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schema)
+{
+    public async Task<ComplaintPage> PageAsync(ComplaintFilter filter, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var (afterTime, afterId) = DecodeCursor(filter.After);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            SELECT complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, answer_due,
+                   acknowledged_at, answered_at, closed_at, reopen_count, satisfied,
+                   (processed_at IS NULL AND answer_due < $7) AS overdue, version
+              FROM {schema}.rm_complaint_list
+             WHERE ($1::text IS NULL OR administration_id = $1)
+               AND ($2::text IS NULL OR status = $2)
+               AND ($3::text IS NULL OR category_code = $3)
+               AND ($4::boolean IS NULL OR (processed_at IS NULL AND answer_due < $7) = $4)
+               AND ($5::timestamptz IS NULL OR (submitted_at, complaint_id) < ($5, $6))
+             ORDER BY submitted_at DESC, complaint_id DESC
+             LIMIT $8
+            """)
+        {
+            Parameters =
+            {
+                Text(filter.AdministrationId), Text(filter.Status), Text(filter.CategoryCode),
+                new NpgsqlParameter { Value = (object?)filter.Overdue ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean },
+                new NpgsqlParameter { Value = (object?)afterTime?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter { Value = (object?)afterId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
+                new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<int> { TypedValue = filter.Limit + 1 },
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = '{ComplaintListProjection.ProjectionName}'), 0)"));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<ComplaintRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new ComplaintRow(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
+                reader.GetString(7), Time(reader, 8)!.Value, Time(reader, 9)!.Value, Time(reader, 10), Time(reader, 11), Time(reader, 12),
+                reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetBoolean(14), reader.GetBoolean(15), reader.GetInt64(16)));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var position = reader.GetInt64(0);
+        string? next = null;
+        if (rows.Count > filter.Limit)
+        {
+            rows.RemoveAt(rows.Count - 1);
+            next = EncodeCursor(rows[^1].SubmittedAt, rows[^1].Id);
+        }
+
+        return new ComplaintPage(rows, next, position);
+    }
+
+    public static bool IsCursor(string? value) => value is null || DecodeCursor(value).Time is not null;
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+
+    private static DateTimeOffset? Time(NpgsqlDataReader reader, int column) =>
+        reader.IsDBNull(column) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(column), TimeSpan.Zero);
+
+    private static string EncodeCursor(DateTimeOffset time, Guid id) =>
+        Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{time.UtcTicks}:{id:N}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static (DateTimeOffset? Time, Guid? Id) DecodeCursor(string? cursor)
+    {
+        if (string.IsNullOrEmpty(cursor))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var padded = cursor.Replace('-', '+').Replace('_', '/');
+            padded += new string('=', (4 - (padded.Length % 4)) % 4);
+            var parts = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split(':');
+            return (new DateTimeOffset(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), TimeSpan.Zero), Guid.ParseExact(parts[1], "N"));
+        }
+        catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException)
+        {
+            return (null, null);
+        }
+    }
+}
