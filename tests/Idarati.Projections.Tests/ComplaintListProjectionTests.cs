@@ -1,0 +1,80 @@
+using Idarati.Domain.Complaints;
+using Idarati.EventStore;
+using Idarati.EventStore.Projections;
+using Idarati.EventStore.Tests;
+using Idarati.Projections.Complaints;
+using static Idarati.Domain.Complaints.ComplaintEvent;
+
+namespace Idarati.Projections.Tests;
+
+/// <summary>Given events in the store, the daemon builds the expected rows, and a rebuild builds the same ones.</summary>
+public sealed class ComplaintListProjectionTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    private PostgresEventStore Store() => fixture.NewStore(Application.Serialization.RegisterEvents);
+
+    private static Submitted Submitted(Guid id, string administration) => new(
+        id.ToString(), "CHK-2026-" + id.ToString("N")[..5].ToUpperInvariant(), "hash", ComplaintKind.Complaint, ComplaintChannel.Portal, administration, "HEALTH.WAIT",
+        "Objet", "Description", new Location("Oriental", "Oujda-Angad", "Oujda"), new Citizen("Nadia", "Z1", "0600", "n@example.ma"), "Citizen:c", T0, T0.AddDays(7), T0.AddDays(60));
+
+    private async Task<ComplaintPage> ProjectAsync(PostgresEventStore store, long until)
+    {
+        var projection = new ComplaintListProjection(fixture.Schema);
+        var daemon = new ProjectionDaemon(store, [projection], new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
+        await daemon.InitializeAsync();
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await daemon.StatusAsync()).Single().Position < until)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the projection did not catch up");
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await running;
+        return await new ComplaintListQuery(fixture.DataSource, fixture.Schema).PageAsync(new ComplaintFilter(null, null, null, null, 100, null), T0.AddDays(90));
+    }
+
+    [Fact]
+    public async Task Events_become_rows_with_dates_status_counts_and_no_personal_data()
+    {
+        var store = Store();
+        var answered = Guid.NewGuid();
+        var transferredAndLate = Guid.NewGuid();
+        await store.AppendAsync($"complaint-{answered:N}", "complaint", StreamHead.New,
+        [
+            Submitted(answered, "MIN-SANTE"),
+            new Acknowledged("MIN-SANTE", "Agent:a", T0.AddDays(1)),
+            new Answered("Réponse", AnswerOutcome.PartiallyFavourable, "Agent:a", T0.AddDays(20)),
+            new FeedbackGiven(false, null, T0.AddDays(21)),
+            new Reopened("Encore", 1, T0.AddDays(22)),
+            new Answered("Réponse 2", AnswerOutcome.Favourable, "Agent:a", T0.AddDays(30)),
+            new ComplaintEvent.Closed("Agent:a", T0.AddDays(31)),
+        ]);
+        var last = await store.AppendAsync($"complaint-{transferredAndLate:N}", "complaint", StreamHead.New,
+        [
+            Submitted(transferredAndLate, "MIN-SANTE"),
+            new Transferred("MIN-SANTE", "MIN-EDUCATION", "Compétence", "Agent:a", T0.AddDays(2)),
+        ]);
+
+        var page = await ProjectAsync(store, last.LastPosition!.Value);
+
+        var a = page.Items.Single(r => r.Id == answered);
+        Assert.Equal(("closed", "MIN-SANTE", 1, false), (a.Status, a.AdministrationId, a.ReopenCount, a.Satisfied));
+        Assert.Equal((T0.AddDays(1), T0.AddDays(20), T0.AddDays(31)), (a.AcknowledgedAt, a.AnsweredAt, a.ClosedAt));
+        Assert.False(a.Overdue);
+        var t = page.Items.Single(r => r.Id == transferredAndLate);
+        Assert.Equal(("received", "MIN-EDUCATION"), (t.Status, t.AdministrationId));
+        Assert.True(t.Overdue);
+        Assert.Equal(last.LastPosition, page.Position);
+        Assert.DoesNotContain(page.Items, r => r.ToString().Contains("Nadia", StringComparison.Ordinal));
+
+        // Replaying from zero gives the same rows.
+        var daemon = new ProjectionDaemon(store, [new ComplaintListProjection(fixture.Schema)]);
+        await daemon.RebuildAsync(ComplaintListProjection.ProjectionName);
+        var rebuilt = await ProjectAsync(store, last.LastPosition!.Value);
+        Assert.Equal(page.Items.OrderBy(r => r.Id), rebuilt.Items.OrderBy(r => r.Id));
+    }
+}
