@@ -8,7 +8,10 @@ source scripts/pg.sh
 if [ -z "${IDARATI_DB:-}" ] && [ -z "${ConnectionStrings__Idarati:-}" ]; then
   port="${IDARATI_PG_PORT:-5433}"
   pg_start .data/pg "$port"
-  trap 'echo "stopping the local PostgreSQL cluster"; pg_stop "$PWD/.data/pg"' EXIT
+  # Stop the cluster first, then say so: the terminal may be gone already (Ctrl-C in a pipeline, a closed window).
+  cleanup() { pg_stop "$PWD/.data/pg"; echo "local PostgreSQL cluster stopped" >&2 2>/dev/null || true; }
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM HUP
   export IDARATI_DB="$(pg_connection_string "$port")"
   echo "local PostgreSQL cluster in .data/pg on 127.0.0.1:$port"
 fi
