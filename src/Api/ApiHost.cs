@@ -79,6 +79,7 @@ public static class ApiHost
         app.MapReference();
         app.MapComplaints();
         app.MapProjections();
+        app.MapIndicators();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))

@@ -17,6 +17,7 @@ public static class ProjectionEndpoints
             IProjection[] projections = [new ComplaintListProjection(store.Options.Schema)];
             return new ProjectionDaemon(store, projections, new ProjectionDaemonOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
         });
+        services.AddSingleton(sp => new Idarati.Projections.Indicators.ProcessingIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new ComplaintListQuery(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         if (configuration.GetValue("Projections:Daemon", true))
         {
@@ -49,6 +50,27 @@ public static class ProjectionEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(R.Admin))
             .WithSummary("Tear the read model down and replay it from zero, online; follow the progress in GET /api/projections. Role: admin.");
+    }
+
+    public static void MapIndicators(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/indicators/complaints/processing", async Task<Ok<Idarati.Projections.Indicators.ProcessingReport>> (
+                string? groupBy, Idarati.Projections.Indicators.ProcessingIndicators indicators, Idarati.Application.Administrations.AdministrationService administrations,
+                TimeProvider time, CancellationToken ct) =>
+            {
+                groupBy ??= "none";
+                if (!Idarati.Projections.Indicators.ProcessingIndicators.Groupings.Contains(groupBy))
+                {
+                    throw Idarati.Application.Handling.ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", Idarati.Projections.Indicators.ProcessingIndicators.Groupings)}.");
+                }
+
+                var kinds = (await administrations.ListAsync(ct).ConfigureAwait(false))
+                    .ToDictionary(a => a.Id, a => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(a.Kind.ToString()));
+                return TypedResults.Ok(await indicators.ReportAsync(groupBy, kinds, time.GetUtcNow(), ct).ConfigureAwait(false));
+            })
+            .WithTags("indicators")
+            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
+            .WithSummary("Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress and overdue, grouped by administration, administrationKind, category, kind, channel, month or none; with the global position they were computed at. No personal data. Roles: analyst, supervisor, admin.");
     }
 
     /// <summary>Runs the daemon for the life of the host; its own leadership locks keep one leader per projection.</summary>

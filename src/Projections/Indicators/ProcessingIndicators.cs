@@ -1,0 +1,78 @@
+using Idarati.Projections.Complaints;
+using Npgsql;
+
+namespace Idarati.Projections.Indicators;
+
+/// <summary>Processing figures of one group: received, processed (answered, rejected, taken into account or closed), and their shares.</summary>
+public sealed record ProcessingRow(
+    string Group, long Received, long Processed, double ProcessingRate, long Favourable, long Satisfied, long Unsatisfied,
+    long Reopened, long InProgress, long Overdue);
+
+public sealed record ProcessingReport(string GroupBy, IReadOnlyList<ProcessingRow> Rows, ProcessingRow Total, long Position);
+
+/// <summary>
+/// Aggregates the complaint list read model at query time, so the figures always agree with the list; the position says
+/// how far into the log they are. Overdue uses the reader's clock: due date passed and not processed.
+/// </summary>
+public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string schema)
+{
+    public static readonly IReadOnlyList<string> Groupings = ["administration", "administrationKind", "category", "kind", "channel", "month", "none"];
+
+    /// <param name="administrationKinds">administration id -> kind, for grouping by administration kind.</param>
+    public async Task<ProcessingReport> ReportAsync(string groupBy, IReadOnlyDictionary<string, string> administrationKinds, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(administrationKinds);
+        var key = groupBy switch
+        {
+            "administration" or "administrationKind" => "administration_id",
+            "category" => "category_code",
+            "kind" => "kind",
+            "channel" => "channel",
+            "month" => "to_char(submitted_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+            "none" => "'all'",
+            _ => throw new ArgumentOutOfRangeException(nameof(groupBy), groupBy, "Unknown grouping."),
+        };
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            SELECT {key} AS grp,
+                   count(*),
+                   count(*) FILTER (WHERE processed_at IS NOT NULL),
+                   count(*) FILTER (WHERE outcome = 'favourable'),
+                   count(*) FILTER (WHERE satisfied),
+                   count(*) FILTER (WHERE NOT satisfied),
+                   count(*) FILTER (WHERE reopen_count > 0),
+                   count(*) FILTER (WHERE status IN ('received', 'acknowledged', 'awaitingInformation')),
+                   count(*) FILTER (WHERE status IN ('received', 'acknowledged', 'awaitingInformation') AND answer_due < $1)
+              FROM {schema}.rm_complaint_list
+             GROUP BY 1
+            """)
+        {
+            Parameters = { new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = '{ComplaintListProjection.ProjectionName}'), 0)"));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var raw = new List<(string Group, long[] Counts)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            raw.Add((reader.GetString(0), Enumerable.Range(1, 8).Select(reader.GetInt64).ToArray()));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var position = reader.GetInt64(0);
+
+        if (groupBy == "administrationKind")
+        {
+            raw = raw.GroupBy(r => administrationKinds.GetValueOrDefault(r.Group, "unknown"))
+                .Select(g => (g.Key, Enumerable.Range(0, 8).Select(i => g.Sum(r => r.Counts[i])).ToArray()))
+                .ToList();
+        }
+
+        var rows = raw.Select(r => Row(r.Group, r.Counts)).OrderBy(r => r.Group, StringComparer.Ordinal).ToList();
+        var total = Row("total", Enumerable.Range(0, 8).Select(i => raw.Sum(r => r.Counts[i])).ToArray());
+        return new ProcessingReport(groupBy, rows, total, position);
+    }
+
+    private static ProcessingRow Row(string group, long[] c) =>
+        new(group, c[0], c[1], c[0] == 0 ? 0 : Math.Round(100.0 * c[1] / c[0], 2), c[2], c[3], c[4], c[5], c[6], c[7]);
+}

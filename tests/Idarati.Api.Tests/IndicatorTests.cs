@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Idarati.Api.Tests;
+
+public sealed class IndicatorTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private static object NewComplaint(string administrationId, string category) => new
+    {
+        kind = "complaint",
+        channel = "portal",
+        administrationId,
+        categoryCode = category,
+        subject = "Objet",
+        description = "Description",
+        location = new { region = "Fès-Meknès", province = "Fès", commune = "Fès" },
+        citizen = new { fullName = "Hind Berrada", nationalId = "C445566", phone = "+212633333333", email = "hind@example.ma" },
+    };
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement;
+    }
+
+    [Fact]
+    public async Task Processing_indicators_count_what_happened_grouped_as_asked_without_personal_data()
+    {
+        var citizen = await factory.ClientAsync("citizen", subject: "indicator-citizen");
+        var sante = await factory.ClientAsync("agent", "MIN-SANTE");
+        var dgi = await factory.ClientAsync("agent", "DGI");
+        async Task<Guid> Submit(string administration, string category) =>
+            (await Json(await citizen.PostAsJsonAsync("/api/complaints", NewComplaint(administration, category)), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+        var answered = await Submit("MIN-SANTE", "HEALTH.WAIT");
+        var rejected = await Submit("MIN-SANTE", "HEALTH.CARE");
+        await Submit("MIN-SANTE", "HEALTH.WAIT");
+        var dgiAnswered = await Submit("DGI", "TAX.REFUND");
+        await Json(await sante.PostAsync($"/api/complaints/{answered}/acknowledge", null), HttpStatusCode.OK);
+        await Json(await sante.PostAsJsonAsync($"/api/complaints/{answered}/answer", new { text = "ok", outcome = "favourable" }), HttpStatusCode.OK);
+        await Json(await citizen.PostAsJsonAsync($"/api/complaints/{answered}/feedback", new { satisfied = true }), HttpStatusCode.OK);
+        await Json(await sante.PostAsJsonAsync($"/api/complaints/{rejected}/reject", new { reason = "outsideCompetence" }), HttpStatusCode.OK);
+        await Json(await dgi.PostAsync($"/api/complaints/{dgiAnswered}/acknowledge", null), HttpStatusCode.OK);
+        var last = await Json(await dgi.PostAsJsonAsync($"/api/complaints/{dgiAnswered}/answer", new { text = "non", outcome = "unfavourable" }), HttpStatusCode.OK);
+
+        var analyst = await factory.ClientAsync("analyst");
+        var auditor = await factory.ClientAsync("auditor");
+        var history = await Json(await auditor.GetAsync($"/api/complaints/{dgiAnswered}/history"), HttpStatusCode.OK);
+        var lastPosition = history.EnumerateArray().Max(e => e.GetProperty("position").GetInt64());
+        Assert.Equal(3, last.GetProperty("version").GetInt64());
+
+        JsonElement report = default;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            report = await Json(await analyst.GetAsync("/api/indicators/complaints/processing?groupBy=administration"), HttpStatusCode.OK);
+            if (report.GetProperty("position").GetInt64() >= lastPosition)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.True(report.GetProperty("position").GetInt64() >= lastPosition, report.GetRawText());
+        var rows = report.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("group").GetString()!);
+        var s = rows["MIN-SANTE"];
+        Assert.Equal((3L, 2L, 66.67, 1L, 1L, 0L, 1L), (s.GetProperty("received").GetInt64(), s.GetProperty("processed").GetInt64(), s.GetProperty("processingRate").GetDouble(),
+            s.GetProperty("favourable").GetInt64(), s.GetProperty("satisfied").GetInt64(), s.GetProperty("unsatisfied").GetInt64(), s.GetProperty("inProgress").GetInt64()));
+        Assert.Equal((1L, 1L, 100.0), (rows["DGI"].GetProperty("received").GetInt64(), rows["DGI"].GetProperty("processed").GetInt64(), rows["DGI"].GetProperty("processingRate").GetDouble()));
+        Assert.Equal(4, report.GetProperty("total").GetProperty("received").GetInt64());
+        Assert.DoesNotContain("Hind", report.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("C445566", report.GetRawText(), StringComparison.Ordinal);
+
+        var byKind = await Json(await analyst.GetAsync("/api/indicators/complaints/processing?groupBy=administrationKind"), HttpStatusCode.OK);
+        var kinds = byKind.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("group").GetString()!, r => r.GetProperty("received").GetInt64());
+        Assert.Equal(3, kinds["ministry"]);
+        Assert.Equal(1, kinds["publicEstablishment"]);
+        var byCategory = await Json(await analyst.GetAsync("/api/indicators/complaints/processing?groupBy=category"), HttpStatusCode.OK);
+        Assert.Equal(2, byCategory.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("group").GetString() == "HEALTH.WAIT").GetProperty("received").GetInt64());
+
+        Assert.True((await Json(await analyst.GetAsync("/api/indicators/complaints/processing?groupBy=planet"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("groupBy", out _));
+        Assert.Equal(HttpStatusCode.Forbidden, (await citizen.GetAsync("/api/indicators/complaints/processing")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await sante.GetAsync("/api/indicators/complaints/processing")).StatusCode);
+    }
+}
