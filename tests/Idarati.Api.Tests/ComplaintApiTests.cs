@@ -3,21 +3,13 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
+using static Idarati.Api.Tests.TestHttp;
+
 namespace Idarati.Api.Tests;
 
 public sealed class ComplaintApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static object NewComplaint(string administrationId = "MIN-SANTE", string kind = "complaint", object? citizen = null) => new
-    {
-        kind,
-        channel = "portal",
-        administrationId,
-        categoryCode = "HEALTH.WAIT",
-        subject = "Attente aux urgences",
-        description = "Trois heures d'attente sans prise en charge.",
-        location = new { region = "Rabat-Salé-Kénitra", province = "Rabat", commune = "Agdal-Riyad" },
-        citizen = citizen ?? new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
-    };
+    private static Dictionary<string, object?> NewComplaint(string administrationId = "MIN-SANTE", string kind = "complaint") => Complaint(administrationId, kind: kind);
 
     private async Task<(HttpClient Citizen, JsonElement Submitted)> SubmitAsync(string administrationId = "MIN-SANTE", string subject = "citizen-1")
     {

@@ -2,29 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
+using static Idarati.Api.Tests.TestHttp;
+
 namespace Idarati.Api.Tests;
 
 public sealed class ComplaintListTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static object NewComplaint(string administrationId, string category = "HEALTH.WAIT") => new
-    {
-        kind = "complaint",
-        channel = "mobile",
-        administrationId,
-        categoryCode = category,
-        subject = "Objet",
-        description = "Description",
-        location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
-        citizen = new { fullName = "Karim Tazi", nationalId = "F998877", phone = "+212622222222", email = "karim@example.ma" },
-    };
-
-    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement;
-    }
-
     /// <summary>The list is a read model: poll until the daemon has caught up with what we wrote.</summary>
     private static async Task<JsonElement> EventuallyAsync(HttpClient client, string url, Func<JsonElement, bool> done)
     {
@@ -49,7 +32,7 @@ public sealed class ComplaintListTests(ApiFactory factory) : IClassFixture<ApiFa
         var ids = new List<Guid>();
         foreach (var administration in new[] { "DGI", "DGI", "DGI", "ONEE" })
         {
-            var created = await Json(await citizen.PostAsJsonAsync("/api/complaints", NewComplaint(administration, "TAX.REFUND")), HttpStatusCode.Created);
+            var created = await Json(await citizen.PostAsJsonAsync("/api/complaints", Complaint(administration, "TAX.REFUND")), HttpStatusCode.Created);
             ids.Add(created.GetProperty("id").GetGuid());
         }
 
@@ -92,7 +75,7 @@ public sealed class ComplaintListTests(ApiFactory factory) : IClassFixture<ApiFa
     public async Task Projection_status_is_visible_and_an_admin_rebuilds_online()
     {
         var citizen = await factory.ClientAsync("citizen");
-        await Json(await citizen.PostAsJsonAsync("/api/complaints", NewComplaint("CNSS", "HR.PAY")), HttpStatusCode.Created);
+        await Json(await citizen.PostAsJsonAsync("/api/complaints", Complaint("CNSS", "HR.PAY")), HttpStatusCode.Created);
         var admin = await factory.ClientAsync("admin");
         var supervisor = await factory.ClientAsync("supervisor");
         await EventuallyAsync(supervisor, "/api/complaints?categoryCode=HR.PAY", p => p.GetProperty("items").GetArrayLength() == 1);

@@ -2,17 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
+using static Idarati.Api.Tests.TestHttp;
+
 namespace Idarati.Api.Tests;
 
 public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement;
-    }
-
     [Fact]
     public async Task A_candidate_applies_once_and_the_administration_runs_the_funnel()
     {

@@ -2,29 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
+using static Idarati.Api.Tests.TestHttp;
+
 namespace Idarati.Api.Tests;
 
 public sealed class IndicatorTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static object NewComplaint(string administrationId, string category) => new
-    {
-        kind = "complaint",
-        channel = "portal",
-        administrationId,
-        categoryCode = category,
-        subject = "Objet",
-        description = "Description",
-        location = new { region = "Fès-Meknès", province = "Fès", commune = "Fès" },
-        citizen = new { fullName = "Hind Berrada", nationalId = "C445566", phone = "+212633333333", email = "hind@example.ma" },
-    };
-
-    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement;
-    }
-
     [Fact]
     public async Task Processing_indicators_count_what_happened_grouped_as_asked_without_personal_data()
     {
@@ -32,7 +15,7 @@ public sealed class IndicatorTests(ApiFactory factory) : IClassFixture<ApiFactor
         var sante = await factory.ClientAsync("agent", "MIN-SANTE");
         var dgi = await factory.ClientAsync("agent", "DGI");
         async Task<Guid> Submit(string administration, string category) =>
-            (await Json(await citizen.PostAsJsonAsync("/api/complaints", NewComplaint(administration, category)), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+            (await Json(await citizen.PostAsJsonAsync("/api/complaints", Complaint(administration, category)), HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
         var answered = await Submit("MIN-SANTE", "HEALTH.WAIT");
         var rejected = await Submit("MIN-SANTE", "HEALTH.CARE");

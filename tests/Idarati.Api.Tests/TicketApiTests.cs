@@ -2,18 +2,13 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
+using static Idarati.Api.Tests.TestHttp;
+
 namespace Idarati.Api.Tests;
 
 public sealed class TicketApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     private Task<HttpClient> CallCenterAgent() => factory.ClientAsync("agent", "CENTRE-3737");
-
-    private static async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement;
-    }
 
     private async Task<Guid> OpenAsync(HttpClient agent)
     {
