@@ -213,20 +213,10 @@ public sealed partial class PostgresEventStore
             command.Parameters.Add(request.CommandId is { } id
                 ? new NpgsqlParameter<Guid> { TypedValue = id }
                 : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-            if (single)
-            {
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Types[0] });
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Data[0], NpgsqlDbType = NpgsqlDbType.Json });
-                command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata[0], NpgsqlDbType = NpgsqlDbType.Json });
-                command.Parameters.Add(new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-            }
-            else
-            {
-                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Types });
-                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
-                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
-                command.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = hashes });
-            }
+            AddEvents(command.Parameters, request);
+            command.Parameters.Add(single
+                ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea }
+                : new NpgsqlParameter<byte[][]> { TypedValue = hashes });
 
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyKinds });
             command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyValues });
@@ -511,18 +501,7 @@ public sealed partial class PostgresEventStore
         command.Parameters.Add(request.CommandId is { } id
             ? new NpgsqlParameter<Guid> { TypedValue = id }
             : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        if (single)
-        {
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Types[0] });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Data[0], NpgsqlDbType = NpgsqlDbType.Json });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata[0], NpgsqlDbType = NpgsqlDbType.Json });
-        }
-        else
-        {
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Types });
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
-        }
+        AddEvents(command.Parameters, request);
 
         command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = request.RecordedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyKinds });
@@ -550,6 +529,23 @@ public sealed partial class PostgresEventStore
             WrongVersion => throw new StreamConcurrencyException(request.StreamId, expected, streamVersion),
             _ => throw new InvalidOperationException($"append_events answered an unknown status {status}."),
         };
+    }
+
+    /// <summary>Type, body and metadata: scalars for one event (append_event), arrays for several (append_events).</summary>
+    private static void AddEvents(NpgsqlParameterCollection parameters, PreparedAppend request)
+    {
+        if (request.Types.Length == 1)
+        {
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Types[0] });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Data[0], NpgsqlDbType = NpgsqlDbType.Json });
+            parameters.Add(new NpgsqlParameter<string> { TypedValue = request.Metadata[0], NpgsqlDbType = NpgsqlDbType.Json });
+        }
+        else
+        {
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Types });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+            parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.Metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+        }
     }
 
     private static RawEvent ReadRaw(NpgsqlDataReader reader) => new(
