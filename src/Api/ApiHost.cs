@@ -80,6 +80,7 @@ public static class ApiHost
         app.MapComplaints();
         app.MapProjections();
         app.MapIndicators();
+        app.MapResponseTimes();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))
@@ -126,10 +127,13 @@ public static class ApiHost
         var builder = Host.CreateApplicationBuilder(args);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddIdaratiDatabase(builder.Configuration);
+        builder.Configuration["Projections:Daemon"] = "false";
+        builder.Services.AddIdaratiProjections(builder.Configuration);
         using var host = builder.Build();
         var store = host.Services.GetRequiredService<PostgresEventStore>();
         await store.MigrateAsync().ConfigureAwait(false);
-        await Console.Out.WriteLineAsync($"event store schema '{store.Options.Schema}' is up to date").ConfigureAwait(false);
+        await host.Services.GetRequiredService<Idarati.EventStore.Projections.ProjectionDaemon>().InitializeAsync().ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"event store schema '{store.Options.Schema}' and read models are up to date").ConfigureAwait(false);
         return 0;
     }
 }

@@ -94,7 +94,7 @@ public sealed partial class PostgresEventStore
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && attempt < MaxRaceRetries)
             {
                 // A short random pause keeps racing writers from colliding again.
-                await Task.Delay(Random.Shared.Next(0, 2 * attempt), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Random.Shared.Next(0, 1 << Math.Min(attempt, 6)), cancellationToken).ConfigureAwait(false);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
             {

@@ -65,6 +65,12 @@ public sealed class IndicatorTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Equal(2, byCategory.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("group").GetString() == "HEALTH.WAIT").GetProperty("received").GetInt64());
 
         Assert.True((await Json(await analyst.GetAsync("/api/indicators/complaints/processing?groupBy=planet"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("groupBy", out _));
+
+        var times = await Json(await analyst.GetAsync("/api/indicators/complaints/response-times?groupBy=administration"), HttpStatusCode.OK);
+        var dgiTimes = times.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("group").GetString() == "DGI");
+        Assert.Equal((1L, 100.0), (dgiTimes.GetProperty("answered").GetInt64(), dgiTimes.GetProperty("answeredWithinDeadlinePercent").GetDouble()));
+        Assert.True(times.GetProperty("position").GetInt64() >= lastPosition);
+        await Json(await analyst.GetAsync("/api/indicators/complaints/response-times?groupBy=channel"), HttpStatusCode.BadRequest);
         Assert.Equal(HttpStatusCode.Forbidden, (await citizen.GetAsync("/api/indicators/complaints/processing")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await sante.GetAsync("/api/indicators/complaints/processing")).StatusCode);
     }

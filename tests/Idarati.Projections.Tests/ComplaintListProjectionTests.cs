@@ -78,3 +78,54 @@ public sealed class ComplaintListProjectionTests(StoreFixture fixture) : IClassF
         Assert.Equal(page.Items.OrderBy(r => r.Id), rebuilt.Items.OrderBy(r => r.Id));
     }
 }
+
+/// <summary>Response times computed from the list read model built by the daemon.</summary>
+public sealed class ResponseTimeIndicatorTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Days_to_acknowledge_and_answer_with_median_p90_and_share_within_deadline()
+    {
+        var store = fixture.NewStore(Application.Serialization.RegisterEvents);
+        long last = 0;
+        foreach (var (ack, answer) in new (int Ack, int? Answer)[] { (1, 10), (3, 70), (2, null) })
+        {
+            var id = Guid.NewGuid();
+            List<object> events =
+            [
+                new Submitted(id.ToString(), "CHK-" + id.ToString("N")[..8], "h", ComplaintKind.Complaint, ComplaintChannel.Portal, "MIN-SANTE", "HEALTH.CARE",
+                    "s", "d", new Location("r", "p", "c"), null, "Citizen:c", T0, T0.AddDays(7), T0.AddDays(60)),
+                new Acknowledged("MIN-SANTE", "Agent:a", T0.AddDays(ack)),
+            ];
+            if (answer is { } days)
+            {
+                events.Add(new Answered("a", AnswerOutcome.Favourable, "Agent:a", T0.AddDays(days)));
+            }
+
+            last = (await store.AppendAsync($"complaint-{id:N}", "complaint", StreamHead.New, events)).LastPosition!.Value;
+        }
+
+        var daemon = new ProjectionDaemon(store, [new ComplaintListProjection(fixture.Schema)], new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
+        await daemon.InitializeAsync();
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var indicators = new Indicators.ResponseTimeIndicators(fixture.DataSource, fixture.Schema);
+        Indicators.ResponseTimeReport report;
+        while ((report = await indicators.ReportAsync("administration")).Position < last)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the projection did not catch up");
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await running;
+        var row = report.Rows.Single();
+        Assert.Equal("MIN-SANTE", row.Group);
+        Assert.Equal((3L, 2.0, 2.0, 2.8), (row.Acknowledged, row.AcknowledgeMeanDays, row.AcknowledgeMedianDays, row.AcknowledgeP90Days));
+        Assert.Equal((2L, 40.0, 40.0, 64.0, 50.0), (row.Answered, row.AnswerMeanDays, row.AnswerMedianDays, row.AnswerP90Days, row.AnsweredWithinDeadlinePercent));
+        Assert.Equal(row with { Group = "total" }, report.Total);
+        Assert.Equal("2026-01", (await indicators.ReportAsync("month")).Rows.Single().Group);
+    }
+}

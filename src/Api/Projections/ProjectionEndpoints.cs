@@ -17,8 +17,11 @@ public static class ProjectionEndpoints
             IProjection[] projections = [new ComplaintListProjection(store.Options.Schema)];
             return new ProjectionDaemon(store, projections, new ProjectionDaemonOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
         });
+        services.AddSingleton(sp => new Idarati.Projections.Indicators.ResponseTimeIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.Indicators.ProcessingIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new ComplaintListQuery(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
+        // Read-model tables exist on every node, daemon or not, so queries never meet a missing table.
+        services.AddHostedService<ProjectionTablesAtStartup>();
         if (configuration.GetValue("Projections:Daemon", true))
         {
             services.AddHostedService<DaemonService>();
@@ -71,6 +74,32 @@ public static class ProjectionEndpoints
             .WithTags("indicators")
             .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
             .WithSummary("Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress and overdue, grouped by administration, administrationKind, category, kind, channel, month or none; with the global position they were computed at. No personal data. Roles: analyst, supervisor, admin.");
+    }
+
+    public static void MapResponseTimes(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/indicators/complaints/response-times", async Task<Ok<Idarati.Projections.Indicators.ResponseTimeReport>> (
+                string? groupBy, Idarati.Projections.Indicators.ResponseTimeIndicators indicators, CancellationToken ct) =>
+            {
+                groupBy ??= "none";
+                if (!Idarati.Projections.Indicators.ResponseTimeIndicators.Groupings.Contains(groupBy))
+                {
+                    throw Idarati.Application.Handling.ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", Idarati.Projections.Indicators.ResponseTimeIndicators.Groupings)}.");
+                }
+
+                return TypedResults.Ok(await indicators.ReportAsync(groupBy, ct).ConfigureAwait(false));
+            })
+            .WithTags("indicators")
+            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
+            .WithSummary("Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by administration, category, month or none; with the global position. Roles: analyst, supervisor, admin.");
+    }
+
+    private sealed class ProjectionTablesAtStartup(ProjectionDaemon daemon, IConfiguration configuration) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            configuration.GetValue("EventStore:MigrateAtStartup", true) ? daemon.InitializeAsync(cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Runs the daemon for the life of the host; its own leadership locks keep one leader per projection.</summary>

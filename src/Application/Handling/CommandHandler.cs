@@ -44,7 +44,7 @@ public sealed class ValidationFailedException(IReadOnlyDictionary<string, string
 /// </summary>
 public sealed class CommandHandler(PostgresEventStore store)
 {
-    private const int MaxAttempts = 5;
+    private const int MaxAttempts = 10;
 
     public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider,
@@ -97,7 +97,9 @@ public sealed class CommandHandler(PostgresEventStore store)
             }
             catch (StreamConcurrencyException) when (context.ExpectedVersion is null && attempt < MaxAttempts)
             {
-                // Someone else appended between our read and our write: decide again on what they wrote.
+                // Someone else appended between our read and our write: decide again on what they wrote, after a
+                // short random pause that grows with each attempt so that racing writers spread out.
+                await Task.Delay(Random.Shared.Next(0, 1 << Math.Min(attempt, 6)), cancellationToken).ConfigureAwait(false);
             }
             catch (StreamConcurrencyException e) when (context.ExpectedVersion is { } pinned)
             {
