@@ -81,6 +81,7 @@ public static class ApiHost
         app.MapProjections();
         app.MapIndicators();
         app.MapResponseTimes();
+        app.MapCallCenterIndicators();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))

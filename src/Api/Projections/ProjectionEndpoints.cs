@@ -14,9 +14,10 @@ public static class ProjectionEndpoints
         services.AddSingleton(sp =>
         {
             var store = sp.GetRequiredService<PostgresEventStore>();
-            IProjection[] projections = [new ComplaintListProjection(store.Options.Schema)];
+            IProjection[] projections = [new ComplaintListProjection(store.Options.Schema), new Idarati.Projections.CallCenter.TicketListProjection(store.Options.Schema)];
             return new ProjectionDaemon(store, projections, new ProjectionDaemonOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
         });
+        services.AddSingleton(sp => new Idarati.Projections.CallCenter.CallCenterIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.Indicators.ResponseTimeIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.Indicators.ProcessingIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new ComplaintListQuery(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
@@ -92,6 +93,24 @@ public static class ProjectionEndpoints
             .WithTags("indicators")
             .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
             .WithSummary("Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by administration, category, month or none; with the global position. Roles: analyst, supervisor, admin.");
+    }
+
+    public static void MapCallCenterIndicators(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/indicators/call-center", async Task<Ok<Idarati.Projections.CallCenter.CallCenterReport>> (
+                string? groupBy, Idarati.Projections.CallCenter.CallCenterIndicators indicators, CancellationToken ct) =>
+            {
+                groupBy ??= "category";
+                if (!Idarati.Projections.CallCenter.CallCenterIndicators.Groupings.Contains(groupBy))
+                {
+                    throw Idarati.Application.Handling.ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", Idarati.Projections.CallCenter.CallCenterIndicators.Groupings)}.");
+                }
+
+                return TypedResults.Ok(await indicators.ReportAsync(groupBy, ct).ConfigureAwait(false));
+            })
+            .WithTags("indicators")
+            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
+            .WithSummary("3737 questions per category or channel with their share of the total, answered and escalated counts, answer times in minutes; with the global position. Roles: analyst, supervisor, admin.");
     }
 
     private sealed class ProjectionTablesAtStartup(ProjectionDaemon daemon, IConfiguration configuration) : IHostedService

@@ -2,7 +2,6 @@ using Idarati.Domain.Complaints;
 using Idarati.EventStore;
 using Idarati.EventStore.Projections;
 using Npgsql;
-using NpgsqlTypes;
 using static Idarati.Domain.Complaints.ComplaintEvent;
 
 namespace Idarati.Projections.Complaints;
@@ -57,45 +56,33 @@ public sealed class ComplaintListProjection(string schema) : IProjection
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        foreach (var e in events)
-        {
-            if (e.Data is ComplaintEvent complaintEvent && Statement(complaintEvent, e) is { } statement)
-            {
-                batch.BatchCommands.Add(statement);
-            }
-        }
-
-        if (batch.BatchCommands.Count > 0)
-        {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        var statements = events
+            .Select(e => e.Data is ComplaintEvent complaintEvent ? Statement(complaintEvent, e) : null)
+            .OfType<NpgsqlBatchCommand>();
+        await ReadModelSql.ExecuteAsync(connection, transaction, statements, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"TRUNCATE {Table}", connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        ReadModelSql.TruncateAsync(connection, transaction, Table, cancellationToken);
 
     private NpgsqlBatchCommand? Statement(ComplaintEvent @event, RecordedEvent recorded)
     {
         var id = ComplaintIdentifiers(recorded.StreamId);
         return @event switch
         {
-            Submitted s => Command($"""
+            Submitted s => ReadModelSql.Command($"""
                 INSERT INTO {Table} (complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at,
                                      acknowledgement_due, answer_due, version, position)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, $9, $10, $11, $12)
                 ON CONFLICT (complaint_id) DO NOTHING
-                """, id, s.TrackingNumber, s.AdministrationId, Wire(s.Kind), s.CategoryCode, Wire(s.Channel), s.Location.Region, s.SubmittedAt, s.AcknowledgementDue, s.AnswerDue,
+                """, id, s.TrackingNumber, s.AdministrationId, ReadModelSql.Wire(s.Kind), s.CategoryCode, ReadModelSql.Wire(s.Channel), s.Location.Region, s.SubmittedAt, s.AcknowledgementDue, s.AnswerDue,
                 recorded.Version, recorded.Position),
             Acknowledged a => Update("status = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, $4)", id, recorded, a.AcknowledgedAt),
             InformationRequested => Update("status = 'awaitingInformation'", id, recorded),
             InformationProvided => Update("status = 'acknowledged'", id, recorded),
             Transferred t => Update("status = 'received', administration_id = $4, transfer_count = transfer_count + 1", id, recorded, t.ToAdministrationId),
             Rejected r => Update("status = 'rejected', processed_at = coalesce(processed_at, $4)", id, recorded, r.RejectedAt),
-            Answered a => Update("status = 'answered', answered_at = coalesce(answered_at, $4), outcome = $5, processed_at = coalesce(processed_at, $4)", id, recorded, a.AnsweredAt, Wire(a.Outcome)),
+            Answered a => Update("status = 'answered', answered_at = coalesce(answered_at, $4), outcome = $5, processed_at = coalesce(processed_at, $4)", id, recorded, a.AnsweredAt, ReadModelSql.Wire(a.Outcome)),
             TookIntoAccount t => Update("status = 'takenIntoAccount', processed_at = coalesce(processed_at, $4)", id, recorded, t.TakenAt),
             Closed c => Update("status = 'closed', closed_at = $4, processed_at = coalesce(processed_at, $4)", id, recorded, c.ClosedAt),
             FeedbackGiven f => Update("satisfied = $4", id, recorded, f.Satisfied),
@@ -105,25 +92,7 @@ public sealed class ComplaintListProjection(string schema) : IProjection
     }
 
     private NpgsqlBatchCommand Update(string set, Guid id, RecordedEvent recorded, params object[] values) =>
-        Command($"UPDATE {Table} SET {set}, version = $2, position = $3 WHERE complaint_id = $1 AND version < $2", [id, recorded.Version, recorded.Position, .. values]);
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(value switch
-            {
-                DateTimeOffset d => new NpgsqlParameter<DateTime> { TypedValue = d.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                _ => new NpgsqlParameter { Value = value },
-            });
-        }
-
-        return command;
-    }
-
-    private static string Wire<T>(T value)
-        where T : struct, Enum => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+        ReadModelSql.Command($"UPDATE {Table} SET {set}, version = $2, position = $3 WHERE complaint_id = $1 AND version < $2", [id, recorded.Version, recorded.Position, .. values]);
 
     private static Guid ComplaintIdentifiers(string streamId) => Guid.ParseExact(streamId["complaint-".Length..], "N");
 }

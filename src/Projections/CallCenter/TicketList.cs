@@ -1,0 +1,94 @@
+using Idarati.Domain.CallCenter;
+using Idarati.EventStore;
+using Idarati.EventStore.Projections;
+using Npgsql;
+
+namespace Idarati.Projections.CallCenter;
+
+/// <summary>One row per 3737 ticket: channel, category, language and its times. Topics and answers stay in the stream.</summary>
+public sealed class TicketListProjection(string schema) : IProjection
+{
+    public const string ProjectionName = "ticket-list";
+
+    public string Name => ProjectionName;
+
+    public string Table => $"{schema}.rm_ticket_list";
+
+    public async Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"""
+            CREATE TABLE IF NOT EXISTS {Table} (
+                ticket_id uuid PRIMARY KEY,
+                channel text NOT NULL,
+                category_code text NOT NULL,
+                language text NOT NULL,
+                opened_at timestamptz NOT NULL,
+                answered_at timestamptz,
+                escalated_at timestamptz,
+                closed_at timestamptz);
+            CREATE INDEX IF NOT EXISTS rm_ticket_list_category ON {Table} (category_code);
+            """, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var statements = events.Where(e => e.Data is TicketEvent).Select(e =>
+        {
+            var id = Guid.ParseExact(e.StreamId["ticket-".Length..], "N");
+            return (TicketEvent)e.Data switch
+            {
+                TicketEvent.Opened o => ReadModelSql.Command($"INSERT INTO {Table} (ticket_id, channel, category_code, language, opened_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    id, ReadModelSql.Wire(o.Details.Channel), o.Details.CategoryCode, ReadModelSql.Wire(o.Details.Language), o.Details.OpenedAt),
+                TicketEvent.Answered a => ReadModelSql.Command($"UPDATE {Table} SET answered_at = $2 WHERE ticket_id = $1", id, a.AnsweredAt),
+                TicketEvent.EscalatedToComplaint x => ReadModelSql.Command($"UPDATE {Table} SET escalated_at = $2 WHERE ticket_id = $1", id, x.EscalatedAt),
+                TicketEvent.Closed c => ReadModelSql.Command($"UPDATE {Table} SET closed_at = $2 WHERE ticket_id = $1", id, c.ClosedAt),
+                _ => null,
+            };
+        }).OfType<NpgsqlBatchCommand>();
+        await ReadModelSql.ExecuteAsync(connection, transaction, statements, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        ReadModelSql.TruncateAsync(connection, transaction, Table, cancellationToken);
+}
+
+/// <summary>Questions per category or channel with their share of the total, and answer times in minutes.</summary>
+public sealed record CallCenterRow(string Group, long Questions, double SharePercent, long Answered, long Escalated, double? AnswerMeanMinutes, double? AnswerMedianMinutes);
+
+public sealed record CallCenterReport(string GroupBy, IReadOnlyList<CallCenterRow> Rows, long Total, long Position);
+
+public sealed class CallCenterIndicators(NpgsqlDataSource dataSource, string schema)
+{
+    public static readonly IReadOnlyList<string> Groupings = ["category", "channel"];
+
+    public async Task<CallCenterReport> ReportAsync(string groupBy, CancellationToken cancellationToken = default)
+    {
+        var key = groupBy switch
+        {
+            "category" => "category_code",
+            "channel" => "channel",
+            _ => throw new ArgumentOutOfRangeException(nameof(groupBy), groupBy, "Unknown grouping."),
+        };
+        const string Minutes = "extract(epoch FROM answered_at - opened_at) / 60.0";
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            SELECT {key}, count(*), (100.0 * count(*) / sum(count(*)) OVER ())::float8, count(answered_at), count(escalated_at),
+                   avg({Minutes})::float8, (percentile_cont(0.5) WITHIN GROUP (ORDER BY {Minutes}))::float8
+              FROM {schema}.rm_ticket_list GROUP BY 1 ORDER BY 1
+            """));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = '{TicketListProjection.ProjectionName}'), 0)"));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<CallCenterRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new CallCenterRow(reader.GetString(0), reader.GetInt64(1), Math.Round(reader.GetDouble(2), 2), reader.GetInt64(3), reader.GetInt64(4),
+                reader.IsDBNull(5) ? null : Math.Round(reader.GetDouble(5), 2), reader.IsDBNull(6) ? null : Math.Round(reader.GetDouble(6), 2)));
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new CallCenterReport(groupBy, rows, rows.Sum(r => r.Questions), reader.GetInt64(0));
+    }
+}

@@ -1,0 +1,48 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using static Idarati.Api.Tests.TestHttp;
+
+namespace Idarati.Api.Tests;
+
+public sealed class CallCenterIndicatorTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task Questions_per_category_and_channel_with_shares_and_answers()
+    {
+        var agent = await factory.ClientAsync("agent", "CENTRE-3737");
+        async Task<Guid> Open(string channel, string category) =>
+            (await Json(await agent.PostAsJsonAsync("/api/call-center/tickets", new { channel, categoryCode = category, topic = "Question", language = "french" }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+        var first = await Open("phone", "PROCEDURES");
+        await Open("phone", "PROCEDURES");
+        var last = await Open("email", "GENERAL_GUIDANCE");
+        await Json(await agent.PostAsJsonAsync($"/api/call-center/tickets/{first}/answer", new { answer = "Voici la procédure." }), HttpStatusCode.OK);
+        var auditor = await factory.ClientAsync("auditor");
+        var positions = new List<long>();
+        foreach (var id in new[] { first, last })
+        {
+            var history = await Json(await auditor.GetAsync($"/api/call-center/tickets/{id}/history"), HttpStatusCode.OK);
+            positions.AddRange(history.EnumerateArray().Select(e => e.GetProperty("position").GetInt64()));
+        }
+
+        var analyst = await factory.ClientAsync("analyst");
+        JsonElement report = default;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            report = await Json(await analyst.GetAsync("/api/indicators/call-center?groupBy=category"), HttpStatusCode.OK);
+            await Task.Delay(50);
+        }
+        while (report.GetProperty("position").GetInt64() < positions.Max() && DateTime.UtcNow < deadline);
+
+        Assert.Equal(3, report.GetProperty("total").GetInt64());
+        var rows = report.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("group").GetString()!);
+        Assert.Equal((2L, 66.67, 1L), (rows["PROCEDURES"].GetProperty("questions").GetInt64(), rows["PROCEDURES"].GetProperty("sharePercent").GetDouble(), rows["PROCEDURES"].GetProperty("answered").GetInt64()));
+        Assert.Equal(33.33, rows["GENERAL_GUIDANCE"].GetProperty("sharePercent").GetDouble());
+        var byChannel = await Json(await analyst.GetAsync("/api/indicators/call-center?groupBy=channel"), HttpStatusCode.OK);
+        Assert.Equal(2, byChannel.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("group").GetString() == "phone").GetProperty("questions").GetInt64());
+        await Json(await analyst.GetAsync("/api/indicators/call-center?groupBy=language"), HttpStatusCode.BadRequest);
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.GetAsync("/api/indicators/call-center")).StatusCode);
+    }
+}
