@@ -17,7 +17,7 @@ public sealed class CommandHandlerTests(StoreFixture fixture) : IClassFixture<St
 
     private readonly PostgresEventStore _store = fixture.NewStore(types => types.Register<Incremented>("counter.incremented"));
 
-    private CommandHandler Handler => new(_store);
+    private CommandHandler Handler => new(_store, fixture.Time);
 
     private static readonly CommandContext Someone = new(new Actor("tester", Role.Supervisor));
 

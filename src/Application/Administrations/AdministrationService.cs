@@ -53,12 +53,11 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
 
     public async Task<AdministrationView?> FindAsync(string administrationId, CancellationToken cancellationToken = default)
     {
-        var stream = await store.LoadStreamAsync(StreamId(administrationId), null, cancellationToken).ConfigureAwait(false);
-        var state = AdministrationDecider.Decider.Fold(stream?.Events.Select(e => (AdministrationEvent)e.Data) ?? []);
+        var (state, version) = await handler.LoadAsync(AdministrationDecider.Decider, StreamId(administrationId), null, cancellationToken).ConfigureAwait(false);
         return state switch
         {
-            AdministrationState.Active a => View(a.Profile, true, stream!.Version),
-            AdministrationState.Inactive i => View(i.Profile, false, stream!.Version),
+            AdministrationState.Active a => View(a.Profile, true, version),
+            AdministrationState.Inactive i => View(i.Profile, false, version),
             _ => null,
         };
     }
@@ -68,7 +67,7 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(AdministrationDecider.Decider, StreamId(profile.Id),
-            new AdministrationCommand.Register(context.Actor, time.GetUtcNow(), profile), context, cancellationToken).ConfigureAwait(false);
+            new AdministrationCommand.Register(context.Actor, time.GetUtcNow(), profile), context, cancellationToken: cancellationToken).ConfigureAwait(false);
         _cache = null;
         return ToView(result);
     }
@@ -77,7 +76,7 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
     {
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(AdministrationDecider.Decider, StreamId(administrationId),
-            new AdministrationCommand.Deactivate(context.Actor, time.GetUtcNow(), reason), context, cancellationToken).ConfigureAwait(false);
+            new AdministrationCommand.Deactivate(context.Actor, time.GetUtcNow(), reason), context, cancellationToken: cancellationToken).ConfigureAwait(false);
         _cache = null;
         return ToView(result);
     }

@@ -19,7 +19,7 @@ public sealed record TicketView(
 public sealed record Escalation(TicketView Ticket, SubmittedComplaint Complaint);
 
 /// <summary>The 3737 call centre's tickets over the shared command path.</summary>
-public sealed class TicketService(PostgresEventStore store, CommandHandler handler, ComplaintService complaints, TimeProvider time)
+public sealed class TicketService(CommandHandler handler, ComplaintService complaints, TimeProvider time)
 {
     public static string StreamId(Guid id) => $"ticket-{id:N}";
 
@@ -36,7 +36,7 @@ public sealed class TicketService(PostgresEventStore store, CommandHandler handl
         var id = context.CommandId is { } commandId ? DerivedId("ticket", commandId.ToString("N")) : Guid.CreateVersion7(now);
         var result = await handler.HandleAsync(TicketDecider.Decider, StreamId(id),
             new TicketCommand.Open(context.Actor, now, id.ToString(), request.Channel, request.CategoryCode, request.Topic, request.Language),
-            context with { NewStream = context.CommandId is null }, cancellationToken).ConfigureAwait(false);
+            context with { NewStream = context.CommandId is null }, cancellationToken: cancellationToken).ConfigureAwait(false);
         return View(id, result.State, result.Version);
     }
 
@@ -44,8 +44,8 @@ public sealed class TicketService(PostgresEventStore store, CommandHandler handl
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(context);
-        await GetAsync(id, context.Actor, cancellationToken).ConfigureAwait(false);
-        var result = await handler.HandleAsync(TicketDecider.Decider, StreamId(id), command(time.GetUtcNow()), context, cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(TicketDecider.Decider, StreamId(id), command(time.GetUtcNow()), context,
+            state => EnsureReadable(state, context.Actor), cancellationToken).ConfigureAwait(false);
         return View(id, result.State, result.Version);
     }
 
@@ -79,14 +79,17 @@ public sealed class TicketService(PostgresEventStore store, CommandHandler handl
     public async Task<TicketView> GetAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var stream = await store.LoadStreamAsync(StreamId(id), null, cancellationToken).ConfigureAwait(false);
-        var state = TicketDecider.Decider.Fold(stream?.Events.Select(e => (TicketEvent)e.Data) ?? []);
+        var (state, version) = await handler.LoadAsync(TicketDecider.Decider, StreamId(id), null, cancellationToken).ConfigureAwait(false);
+        EnsureReadable(state, actor);
+        return View(id, state, version);
+    }
+
+    private static void EnsureReadable(TicketState state, Actor actor)
+    {
         if (state.TicketOrNull is null || !CanRead(actor))
         {
             throw new NotFoundException("The ticket");
         }
-
-        return View(id, state, stream!.Version);
     }
 
     /// <summary>Call-centre agents, supervisors and auditors read tickets; nobody else sees them.</summary>

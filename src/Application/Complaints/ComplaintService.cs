@@ -59,7 +59,7 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
             {
                 var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command,
                     context with { Keys = [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)], NewStream = context.CommandId is null },
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken: cancellationToken).ConfigureAwait(false);
                 var file = result.State.FileOrNull!;
                 return new SubmittedComplaint(Guid.Parse(file.ComplaintId), file.TrackingNumber, accessCode, result.Version);
             }
@@ -75,9 +75,8 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(context);
-        await GetAsync(id, context.Actor, accessCode, null, cancellationToken).ConfigureAwait(false);
-        var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command(time.GetUtcNow()), context, cancellationToken)
-            .ConfigureAwait(false);
+        var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command(time.GetUtcNow()), context,
+            state => EnsureReadable(state, context.Actor, accessCode), cancellationToken).ConfigureAwait(false);
         return View(id, result.State, result.Version);
     }
 
@@ -85,14 +84,18 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
     public async Task<ComplaintView> GetAsync(Guid id, Actor actor, string? accessCode = null, StreamReadOptions? read = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var stream = await store.LoadStreamAsync(ComplaintIdentifiers.StreamId(id), read, cancellationToken).ConfigureAwait(false);
-        var state = ComplaintDecider.Decider.Fold(stream?.Events.Select(e => (ComplaintEvent)e.Data) ?? []);
+        var (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), read, cancellationToken).ConfigureAwait(false);
+        EnsureReadable(state, actor, accessCode);
+        return View(id, state, version);
+    }
+
+    /// <summary>A complaint the actor may not see answers as if it did not exist.</summary>
+    private static void EnsureReadable(ComplaintState state, Actor actor, string? accessCode)
+    {
         if (state.FileOrNull is not { } file || !CanRead(actor, file, accessCode))
         {
             throw new NotFoundException("The complaint");
         }
-
-        return View(id, state, stream!.Version);
     }
 
     /// <summary>The citizen's door: tracking number and access code, no account needed.</summary>

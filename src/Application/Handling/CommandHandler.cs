@@ -40,9 +40,9 @@ public sealed class ValidationFailedException(IReadOnlyDictionary<string, string
 /// <summary>
 /// The one path every command takes: load the stream, fold it, decide, append after the head just read. A conflict is
 /// retried a bounded number of times when the caller did not pin a version (the decision is taken again on fresh
-/// state); a repeated command id answers with the state its first run produced.
+/// state); a repeated command id answers with the state its first run produced. Ids come from the injected clock.
 /// </summary>
-public sealed class CommandHandler(PostgresEventStore store)
+public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
 {
     private const int MaxAttempts = 10;
 
@@ -51,6 +51,7 @@ public sealed class CommandHandler(PostgresEventStore store)
         string streamId,
         TCommand command,
         CommandContext context,
+        Action<TState>? authorize = null,
         CancellationToken cancellationToken = default)
         where TEvent : notnull
     {
@@ -65,12 +66,15 @@ public sealed class CommandHandler(PostgresEventStore store)
         {
             var loaded = context.NewStream && attempt == 1 ? null : await store.LoadStreamAsync(streamId, null, cancellationToken).ConfigureAwait(false);
             var version = loaded?.Version ?? 0;
+            var state = decider.Fold(loaded?.Events.Select(e => (TEvent)e.Data) ?? []);
+
+            // Who may act is decided on the state just read, before anything else is revealed (a stale If-Match included).
+            authorize?.Invoke(state);
             if (context.ExpectedVersion is { } expected && expected != version)
             {
                 throw new PreconditionFailedException(streamId, expected, version);
             }
 
-            var state = decider.Fold(loaded?.Events.Select(e => (TEvent)e.Data) ?? []);
             var events = decider.Decide(command, state);
             if (events.Count == 0)
             {
@@ -79,7 +83,7 @@ public sealed class CommandHandler(PostgresEventStore store)
 
             var options = new AppendOptions
             {
-                CommandId = context.CommandId ?? Guid.CreateVersion7(),
+                CommandId = context.CommandId ?? Guid.CreateVersion7(time.GetUtcNow()),
                 Actor = context.Actor.ToString(),
                 CorrelationId = context.CommandId,
                 Keys = context.Keys,
@@ -106,6 +110,16 @@ public sealed class CommandHandler(PostgresEventStore store)
                 throw new PreconditionFailedException(streamId, pinned, e.ActualVersion ?? pinned + 1);
             }
         }
+    }
+
+    /// <summary>A stream's state (and version) now, at a version or as of a time; the initial state when it does not exist.</summary>
+    public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, StreamReadOptions? read = null, CancellationToken cancellationToken = default)
+        where TEvent : notnull
+    {
+        ArgumentNullException.ThrowIfNull(decider);
+        var stream = await store.LoadStreamAsync(streamId, read, cancellationToken).ConfigureAwait(false);
+        return (decider.Fold(stream?.Events.Select(e => (TEvent)e.Data) ?? []), stream?.Version ?? 0);
     }
 
     private async Task<CommandResult<TState>> FirstResultAsync<TCommand, TEvent, TState>(

@@ -15,7 +15,7 @@ public sealed record ApplicationView(Guid Id, Guid CompetitionId, Guid Candidate
     DateTimeOffset? WrittenExamAt, DateTimeOffset? OralExamAt, ExamResult? Result, long Version);
 
 /// <summary>emploi-public.ma: competitions, candidate accounts and electronic applications over the shared command path.</summary>
-public sealed class EmploymentService(PostgresEventStore store, CommandHandler handler, TimeProvider time)
+public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
 {
     public const string CandidateEmailKey = "candidate-email";
 
@@ -35,7 +35,7 @@ public sealed class EmploymentService(PostgresEventStore store, CommandHandler h
         ArgumentNullException.ThrowIfNull(context);
         var id = Guid.Parse(details.CompetitionId);
         var result = await handler.HandleAsync(CompetitionDecider.Decider, CompetitionStream(id), new CompetitionCommand.Publish(context.Actor, time.GetUtcNow(), details),
-            context with { NewStream = context.CommandId is null }, cancellationToken).ConfigureAwait(false);
+            context with { NewStream = context.CommandId is null }, cancellationToken: cancellationToken).ConfigureAwait(false);
         return View(id, result.State, result.Version);
     }
 
@@ -49,15 +49,15 @@ public sealed class EmploymentService(PostgresEventStore store, CommandHandler h
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(context);
-        await GetCompetitionAsync(id, cancellationToken).ConfigureAwait(false);
-        var result = await handler.HandleAsync(CompetitionDecider.Decider, CompetitionStream(id), command(time.GetUtcNow()), context, cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(CompetitionDecider.Decider, CompetitionStream(id), command(time.GetUtcNow()), context,
+            state => _ = state.DetailsOrNull ?? throw new NotFoundException("The competition"), cancellationToken).ConfigureAwait(false);
         return View(id, result.State, result.Version);
     }
 
     /// <summary>Competitions are public: anyone reads them.</summary>
     public async Task<CompetitionView> GetCompetitionAsync(Guid id, CancellationToken cancellationToken = default)
     {
-        var (state, version) = await LoadAsync(CompetitionDecider.Decider, CompetitionStream(id), cancellationToken).ConfigureAwait(false);
+        var (state, version) = await handler.LoadAsync(CompetitionDecider.Decider, CompetitionStream(id), null, cancellationToken).ConfigureAwait(false);
         return state.DetailsOrNull is null ? throw new NotFoundException("The competition") : View(id, state, version);
     }
 
@@ -69,7 +69,7 @@ public sealed class EmploymentService(PostgresEventStore store, CommandHandler h
         try
         {
             var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.CreateAccount(context.Actor, time.GetUtcNow(), id.ToString(), identity),
-                context with { NewStream = context.CommandId is null, Keys = [new StreamKey(CandidateEmailKey, identity.Email.ToUpperInvariant())] }, cancellationToken).ConfigureAwait(false);
+                context with { NewStream = context.CommandId is null, Keys = [new StreamKey(CandidateEmailKey, identity.Email.ToUpperInvariant())] }, cancellationToken: cancellationToken).ConfigureAwait(false);
             return CandidateViewOf(id, result.State, result.Version);
         }
         catch (DuplicateStreamKeyException)
@@ -81,9 +81,8 @@ public sealed class EmploymentService(PostgresEventStore store, CommandHandler h
     public async Task<CandidateView> VerifyCandidateAsync(Guid id, CommandContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        await GetCandidateAsync(id, context.Actor, cancellationToken).ConfigureAwait(false);
-        var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.Verify(context.Actor, time.GetUtcNow()), context, cancellationToken)
-            .ConfigureAwait(false);
+        var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.Verify(context.Actor, time.GetUtcNow()), context,
+            state => EnsureReadable(state, context.Actor), cancellationToken).ConfigureAwait(false);
         return CandidateViewOf(id, result.State, result.Version);
     }
 
@@ -91,20 +90,24 @@ public sealed class EmploymentService(PostgresEventStore store, CommandHandler h
     public async Task<CandidateView> GetCandidateAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var (state, version) = await LoadAsync(CandidateDecider.Decider, CandidateStream(id), cancellationToken).ConfigureAwait(false);
+        var (state, version) = await handler.LoadAsync(CandidateDecider.Decider, CandidateStream(id), null, cancellationToken).ConfigureAwait(false);
+        EnsureReadable(state, actor);
+        return CandidateViewOf(id, state, version);
+    }
+
+    private static void EnsureReadable(CandidateState state, Actor actor)
+    {
         if (state.AccountOrNull is not { } account || !(actor.Role is Role.Admin or Role.Supervisor or Role.Auditor || account.Owner == actor.ToString()))
         {
             throw new NotFoundException("The candidate");
         }
-
-        return CandidateViewOf(id, state, version);
     }
 
     public async Task<ApplicationView> ApplyAsync(Guid competitionId, Guid candidateId, CommandContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (competition, _) = await LoadAsync(CompetitionDecider.Decider, CompetitionStream(competitionId), cancellationToken).ConfigureAwait(false);
-        var (candidate, _) = await LoadAsync(CandidateDecider.Decider, CandidateStream(candidateId), cancellationToken).ConfigureAwait(false);
+        var (competition, _) = await handler.LoadAsync(CompetitionDecider.Decider, CompetitionStream(competitionId), null, cancellationToken).ConfigureAwait(false);
+        var (candidate, _) = await handler.LoadAsync(CandidateDecider.Decider, CandidateStream(candidateId), null, cancellationToken).ConfigureAwait(false);
         if (competition.DetailsOrNull is not { } details)
         {
             throw ValidationFailedException.For("competitionId", "No competition has this id.");
@@ -118,7 +121,7 @@ public sealed class EmploymentService(PostgresEventStore store, CommandHandler h
         var id = ApplicationId(competitionId, candidateId);
         var applicationContext = new ApplicationContext(details, competition is CompetitionState.Open, candidateId.ToString(), account.Owner, candidate is CandidateState.VerifiedAccount);
         var result = await handler.HandleAsync(ApplicationDecider.Decider, ApplicationStream(id),
-            new ApplicationCommand.Submit(context.Actor, time.GetUtcNow(), id.ToString(), applicationContext, Electronic: true), context, cancellationToken).ConfigureAwait(false);
+            new ApplicationCommand.Submit(context.Actor, time.GetUtcNow(), id.ToString(), applicationContext, Electronic: true), context, cancellationToken: cancellationToken).ConfigureAwait(false);
         return ApplicationViewOf(id, result.State, result.Version);
     }
 
@@ -126,8 +129,8 @@ public sealed class EmploymentService(PostgresEventStore store, CommandHandler h
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(context);
-        await GetApplicationAsync(id, context.Actor, cancellationToken).ConfigureAwait(false);
-        var result = await handler.HandleAsync(ApplicationDecider.Decider, ApplicationStream(id), command(time.GetUtcNow()), context, cancellationToken).ConfigureAwait(false);
+        var result = await handler.HandleAsync(ApplicationDecider.Decider, ApplicationStream(id), command(time.GetUtcNow()), context,
+            state => EnsureReadable(state, context.Actor), cancellationToken).ConfigureAwait(false);
         return ApplicationViewOf(id, result.State, result.Version);
     }
 
@@ -135,17 +138,20 @@ public sealed class EmploymentService(PostgresEventStore store, CommandHandler h
     public async Task<ApplicationView> GetApplicationAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var (state, version) = await LoadAsync(ApplicationDecider.Decider, ApplicationStream(id), cancellationToken).ConfigureAwait(false);
+        var (state, version) = await handler.LoadAsync(ApplicationDecider.Decider, ApplicationStream(id), null, cancellationToken).ConfigureAwait(false);
+        EnsureReadable(state, actor);
+        return ApplicationViewOf(id, state, version);
+    }
+
+    private static void EnsureReadable(ApplicationState state, Actor actor)
+    {
         var visible = state.FileOrNull is { } f && (actor.Role is Role.Supervisor or Role.Auditor
             || (actor.Role == Role.Agent && actor.AdministrationId == f.Submission.AdministrationId)
             || f.Submission.CandidateOwner == actor.ToString());
-        return visible ? ApplicationViewOf(id, state, version) : throw new NotFoundException("The application");
-    }
-
-    private async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider, string streamId, CancellationToken cancellationToken)
-    {
-        var stream = await store.LoadStreamAsync(streamId, null, cancellationToken).ConfigureAwait(false);
-        return (decider.Fold(stream?.Events.Select(e => (TEvent)e.Data) ?? []), stream?.Version ?? 0);
+        if (!visible)
+        {
+            throw new NotFoundException("The application");
+        }
     }
 
     private static CompetitionView View(Guid id, CompetitionState state, long version)

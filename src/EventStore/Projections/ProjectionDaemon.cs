@@ -19,13 +19,15 @@ public sealed class ProjectionDaemonOptions
 /// Runs projections over the global log. Each projection is led by one node at a time: the leader holds a session
 /// advisory lock on a dedicated connection, so when its process dies the lock goes with the connection and another
 /// node takes over. Each batch is applied in one transaction with the checkpoint update. A projection that throws is
-/// stopped in the failed state with the offending event's position; the others carry on.
+/// stopped in the failed state with the offending event's position; the others carry on. Status times come from the
+/// store's TimeProvider.
 /// </summary>
 public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IProjection> projections, ProjectionDaemonOptions? options = null, ILogger? logger = null)
 {
     private readonly ProjectionDaemonOptions _options = options ?? new ProjectionDaemonOptions();
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly string _s = store.Options.Schema;
+    private readonly TimeProvider _time = store.Options.Time;
 
     public IReadOnlyList<IProjection> Projections => projections;
 
@@ -47,7 +49,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                 position bigint NOT NULL DEFAULT 0,
                 failed_position bigint,
                 error text,
-                updated_at timestamptz NOT NULL DEFAULT now())
+                updated_at timestamptz NOT NULL)
             """, connection, transaction))
         {
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -56,8 +58,9 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         foreach (var projection in projections)
         {
             await projection.CreateAsync(connection, cancellationToken).ConfigureAwait(false);
-            await using var row = new NpgsqlCommand($"INSERT INTO {_s}.projections (name) VALUES ($1) ON CONFLICT (name) DO NOTHING", connection, transaction);
+            await using var row = new NpgsqlCommand($"INSERT INTO {_s}.projections (name, updated_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", connection, transaction);
             row.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+            row.Parameters.Add(Now());
             await row.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -102,10 +105,11 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         await using var command = store.DataSource.CreateCommand($"""
             SELECT p.name, p.state, p.position, p.failed_position, p.error, p.updated_at,
                    (SELECT count(*) FROM {_s}.events e WHERE e.position > p.position),
-                   (SELECT extract(epoch FROM (now() - min(e.recorded_at)))::float8 FROM {_s}.events e
+                   (SELECT extract(epoch FROM ($1 - min(e.recorded_at)))::float8 FROM {_s}.events e
                      WHERE e.position = (SELECT min(position) FROM {_s}.events WHERE position > p.position))
               FROM {_s}.projections p ORDER BY p.name
             """);
+        command.Parameters.Add(Now());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<ProjectionStatus>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -134,9 +138,10 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         }
 
         await projection.ResetAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        await using (var reset = new NpgsqlCommand($"UPDATE {_s}.projections SET position = 0, state = 'Rebuilding', failed_position = NULL, error = NULL, updated_at = now() WHERE name = $1", connection, transaction))
+        await using (var reset = new NpgsqlCommand($"UPDATE {_s}.projections SET position = 0, state = 'Rebuilding', failed_position = NULL, error = NULL, updated_at = $2 WHERE name = $1", connection, transaction))
         {
             reset.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            reset.Parameters.Add(Now());
             await reset.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -235,11 +240,12 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var claim = new NpgsqlCommand($"UPDATE {_s}.projections SET position = $3, updated_at = now() WHERE name = $1 AND position = $2", connection, transaction))
+        await using (var claim = new NpgsqlCommand($"UPDATE {_s}.projections SET position = $3, updated_at = $4 WHERE name = $1 AND position = $2", connection, transaction))
         {
             claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
             claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
             claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = events[^1].Position });
+            claim.Parameters.Add(Now());
             if (await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
                 // A rebuild reset the checkpoint while we read: drop this batch and read again.
@@ -284,11 +290,14 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
 
     private async Task SetStateAsync(string name, ProjectionState state, long? failedPosition, string? error, CancellationToken cancellationToken)
     {
-        await using var command = store.DataSource.CreateCommand($"UPDATE {_s}.projections SET state = $2, failed_position = $3, error = $4, updated_at = now() WHERE name = $1");
+        await using var command = store.DataSource.CreateCommand($"UPDATE {_s}.projections SET state = $2, failed_position = $3, error = $4, updated_at = $5 WHERE name = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = state.ToString() });
         command.Parameters.Add(failedPosition is { } p ? new NpgsqlParameter<long> { TypedValue = p } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         command.Parameters.Add(error is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter<string> { TypedValue = error });
+        command.Parameters.Add(Now());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    private NpgsqlParameter<DateTime> Now() => new() { TypedValue = _time.GetUtcNow().UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz };
 }
