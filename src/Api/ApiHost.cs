@@ -110,27 +110,28 @@ public static class ApiHost
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    /// <summary>The 'daemon' verb: only the projection daemon, for nodes that serve no HTTP.</summary>
-    private static async Task<int> DaemonAsync(string[] args)
+    /// <summary>A host without HTTP for the CLI verbs: the database, the store and the projections.</summary>
+    private static IHost CliHost(string[] args, bool daemon)
     {
         var builder = Host.CreateApplicationBuilder(args);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddIdaratiDatabase(builder.Configuration);
-        builder.Configuration["Projections:Daemon"] = "true";
+        builder.Configuration["Projections:Daemon"] = daemon ? "true" : "false";
         builder.Services.AddIdaratiProjections(builder.Configuration);
-        using var host = builder.Build();
+        return builder.Build();
+    }
+
+    /// <summary>The 'daemon' verb: only the projection daemon, for nodes that serve no HTTP.</summary>
+    private static async Task<int> DaemonAsync(string[] args)
+    {
+        using var host = CliHost(args, daemon: true);
         await host.RunAsync().ConfigureAwait(false);
         return 0;
     }
 
     private static async Task<int> MigrateAsync(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(args);
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddIdaratiDatabase(builder.Configuration);
-        builder.Configuration["Projections:Daemon"] = "false";
-        builder.Services.AddIdaratiProjections(builder.Configuration);
-        using var host = builder.Build();
+        using var host = CliHost(args, daemon: false);
         var store = host.Services.GetRequiredService<PostgresEventStore>();
         await store.MigrateAsync().ConfigureAwait(false);
         await host.Services.GetRequiredService<Idarati.EventStore.Projections.ProjectionDaemon>().InitializeAsync().ConfigureAwait(false);

@@ -68,6 +68,21 @@ public static class EventStoreSchema
 
     private static List<Migration> Migrations(string s)
     {
+        // Both append functions start alike: the stream head and the command id in one query; a known command answers
+        // with its first result (status 1).
+        var readHeadOrFirstResult = $"""
+            SELECT st.version, st.last_hash, c.command_id IS NOT NULL AS known, c.stream_version AS c_version,
+                   c.first_version AS c_first, c.first_position AS c_first_position, c.last_position AS c_last_position
+              INTO v_head
+              FROM (SELECT) AS one
+              LEFT JOIN {s}.streams st ON st.id = p_stream_id
+              LEFT JOIN {s}.commands c ON c.command_id = p_command_id;
+            IF v_head.known THEN
+                SELECT 1, v_head.c_version, v_head.c_first, v_head.c_first_position, v_head.c_last_position
+                  INTO status, stream_version, first_version, first_position, last_position;
+                RETURN;
+            END IF;
+            """;
         return
         [
             new Migration("streams, events, commands and the append functions", $$"""
@@ -152,17 +167,7 @@ public static class EventStoreSchema
                     v_head record;
                     v_hash bytea;
                 BEGIN
-                    SELECT st.version, st.last_hash, c.command_id IS NOT NULL AS known, c.stream_version AS c_version,
-                           c.first_version AS c_first, c.first_position AS c_first_position, c.last_position AS c_last_position
-                      INTO v_head
-                      FROM (SELECT) AS one
-                      LEFT JOIN {{s}}.streams st ON st.id = p_stream_id
-                      LEFT JOIN {{s}}.commands c ON c.command_id = p_command_id;
-                    IF v_head.known THEN
-                        SELECT 1, v_head.c_version, v_head.c_first, v_head.c_first_position, v_head.c_last_position
-                          INTO status, stream_version, first_version, first_position, last_position;
-                        RETURN;
-                    END IF;
+                    {{readHeadOrFirstResult}}
                     stream_version := coalesce(v_head.version, 0);
                     IF (p_expected = 0 AND v_head.version IS NOT NULL) OR (p_expected = -2 AND v_head.version IS NULL)
                        OR (p_expected > 0 AND stream_version <> p_expected) THEN
@@ -218,17 +223,7 @@ public static class EventStoreSchema
                     IF v_count <> coalesce(cardinality(p_data), 0) OR v_count <> coalesce(cardinality(p_metadata), 0) THEN
                         RAISE EXCEPTION 'types, data and metadata must have the same length' USING ERRCODE = '22023';
                     END IF;
-                    SELECT st.version, st.last_hash, c.command_id IS NOT NULL AS known, c.stream_version AS c_version,
-                           c.first_version AS c_first, c.first_position AS c_first_position, c.last_position AS c_last_position
-                      INTO v_head
-                      FROM (SELECT) AS one
-                      LEFT JOIN {{s}}.streams st ON st.id = p_stream_id
-                      LEFT JOIN {{s}}.commands c ON c.command_id = p_command_id;
-                    IF v_head.known THEN
-                        SELECT 1, v_head.c_version, v_head.c_first, v_head.c_first_position, v_head.c_last_position
-                          INTO status, stream_version, first_version, first_position, last_position;
-                        RETURN;
-                    END IF;
+                    {{readHeadOrFirstResult}}
                     v_current := coalesce(v_head.version, 0);
                     IF (p_expected = 0 AND v_head.version IS NOT NULL) OR (p_expected = -2 AND v_head.version IS NULL)
                        OR (p_expected > 0 AND v_current <> p_expected) THEN
