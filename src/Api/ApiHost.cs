@@ -82,6 +82,7 @@ public static class ApiHost
         app.MapIndicators();
         app.MapResponseTimes();
         app.MapCallCenterIndicators();
+        app.MapEmploymentIndicators();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))

@@ -84,6 +84,42 @@ public sealed class EventTypeRegistry
 
     public bool IsRegistered(Type type) => _namesByType.ContainsKey(type);
 
+    /// <summary>
+    /// Every name a row of one of <paramref name="types"/> may be stored under: its name, its former names and the
+    /// names upcast to it, so a reader that filters on stored names misses no old row.
+    /// </summary>
+    public IReadOnlyList<string> StoredNamesOf(IEnumerable<Type> types)
+    {
+        var wanted = types.ToHashSet();
+        return _typesByName.Keys.Concat(_formerNames.Keys).Concat(_upcasters.Keys)
+            .Where(name => Resolve(name) is { } type && wanted.Contains(type))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private Type? Resolve(string storedName)
+    {
+        var name = storedName;
+        for (var hops = 0; hops < 32; hops++)
+        {
+            name = _formerNames.GetValueOrDefault(name, name);
+            if (_typesByName.TryGetValue(name, out var type))
+            {
+                return type;
+            }
+
+            if (!_upcasters.TryGetValue(name, out var upcaster))
+            {
+                return null;
+            }
+
+            name = upcaster.TargetName;
+        }
+
+        return null;
+    }
+
     /// <summary>Stops further registration; the store calls it so a name cannot change meaning while it runs.</summary>
     public void Freeze() => _frozen = true;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Npgsql;
@@ -16,6 +17,7 @@ public sealed partial class PostgresEventStore
     private const int WrongVersion = 2;
     private const int MaxRaceRetries = 10;
     private const string EventColumns = "position, stream_id, version, type, data::text, metadata::text, recorded_at, hash";
+    private const int EventColumnCount = 8;
 
     private static readonly JsonSerializerOptions MetadataJson = new(JsonSerializerDefaults.Web)
     {
@@ -28,6 +30,8 @@ public sealed partial class PostgresEventStore
     private readonly string _appendOneSql;
     private readonly string[] _headSql;
     private readonly string _readAllSql;
+    private readonly string _readPageSql;
+    private readonly string _readPageOfTypesSql;
     private readonly string _streamSql;
     private readonly string _streamEventsSql;
 
@@ -43,6 +47,12 @@ public sealed partial class PostgresEventStore
         _appendOneSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         _headSql = [KnownHeadSql(s, newStream: true, single: true), KnownHeadSql(s, newStream: true, single: false), KnownHeadSql(s, newStream: false, single: true), KnownHeadSql(s, newStream: false, single: false)];
         _readAllSql = $"SELECT {EventColumns} FROM {s}.events WHERE position > $1 AND position < {EventStoreSchema.StablePositionBound} ORDER BY position LIMIT $2";
+        // The page, and the last position of any type below the stable bound: a filtered reader moves its checkpoint to
+        // it, and no further, so an idle log causes no checkpoint writes.
+        const string Page = "SELECT e.*, h.last FROM (SELECT b.bound, (SELECT max(position) FROM {1}.events WHERE position < b.bound) AS last FROM (SELECT "
+            + EventStoreSchema.StablePositionBound + " AS bound) b) h LEFT JOIN LATERAL (SELECT {0} FROM {1}.events WHERE position > $1 AND position < h.bound {2} ORDER BY position LIMIT $2) e ON true";
+        _readPageSql = string.Format(CultureInfo.InvariantCulture, Page, EventColumns, s, "");
+        _readPageOfTypesSql = string.Format(CultureInfo.InvariantCulture, Page, EventColumns, s, "AND type = ANY($3)");
         _streamSql = $"SELECT type, version, last_hash FROM {s}.streams WHERE id = $1";
         _streamEventsSql = $"SELECT {EventColumns} FROM {s}.events WHERE stream_id = $1 AND version <= $2 AND recorded_at <= $3 ORDER BY version";
     }
@@ -378,6 +388,40 @@ public sealed partial class PostgresEventStore
         }
 
         return events;
+    }
+
+    /// <summary>
+    /// Reads the global log after <paramref name="afterPosition"/> like <see cref="ReadAllRawAsync(long, int, CancellationToken)"/>,
+    /// keeping only rows stored under <paramref name="types"/> (all rows when null). <see cref="GlobalLogPage.ScannedTo"/>
+    /// says how far the log was covered: the last row returned when the page is full, else the last stable row of any
+    /// type, below which no row can appear any more. A reader resumes after it even when the page holds no row.
+    /// </summary>
+    public async Task<GlobalLogPage> ReadAllRawAsync(long afterPosition, int maxCount, IReadOnlyCollection<string>? types, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        // One statement, so the bound and the rows come from the same snapshot.
+        await using var command = _dataSource.CreateCommand(types is null ? _readPageSql : _readPageOfTypesSql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
+        if (types is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. types] });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<RawEvent>(Math.Min(maxCount, 1024));
+        var last = afterPosition;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            last = reader.IsDBNull(EventColumnCount) ? afterPosition : reader.GetInt64(EventColumnCount);
+            if (!reader.IsDBNull(0))
+            {
+                events.Add(ReadRaw(reader));
+            }
+        }
+
+        var scannedTo = events.Count == maxCount ? events[^1].Position : Math.Max(afterPosition, last);
+        return new GlobalLogPage(events, scannedTo);
     }
 
     /// <summary>Turns a stored row into an object, or raises the typed error that names its stream and version.</summary>

@@ -49,6 +49,32 @@ public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         await Json(await agent.PostAsync($"/api/competitions/{competitionId}/close", null), HttpStatusCode.OK);
         var results = await Json(await agent.PostAsync($"/api/competitions/{competitionId}/publish-results", null), HttpStatusCode.OK);
         Assert.Equal("resultsPublished", results.GetProperty("status").GetString());
+
+        // The analysts' view: the funnel of this competition, without a name, a national ID number or an e-mail.
+        var analyst = await factory.ClientAsync("analyst");
+        JsonElement report = default;
+        JsonElement? row = null;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (row is not { } r || r.GetProperty("status").GetString() != "resultsPublished")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the employment projection did not catch up");
+            await Task.Delay(50);
+            report = await Json(await analyst.GetAsync("/api/indicators/employment"), HttpStatusCode.OK);
+            row = report.GetProperty("funnel").EnumerateArray().Cast<JsonElement?>().FirstOrDefault(f => f!.Value.GetProperty("competitionId").GetString() == competitionId.ToString());
+        }
+
+        var funnel = row.Value;
+        Assert.Equal((1L, 1L, 0L, 1L, 1L, 1L, 1L), (funnel.GetProperty("applied").GetInt64(), funnel.GetProperty("electronicApplications").GetInt64(),
+            funnel.GetProperty("withdrawn").GetInt64(), funnel.GetProperty("preselected").GetInt64(), funnel.GetProperty("convokedToWrittenExam").GetInt64(),
+            funnel.GetProperty("convokedToOralExam").GetInt64(), funnel.GetProperty("admitted").GetInt64()));
+        Assert.True(report.GetProperty("candidateAccounts").GetInt64() >= 1);
+        Assert.True(report.GetProperty("verifiedCandidateAccounts").GetInt64() >= 1);
+        Assert.True(report.GetProperty("competitionsAcceptingElectronicApplications").GetInt64() >= 1);
+        Assert.True(report.GetProperty("position").GetInt64() > 0);
+        Assert.DoesNotContain("Salma", report.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(subject, report.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain("CD112233", report.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.GetAsync("/api/indicators/employment")).StatusCode);
     }
 
     [Fact]

@@ -73,6 +73,43 @@ public sealed class GlobalLogTests(StoreFixture fixture) : IClassFixture<StoreFi
     }
 
     [Fact]
+    public async Task A_reader_of_some_types_skips_the_others_but_never_past_an_open_transaction()
+    {
+        var start = await fixture.ScalarAsync<long>("SELECT coalesce(max(position), 0) FROM {s}.events");
+        string[] closedOnly = [.. _store.Options.Types.StoredNamesOf([typeof(Closed)])];
+        await using var connection = await fixture.DataSource.OpenConnectionAsync();
+        await using var slow = await connection.BeginTransactionAsync();
+        var early = await _store.AppendAsync(slow, NewId(), "test", ExpectedVersion.NoStream, [new Closed("slow")]);
+        await _store.AppendAsync(NewId(), "test", ExpectedVersion.NoStream, [new Opened("other type")]);
+
+        // The open transaction holds the page's bound below its own position: the reader may not move past it.
+        var held = await _store.ReadAllRawAsync(start, 10, closedOnly);
+        Assert.Empty(held.Events);
+        Assert.True(held.ScannedTo < early.FirstPosition, $"scanned to {held.ScannedTo}, past the open transaction at {early.FirstPosition}");
+        await slow.CommitAsync();
+
+        var checkpoint = held.ScannedTo;
+        var delivered = new List<RawEvent>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (delivered.Count == 0 && DateTime.UtcNow < deadline)
+        {
+            var page = await _store.ReadAllRawAsync(checkpoint, 10, closedOnly);
+            delivered.AddRange(page.Events);
+            checkpoint = page.ScannedTo;
+            await Task.Delay(20);
+        }
+
+        Assert.Equal([early.FirstPosition!.Value], delivered.Select(e => e.Position));
+
+        // Once everything is stable the reader moves past the rows it does not want without returning them.
+        await _store.AppendAsync(NewId(), "test", ExpectedVersion.NoStream, [new Opened("last")]);
+        var last = (await StoreFixture.ReadAllEventuallyAsync(_store, checkpoint, 1)).Single();
+        var skipped = await _store.ReadAllRawAsync(checkpoint, 10, closedOnly);
+        Assert.Empty(skipped.Events);
+        Assert.True(skipped.ScannedTo >= last.Position);
+    }
+
+    [Fact]
     public async Task A_rolled_back_transaction_never_stalls_a_reader()
     {
         var start = await fixture.ScalarAsync<long>("SELECT coalesce(max(position), 0) FROM {s}.events");

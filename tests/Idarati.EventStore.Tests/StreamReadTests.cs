@@ -82,6 +82,10 @@ public sealed class StreamReadTests(StoreFixture fixture) : IClassFixture<StoreF
         Assert.Equal(new PersonRegistered("Amina", "Benali"), events[1].Data);
         Assert.Equal(storedBefore, await fixture.ScalarAsync<string>($"SELECT string_agg(type || data::text, '|' ORDER BY version) FROM {{s}}.events WHERE stream_id = '{id}'"));
         Assert.True((await v2.VerifyStreamAsync(id)).Valid);
+
+        // A reader filtering on the new types still finds the rows stored under the old names.
+        Assert.Equal(["complaint.filed", "legacy.filed", "legacy.person", "person.registered.v2"], v2.Options.Types.StoredNamesOf([typeof(ComplaintFiled), typeof(PersonRegistered)]));
+        Assert.Equal(["legacy.person", "person.registered.v2"], v2.Options.Types.StoredNamesOf([typeof(PersonRegistered)]));
     }
 
     [Fact]

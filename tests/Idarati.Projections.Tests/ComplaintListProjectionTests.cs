@@ -68,7 +68,7 @@ public sealed class ComplaintListProjectionTests(StoreFixture fixture) : IClassF
         var t = page.Items.Single(r => r.Id == transferredAndLate);
         Assert.Equal(("received", "MIN-EDUCATION"), (t.Status, t.AdministrationId));
         Assert.True(t.Overdue);
-        Assert.Equal(last.LastPosition, page.Position);
+        Assert.True(page.Position >= last.LastPosition, "the page covers the last event");
         Assert.DoesNotContain(page.Items, r => r.ToString().Contains("Nadia", StringComparison.Ordinal));
 
         // Replaying from zero gives the same rows.

@@ -14,9 +14,15 @@ public static class ProjectionEndpoints
         services.AddSingleton(sp =>
         {
             var store = sp.GetRequiredService<PostgresEventStore>();
-            IProjection[] projections = [new ComplaintListProjection(store.Options.Schema), new Idarati.Projections.CallCenter.TicketListProjection(store.Options.Schema)];
+            IProjection[] projections =
+            [
+                new ComplaintListProjection(store.Options.Schema),
+                new Idarati.Projections.CallCenter.TicketListProjection(store.Options.Schema),
+                new Idarati.Projections.Employment.EmploymentProjection(store.Options.Schema),
+            ];
             return new ProjectionDaemon(store, projections, new ProjectionDaemonOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
         });
+        services.AddSingleton(sp => new Idarati.Projections.Employment.EmploymentIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.CallCenter.CallCenterIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.Indicators.ResponseTimeIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.Indicators.ProcessingIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
@@ -111,6 +117,17 @@ public static class ProjectionEndpoints
             .WithTags("indicators")
             .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
             .WithSummary("3737 questions per category or channel with their share of the total, answered and escalated counts, answer times in minutes; with the global position. Roles: analyst, supervisor, admin.");
+    }
+
+    public static void MapEmploymentIndicators(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/api/indicators/employment", async Task<Ok<Idarati.Projections.Employment.EmploymentReport>> (
+                Idarati.Projections.Employment.EmploymentIndicators indicators, CancellationToken ct) =>
+                TypedResults.Ok(await indicators.ReportAsync(ct).ConfigureAwait(false)))
+            .WithTags("indicators")
+            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
+            .WithSummary("emploi-public.ma: candidate accounts (and verified ones), applications and electronic applications, competitions and those accepting electronic applications, and per competition the funnel applied / withdrawn / pre-selected / convoked to the written and oral exams / admitted / waiting list / not admitted; with the global position. No personal data. Roles: analyst, supervisor, admin.")
+            .Produces<Idarati.Projections.Employment.EmploymentReport>();
     }
 
     private sealed class ProjectionTablesAtStartup(ProjectionDaemon daemon, IConfiguration configuration) : IHostedService

@@ -11,6 +11,12 @@ public interface IProjection
     /// <summary>A stable name: the checkpoint row and the leadership lock are keyed by it.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// The event types the projection reads, or null for all. The daemon then reads only rows of those types (former
+    /// names and upcast sources included), and moves the checkpoint past the others without reading them.
+    /// </summary>
+    IReadOnlyCollection<Type>? EventTypes => null;
+
     /// <summary>Creates the read model's tables when missing (idempotent).</summary>
     Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken);
 

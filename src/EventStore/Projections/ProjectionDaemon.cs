@@ -6,7 +6,7 @@ namespace Idarati.EventStore.Projections;
 
 public sealed class ProjectionDaemonOptions
 {
-    public int BatchSize { get; set; } = 500;
+    public int BatchSize { get; set; } = 2000;
 
     /// <summary>How long an idle projection waits before reading the log again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -197,6 +197,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
 
     private async Task RunLedAsync(IProjection projection, NpgsqlConnection leadership, CancellationToken cancellationToken)
     {
+        var types = projection.EventTypes is { } wanted ? store.Options.Types.StoredNamesOf(wanted) : null;
         while (!cancellationToken.IsCancellationRequested)
         {
             // The leadership connection must stay alive: if it broke, the lock is gone and another node may lead.
@@ -212,31 +213,41 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                 continue;
             }
 
-            var raw = await store.ReadAllRawAsync(position, _options.BatchSize, cancellationToken).ConfigureAwait(false);
-            if (raw.Count == 0)
+            var page = await store.ReadAllRawAsync(position, _options.BatchSize, types, cancellationToken).ConfigureAwait(false);
+            var raw = page.Events;
+            if (raw.Count > 0)
             {
-                if (state == ProjectionState.Rebuilding)
+                try
                 {
-                    await SetStateAsync(projection.Name, ProjectionState.Running, null, null, cancellationToken).ConfigureAwait(false);
+                    await ApplyBatchAsync(projection, position, page.ScannedTo, raw.Select(store.ToRecorded).ToList(), cancellationToken).ConfigureAwait(false);
                 }
+                catch (Exception e) when (e is not OperationCanceledException && e is not NpgsqlException { IsTransient: true })
+                {
+                    await IsolateFailureAsync(projection, position, raw, e, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+            }
+            else if (page.ScannedTo > position)
+            {
+                // Only events of other types went by: move the checkpoint past them.
+                await ApplyBatchAsync(projection, position, page.ScannedTo, [], cancellationToken).ConfigureAwait(false);
+            }
 
+            if (raw.Count < _options.BatchSize && state == ProjectionState.Rebuilding)
+            {
+                // A page that is not full reached the stable head: the rebuild has caught up.
+                await SetStateAsync(projection.Name, ProjectionState.Running, null, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (page.ScannedTo == position)
+            {
                 await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            try
-            {
-                await ApplyBatchAsync(projection, position, raw.Select(store.ToRecorded).ToList(), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException && e is not NpgsqlException { IsTransient: true })
-            {
-                await IsolateFailureAsync(projection, position, raw, e, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
     /// <summary>Applies one batch and moves the checkpoint in the same transaction, if nobody moved it meanwhile.</summary>
-    private async Task ApplyBatchAsync(IProjection projection, long from, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    private async Task ApplyBatchAsync(IProjection projection, long from, long to, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
     {
         await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -244,7 +255,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         {
             claim.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
             claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = from });
-            claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = events[^1].Position });
+            claim.Parameters.Add(new NpgsqlParameter<long> { TypedValue = to });
             claim.Parameters.Add(Now());
             if (await claim.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
@@ -253,7 +264,11 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
             }
         }
 
-        await projection.ApplyAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
+        if (events.Count > 0)
+        {
+            await projection.ApplyAsync(connection, transaction, events, cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -265,7 +280,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         {
             try
             {
-                await ApplyBatchAsync(projection, position, [store.ToRecorded(e)], cancellationToken).ConfigureAwait(false);
+                await ApplyBatchAsync(projection, position, e.Position, [store.ToRecorded(e)], cancellationToken).ConfigureAwait(false);
                 position = e.Position;
             }
             catch (Exception error) when (error is not OperationCanceledException && error is not NpgsqlException { IsTransient: true })

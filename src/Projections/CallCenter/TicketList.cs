@@ -12,6 +12,8 @@ public sealed class TicketListProjection(string schema) : IProjection
 
     public string Name => ProjectionName;
 
+    public IReadOnlyCollection<Type> EventTypes { get; } = [.. TicketEvent.StoredNames.Keys];
+
     public string Table => $"{schema}.rm_ticket_list";
 
     public async Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
