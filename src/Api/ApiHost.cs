@@ -22,6 +22,11 @@ public static class ApiHost
             return await MigrateAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "seed")
+        {
+            return await SeedAsync(args[1..]).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "daemon")
         {
             return await DaemonAsync(args[1..]).ConfigureAwait(false);
@@ -128,6 +133,50 @@ public static class ApiHost
         using var host = CliHost(args, daemon: true);
         await host.RunAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>The 'seed [--scale S]' verb: the synthetic dataset that reproduces IDARATI's figures of 2 March 2020.</summary>
+    private static async Task<int> SeedAsync(string[] args)
+    {
+        var scale = 1.0;
+        var at = Array.IndexOf(args, "--scale");
+        if (at >= 0 && (at + 1 >= args.Length || !double.TryParse(args[at + 1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out scale) || scale <= 0))
+        {
+            await Console.Error.WriteLineAsync("usage: seed [--scale S]   (S > 0, 1 = the published figures)").ConfigureAwait(false);
+            return 2;
+        }
+
+        using var host = CliHost([.. args.Where((_, i) => i != at && i != at + 1)], daemon: false);
+        var store = host.Services.GetRequiredService<PostgresEventStore>();
+        var plan = Idarati.Application.Seeding.SeedPlan.AtScale(scale);
+        var dataset = new Idarati.Application.Seeding.SyntheticDataset(store, host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>() ?? new ComplaintOptions());
+        try
+        {
+            var result = await dataset.SeedAsync(plan, new ProgressBar()).ConfigureAwait(false);
+            await host.Services.GetRequiredService<Idarati.EventStore.Projections.ProjectionDaemon>().InitializeAsync().ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(System.FormattableString.Invariant(
+                $"synthetic dataset (scale {scale}): {result.Streams:N0} streams, {result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s ({result.Events / result.Elapsed.TotalSeconds:N0} events/s); {plan.Complaints:N0} complaints, {plan.Processed:N0} processed, {plan.Administrations} administrations, {plan.TotalQuestions:N0} questions, {plan.CandidateAccounts:N0} candidate accounts, {plan.ElectronicApplications:N0} electronic applications, {plan.ElectronicCompetitions} competitions accepting them")).ConfigureAwait(false);
+            return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    /// <summary>One line on stderr, rewritten in place: the phase, a bar and the events written so far.</summary>
+    private sealed class ProgressBar : IProgress<Idarati.Application.Seeding.SeedProgress>
+    {
+        public void Report(Idarati.Application.Seeding.SeedProgress value)
+        {
+            var filled = value.Total == 0 ? 30 : 30 * value.Done / value.Total;
+            Console.Error.Write(System.FormattableString.Invariant($"\r{value.Phase,-22} [{new string('#', filled)}{new string('.', 30 - filled)}] {value.Done,8:N0}/{value.Total:N0}  {value.Events:N0} events"));
+            if (value.Done == value.Total)
+            {
+                Console.Error.WriteLine();
+            }
+        }
     }
 
     private static async Task<int> MigrateAsync(string[] args)

@@ -8,7 +8,7 @@ namespace Idarati.Api.Tests;
 /// <summary>The real host and HTTP pipeline on the test PostgreSQL server (IDARATI_TEST_DB), in a schema of its own.</summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
-    public string Schema { get; } = "api_" + Guid.NewGuid().ToString("N")[..12];
+    public string Schema { get; init; } = "api_" + Guid.NewGuid().ToString("N")[..12];
 
     public string? ConnectionStringOverride { get; init; }
 

@@ -19,9 +19,11 @@ public static class ProjectionEndpoints
                 new ComplaintListProjection(store.Options.Schema),
                 new Idarati.Projections.CallCenter.TicketListProjection(store.Options.Schema),
                 new Idarati.Projections.Employment.EmploymentProjection(store.Options.Schema),
+                new Idarati.Projections.Administrations.AdministrationDirectoryProjection(store.Options.Schema),
             ];
             return new ProjectionDaemon(store, projections, new ProjectionDaemonOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
         });
+        services.AddSingleton(sp => new Idarati.Projections.Indicators.TrackingReportQuery(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.Employment.EmploymentIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.CallCenter.CallCenterIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
         services.AddSingleton(sp => new Idarati.Projections.Indicators.ResponseTimeIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
@@ -121,6 +123,13 @@ public static class ProjectionEndpoints
 
     public static void MapEmploymentIndicators(this IEndpointRouteBuilder endpoints)
     {
+        endpoints.MapGet("/api/indicators", async Task<Ok<Idarati.Projections.Indicators.TrackingReport>> (
+                string? asOf, Idarati.Projections.Indicators.TrackingReportQuery report, TimeProvider time, CancellationToken ct) =>
+                TypedResults.Ok(await report.ReportAsync(ParseAsOf(asOf, time), ct).ConfigureAwait(false)))
+            .WithTags("indicators")
+            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
+            .WithSummary("The IDARATI tracking report as of a date (default: now): complaints received, processed and the processing rate, participating administrations; 3737 questions in total and per category with their shares; candidate accounts, electronic applications and competitions accepting them. Every figure labelled in Arabic and French; with the global position. asOf is a date (counted to the end of that day, UTC) or an ISO-8601 instant. Roles: analyst, supervisor, admin.");
+
         endpoints.MapGet("/api/indicators/employment", async Task<Ok<Idarati.Projections.Employment.EmploymentReport>> (
                 Idarati.Projections.Employment.EmploymentIndicators indicators, CancellationToken ct) =>
                 TypedResults.Ok(await indicators.ReportAsync(ct).ConfigureAwait(false)))
@@ -128,6 +137,24 @@ public static class ProjectionEndpoints
             .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
             .WithSummary("emploi-public.ma: candidate accounts (and verified ones), applications and electronic applications, competitions and those accepting electronic applications, and per competition the funnel applied / withdrawn / pre-selected / convoked to the written and oral exams / admitted / waiting list / not admitted; with the global position. No personal data. Roles: analyst, supervisor, admin.")
             .Produces<Idarati.Projections.Employment.EmploymentReport>();
+    }
+
+    /// <summary>A date counts to the end of that day (UTC); an instant counts as given.</summary>
+    private static DateTimeOffset ParseAsOf(string? asOf, TimeProvider time)
+    {
+        if (string.IsNullOrEmpty(asOf))
+        {
+            return time.GetUtcNow();
+        }
+
+        if (DateOnly.TryParseExact(asOf, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
+        {
+            return new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddMicroseconds(-1);
+        }
+
+        return DateTimeOffset.TryParse(asOf, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var instant)
+            ? instant
+            : throw Idarati.Application.Handling.ValidationFailedException.For("asOf", "A date (2020-03-02) or an ISO-8601 instant (2020-03-02T12:00:00Z).");
     }
 
     private sealed class ProjectionTablesAtStartup(ProjectionDaemon daemon, IConfiguration configuration) : IHostedService

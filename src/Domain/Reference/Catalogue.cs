@@ -83,3 +83,29 @@ public static class Catalogue
         new("REGION-SOUSS-MASSA", "جهة سوس ماسة", "Région Souss-Massa", AdministrationKind.TerritorialCollectivity, "Souss-Massa"),
     ];
 }
+
+/// <summary>The labels of the tracking report, in the words IDARATI publishes it with.</summary>
+public static class ReportLabels
+{
+    public static Label Complaints { get; } = new("البوابة الوطنية للشكايات chikaya.ma", "Portail national des réclamations chikaya.ma");
+
+    public static Label ComplaintsReceived { get; } = new("عدد الشكايات المتوصل بها", "Nombre de réclamations reçues");
+
+    public static Label ComplaintsProcessed { get; } = new("عدد الشكايات المعالجة", "Nombre de réclamations traitées");
+
+    public static Label ProcessingRate { get; } = new("نسبة المعالجة", "Taux de traitement");
+
+    public static Label ParticipatingAdministrations { get; } = new("عدد الإدارات المنخرطة", "Nombre d'administrations participantes");
+
+    public static Label CallCenter { get; } = new("مركز الاتصال والتوجيه الإداري 3737", "Centre d'appel et d'orientation administrative 3737");
+
+    public static Label Questions { get; } = new("مجموع الأسئلة", "Nombre total de questions");
+
+    public static Label Employment { get; } = new("بوابة التشغيل العمومي emploi-public.ma", "Portail de l'emploi public emploi-public.ma");
+
+    public static Label CandidateAccounts { get; } = new("عدد حسابات المترشحين", "Nombre de comptes candidats");
+
+    public static Label ElectronicApplications { get; } = new("عدد الترشيحات الإلكترونية", "Nombre de candidatures électroniques");
+
+    public static Label CompetitionsAcceptingElectronicApplications { get; } = new("عدد المباريات التي تقبل الترشيح الإلكتروني", "Nombre de concours acceptant les candidatures électroniques");
+}

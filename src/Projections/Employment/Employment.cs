@@ -166,18 +166,4 @@ public sealed class EmploymentIndicators(NpgsqlDataSource dataSource, string sch
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return new EmploymentReport(totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], funnel, reader.GetInt64(0));
     }
-
-    /// <summary>Accounts created, electronic applications submitted and competitions accepting them published up to <paramref name="asOf"/>.</summary>
-    public async Task<EmploymentTotals> TotalsAsync(DateTimeOffset asOf, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"""
-            SELECT (SELECT count(*) FROM {schema}.rm_candidates WHERE created_at <= $1),
-                   (SELECT count(*) FROM {schema}.rm_applications WHERE electronic AND submitted_at <= $1),
-                   (SELECT count(*) FROM {schema}.rm_competitions WHERE accepts_electronic AND published_at <= $1)
-            """);
-        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = asOf.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new EmploymentTotals(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-    }
 }

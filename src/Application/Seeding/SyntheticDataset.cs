@@ -1,0 +1,513 @@
+using Idarati.Application.Administrations;
+using Idarati.Application.CallCenter;
+using Idarati.Application.Complaints;
+using Idarati.Application.JobApplications;
+using Idarati.Domain.Administrations;
+using Idarati.Domain.CallCenter;
+using Idarati.Domain.Complaints;
+using Idarati.Domain.JobApplications;
+using Idarati.Domain.Reference;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+
+namespace Idarati.Application.Seeding;
+
+/// <summary>
+/// How much the generator writes. At scale 1 these are the figures IDARATI published on 2 March 2020; other scales
+/// multiply every count but the administrations, which are reference data.
+/// </summary>
+public sealed record SeedPlan(
+    int Complaints, int Processed, int Administrations, IReadOnlyDictionary<string, int> Questions,
+    int CandidateAccounts, int ElectronicApplications, int ElectronicCompetitions, int PaperCompetitions, int PaperApplications)
+{
+    public const double ProcessingRate = 0.8520;
+
+    public static SeedPlan AtScale(double scale)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
+        int Scaled(int count) => (int)Math.Round(count * scale, MidpointRounding.AwayFromZero);
+        var complaints = Scaled(211_644);
+        return new SeedPlan(
+            complaints,
+            (int)Math.Round(complaints * ProcessingRate, MidpointRounding.AwayFromZero),
+            116,
+            new Dictionary<string, int>(StringComparer.Ordinal)
+            {
+                ["GENERAL_GUIDANCE"] = Scaled(1_761), ["PROCEDURES"] = Scaled(478), ["COMPLAINTS"] = Scaled(254), ["THANKS_AND_REMARKS"] = Scaled(22), ["OTHER"] = Scaled(829),
+            },
+            Scaled(16_084),
+            Scaled(10_602),
+            Math.Max(1, Scaled(49)),
+            Math.Max(1, Scaled(12)),
+            Scaled(1_500));
+    }
+
+    public int TotalQuestions => Questions.Values.Sum();
+}
+
+/// <summary>What the generator reports as it goes: a phase, how many streams of it are written, out of how many.</summary>
+public sealed record SeedProgress(string Phase, int Done, int Total, long Events);
+
+public sealed record SeedResult(int Streams, long Events, TimeSpan Elapsed);
+
+/// <summary>
+/// Fills an empty store with a synthetic dataset, labelled as such in every event's metadata (header "dataset":
+/// "synthetic") and in its names ("synthétique"). Every stream is built by its decider from commands, exactly as the
+/// API would, then written with the bulk path. Deterministic: the same plan writes the same events.
+/// </summary>
+public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions options)
+{
+    public static readonly DateTimeOffset Start = new(2018, 1, 2, 8, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The day IDARATI published the figures the generator reproduces: every synthetic event happens before it ends.</summary>
+    public static readonly DateTimeOffset End = new(2020, 3, 2, 18, 0, 0, TimeSpan.Zero);
+
+    private const int ChunkStreams = 10_000;
+    private static readonly Actor Seed = new("synthetic-seed", Role.Admin);
+    private static readonly IReadOnlyDictionary<string, string> Label = new Dictionary<string, string>(StringComparer.Ordinal) { ["dataset"] = "synthetic" };
+
+    public async Task<SeedResult> SeedAsync(SeedPlan plan, IProgress<SeedProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await using (var count = store.DataSource.CreateCommand($"SELECT count(*) FROM {store.Options.Schema}.streams"))
+        {
+            var existing = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            if (existing > 0)
+            {
+                throw new InvalidOperationException($"The store already holds {existing} streams: the generator fills an empty database only.");
+            }
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var administrations = Administrations(plan.Administrations);
+        var (streams, events) = (0, 0L);
+        var gate = new object();
+        async Task WriteAsync(string phase, int total, Func<int, BulkStream> build)
+        {
+            var done = 0;
+            // Two chunks in flight, each built and written by its own task: while the database copies one chunk, the
+            // client builds, serializes and hashes the other, so both cores stay busy.
+            var next = 0;
+            async Task Writer()
+            {
+                while (true)
+                {
+                    int from;
+                    lock (gate)
+                    {
+                        from = next;
+                        next += ChunkStreams;
+                    }
+
+                    if (from >= total)
+                    {
+                        return;
+                    }
+
+                    var chunk = new BulkStream[Math.Min(ChunkStreams, total - from)];
+                    Parallel.For(0, chunk.Length, new ParallelOptions { CancellationToken = cancellationToken }, i => chunk[i] = build(from + i));
+                    var result = await store.BulkAppendAsync(chunk, cancellationToken).ConfigureAwait(false);
+                    lock (gate)
+                    {
+                        done += chunk.Length;
+                        streams += result.StreamsWritten;
+                        events += result.EventsWritten;
+                        progress?.Report(new SeedProgress(phase, done, total, events));
+                    }
+                }
+            }
+
+            await Task.WhenAll(Task.Run(Writer, cancellationToken), Task.Run(Writer, cancellationToken)).ConfigureAwait(false);
+        }
+
+        await WriteAsync("administrations", administrations.Count, i => AdministrationStream(administrations[i], i)).ConfigureAwait(false);
+        // Complaints go to the administrations that process them; the call centre only orients.
+        var active = administrations.Select(a => a.Id).Where(a => a != TicketDecider.CallCenterAdministrationId).ToArray();
+        var processed = ChooseProcessed(plan);
+        await WriteAsync("complaints", plan.Complaints, i => ComplaintStream(i, processed.SubmittedAt[i], processed.Processed[i], active)).ConfigureAwait(false);
+        var categories = plan.Questions.SelectMany(q => Enumerable.Repeat(q.Key, q.Value)).ToArray();
+        await WriteAsync("call-centre questions", categories.Length, i => TicketStream(i, categories[i])).ConfigureAwait(false);
+        var employment = new EmploymentPlan(plan, active);
+        await WriteAsync("competitions", employment.Competitions.Length, i => employment.CompetitionStream(i)).ConfigureAwait(false);
+        await WriteAsync("candidate accounts", employment.Candidates.Length, i => employment.CandidateStream(i)).ConfigureAwait(false);
+        await WriteAsync("applications", employment.Applications.Count, i => employment.ApplicationStream(i)).ConfigureAwait(false);
+        return new SeedResult(streams, events, clock.Elapsed);
+    }
+
+    internal static AppendOptions Metadata(Guid commandId, IReadOnlyList<StreamKey>? keys = null) =>
+        new() { CommandId = commandId, Actor = Seed.ToString(), Headers = Label, Keys = keys };
+
+    /// <summary>A seed per stream that is the same in every process (HashCode is randomized per process).</summary>
+    internal static int StreamSeed(int family, int index) => unchecked((family * 1_000_003) ^ (index * 486_187_739));
+
+    internal static Guid NewGuid(Random random)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        random.NextBytes(bytes);
+        bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes);
+    }
+
+    /// <summary>A time drawn between two instants, more often towards the end: the platform's use grew.</summary>
+    internal static DateTimeOffset Growing(Random random, DateTimeOffset from, DateTimeOffset to) =>
+        from + (to - from) * Math.Sqrt(random.NextDouble());
+
+    /// <summary>A positive delay with a long tail, in days: most near the median, some far beyond it.</summary>
+    internal static TimeSpan Days(Random random, double median) =>
+        TimeSpan.FromDays(median * Math.Exp(0.8 * Normal(random)));
+
+    private static double Normal(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    internal static T Pick<T>(Random random, IReadOnlyList<T> items) => items[random.Next(items.Count)];
+
+    private static List<AdministrationProfile> Administrations(int count)
+    {
+        var list = Catalogue.DefaultAdministrations.Take(count).ToList();
+        var regions = Catalogue.DefaultAdministrations.Select(a => a.Region).Distinct().ToArray();
+        for (var n = 1; list.Count < count; n++)
+        {
+            var kind = (AdministrationKind)(n % 3);
+            var (ar, fr) = kind switch
+            {
+                AdministrationKind.Ministry => ("قطاع وزاري تجريبي", "Département ministériel synthétique"),
+                AdministrationKind.PublicEstablishment => ("مؤسسة عمومية تجريبية", "Établissement public synthétique"),
+                _ => ("جماعة ترابية تجريبية", "Collectivité territoriale synthétique"),
+            };
+            list.Add(new AdministrationProfile($"SYN-{n:D3}", $"{ar} {n:D3}", $"{fr} {n:D3}", kind, regions[n % regions.Length]));
+        }
+
+        return list;
+    }
+
+    private static BulkStream AdministrationStream(AdministrationProfile profile, int index)
+    {
+        var builder = new StreamBuilder<AdministrationCommand, AdministrationEvent, AdministrationState>(AdministrationDecider.Decider);
+        builder.Do(new AdministrationCommand.Register(Seed, Start.AddDays(-30).AddHours(index), profile));
+        return builder.ToBulk(AdministrationService.StreamId(profile.Id), Metadata(new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(profile.Id)))));
+    }
+
+    /// <summary>
+    /// Which complaints are processed by the end: exactly <see cref="SeedPlan.Processed"/> of them, the older ones far
+    /// more likely, so that the recent ones make up most of what is still in progress.
+    /// </summary>
+    private static (DateTimeOffset[] SubmittedAt, bool[] Processed) ChooseProcessed(SeedPlan plan)
+    {
+        var random = new Random(20200302);
+        var submitted = new DateTimeOffset[plan.Complaints];
+        var score = new double[plan.Complaints];
+        for (var i = 0; i < plan.Complaints; i++)
+        {
+            submitted[i] = Growing(random, Start, End.AddHours(-2));
+            var age = (End - submitted[i]).TotalDays;
+            score[i] = random.NextDouble() * Math.Min(1, 0.05 + age / 45);
+        }
+
+        var processed = new bool[plan.Complaints];
+        foreach (var i in Enumerable.Range(0, plan.Complaints).OrderByDescending(i => score[i]).ThenBy(i => i).Take(plan.Processed))
+        {
+            processed[i] = true;
+        }
+
+        return (submitted, processed);
+    }
+
+    private static readonly string[] Regions = ["Rabat-Salé-Kénitra", "Casablanca-Settat", "Fès-Meknès", "Marrakech-Safi", "Tanger-Tétouan-Al Hoceïma", "Oriental", "Souss-Massa", "Béni Mellal-Khénifra", "Drâa-Tafilalet", "Guelmim-Oued Noun", "Laâyoune-Sakia El Hamra", "Dakhla-Oued Ed-Dahab"];
+
+    private static readonly string[] Leaves = [.. Catalogue.ComplaintCategories.SelectMany(c => c.SelfAndDescendants()).Where(c => c.Children.Count == 0).Select(c => c.Code)];
+
+    private BulkStream ComplaintStream(int index, DateTimeOffset submittedAt, bool processed, string[] administrations)
+    {
+        var random = new Random(StreamSeed(211_644, index));
+        var id = NewGuid(random);
+        var kindDraw = random.NextDouble();
+        var kind = kindDraw < 0.85 ? ComplaintKind.Complaint : kindDraw < 0.93 ? ComplaintKind.Observation : ComplaintKind.Suggestion;
+        var channelDraw = random.NextDouble();
+        var channel = channelDraw < 0.70 ? ComplaintChannel.Portal : channelDraw < 0.90 ? ComplaintChannel.Mobile : channelDraw < 0.96 ? ComplaintChannel.CallCenter : ComplaintChannel.Mail;
+        // A few administrations receive most complaints, as on the real portal.
+        var owner = administrations[(int)(administrations.Length * Math.Pow(random.NextDouble(), 2.2))];
+        var citizen = new Actor($"synthetic-citizen-{index:D6}", Role.Citizen);
+        var anonymous = kind != ComplaintKind.Complaint && random.NextDouble() < 0.3;
+        var tracking = ComplaintIdentifiers.TrackingNumber(id, submittedAt.Year);
+        var builder = new StreamBuilder<ComplaintCommand, ComplaintEvent, ComplaintState>(ComplaintDecider.Decider);
+        builder.Do(new ComplaintCommand.Submit(citizen, submittedAt, id.ToString(), tracking, ComplaintIdentifiers.HashAccessCode(ComplaintIdentifiers.AccessCode(id, options.AccessCodeSecret)),
+            kind, channel, owner, Pick(random, Leaves), $"Réclamation synthétique n° {index + 1}", "Texte synthétique généré pour les essais et les démonstrations.",
+            new Location(Pick(random, Regions), "Province synthétique", "Commune synthétique"),
+            anonymous ? null : new Citizen($"Citoyen synthétique {index + 1:D6}", $"SYN{index + 1:D6}", $"06{index + 1:D8}", $"citoyen{index + 1:D6}@synthetic.invalid"),
+            submittedAt.AddDays(options.AcknowledgementDeadlineDays), submittedAt.AddDays(options.AnswerDays(kind))));
+        Actor Agent() => new($"synthetic-agent-{owner}", Role.Agent, owner);
+
+        // Every later step happens before the end; a processed complaint is processed by then whatever its draws.
+        var at = submittedAt;
+        bool Next(TimeSpan delay)
+        {
+            var next = at + delay;
+            if (next >= End)
+            {
+                return false;
+            }
+
+            at = next;
+            return true;
+        }
+
+        DateTimeOffset Deadline(TimeSpan delay) => at + delay < End ? at + delay : at + (End - at) * random.NextDouble();
+
+        if (random.NextDouble() < 0.06 && Next(Days(random, 2)))
+        {
+            var target = Pick(random, administrations);
+            if (target != owner)
+            {
+                builder.Do(new ComplaintCommand.Transfer(Agent(), at, target, true, "Hors de la compétence de l'administration saisie."));
+                owner = target;
+            }
+        }
+
+        var rejected = processed && kind == ComplaintKind.Complaint && random.NextDouble() < 0.12;
+        var acknowledged = !rejected && (processed ? Next(Days(random, 2.5)) || true : random.NextDouble() < 0.7 && Next(Days(random, 3)));
+        if (acknowledged)
+        {
+            at = at == submittedAt ? Deadline(TimeSpan.FromHours(1)) : at;
+            builder.Do(new ComplaintCommand.Acknowledge(Agent(), at));
+            if (random.NextDouble() < 0.07 && Next(Days(random, 4)))
+            {
+                builder.Do(new ComplaintCommand.RequestInformation(Agent(), at, "Merci de joindre les pièces justificatives."));
+                if ((processed || random.NextDouble() < 0.5) && Next(Days(random, 3)))
+                {
+                    builder.Do(new ComplaintCommand.ProvideInformation(citizen, at, "Pièces jointes."));
+                }
+                else if (processed)
+                {
+                    at = Deadline(TimeSpan.FromHours(1));
+                    builder.Do(new ComplaintCommand.ProvideInformation(citizen, at, "Pièces jointes."));
+                }
+            }
+        }
+
+        if (!processed)
+        {
+            return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata(id, [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
+        }
+
+        // Answers spread around the legal deadline: most within it, some beyond.
+        at = Deadline(Days(random, kind == ComplaintKind.Complaint ? 28 : 15));
+        if (rejected)
+        {
+            builder.Do(new ComplaintCommand.Reject(Agent(), at, (RejectionReason)random.Next(6), null));
+        }
+        else if (kind == ComplaintKind.Complaint)
+        {
+            var outcomeDraw = random.NextDouble();
+            var outcome = outcomeDraw < 0.45 ? AnswerOutcome.Favourable : outcomeDraw < 0.80 ? AnswerOutcome.Unfavourable : AnswerOutcome.PartiallyFavourable;
+            builder.Do(new ComplaintCommand.Answer(Agent(), at, "Réponse synthétique.", outcome));
+            if (random.NextDouble() < 0.35 && Next(Days(random, 3)))
+            {
+                var satisfied = outcome == AnswerOutcome.Favourable ? random.NextDouble() < 0.9 : random.NextDouble() < 0.35;
+                builder.Do(new ComplaintCommand.GiveFeedback(citizen, at, satisfied, null));
+                if (!satisfied && random.NextDouble() < 0.3 && Next(Days(random, 2)))
+                {
+                    builder.Do(new ComplaintCommand.Reopen(citizen, at, "La réponse ne traite pas ma demande."));
+                    at = Deadline(Days(random, 10));
+                    builder.Do(new ComplaintCommand.Answer(Agent(), at, "Réponse complémentaire synthétique.", outcome));
+                }
+            }
+        }
+        else
+        {
+            builder.Do(new ComplaintCommand.TakeIntoAccount(Agent(), at));
+        }
+
+        if (random.NextDouble() < 0.55 && Next(Days(random, 10)))
+        {
+            builder.Do(new ComplaintCommand.Close(Agent(), at));
+        }
+
+        return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata(id, [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
+    }
+
+    private static BulkStream TicketStream(int index, string category)
+    {
+        var random = new Random(StreamSeed(3_737, index));
+        var id = NewGuid(random);
+        var agent = new Actor($"synthetic-agent-{index % 40:D2}", Role.Agent, TicketDecider.CallCenterAdministrationId);
+        var channelDraw = random.NextDouble();
+        var channel = channelDraw < 0.72 ? TicketChannel.Phone : channelDraw < 0.90 ? TicketChannel.Email : TicketChannel.Facebook;
+        var languageDraw = random.NextDouble();
+        var language = languageDraw < 0.62 ? TicketLanguage.Arabic : languageDraw < 0.92 ? TicketLanguage.French : languageDraw < 0.97 ? TicketLanguage.Amazigh : TicketLanguage.English;
+        var opened = Growing(random, Start, End.AddHours(-1));
+        var builder = new StreamBuilder<TicketCommand, TicketEvent, TicketState>(TicketDecider.Decider);
+        builder.Do(new TicketCommand.Open(agent, opened, id.ToString(), channel, category, "Question synthétique", language));
+        var answered = opened + (channel == TicketChannel.Phone ? TimeSpan.FromMinutes(2 + 20 * random.NextDouble()) : Days(random, 0.8));
+        if (random.NextDouble() < 0.93 && answered < End)
+        {
+            builder.Do(new TicketCommand.Answer(agent, answered, "Réponse synthétique."));
+            if (answered.AddHours(1) < End)
+            {
+                builder.Do(new TicketCommand.Close(agent, answered.AddHours(1)));
+            }
+        }
+
+        return builder.ToBulk(TicketService.StreamId(id), Metadata(id));
+    }
+
+    /// <summary>Competitions, candidate accounts and the applications between them, drawn so that every rule holds.</summary>
+    private sealed class EmploymentPlan
+    {
+        private static readonly string[] Titles = ["Administrateurs 2e grade", "Administrateurs 3e grade", "Ingénieurs d'État 1er grade", "Techniciens 3e grade", "Techniciens 4e grade", "Médecins généralistes", "Infirmiers polyvalents", "Rédacteurs 3e grade", "Adjoints administratifs", "Inspecteurs des finances"];
+
+        public EmploymentPlan(SeedPlan plan, string[] administrations)
+        {
+            var random = new Random(16_084);
+            var ministries = Catalogue.DefaultAdministrations.Where(a => a.Kind == AdministrationKind.Ministry).Select(a => a.Id).ToArray();
+            Competitions = [.. Enumerable.Range(0, plan.ElectronicCompetitions + plan.PaperCompetitions).Select(i =>
+            {
+                // Spread over the two years, the first of each kind last, so even a small scale has candidates enough.
+                var slot = (i < plan.ElectronicCompetitions ? i : i - plan.ElectronicCompetitions) / (double)(i < plan.ElectronicCompetitions ? plan.ElectronicCompetitions : plan.PaperCompetitions);
+                var published = End.AddDays(-45) - ((End.AddDays(-45) - Start.AddDays(60)) * slot) - TimeSpan.FromDays(10 * random.NextDouble());
+                var details = new CompetitionDetails(NewGuid(random).ToString(), ministries.Length > 0 ? Pick(random, ministries) : Pick(random, administrations), Pick(random, Titles),
+                    "Grade synthétique", 5 + random.Next(150), published.AddDays(15 + random.Next(16)), i < plan.ElectronicCompetitions);
+                return (Details: details, Published: published);
+            })];
+            Candidates = [.. Enumerable.Range(0, plan.CandidateAccounts).Select(_ =>
+            {
+                var created = Growing(random, Start, End.AddHours(-1));
+                var verified = random.NextDouble() < 0.88 && created.AddMinutes(30) < End ? created.AddMinutes(5 + 25 * random.NextDouble()) : (DateTimeOffset?)null;
+                return (Id: NewGuid(random), Created: created, Verified: verified);
+            })];
+
+            // Each application joins a verified candidate to a competition open at some instant after the verification.
+            var pairs = new HashSet<(int, int)>();
+            var electronic = Enumerable.Range(0, plan.ElectronicCompetitions).ToArray();
+            var paper = Enumerable.Range(plan.ElectronicCompetitions, plan.PaperCompetitions).ToArray();
+            foreach (var (count, pool, isElectronic) in new[] { (plan.ElectronicApplications, electronic, true), (plan.PaperApplications, paper, false) })
+            {
+                for (var (made, draws) = (0, 0); made < count; draws++)
+                {
+                    if (draws > 1000 * (count + 10))
+                    {
+                        throw new InvalidOperationException($"Too few verified candidates for the applications at this scale ({made} of {count} drawn); use a larger scale.");
+                    }
+
+                    var c = Pick(random, pool);
+                    var k = random.Next(Candidates.Length);
+                    var (published, deadline) = (Competitions[c].Published, Competitions[c].Details.ApplicationDeadline);
+                    if (Candidates[k].Verified is not { } verified || verified >= deadline || !pairs.Add((c, k)))
+                    {
+                        continue;
+                    }
+
+                    var from = verified > published ? verified : published;
+                    Applications.Add((c, k, from + (deadline - from) * random.NextDouble(), isElectronic));
+                    made++;
+                }
+            }
+        }
+
+        public (CompetitionDetails Details, DateTimeOffset Published)[] Competitions { get; }
+
+        public (Guid Id, DateTimeOffset Created, DateTimeOffset? Verified)[] Candidates { get; }
+
+        public List<(int Competition, int Candidate, DateTimeOffset At, bool Electronic)> Applications { get; } = [];
+
+        private static Actor Agent(CompetitionDetails details) => new("synthetic-agent-" + details.AdministrationId, Role.Agent, details.AdministrationId);
+
+        private static Actor Candidate(Guid id) => new($"synthetic-candidate-{id:N}", Role.Citizen);
+
+        /// <summary>Applications close at the deadline; results come out two months later when that is before the end.</summary>
+        private static DateTimeOffset ResultsAt(CompetitionDetails details) => details.ApplicationDeadline.AddDays(60);
+
+        public BulkStream CompetitionStream(int index)
+        {
+            var (details, published) = Competitions[index];
+            var builder = new StreamBuilder<CompetitionCommand, CompetitionEvent, CompetitionState>(CompetitionDecider.Decider);
+            builder.Do(new CompetitionCommand.Publish(Agent(details), published, details));
+            if (details.ApplicationDeadline.AddHours(1) < End)
+            {
+                builder.Do(new CompetitionCommand.CloseApplications(Agent(details), details.ApplicationDeadline.AddHours(1)));
+                if (ResultsAt(details) < End)
+                {
+                    builder.Do(new CompetitionCommand.PublishResults(Agent(details), ResultsAt(details)));
+                }
+            }
+
+            var id = Guid.Parse(details.CompetitionId);
+            return builder.ToBulk(EmploymentService.CompetitionStream(id), Metadata(id));
+        }
+
+        public BulkStream CandidateStream(int index)
+        {
+            var (id, created, verified) = Candidates[index];
+            var email = $"candidat{index + 1:D6}@synthetic.invalid";
+            var builder = new StreamBuilder<CandidateCommand, CandidateEvent, CandidateState>(CandidateDecider.Decider);
+            builder.Do(new CandidateCommand.CreateAccount(Candidate(id), created, id.ToString(),
+                new CandidateIdentity($"Candidat synthétique {index + 1:D6}", $"SYNC{index + 1:D6}", email)));
+            if (verified is { } at)
+            {
+                builder.Do(new CandidateCommand.Verify(Candidate(id), at));
+            }
+
+            return builder.ToBulk(EmploymentService.CandidateStream(id), Metadata(id, [new StreamKey(EmploymentService.CandidateEmailKey, email.ToUpperInvariant())]));
+        }
+
+        public BulkStream ApplicationStream(int index)
+        {
+            var (c, k, at, isElectronic) = Applications[index];
+            var random = new Random(StreamSeed(10_602, index));
+            var details = Competitions[c].Details;
+            var candidate = Candidates[k].Id;
+            var id = EmploymentService.ApplicationId(Guid.Parse(details.CompetitionId), candidate);
+            var builder = new StreamBuilder<ApplicationCommand, ApplicationEvent, ApplicationState>(ApplicationDecider.Decider);
+            builder.Do(new ApplicationCommand.Submit(Candidate(candidate), at, id.ToString(),
+                new ApplicationContext(details, true, candidate.ToString(), Candidate(candidate).ToString(), true), isElectronic));
+            var agent = Agent(details);
+            var decided = details.ApplicationDeadline.AddDays(10);
+            if (random.NextDouble() < 0.03 && at.AddDays(1) < End)
+            {
+                builder.Do(new ApplicationCommand.Withdraw(Candidate(candidate), at.AddDays(1)));
+            }
+            else if (decided < End)
+            {
+                var preselected = random.NextDouble() < 0.45;
+                builder.Do(new ApplicationCommand.Preselect(agent, decided, preselected));
+                if (preselected && decided.AddDays(5) < End)
+                {
+                    builder.Do(new ApplicationCommand.ConvokeToWrittenExam(agent, decided.AddDays(5), decided.AddDays(25)));
+                    if (random.NextDouble() < 0.4 && decided.AddDays(35) < End)
+                    {
+                        builder.Do(new ApplicationCommand.ConvokeToOralExam(agent, decided.AddDays(35), decided.AddDays(45)));
+                        if (ResultsAt(details) < End)
+                        {
+                            var draw = random.NextDouble();
+                            builder.Do(new ApplicationCommand.RecordResult(agent, ResultsAt(details).AddHours(-1),
+                                draw < 0.5 ? ExamResult.Admitted : draw < 0.7 ? ExamResult.WaitingList : ExamResult.NotAdmitted));
+                        }
+                    }
+                }
+            }
+
+            return builder.ToBulk(EmploymentService.ApplicationStream(id), Metadata(id));
+        }
+    }
+}
+
+/// <summary>Runs commands through a decider and keeps the events, as the command handler would, without I/O.</summary>
+internal sealed class StreamBuilder<TCommand, TEvent, TState>(Decider<TCommand, TEvent, TState> decider)
+    where TEvent : notnull
+{
+    private readonly List<object> _events = [];
+
+    public TState State { get; private set; } = decider.Initial;
+
+    public void Do(TCommand command)
+    {
+        foreach (var e in decider.Decide(command, State))
+        {
+            _events.Add(e);
+            State = decider.Evolve(State, e);
+        }
+    }
+
+    public BulkStream ToBulk(string streamId, AppendOptions options) => new(streamId, decider.StreamType, ExpectedVersion.NoStream, _events, options);
+}

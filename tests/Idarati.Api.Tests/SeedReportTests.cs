@@ -1,0 +1,106 @@
+using System.Net;
+using System.Text.Json;
+using Idarati.Application.Complaints;
+using Idarati.Application.Seeding;
+using Idarati.EventStore;
+using static Idarati.Api.Tests.TestHttp;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>The synthetic dataset, written through the deciders and the bulk path, read back through the daemon and the report.</summary>
+public sealed class SeedReportTests
+{
+    [Fact]
+    public void At_scale_one_the_plan_is_the_figures_published_on_2_March_2020()
+    {
+        var plan = SeedPlan.AtScale(1);
+        Assert.Equal((211_644, 116, 3_344, 16_084, 10_602, 49), (plan.Complaints, plan.Administrations, plan.TotalQuestions, plan.CandidateAccounts, plan.ElectronicApplications, plan.ElectronicCompetitions));
+        Assert.Equal(85.20, Math.Round(100.0 * plan.Processed / plan.Complaints, 2));
+        Assert.Equal([1_761, 478, 254, 22, 829], new[] { "GENERAL_GUIDANCE", "PROCEDURES", "COMPLAINTS", "THANKS_AND_REMARKS", "OTHER" }.Select(c => plan.Questions[c]));
+    }
+
+    [Fact]
+    public async Task A_seeded_store_reports_the_planned_figures_in_arabic_and_french_without_personal_data()
+    {
+        const double Scale = 0.02;
+        var plan = SeedPlan.AtScale(Scale);
+        var schema = "seed_" + Guid.NewGuid().ToString("N")[..12];
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+        var store = new PostgresEventStore(dataSource, Application.Serialization.StoreOptions(schema, TimeProvider.System));
+        var dataset = new SyntheticDataset(store, new ComplaintOptions());
+        var progress = new List<SeedProgress>();
+        var result = await dataset.SeedAsync(plan, new Progress(progress));
+        Assert.Equal(plan.Complaints + plan.Administrations + plan.TotalQuestions + plan.CandidateAccounts + plan.ElectronicCompetitions + plan.PaperCompetitions
+            + plan.ElectronicApplications + plan.PaperApplications, result.Streams);
+        Assert.Contains(progress, p => p.Phase == "complaints" && p.Done == plan.Complaints);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => dataset.SeedAsync(plan));
+
+        await using var factory = new ApiFactory { Schema = schema };
+        var analyst = await factory.ClientAsync("analyst");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement status;
+        do
+        {
+            await Task.Delay(100);
+            status = await Json(await analyst.GetAsync("/api/projections"), HttpStatusCode.OK);
+            Assert.True(DateTime.UtcNow < deadline, "the daemon did not catch up: " + status.GetRawText());
+        }
+        while (status.EnumerateArray().Any(p => p.GetProperty("lagEvents").GetInt64() > 0 || p.GetProperty("state").GetString() != "running"));
+
+        var report = await Json(await analyst.GetAsync("/api/indicators?asOf=2020-03-02"), HttpStatusCode.OK);
+        var figures = report.GetProperty("sections").EnumerateArray()
+            .SelectMany(s => s.GetProperty("figures").EnumerateArray().Select(f => (Key: s.GetProperty("key").GetString() + "." + f.GetProperty("key").GetString(), Figure: f)))
+            .ToDictionary(f => f.Key, f => f.Figure);
+        double Value(string key) => figures[key].GetProperty("value").GetDouble();
+        Assert.Equal(plan.Complaints, Value("complaints.received"));
+        Assert.Equal(plan.Processed, Value("complaints.processed"));
+        Assert.Equal(Math.Round(100.0 * plan.Processed / plan.Complaints, 2), Value("complaints.processingRate"));
+        Assert.Equal(116, Value("complaints.participatingAdministrations"));
+        Assert.Equal(plan.TotalQuestions, Value("callCenter.questions"));
+        foreach (var (category, count) in plan.Questions)
+        {
+            Assert.Equal(count, Value("callCenter." + category));
+            Assert.Equal(Math.Round(100.0 * count / plan.TotalQuestions, 2), figures["callCenter." + category].GetProperty("sharePercent").GetDouble());
+        }
+
+        Assert.Equal(plan.CandidateAccounts, Value("employment.candidateAccounts"));
+        Assert.Equal(plan.ElectronicApplications, Value("employment.electronicApplications"));
+        Assert.Equal(plan.ElectronicCompetitions, Value("employment.competitionsAcceptingElectronicApplications"));
+        Assert.Equal("عدد الشكايات المتوصل بها", figures["complaints.received"].GetProperty("label").GetProperty("ar").GetString());
+        Assert.Equal("Taux de traitement", figures["complaints.processingRate"].GetProperty("label").GetProperty("fr").GetString());
+        Assert.True(report.GetProperty("position").GetInt64() > 0);
+
+        // Nothing happened after the published date, and less had happened a year before.
+        var now = await Json(await analyst.GetAsync("/api/indicators"), HttpStatusCode.OK);
+        Assert.Equal(report.GetProperty("sections").GetRawText(), now.GetProperty("sections").GetRawText());
+        var earlier = await Json(await analyst.GetAsync("/api/indicators?asOf=2019-03-02T00:00:00Z"), HttpStatusCode.OK);
+        Assert.True(earlier.GetProperty("sections")[0].GetProperty("figures")[0].GetProperty("value").GetDouble() < plan.Complaints);
+        var bad = await Json(await analyst.GetAsync("/api/indicators?asOf=yesterday"), HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("asOf", out _));
+
+        // The dataset says it is synthetic, and the analysts' views carry none of its personal data.
+        var first = await store.ReadAllAsync(0, 1);
+        Assert.Equal("synthetic", first[0].Metadata.Headers!["dataset"]);
+        var list = await Json(await (await factory.ClientAsync("supervisor")).GetAsync("/api/complaints?pageSize=100"), HttpStatusCode.OK);
+        foreach (var text in new[] { report.GetRawText(), list.GetRawText(), (await analyst.GetStringAsync("/api/indicators/employment")) })
+        {
+            Assert.DoesNotContain("synthetic.invalid", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("Citoyen synthétique", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("SYN0", text, StringComparison.Ordinal);
+        }
+
+        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+        Assert.Equal(HttpStatusCode.Forbidden, (await agent.GetAsync("/api/indicators")).StatusCode);
+    }
+
+    private sealed class Progress(List<SeedProgress> seen) : IProgress<SeedProgress>
+    {
+        public void Report(SeedProgress value)
+        {
+            lock (seen)
+            {
+                seen.Add(value);
+            }
+        }
+    }
+}
