@@ -5,7 +5,7 @@ namespace Idarati.Benchmarks;
 
 /// <summary>
 /// Each scenario prints its figures beside a baseline measured in the same run on the same database, as a ratio.
-/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|all&gt; [--smoke] [--seconds N]
+/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|projections|all&gt; [--smoke] [--seconds N] [--scale S]
 /// The database comes from IDARATI_DB (scripts/with-pg.sh starts a throwaway cluster and sets it).
 /// </summary>
 public static class BenchmarkRunner
@@ -45,16 +45,27 @@ public static class BenchmarkRunner
             case "http":
                 await HttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
+            case "projections":
+                await ProjectionBenchmark.RunAsync(dataSource, settings, report, Scale(args)).ConfigureAwait(false);
+                break;
             case "all":
                 await AppendBenchmark.RunAsync(dataSource, settings, report).ConfigureAwait(false);
+                await ProjectionBenchmark.RunAsync(dataSource, settings, report, Scale(args)).ConfigureAwait(false);
                 await HttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
             default:
-                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, all").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, projections, all").ConfigureAwait(false);
                 return 2;
         }
 
         return report.Print();
+    }
+
+    /// <summary>The seed scale of the projections scenario (--scale S); 1 by default, 0.01 in a smoke run.</summary>
+    private static double? Scale(string[] args)
+    {
+        var at = Array.IndexOf(args, "--scale");
+        return at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : null;
     }
 }
 
@@ -63,13 +74,14 @@ public sealed record Settings(TimeSpan Duration, bool Smoke);
 /// <summary>Collects figures and prints them with their ratio to the same-run baseline and the goal.</summary>
 public sealed class Report(bool smoke)
 {
-    private readonly List<(string Name, double Value, string Unit, string? Baseline, double? Goal)> _rows = [];
+    private readonly List<(string Name, double Value, string Unit, string? Baseline, double? Goal, double? AtLeast, double? AtMost)> _rows = [];
     private readonly Dictionary<string, double> _values = [];
 
-    public void Add(string name, double value, string unit, string? baseline = null, double? goal = null)
+    /// <param name="goal">the least ratio to the baseline; <paramref name="atLeast"/> and <paramref name="atMost"/> are absolute goals.</param>
+    public void Add(string name, double value, string unit, string? baseline = null, double? goal = null, double? atLeast = null, double? atMost = null)
     {
         _values[name] = value;
-        _rows.Add((name, value, unit, baseline, goal));
+        _rows.Add((name, value, unit, baseline, goal, atLeast, atMost));
         Console.WriteLine(Format(_rows[^1]));
     }
 
@@ -81,7 +93,7 @@ public sealed class Report(bool smoke)
         foreach (var row in _rows)
         {
             Console.WriteLine(Format(row));
-            if (row.Goal is { } goal && row.Baseline is { } b && _values[row.Name] / _values[b] < goal)
+            if ((row.Goal is { } goal && row.Baseline is { } b && _values[row.Name] / _values[b] < goal) || row.Value < row.AtLeast || row.Value > row.AtMost)
             {
                 missed++;
             }
@@ -95,7 +107,7 @@ public sealed class Report(bool smoke)
         return 0;
     }
 
-    private string Format((string Name, double Value, string Unit, string? Baseline, double? Goal) row)
+    private string Format((string Name, double Value, string Unit, string? Baseline, double? Goal, double? AtLeast, double? AtMost) row)
     {
         var text = string.Create(CultureInfo.InvariantCulture, $"{row.Name,-40} {row.Value,12:N0} {row.Unit}");
         if (row.Baseline is { } baseline && _values.TryGetValue(baseline, out var b) && b > 0)
@@ -106,6 +118,16 @@ public sealed class Report(bool smoke)
             {
                 text += string.Create(CultureInfo.InvariantCulture, $" (goal >= {goal:F2}: {(ratio >= goal ? "met" : "MISSED")})");
             }
+        }
+
+        if (row.AtLeast is { } least)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $" (goal >= {least:N0} {row.Unit}: {(row.Value >= least ? "met" : "MISSED")})");
+        }
+
+        if (row.AtMost is { } most)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $" (goal < {most:N0} {row.Unit}: {(row.Value < most ? "met" : "MISSED")})");
         }
 
         return text;

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Globalization;
+using Idarati.Application.Administrations;
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
+using Idarati.Application.Seeding;
+using Idarati.Domain.Complaints;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+using Idarati.EventStore.Projections;
+using Idarati.Projections.Administrations;
+using Idarati.Projections.CallCenter;
+using Idarati.Projections.Complaints;
+using Idarati.Projections.Employment;
+using Npgsql;
+
+namespace Idarati.Benchmarks;
+
+/// <summary>
+/// Issue 4's figures: the synthetic dataset written through the store beside a raw COPY of the very same rows; a full
+/// rebuild of every projection beside a raw ordered read of the log; and the lag from append to read model at a steady
+/// 500 commands per second beside the delay before a raw reader of the log can see the event.
+/// </summary>
+public static class ProjectionBenchmark
+{
+    public static async Task RunAsync(NpgsqlDataSource dataSource, Settings settings, Report report, double? scaleOverride = null)
+    {
+        var scale = scaleOverride ?? (settings.Smoke ? 0.01 : 1);
+        var schema = "bench_seed_" + Guid.NewGuid().ToString("N")[..8];
+        var copy = schema + "_copy";
+        var store = new PostgresEventStore(dataSource, Application.Serialization.StoreOptions(schema, TimeProvider.System));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== projections: seed at scale {scale}, schema {schema}"));
+        try
+        {
+            await SeedAsync(dataSource, store, schema, copy, scale, report).ConfigureAwait(false);
+            await RebuildAsync(dataSource, store, schema, report).ConfigureAwait(false);
+            await LagAsync(dataSource, store, schema, settings, report).ConfigureAwait(false);
+        }
+        finally
+        {
+            await ExecuteAsync(dataSource, $"DROP SCHEMA IF EXISTS {schema} CASCADE; DROP SCHEMA IF EXISTS {copy} CASCADE").ConfigureAwait(false);
+        }
+    }
+
+    private static IProjection[] Projections(string schema) =>
+        [new ComplaintListProjection(schema), new TicketListProjection(schema), new EmploymentProjection(schema), new AdministrationDirectoryProjection(schema)];
+
+    private static async Task SeedAsync(NpgsqlDataSource dataSource, PostgresEventStore store, string schema, string copy, double scale, Report report)
+    {
+        var result = await new SyntheticDataset(store, new ComplaintOptions()).SeedAsync(SeedPlan.AtScale(scale)).ConfigureAwait(false);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {result.Streams:N0} streams, {result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s"));
+
+        // The baseline: the same rows of every table the seed wrote, copied raw (binary COPY) into identical tables.
+        var copyStore = new PostgresEventStore(dataSource, Application.Serialization.StoreOptions(copy, TimeProvider.System));
+        await copyStore.MigrateAsync().ConfigureAwait(false);
+        string[] tables = ["streams", "events", "commands", "stream_keys"];
+        var exported = new Dictionary<string, byte[]>();
+        await using (var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false))
+        {
+            foreach (var table in tables)
+            {
+                using var buffer = new MemoryStream();
+                await using (var reader = await connection.BeginRawBinaryCopyAsync($"COPY {schema}.{table} TO STDOUT (FORMAT BINARY)").ConfigureAwait(false))
+                {
+                    await reader.CopyToAsync(buffer).ConfigureAwait(false);
+                }
+
+                exported[table] = buffer.ToArray();
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        await using (var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false))
+        await using (var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false))
+        {
+            foreach (var table in tables)
+            {
+                await using var writer = await connection.BeginRawBinaryCopyAsync($"COPY {copy}.{table} FROM STDIN (FORMAT BINARY)").ConfigureAwait(false);
+                await writer.WriteAsync(exported[table]).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync().ConfigureAwait(false);
+        }
+
+        report.Add("seed.raw-copy", result.Events / clock.Elapsed.TotalSeconds, "events/s");
+        report.Add("seed.store", result.Events / result.Elapsed.TotalSeconds, "events/s", "seed.raw-copy", atLeast: 50_000);
+    }
+
+    private static async Task RebuildAsync(NpgsqlDataSource dataSource, PostgresEventStore store, string schema, Report report)
+    {
+        var total = await ScalarAsync(dataSource, $"SELECT count(*) FROM {schema}.events").ConfigureAwait(false);
+        var last = await ScalarAsync(dataSource, $"SELECT max(position) FROM {schema}.events").ConfigureAwait(false);
+
+        // The baseline: every row of the log read in position order, as the daemon reads it.
+        var clock = Stopwatch.StartNew();
+        await using (var command = dataSource.CreateCommand($"SELECT position, stream_id, version, type, data::text, metadata::text, recorded_at, hash FROM {schema}.events ORDER BY position"))
+        await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync().ConfigureAwait(false))
+            {
+                _ = (reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetDateTime(6), reader.GetFieldValue<byte[]>(7));
+            }
+        }
+
+        report.Add("rebuild.raw-read", total / clock.Elapsed.TotalSeconds, "events/s");
+
+        var daemon = new ProjectionDaemon(store, Projections(schema), new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
+        await daemon.InitializeAsync().ConfigureAwait(false);
+        foreach (var projection in daemon.Projections)
+        {
+            await daemon.RebuildAsync(projection.Name).ConfigureAwait(false);
+        }
+
+        clock.Restart();
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        while ((await daemon.StatusAsync().ConfigureAwait(false)).Any(s => s.Position < last || s.State != ProjectionState.Running))
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        var elapsed = clock.Elapsed;
+        await stop.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(false);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {daemon.Projections.Count} projections rebuilt from {total:N0} events in {elapsed.TotalSeconds:F1} s"));
+        report.Add("rebuild.all-projections", total / elapsed.TotalSeconds, "events/s", "rebuild.raw-read", atLeast: 50_000);
+    }
+
+    /// <summary>
+    /// Submits complaints at a steady 500 per second through the real command path while the daemon runs, and times
+    /// each from the moment its append returned to the moment the complaint list's checkpoint covers it.
+    /// </summary>
+    private static async Task LagAsync(NpgsqlDataSource dataSource, PostgresEventStore store, string schema, Settings settings, Report report)
+    {
+        const int PerSecond = 500;
+        var handler = new CommandHandler(store, TimeProvider.System);
+        var administrations = new AdministrationService(store, handler, TimeProvider.System);
+        var complaints = new ComplaintService(store, handler, administrations, new ComplaintOptions(), TimeProvider.System);
+        var daemon = new ProjectionDaemon(store, Projections(schema));
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+
+        var count = (int)(PerSecond * Math.Max(1, settings.Duration.TotalSeconds));
+        var appended = new (long Position, long At)[count];
+        var visibleToProjection = new long[count];
+        var visibleToRawReader = new long[count];
+        var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
+        var next = -1;
+        var request = new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.Portal, "MIN-SANTE", "HEALTH.WAIT", "Attente", "Délai d'attente trop long.",
+            new Location("Oriental", "Oujda-Angad", "Oujda"), new Citizen("Bench", "B0", "0600000000", "bench@example.invalid"));
+        var context = new CommandContext(new Actor("bench", Role.Citizen));
+
+        async Task Writer()
+        {
+            for (var i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
+            {
+                var due = start + (i * Stopwatch.Frequency / PerSecond);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait).ConfigureAwait(false);
+                }
+
+                var submitted = await complaints.SubmitAsync(request, context).ConfigureAwait(false);
+                var at = Stopwatch.GetTimestamp();
+                var history = await store.ReadStreamRawAsync(ComplaintIdentifiers.StreamId(submitted.Id)).ConfigureAwait(false);
+                appended[i] = (history.Events[^1].Position, at);
+            }
+        }
+
+        // Two watchers poll every 5 ms: the complaint list's checkpoint, and the log's stable bound a raw reader sees.
+        var done = false;
+        async Task Watch(string sql, long[] seen)
+        {
+            var cursor = 0;
+            while (!Volatile.Read(ref done) || cursor < count)
+            {
+                var position = await ScalarAsync(dataSource, sql).ConfigureAwait(false);
+                var now = Stopwatch.GetTimestamp();
+                for (var i = 0; i < count; i++)
+                {
+                    if (seen[i] == 0 && appended[i].At != 0 && appended[i].Position <= position)
+                    {
+                        seen[i] = now;
+                    }
+                }
+
+                while (cursor < count && seen[cursor] != 0)
+                {
+                    cursor++;
+                }
+
+                if (Volatile.Read(ref done) && Stopwatch.GetElapsedTime(start) > settings.Duration + TimeSpan.FromSeconds(30))
+                {
+                    break;
+                }
+
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+        }
+
+        var watchers = new[]
+        {
+            Watch($"SELECT position FROM {schema}.projections WHERE name = '{ComplaintListProjection.ProjectionName}'", visibleToProjection),
+            Watch($"SELECT coalesce(max(position), 0) FROM {schema}.events WHERE position < pg_snapshot_xmin(pg_current_snapshot())::text::bigint * 1048576", visibleToRawReader),
+        };
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(Writer))).ConfigureAwait(false);
+        Volatile.Write(ref done, true);
+        await Task.WhenAll(watchers).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(false);
+
+        double[] Lags(long[] seen) => [.. Enumerable.Range(0, count).Where(i => seen[i] != 0).Select(i => Stopwatch.GetElapsedTime(appended[i].At, seen[i]).TotalMilliseconds).Order()];
+        static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        var projection = Lags(visibleToProjection);
+        var raw = Lags(visibleToRawReader);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {count} commands at {PerSecond}/s; {projection.Length} seen in the read model, {raw.Length} by the raw reader"));
+        report.Add("lag.raw-reader.p50", Percentile(raw, 0.5), "ms");
+        report.Add("lag.raw-reader.p99", Percentile(raw, 0.99), "ms");
+        report.Add("lag.complaint-list.p50", Percentile(projection, 0.5), "ms", "lag.raw-reader.p50");
+        report.Add("lag.complaint-list.p99", Percentile(projection, 0.99), "ms", "lag.raw-reader.p99", atMost: 500);
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync().ConfigureAwait(false) ?? 0L, CultureInfo.InvariantCulture);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
+    {
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+}
