@@ -6,7 +6,7 @@ namespace Idarati.EventStore.Projections;
 
 public sealed class ProjectionDaemonOptions
 {
-    public int BatchSize { get; set; } = 2000;
+    public int BatchSize { get; set; } = 5000;
 
     /// <summary>How long an idle projection waits before reading the log again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -198,6 +198,8 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
     private async Task RunLedAsync(IProjection projection, NpgsqlConnection leadership, CancellationToken cancellationToken)
     {
         var types = projection.EventTypes is { } wanted ? store.Options.Types.StoredNamesOf(wanted) : null;
+        Task<(GlobalLogPage Page, Task<List<RecordedEvent>> Recorded)>? prefetched = null;
+        var prefetchedFrom = -1L;
         while (!cancellationToken.IsCancellationRequested)
         {
             // The leadership connection must stay alive: if it broke, the lock is gone and another node may lead.
@@ -213,13 +215,24 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                 continue;
             }
 
-            var page = await store.ReadAllRawAsync(position, _options.BatchSize, types, cancellationToken).ConfigureAwait(false);
+            var fetched = prefetched is not null && prefetchedFrom == position
+                ? await prefetched.ConfigureAwait(false)
+                : await FetchAsync(position, types, cancellationToken).ConfigureAwait(false);
+            prefetched = null;
+            var page = fetched.Page;
             var raw = page.Events;
+            if (raw.Count == _options.BatchSize)
+            {
+                // A full page: more is waiting. Read and deserialize the next page while this one is written.
+                prefetchedFrom = page.ScannedTo;
+                prefetched = FetchAsync(page.ScannedTo, types, cancellationToken);
+            }
+
             if (raw.Count > 0)
             {
                 try
                 {
-                    await ApplyBatchAsync(projection, position, page.ScannedTo, raw.Select(store.ToRecorded).ToList(), cancellationToken).ConfigureAwait(false);
+                    await ApplyBatchAsync(projection, position, page.ScannedTo, await fetched.Recorded.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException && e is not NpgsqlException { IsTransient: true })
                 {
@@ -244,6 +257,13 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                 await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>One page of the log, and its events deserialized on the thread pool (a bad row faults only that task).</summary>
+    private async Task<(GlobalLogPage Page, Task<List<RecordedEvent>> Recorded)> FetchAsync(long position, IReadOnlyList<string>? types, CancellationToken cancellationToken)
+    {
+        var page = await store.ReadAllRawAsync(position, _options.BatchSize, types, cancellationToken).ConfigureAwait(false);
+        return (page, Task.Run(() => page.Events.Select(store.ToRecorded).ToList(), cancellationToken));
     }
 
     /// <summary>Applies one batch and moves the checkpoint in the same transaction, if nobody moved it meanwhile.</summary>
