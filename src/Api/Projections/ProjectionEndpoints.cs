@@ -44,7 +44,7 @@ public static class ProjectionEndpoints
         var group = endpoints.MapGroup("/api/projections").WithTags("projections");
         group.MapGet("/", async (ProjectionDaemon daemon, CancellationToken ct) =>
             {
-                await daemon.InitializeAsync(ct).ConfigureAwait(false);
+                await daemon.EnsureInitializedAsync(ct).ConfigureAwait(false);
                 return TypedResults.Ok(await daemon.StatusAsync(ct).ConfigureAwait(false));
             })
             .RequireAuthorization(p => p.RequireRole(R.Admin, R.Supervisor, R.Analyst))
@@ -56,7 +56,7 @@ public static class ProjectionEndpoints
                     return TypedResults.NotFound();
                 }
 
-                await daemon.InitializeAsync(ct).ConfigureAwait(false);
+                await daemon.EnsureInitializedAsync(ct).ConfigureAwait(false);
                 await daemon.RebuildAsync(name, ct).ConfigureAwait(false);
                 return TypedResults.Accepted($"/api/projections");
             })

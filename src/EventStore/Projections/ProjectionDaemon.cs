@@ -28,6 +28,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
     private readonly string _s = store.Options.Schema;
     private readonly TimeProvider _time = store.Options.Time;
+    private volatile bool _initialized;
 
     public IReadOnlyList<IProjection> Projections => projections;
 
@@ -55,17 +56,29 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        // Checkpoint rows first, read-model tables after. CREATE INDEX IF NOT EXISTS takes a share lock on its table
+        // even when the index exists; taken before the row inserts, it could close a cycle with a running batch (which
+        // holds its checkpoint row and waits to write its table) and end in a deadlock.
         foreach (var projection in projections)
         {
-            await projection.CreateAsync(connection, cancellationToken).ConfigureAwait(false);
             await using var row = new NpgsqlCommand($"INSERT INTO {_s}.projections (name, updated_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", connection, transaction);
             row.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
             row.Parameters.Add(Now());
             await row.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        foreach (var projection in projections)
+        {
+            await projection.CreateAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        _initialized = true;
     }
+
+    /// <summary>Creates the tables once per process; status reads call it and need not take table locks again.</summary>
+    public Task EnsureInitializedAsync(CancellationToken cancellationToken = default) =>
+        _initialized ? Task.CompletedTask : InitializeAsync(cancellationToken);
 
     /// <summary>Runs every projection until cancelled, leading those whose lock this node gets.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
