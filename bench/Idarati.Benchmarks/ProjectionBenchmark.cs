@@ -47,7 +47,7 @@ public static class ProjectionBenchmark
 
     private static async Task SeedAsync(NpgsqlDataSource dataSource, PostgresEventStore store, string schema, string copy, double scale, Report report)
     {
-        var result = await new SyntheticDataset(store, new ComplaintOptions()).SeedAsync(SeedPlan.AtScale(scale)).ConfigureAwait(false);
+        var result = await new SyntheticDataset(store, new ComplaintOptions(), TimeProvider.System).SeedAsync(SeedPlan.AtScale(scale)).ConfigureAwait(false);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {result.Streams:N0} streams, {result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s"));
 
         // The baseline: the same rows of every table the seed wrote, copied raw (binary COPY) into identical tables.

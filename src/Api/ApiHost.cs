@@ -88,6 +88,7 @@ public static class ApiHost
         app.MapResponseTimes();
         app.MapCallCenterIndicators();
         app.MapEmploymentIndicators();
+        app.MapTrackingReport();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))
@@ -149,7 +150,7 @@ public static class ApiHost
         using var host = CliHost([.. args.Where((_, i) => i != at && i != at + 1)], daemon: false);
         var store = host.Services.GetRequiredService<PostgresEventStore>();
         var plan = Idarati.Application.Seeding.SeedPlan.AtScale(scale);
-        var dataset = new Idarati.Application.Seeding.SyntheticDataset(store, host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>() ?? new ComplaintOptions());
+        var dataset = new Idarati.Application.Seeding.SyntheticDataset(store, host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>() ?? new ComplaintOptions(), host.Services.GetRequiredService<TimeProvider>());
         try
         {
             var result = await dataset.SeedAsync(plan, new ProgressBar()).ConfigureAwait(false);

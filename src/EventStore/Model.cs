@@ -98,10 +98,10 @@ public sealed record StreamReadOptions
 /// <summary>The verdict of a hash-chain verification.</summary>
 public sealed record HashChainVerification(string StreamId, bool Valid, long? FirstInvalidVersion, long EventCount);
 
-/// <summary>One stream of a bulk append.</summary>
 /// <summary>A page of the global log and how far it covered: a reader resumes after <see cref="ScannedTo"/>.</summary>
 public sealed record GlobalLogPage(IReadOnlyList<RawEvent> Events, long ScannedTo);
 
+/// <summary>One stream of a bulk append.</summary>
 public sealed record BulkStream(string StreamId, string StreamType, ExpectedVersion Expected, IReadOnlyList<object> Events, AppendOptions? Options = null);
 
 /// <summary>The outcome of a bulk append: streams and events written, streams skipped because their command id was already recorded.</summary>

@@ -29,7 +29,6 @@ public sealed partial class PostgresEventStore
     private readonly string _appendSql;
     private readonly string _appendOneSql;
     private readonly string[] _headSql;
-    private readonly string _readAllSql;
     private readonly string _readPageSql;
     private readonly string _readPageOfTypesSql;
     private readonly string _streamSql;
@@ -46,7 +45,6 @@ public sealed partial class PostgresEventStore
         _appendSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         _appendOneSql = $"SELECT status, stream_version, first_version, first_position, last_position, last_hash FROM {s}.append_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
         _headSql = [KnownHeadSql(s, newStream: true, single: true), KnownHeadSql(s, newStream: true, single: false), KnownHeadSql(s, newStream: false, single: true), KnownHeadSql(s, newStream: false, single: false)];
-        _readAllSql = $"SELECT {EventColumns} FROM {s}.events WHERE position > $1 AND position < {EventStoreSchema.StablePositionBound} ORDER BY position LIMIT $2";
         // The page, and the last position of any type below the stable bound: a filtered reader moves its checkpoint to
         // it, and no further, so an idle log causes no checkpoint writes.
         const string Page = "SELECT e.*, h.last FROM (SELECT b.bound, (SELECT max(position) FROM {1}.events WHERE position < b.bound) AS last FROM (SELECT "
@@ -374,25 +372,11 @@ public sealed partial class PostgresEventStore
     }
 
     /// <summary>The global log as stored rows; see <see cref="ReadAllAsync"/>.</summary>
-    public async Task<IReadOnlyList<RawEvent>> ReadAllRawAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
-        await using var command = _dataSource.CreateCommand(_readAllSql);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var events = new List<RawEvent>(Math.Min(maxCount, 1024));
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            events.Add(ReadRaw(reader));
-        }
-
-        return events;
-    }
+    public async Task<IReadOnlyList<RawEvent>> ReadAllRawAsync(long afterPosition, int maxCount, CancellationToken cancellationToken = default) =>
+        (await ReadAllRawAsync(afterPosition, maxCount, null, cancellationToken).ConfigureAwait(false)).Events;
 
     /// <summary>
-    /// Reads the global log after <paramref name="afterPosition"/> like <see cref="ReadAllRawAsync(long, int, CancellationToken)"/>,
-    /// keeping only rows stored under <paramref name="types"/> (all rows when null). <see cref="GlobalLogPage.ScannedTo"/>
+    /// Reads the global log after <paramref name="afterPosition"/> (see <see cref="ReadAllAsync"/>), keeping only rows stored under <paramref name="types"/> (all rows when null). <see cref="GlobalLogPage.ScannedTo"/>
     /// says how far the log was covered: the last row returned when the page is full, else the last stable row of any
     /// type, below which no row can appear any more. A reader resumes after it even when the page holds no row.
     /// </summary>

@@ -24,6 +24,10 @@ public static class ReadModelSql
     public static string Wire<T>(T value)
         where T : struct, Enum => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
+    /// <summary>The statement that reads a projection's checkpoint (0 before its first batch): the position a report covers.</summary>
+    public static NpgsqlBatchCommand Checkpoint(string schema, string projection) =>
+        Command($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = $1), 0)", projection);
+
     public static async Task TruncateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"TRUNCATE {table}", connection, transaction);

@@ -23,12 +23,12 @@ public static class ProjectionEndpoints
             ];
             return new ProjectionDaemon(store, projections, new ProjectionDaemonOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
         });
-        services.AddSingleton(sp => new Idarati.Projections.Indicators.TrackingReportQuery(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
-        services.AddSingleton(sp => new Idarati.Projections.Employment.EmploymentIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
-        services.AddSingleton(sp => new Idarati.Projections.CallCenter.CallCenterIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
-        services.AddSingleton(sp => new Idarati.Projections.Indicators.ResponseTimeIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
-        services.AddSingleton(sp => new Idarati.Projections.Indicators.ProcessingIndicators(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
-        services.AddSingleton(sp => new ComplaintListQuery(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
+        services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.TrackingReportQuery(db, schema));
+        services.AddReadModelQuery((db, schema) => new Idarati.Projections.Employment.EmploymentIndicators(db, schema));
+        services.AddReadModelQuery((db, schema) => new Idarati.Projections.CallCenter.CallCenterIndicators(db, schema));
+        services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.ResponseTimeIndicators(db, schema));
+        services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.ProcessingIndicators(db, schema));
+        services.AddReadModelQuery((db, schema) => new ComplaintListQuery(db, schema));
         // Read-model tables exist on every node, daemon or not, so queries never meet a missing table.
         services.AddHostedService<ProjectionTablesAtStartup>();
         if (configuration.GetValue("Projections:Daemon", true))
@@ -38,6 +38,11 @@ public static class ProjectionEndpoints
 
         return services;
     }
+
+    /// <summary>A query over read models: it needs the data source and the store's schema, where the projections write.</summary>
+    private static void AddReadModelQuery<T>(this IServiceCollection services, Func<Npgsql.NpgsqlDataSource, string, T> create)
+        where T : class =>
+        services.AddSingleton(sp => create(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
 
     public static void MapProjections(this IEndpointRouteBuilder endpoints)
     {
@@ -121,7 +126,7 @@ public static class ProjectionEndpoints
             .WithSummary("3737 questions per category or channel with their share of the total, answered and escalated counts, answer times in minutes; with the global position. Roles: analyst, supervisor, admin.");
     }
 
-    public static void MapEmploymentIndicators(this IEndpointRouteBuilder endpoints)
+    public static void MapTrackingReport(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/indicators", async Task<Ok<Idarati.Projections.Indicators.TrackingReport>> (
                 string? asOf, Idarati.Projections.Indicators.TrackingReportQuery report, TimeProvider time, CancellationToken ct) =>
@@ -129,7 +134,10 @@ public static class ProjectionEndpoints
             .WithTags("indicators")
             .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
             .WithSummary("The IDARATI tracking report as of a date (default: now): complaints received, processed and the processing rate, participating administrations; 3737 questions in total and per category with their shares; candidate accounts, electronic applications and competitions accepting them. Every figure labelled in Arabic and French; with the global position. asOf is a date (counted to the end of that day, UTC) or an ISO-8601 instant. Roles: analyst, supervisor, admin.");
+    }
 
+    public static void MapEmploymentIndicators(this IEndpointRouteBuilder endpoints)
+    {
         endpoints.MapGet("/api/indicators/employment", async Task<Ok<Idarati.Projections.Employment.EmploymentReport>> (
                 Idarati.Projections.Employment.EmploymentIndicators indicators, CancellationToken ct) =>
                 TypedResults.Ok(await indicators.ReportAsync(ct).ConfigureAwait(false)))

@@ -53,9 +53,10 @@ public sealed record SeedResult(int Streams, long Events, TimeSpan Elapsed);
 /// <summary>
 /// Fills an empty store with a synthetic dataset, labelled as such in every event's metadata (header "dataset":
 /// "synthetic") and in its names ("synthétique"). Every stream is built by its decider from commands, exactly as the
-/// API would, then written with the bulk path. Deterministic: the same plan writes the same events.
+/// API would, then written with the bulk path. Deterministic: the same plan writes the same events (event times come
+/// from the plan, not the clock; the TimeProvider only times the run and stamps recorded_at through the store).
 /// </summary>
-public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions options)
+public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions options, TimeProvider time)
 {
     public static readonly DateTimeOffset Start = new(2018, 1, 2, 8, 0, 0, TimeSpan.Zero);
 
@@ -79,7 +80,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
             }
         }
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var started = time.GetTimestamp();
         var administrations = Administrations(plan.Administrations);
         var (streams, events) = (0, 0L);
         var gate = new object();
@@ -132,7 +133,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
         await WriteAsync("competitions", employment.Competitions.Length, i => employment.CompetitionStream(i)).ConfigureAwait(false);
         await WriteAsync("candidate accounts", employment.Candidates.Length, i => employment.CandidateStream(i)).ConfigureAwait(false);
         await WriteAsync("applications", employment.Applications.Count, i => employment.ApplicationStream(i)).ConfigureAwait(false);
-        return new SeedResult(streams, events, clock.Elapsed);
+        return new SeedResult(streams, events, time.GetElapsedTime(started));
     }
 
     internal static AppendOptions Metadata(Guid commandId, IReadOnlyList<StreamKey>? keys = null) =>

@@ -80,7 +80,7 @@ public sealed class CallCenterIndicators(NpgsqlDataSource dataSource, string sch
                    avg({Minutes})::float8, (percentile_cont(0.5) WITHIN GROUP (ORDER BY {Minutes}))::float8
               FROM {schema}.rm_ticket_list GROUP BY 1 ORDER BY 1
             """));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = '{TicketListProjection.ProjectionName}'), 0)"));
+        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, TicketListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<CallCenterRow>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -45,7 +45,7 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
                 new NpgsqlParameter<int> { TypedValue = filter.Limit + 1 },
             },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = '{ComplaintListProjection.ProjectionName}'), 0)"));
+        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<ComplaintRow>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -149,7 +149,7 @@ public sealed class EmploymentIndicators(NpgsqlDataSource dataSource, string sch
               FROM {schema}.rm_competitions c LEFT JOIN {schema}.rm_applications a USING (competition_id)
              GROUP BY c.competition_id ORDER BY c.published_at, c.competition_id
             """));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = '{EmploymentProjection.ProjectionName}'), 0)"));
+        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, EmploymentProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var totals = Enumerable.Range(0, 6).Select(reader.GetInt64).ToArray();

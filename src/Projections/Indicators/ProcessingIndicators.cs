@@ -49,7 +49,7 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
         {
             Parameters = { new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz } },
         });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = '{ComplaintListProjection.ProjectionName}'), 0)"));
+        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var raw = new List<(string Group, long[] Counts)>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -35,7 +35,7 @@ public sealed class ResponseTimeIndicators(NpgsqlDataSource dataSource, string s
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {key}, {select} FROM {schema}.rm_complaint_list GROUP BY 1 ORDER BY 1"));
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT 'total', {select} FROM {schema}.rm_complaint_list"));
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = '{ComplaintListProjection.ProjectionName}'), 0)"));
+        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<ResponseTimeRow>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
