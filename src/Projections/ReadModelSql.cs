@@ -49,3 +49,52 @@ public static class ReadModelSql
         }
     }
 }
+
+/// <summary>
+/// Rows for statements that take whole columns as arrays (INSERT ... SELECT FROM unnest, UPDATE ... FROM unnest), so
+/// that a batch of events costs one statement per kind of change rather than one per event. Inserts run before
+/// updates, so an update meets the rows the same batch inserted. Each column's values share one type: string, int,
+/// bool or DateTimeOffset (stored as timestamptz).
+/// </summary>
+public sealed class ColumnBatch
+{
+    private readonly List<(string Sql, int Phase, List<object[]> Rows)> _statements = [];
+
+    public void Insert(string sql, params object[] row) => Add(sql, 0, row);
+
+    public void Update(string sql, params object[] row) => Add(sql, 1, row);
+
+    public IEnumerable<NpgsqlBatchCommand> Commands() => _statements.OrderBy(s => s.Phase).Select(s =>
+    {
+        var command = new NpgsqlBatchCommand(s.Sql);
+        for (var c = 0; c < s.Rows[0].Length; c++)
+        {
+            command.Parameters.Add(Column(s.Rows, c));
+        }
+
+        return command;
+    });
+
+    private void Add(string sql, int phase, object[] row)
+    {
+        var index = _statements.FindIndex(s => s.Sql == sql);
+        if (index < 0)
+        {
+            _statements.Add((sql, phase, [row]));
+        }
+        else
+        {
+            _statements[index].Rows.Add(row);
+        }
+    }
+
+    private static NpgsqlParameter Column(List<object[]> rows, int c) => rows[0][c] switch
+    {
+        string => new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => (string)r[c])] },
+        int => new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => (int)r[c])] },
+        bool => new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(r => (bool)r[c])] },
+        DateTimeOffset => new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => ((DateTimeOffset)r[c]).UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+        var other => throw new ArgumentException($"No array column for {other.GetType().Name}.", nameof(rows)),
+    };
+}
+

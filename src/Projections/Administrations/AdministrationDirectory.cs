@@ -32,16 +32,23 @@ public sealed class AdministrationDirectoryProjection(string schema) : IProjecti
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var statements = events.Select(e => e.Data switch
+        var batch = new ColumnBatch();
+        foreach (var e in events)
         {
-            AdministrationEvent.Registered r => ReadModelSql.Command(
-                $"INSERT INTO {Table} (administration_id, kind, region, registered_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                r.Profile.Id, ReadModelSql.Wire(r.Profile.Kind), r.Profile.Region, r.RegisteredAt),
-            AdministrationEvent.Deactivated d => ReadModelSql.Command(
-                $"UPDATE {Table} SET deactivated_at = $2 WHERE administration_id = $1", e.StreamId["administration-".Length..], d.DeactivatedAt),
-            _ => null,
-        }).OfType<NpgsqlBatchCommand>();
-        await ReadModelSql.ExecuteAsync(connection, transaction, statements, cancellationToken).ConfigureAwait(false);
+            switch (e.Data)
+            {
+                case AdministrationEvent.Registered r:
+                    batch.Insert($"INSERT INTO {Table} (administration_id, kind, region, registered_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])",
+                        r.Profile.Id, ReadModelSql.Wire(r.Profile.Kind), r.Profile.Region, r.RegisteredAt);
+                    break;
+                case AdministrationEvent.Deactivated d:
+                    batch.Update($"UPDATE {Table} AS t SET deactivated_at = u.value FROM unnest($1::text[], $2::timestamptz[]) AS u (id, value) WHERE t.administration_id = u.id",
+                        e.StreamId["administration-".Length..], d.DeactivatedAt);
+                    break;
+            }
+        }
+
+        await ReadModelSql.ExecuteAsync(connection, transaction, batch.Commands(), cancellationToken).ConfigureAwait(false);
     }
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>

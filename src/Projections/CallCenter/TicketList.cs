@@ -36,20 +36,32 @@ public sealed class TicketListProjection(string schema) : IProjection
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var statements = events.Where(e => e.Data is TicketEvent).Select(e =>
+        var batch = new ColumnBatch();
+        string Set(string column) => $"UPDATE {Table} AS t SET {column} = u.value FROM unnest($1::uuid[], $2::timestamptz[]) AS u (id, value) WHERE t.ticket_id = u.id";
+        foreach (var e in events)
         {
-            var id = Guid.ParseExact(e.StreamId["ticket-".Length..], "N");
-            return (TicketEvent)e.Data switch
+            var id = e.StreamId["ticket-".Length..];
+            switch (e.Data)
             {
-                TicketEvent.Opened o => ReadModelSql.Command($"INSERT INTO {Table} (ticket_id, channel, category_code, language, opened_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                    id, ReadModelSql.Wire(o.Details.Channel), o.Details.CategoryCode, ReadModelSql.Wire(o.Details.Language), o.Details.OpenedAt),
-                TicketEvent.Answered a => ReadModelSql.Command($"UPDATE {Table} SET answered_at = $2 WHERE ticket_id = $1", id, a.AnsweredAt),
-                TicketEvent.EscalatedToComplaint x => ReadModelSql.Command($"UPDATE {Table} SET escalated_at = $2 WHERE ticket_id = $1", id, x.EscalatedAt),
-                TicketEvent.Closed c => ReadModelSql.Command($"UPDATE {Table} SET closed_at = $2 WHERE ticket_id = $1", id, c.ClosedAt),
-                _ => null,
-            };
-        }).OfType<NpgsqlBatchCommand>();
-        await ReadModelSql.ExecuteAsync(connection, transaction, statements, cancellationToken).ConfigureAwait(false);
+                case TicketEvent.Opened o:
+                    batch.Insert($"""
+                        INSERT INTO {Table} (ticket_id, channel, category_code, language, opened_at)
+                        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                        """, id, ReadModelSql.Wire(o.Details.Channel), o.Details.CategoryCode, ReadModelSql.Wire(o.Details.Language), o.Details.OpenedAt);
+                    break;
+                case TicketEvent.Answered a:
+                    batch.Update(Set("answered_at"), id, a.AnsweredAt);
+                    break;
+                case TicketEvent.EscalatedToComplaint x:
+                    batch.Update(Set("escalated_at"), id, x.EscalatedAt);
+                    break;
+                case TicketEvent.Closed c:
+                    batch.Update(Set("closed_at"), id, c.ClosedAt);
+                    break;
+            }
+        }
+
+        await ReadModelSql.ExecuteAsync(connection, transaction, batch.Commands(), cancellationToken).ConfigureAwait(false);
     }
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>

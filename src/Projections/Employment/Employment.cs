@@ -58,17 +58,28 @@ public sealed class EmploymentProjection(string schema) : IProjection
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>One statement per kind of change in the batch (see <see cref="ColumnBatch"/>), whatever the number of events.</summary>
     public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var statements = events.Select(e => e.Data switch
+        var batch = new ColumnBatch();
+        foreach (var e in events)
         {
-            CompetitionEvent c => Statement(c, e.StreamId),
-            CandidateEvent c => Statement(c, e.StreamId),
-            ApplicationEvent a => Statement(a, e.StreamId),
-            _ => null,
-        }).OfType<NpgsqlBatchCommand>();
-        await ReadModelSql.ExecuteAsync(connection, transaction, statements, cancellationToken).ConfigureAwait(false);
+            switch (e.Data)
+            {
+                case CompetitionEvent c:
+                    Add(batch, c, Id(e.StreamId));
+                    break;
+                case CandidateEvent c:
+                    Add(batch, c, Id(e.StreamId));
+                    break;
+                case ApplicationEvent a:
+                    Add(batch, a, Id(e.StreamId));
+                    break;
+            }
+        }
+
+        await ReadModelSql.ExecuteAsync(connection, transaction, batch.Commands(), cancellationToken).ConfigureAwait(false);
     }
 
     public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
@@ -77,40 +88,69 @@ public sealed class EmploymentProjection(string schema) : IProjection
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private NpgsqlBatchCommand Statement(CompetitionEvent @event, string streamId) => @event switch
-    {
-        CompetitionEvent.Published p => ReadModelSql.Command($"""
-            INSERT INTO {Competitions} (competition_id, administration_id, title, grade, posts, application_deadline, accepts_electronic, published_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING
-            """, p.Details.CompetitionId, p.Details.AdministrationId, p.Details.Title, p.Details.Grade, p.Details.Posts, p.Details.ApplicationDeadline,
-            p.Details.AcceptsElectronicApplications, p.PublishedAt),
-        CompetitionEvent.ApplicationsClosed c => ReadModelSql.Command($"UPDATE {Competitions} SET applications_closed_at = $2 WHERE competition_id = $1", Id(streamId), c.ClosedAt),
-        CompetitionEvent.ResultsPublished r => ReadModelSql.Command($"UPDATE {Competitions} SET results_published_at = $2 WHERE competition_id = $1", Id(streamId), r.PublishedAt),
-        _ => throw new ArgumentOutOfRangeException(nameof(@event), @event, null),
-    };
+    /// <summary>Sets one column of the rows whose key is in the first array to the values of the second.</summary>
+    private static string Set(string table, string key, string column, string type) =>
+        $"UPDATE {table} AS t SET {column} = u.value FROM unnest($1::text[], $2::{type}[]) AS u (id, value) WHERE t.{key} = u.id";
 
-    private NpgsqlBatchCommand Statement(CandidateEvent @event, string streamId) => @event switch
+    private void Add(ColumnBatch batch, CompetitionEvent @event, string id)
     {
-        CandidateEvent.AccountCreated a => ReadModelSql.Command($"INSERT INTO {Candidates} (candidate_id, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", a.CandidateId, a.CreatedAt),
-        CandidateEvent.Verified v => ReadModelSql.Command($"UPDATE {Candidates} SET verified_at = $2 WHERE candidate_id = $1", Id(streamId), v.VerifiedAt),
-        _ => throw new ArgumentOutOfRangeException(nameof(@event), @event, null),
-    };
-
-    private NpgsqlBatchCommand Statement(ApplicationEvent @event, string streamId)
-    {
-        var id = Id(streamId);
-        return @event switch
+        switch (@event)
         {
-            ApplicationEvent.Submitted s => ReadModelSql.Command($"""
-                INSERT INTO {Applications} (application_id, competition_id, administration_id, electronic, submitted_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
-                """, s.ApplicationId, s.CompetitionId, s.AdministrationId, s.Electronic, s.SubmittedAt),
-            ApplicationEvent.Withdrawn w => ReadModelSql.Command($"UPDATE {Applications} SET withdrawn_at = $2 WHERE application_id = $1", id, w.WithdrawnAt),
-            ApplicationEvent.Preselected p => ReadModelSql.Command($"UPDATE {Applications} SET preselected = $2 WHERE application_id = $1", id, p.Accepted),
-            ApplicationEvent.ConvokedToWrittenExam c => ReadModelSql.Command($"UPDATE {Applications} SET convoked_written_at = $2 WHERE application_id = $1", id, c.ConvokedAt),
-            ApplicationEvent.ConvokedToOralExam c => ReadModelSql.Command($"UPDATE {Applications} SET convoked_oral_at = $2 WHERE application_id = $1", id, c.ConvokedAt),
-            ApplicationEvent.ResultRecorded r => ReadModelSql.Command($"UPDATE {Applications} SET result = $2 WHERE application_id = $1", id, ReadModelSql.Wire(r.Result)),
-            _ => throw new ArgumentOutOfRangeException(nameof(@event), @event, null),
-        };
+            case CompetitionEvent.Published p:
+                batch.Insert($"""
+                    INSERT INTO {Competitions} (competition_id, administration_id, title, grade, posts, application_deadline, accepts_electronic, published_at)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::boolean[], $8::timestamptz[])
+                    """, p.Details.CompetitionId, p.Details.AdministrationId, p.Details.Title, p.Details.Grade, p.Details.Posts, p.Details.ApplicationDeadline,
+                    p.Details.AcceptsElectronicApplications, p.PublishedAt);
+                break;
+            case CompetitionEvent.ApplicationsClosed c:
+                batch.Update(Set(Competitions, "competition_id", "applications_closed_at", "timestamptz"), id, c.ClosedAt);
+                break;
+            case CompetitionEvent.ResultsPublished r:
+                batch.Update(Set(Competitions, "competition_id", "results_published_at", "timestamptz"), id, r.PublishedAt);
+                break;
+        }
+    }
+
+    private void Add(ColumnBatch batch, CandidateEvent @event, string id)
+    {
+        switch (@event)
+        {
+            case CandidateEvent.AccountCreated a:
+                batch.Insert($"INSERT INTO {Candidates} (candidate_id, created_at) SELECT * FROM unnest($1::text[], $2::timestamptz[])", a.CandidateId, a.CreatedAt);
+                break;
+            case CandidateEvent.Verified v:
+                batch.Update(Set(Candidates, "candidate_id", "verified_at", "timestamptz"), id, v.VerifiedAt);
+                break;
+        }
+    }
+
+    private void Add(ColumnBatch batch, ApplicationEvent @event, string id)
+    {
+        switch (@event)
+        {
+            case ApplicationEvent.Submitted s:
+                batch.Insert($"""
+                    INSERT INTO {Applications} (application_id, competition_id, administration_id, electronic, submitted_at)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::boolean[], $5::timestamptz[])
+                    """, s.ApplicationId, s.CompetitionId, s.AdministrationId, s.Electronic, s.SubmittedAt);
+                break;
+            case ApplicationEvent.Withdrawn w:
+                batch.Update(Set(Applications, "application_id", "withdrawn_at", "timestamptz"), id, w.WithdrawnAt);
+                break;
+            case ApplicationEvent.Preselected p:
+                batch.Update(Set(Applications, "application_id", "preselected", "boolean"), id, p.Accepted);
+                break;
+            case ApplicationEvent.ConvokedToWrittenExam c:
+                batch.Update(Set(Applications, "application_id", "convoked_written_at", "timestamptz"), id, c.ConvokedAt);
+                break;
+            case ApplicationEvent.ConvokedToOralExam c:
+                batch.Update(Set(Applications, "application_id", "convoked_oral_at", "timestamptz"), id, c.ConvokedAt);
+                break;
+            case ApplicationEvent.ResultRecorded r:
+                batch.Update(Set(Applications, "application_id", "result", "text"), id, ReadModelSql.Wire(r.Result));
+                break;
+        }
     }
 
     /// <summary>The domain id a stream id carries: "application-{guid:N}" -> the guid in its usual form.</summary>

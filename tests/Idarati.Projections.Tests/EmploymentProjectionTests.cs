@@ -1,0 +1,69 @@
+using Idarati.Domain.JobApplications;
+using Idarati.EventStore;
+using Idarati.EventStore.Projections;
+using Idarati.EventStore.Tests;
+using Idarati.Projections.Employment;
+
+namespace Idarati.Projections.Tests;
+
+/// <summary>Given employment events in the store, the daemon builds the funnel; changes of one batch meet the rows it inserts.</summary>
+public sealed class EmploymentProjectionTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    private async Task CatchUpAsync(PostgresEventStore store, long until)
+    {
+        var daemon = new ProjectionDaemon(store, [new EmploymentProjection(fixture.Schema)], new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
+        await daemon.InitializeAsync();
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await daemon.StatusAsync()).Single().Position < until)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the projection did not catch up");
+            await Task.Delay(20);
+        }
+
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
+    public async Task Competitions_candidates_and_applications_become_the_funnel_in_any_batch_order()
+    {
+        var store = fixture.NewStore(Application.Serialization.RegisterEvents);
+        var competition = Guid.NewGuid();
+        var (early, late) = (Guid.NewGuid(), Guid.NewGuid());
+        var details = new CompetitionDetails(competition.ToString(), "MIN-FINANCES", "Administrateurs", "Grade", 3, T0.AddDays(20), true);
+        await store.AppendAsync($"competition-{competition:N}", "competition", StreamHead.New, [new CompetitionEvent.Published(details, "Agent:a", T0)]);
+        var first = await store.AppendAsync($"candidate-{early:N}", "candidate", StreamHead.New,
+            [new CandidateEvent.AccountCreated(early.ToString(), new CandidateIdentity("Salma", "AB1", "s@example.ma"), "Citizen:s", T0)]);
+        await CatchUpAsync(store, first.LastPosition!.Value);
+
+        // One batch whose first change is an update of an earlier row, before the insert of a row it then updates.
+        await store.AppendAsync($"candidate-{early:N}", "candidate", ExpectedVersion.Exactly(1), [new CandidateEvent.Verified("Citizen:s", T0.AddHours(1))]);
+        await store.AppendAsync($"candidate-{late:N}", "candidate", StreamHead.New,
+        [
+            new CandidateEvent.AccountCreated(late.ToString(), new CandidateIdentity("Omar", "CD2", "o@example.ma"), "Citizen:o", T0.AddHours(2)),
+            new CandidateEvent.Verified("Citizen:o", T0.AddHours(3)),
+        ]);
+        var application = Guid.NewGuid();
+        await store.AppendAsync($"application-{application:N}", "application", StreamHead.New,
+        [
+            new ApplicationEvent.Submitted(application.ToString(), competition.ToString(), "MIN-FINANCES", late.ToString(), "Citizen:o", true, T0.AddDays(1)),
+            new ApplicationEvent.Preselected(true, "Agent:a", T0.AddDays(21)),
+            new ApplicationEvent.ConvokedToWrittenExam(T0.AddDays(30), "Agent:a", T0.AddDays(22)),
+            new ApplicationEvent.ConvokedToOralExam(T0.AddDays(40), "Agent:a", T0.AddDays(31)),
+            new ApplicationEvent.ResultRecorded(ExamResult.WaitingList, "Agent:a", T0.AddDays(41)),
+        ]);
+        var closed = await store.AppendAsync($"competition-{competition:N}", "competition", ExpectedVersion.Exactly(1), [new CompetitionEvent.ApplicationsClosed("Agent:a", T0.AddDays(20))]);
+        await CatchUpAsync(store, closed.LastPosition!.Value);
+
+        var report = await new EmploymentIndicators(fixture.DataSource, fixture.Schema).ReportAsync();
+        Assert.Equal((2L, 2L, 1L, 1L, 1L, 1L), (report.CandidateAccounts, report.VerifiedCandidateAccounts, report.Applications, report.ElectronicApplications,
+            report.Competitions, report.CompetitionsAcceptingElectronicApplications));
+        var funnel = report.Funnel.Single();
+        Assert.Equal(("closed", 1L, 1L, 1L, 1L, 0L, 1L), (funnel.Status, funnel.Applied, funnel.Preselected, funnel.ConvokedToWrittenExam, funnel.ConvokedToOralExam,
+            funnel.Admitted, funnel.WaitingList));
+    }
+}
