@@ -20,20 +20,7 @@ public sealed class ComplaintListProjectionTests(StoreFixture fixture) : IClassF
 
     private async Task<ComplaintPage> ProjectAsync(PostgresEventStore store, long until)
     {
-        var projection = new ComplaintListProjection(fixture.Schema);
-        var daemon = new ProjectionDaemon(store, [projection], new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
-        await daemon.InitializeAsync();
-        using var stop = new CancellationTokenSource();
-        var running = daemon.RunAsync(stop.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await daemon.StatusAsync()).Single().Position < until)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the projection did not catch up");
-            await Task.Delay(20);
-        }
-
-        await stop.CancelAsync();
-        await running;
+        await Daemon.CatchUpAsync(store, new ComplaintListProjection(fixture.Schema), until);
         return await new ComplaintListQuery(fixture.DataSource, fixture.Schema).PageAsync(new ComplaintFilter(null, null, null, null, 100, null), T0.AddDays(90));
     }
 

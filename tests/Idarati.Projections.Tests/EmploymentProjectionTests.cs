@@ -11,22 +11,7 @@ public sealed class EmploymentProjectionTests(StoreFixture fixture) : IClassFixt
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
-    private async Task CatchUpAsync(PostgresEventStore store, long until)
-    {
-        var daemon = new ProjectionDaemon(store, [new EmploymentProjection(fixture.Schema)], new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
-        await daemon.InitializeAsync();
-        using var stop = new CancellationTokenSource();
-        var running = daemon.RunAsync(stop.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await daemon.StatusAsync()).Single().Position < until)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the projection did not catch up");
-            await Task.Delay(20);
-        }
-
-        await stop.CancelAsync();
-        await running;
-    }
+    private Task CatchUpAsync(PostgresEventStore store, long until) => Daemon.CatchUpAsync(store, new EmploymentProjection(fixture.Schema), until);
 
     [Fact]
     public async Task Competitions_candidates_and_applications_become_the_funnel_in_any_batch_order()
