@@ -1,0 +1,386 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Reflection;
+using Idarati.GraphQL.Language;
+using Idarati.GraphQL.Types;
+
+namespace Idarati.GraphQL.Execution;
+
+/// <summary>What to execute: a parsed (and validated) document, the operation to run, its variables and context.</summary>
+public sealed record ExecutionRequest(Schema Schema, Document Document)
+{
+    public string? OperationName { get; init; }
+
+    public IReadOnlyDictionary<string, object?>? Variables { get; init; }
+
+    public object? RootValue { get; init; }
+
+    /// <summary>Anything resolvers need from the request (the caller, loaders); resolvers see it as <see cref="ResolveContext.RequestContext"/>.</summary>
+    public object? Context { get; init; }
+}
+
+/// <summary>
+/// Executes an operation as the specification's Execute section says: fields of a query in parallel and of a mutation
+/// one after the other, @skip and @include, fragments, argument coercion, result coercion, and null propagation: a
+/// field error nulls the nearest nullable field above it and is reported once, with its path and locations.
+/// </summary>
+public static class Executor
+{
+    public static async Task<ExecutionResult> ExecuteAsync(ExecutionRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var operations = request.Document.Definitions.OfType<OperationDefinition>().ToList();
+        OperationDefinition? operation;
+        if (request.OperationName is null)
+        {
+            if (operations.Count != 1)
+            {
+                return RequestError(operations.Count == 0 ? "Must provide an operation." : "Must provide operation name if query contains multiple operations.");
+            }
+
+            operation = operations[0];
+        }
+        else
+        {
+            operation = operations.FirstOrDefault(o => o.Name?.Value == request.OperationName);
+            if (operation is null)
+            {
+                return RequestError($"Unknown operation named \"{request.OperationName}\".");
+            }
+        }
+
+        var errors = new List<GraphQLError>();
+        var variables = Values.CoerceVariables(request.Schema, operation.VariableDefinitions, request.Variables, errors);
+        if (errors.Count > 0)
+        {
+            return new ExecutionResult(null, errors) { Executed = false };
+        }
+
+        var rootType = operation.Operation switch
+        {
+            OperationType.Query => request.Schema.Query,
+            OperationType.Mutation => request.Schema.Mutation,
+            _ => request.Schema.Subscription,
+        };
+        if (rootType is null)
+        {
+            return RequestError($"Schema is not configured to execute {operation.Operation.ToString().ToLowerInvariant()} operation.", operation.Span.Location);
+        }
+
+        var context = new Context(request, variables, cancellationToken);
+        var fields = context.CollectFields(rootType, operation.SelectionSet);
+        try
+        {
+            var data = await context.ExecuteFieldsAsync(rootType, request.RootValue, [], fields, serially: operation.Operation == OperationType.Mutation).ConfigureAwait(false);
+            return new ExecutionResult(data, context.Errors);
+        }
+        catch (PropagatedNull)
+        {
+            return new ExecutionResult(null, context.Errors);
+        }
+    }
+
+    private static ExecutionResult RequestError(string message, SourceLocation? location = null) =>
+        new(null, [new GraphQLError(message, location is { } l ? [l] : null).WithCode(ErrorCodes.OperationNotFound)]) { Executed = false };
+
+    /// <summary>Thrown up to the nearest nullable field once the error that caused it is recorded.</summary>
+    private sealed class PropagatedNull : Exception;
+
+    private sealed class Context(ExecutionRequest request, IReadOnlyDictionary<string, object?> variables, CancellationToken cancellationToken)
+    {
+        private static readonly ConcurrentDictionary<(Type, string), PropertyInfo?> Properties = new();
+        private readonly List<GraphQLError> _errors = [];
+        private readonly Dictionary<string, FragmentDefinition> _fragments =
+            request.Document.Definitions.OfType<FragmentDefinition>().GroupBy(f => f.Name.Value).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+        private Schema Schema => request.Schema;
+
+        public IReadOnlyList<GraphQLError> Errors
+        {
+            get
+            {
+                lock (_errors)
+                {
+                    return [.. _errors];
+                }
+            }
+        }
+
+        /// <summary>The fields to execute on an object, grouped by response key, after @skip, @include and fragments.</summary>
+        public OrderedDictionary<string, List<Field>> CollectFields(ObjectGraphType type, SelectionSet selectionSet, OrderedDictionary<string, List<Field>>? into = null, HashSet<string>? visited = null)
+        {
+            into ??= new OrderedDictionary<string, List<Field>>(StringComparer.Ordinal);
+            visited ??= new HashSet<string>(StringComparer.Ordinal);
+            foreach (var selection in selectionSet.Selections)
+            {
+                if (!Included(selection.Directives))
+                {
+                    continue;
+                }
+
+                switch (selection)
+                {
+                    case Field field:
+                        if (!into.TryGetValue(field.ResponseKey, out var list))
+                        {
+                            into[field.ResponseKey] = list = [];
+                        }
+
+                        list.Add(field);
+                        break;
+                    case InlineFragment inline when inline.TypeCondition is null || Applies(inline.TypeCondition.Name.Value, type):
+                        CollectFields(type, inline.SelectionSet, into, visited);
+                        break;
+                    case FragmentSpread spread when visited.Add(spread.Name.Value)
+                        && _fragments.TryGetValue(spread.Name.Value, out var fragment) && Applies(fragment.TypeCondition.Name.Value, type):
+                        CollectFields(type, fragment.SelectionSet, into, visited);
+                        break;
+                }
+            }
+
+            return into;
+        }
+
+        private bool Applies(string typeCondition, ObjectGraphType type) =>
+            typeCondition == type.Name || (Schema.Type(typeCondition) is { } condition && Schema.PossibleTypes(condition).Contains(type));
+
+        private bool Included(IReadOnlyList<Directive> directives)
+        {
+            foreach (var directive in directives)
+            {
+                var skip = directive.Name.Value == "skip";
+                if (!skip && directive.Name.Value != "include")
+                {
+                    continue;
+                }
+
+                var condition = directive.Arguments.FirstOrDefault(a => a.Name.Value == "if");
+                if (condition is not null && Values.TryFromLiteral(condition.Value, Scalars.Boolean.NonNull, variables, out var value) && value is bool b && b == skip)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public async Task<OrderedDictionary<string, object?>> ExecuteFieldsAsync(
+            ObjectGraphType type, object? source, IReadOnlyList<object> path, OrderedDictionary<string, List<Field>> fields, bool serially = false)
+        {
+            var result = new OrderedDictionary<string, object?>(fields.Count, StringComparer.Ordinal);
+            if (serially)
+            {
+                foreach (var (key, nodes) in fields)
+                {
+                    if (await ExecuteFieldAsync(type, source, nodes, [.. path, key]).ConfigureAwait(false) is { Found: true } field)
+                    {
+                        result[key] = field.Value;
+                    }
+                }
+
+                return result;
+            }
+
+            var pending = fields.Select(f => (f.Key, Task: ExecuteFieldAsync(type, source, f.Value, [.. path, f.Key]))).ToList();
+            // A non-null field that failed throws PropagatedNull here: this object is null, and so on upwards.
+            await Task.WhenAll(pending.Select(p => p.Task)).ConfigureAwait(false);
+
+            foreach (var (key, task) in pending)
+            {
+                if (task.Result is { Found: true } field)
+                {
+                    result[key] = field.Value;
+                }
+            }
+
+            return result;
+        }
+
+        private async Task<(bool Found, object? Value)> ExecuteFieldAsync(ObjectGraphType parentType, object? source, List<Field> nodes, IReadOnlyList<object> path)
+        {
+            var node = nodes[0];
+            var name = node.Name.Value;
+            if (name == "__typename")
+            {
+                return (true, parentType.Name);
+            }
+
+            var definition = parentType.Field(name);
+            if (definition is null)
+            {
+                return (false, null);
+            }
+
+            try
+            {
+                var arguments = CoerceArguments(definition.Arguments, node.Arguments);
+                var context = new ResolveContext(source, arguments, definition, request.Context, cancellationToken);
+                var resolved = definition.Resolve is { } resolve ? await resolve(context).ConfigureAwait(false) : DefaultResolve(source, name);
+                return (true, await CompleteAsync(definition.Type, $"{parentType.Name}.{name}", nodes, path, resolved).ConfigureAwait(false));
+            }
+            catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return (true, Fail(error, definition.Type, nodes, path));
+            }
+        }
+
+        /// <summary>Records the error (unless it was recorded where it happened) and nulls this field, or the nearest nullable one above.</summary>
+        private object? Fail(Exception error, GraphType type, List<Field> nodes, IReadOnlyList<object> path)
+        {
+            if (error is not PropagatedNull)
+            {
+                var graphQLError = error switch
+                {
+                    GraphQLException g => new GraphQLError(g.Message, [.. nodes.Select(n => n.Span.Location)], path)
+                    {
+                        Extensions = new Dictionary<string, object?>(g.ErrorExtensions) { ["code"] = g.Code },
+                    },
+                    ArgumentCoercionException a => new GraphQLError(a.Message, [.. nodes.Select(n => n.Span.Location)], path).WithCode(ErrorCodes.BadUserInput),
+                    _ => new GraphQLError(error.Message, [.. nodes.Select(n => n.Span.Location)], path),
+                };
+                lock (_errors)
+                {
+                    _errors.Add(graphQLError);
+                }
+            }
+
+            return type is NonNullGraphType ? throw new PropagatedNull() : null;
+        }
+
+        private IReadOnlyDictionary<string, object?> CoerceArguments(IReadOnlyList<InputValueDefinition> definitions, IReadOnlyList<Argument> arguments)
+        {
+            var coerced = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var definition in definitions)
+            {
+                var argument = arguments.FirstOrDefault(a => a.Name.Value == definition.Name);
+                var provided = argument is not null && (argument.Value is not Variable v || variables.ContainsKey(v.Name.Value));
+                if (!provided)
+                {
+                    if (definition.HasDefault)
+                    {
+                        coerced[definition.Name] = definition.DefaultValue;
+                    }
+                    else if (definition.Type is NonNullGraphType)
+                    {
+                        throw new ArgumentCoercionException(argument is null
+                            ? $"Argument \"{definition.Name}\" of required type \"{definition.Type}\" was not provided."
+                            : $"Argument \"{definition.Name}\" of required type \"{definition.Type}\" was provided the variable \"${((Variable)argument.Value).Name.Value}\" which was not provided a runtime value.");
+                    }
+
+                    continue;
+                }
+
+                if (!Values.TryFromLiteral(argument!.Value, definition.Type, variables, out var value))
+                {
+                    throw new ArgumentCoercionException(argument.Value is Variable
+                        ? $"Argument \"{definition.Name}\" of non-null type \"{definition.Type}\" must not be null."
+                        : $"Argument \"{definition.Name}\" has invalid value {Printer.Print(argument.Value)}.");
+                }
+
+                coerced[definition.Name] = value;
+            }
+
+            return coerced;
+        }
+
+        private static object? DefaultResolve(object? source, string name)
+        {
+            switch (source)
+            {
+                case null:
+                    return null;
+                case IReadOnlyDictionary<string, object?> map:
+                    return map.GetValueOrDefault(name);
+                case IDictionary dictionary:
+                    return dictionary.Contains(name) ? dictionary[name] : null;
+            }
+
+            var property = Properties.GetOrAdd((source.GetType(), name), key =>
+                key.Item1.GetProperty(key.Item2, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase));
+            return property?.GetValue(source);
+        }
+
+        private async Task<object?> CompleteAsync(GraphType type, string coordinate, List<Field> nodes, IReadOnlyList<object> path, object? value)
+        {
+            if (type is NonNullGraphType nonNull)
+            {
+                var completed = await CompleteAsync(nonNull.OfType, coordinate, nodes, path, value).ConfigureAwait(false);
+                return completed ?? throw new InvalidOperationException($"Cannot return null for non-nullable field {coordinate}.");
+            }
+
+            if (value is null)
+            {
+                return null;
+            }
+
+            switch (type)
+            {
+                case ListGraphType list:
+                    if (value is not IEnumerable items || value is string || value is IDictionary)
+                    {
+                        throw new InvalidOperationException($"Expected Iterable, but did not find one for field \"{coordinate}\".");
+                    }
+
+                    var tasks = new List<Task<object?>>();
+                    var index = 0;
+                    foreach (var item in items)
+                    {
+                        tasks.Add(CompleteItemAsync(list.OfType, coordinate, nodes, [.. path, index++], item));
+                    }
+
+                    return (await Task.WhenAll(tasks).ConfigureAwait(false)).ToList();
+                case ScalarGraphType scalar:
+                    return scalar.Serialize(value);
+                case EnumGraphType e:
+                    return e.ByValue(value)?.Name ?? (value is string s && e.ByName(s) is { } byName ? byName.Name
+                        : throw new GraphQLCoercionException($"Enum \"{e.Name}\" cannot represent value: {Scalars.Inspect(value)}"));
+                case ObjectGraphType objectType:
+                    return await CompleteObjectAsync(objectType, nodes, path, value).ConfigureAwait(false);
+                case InterfaceGraphType or UnionGraphType:
+                    var runtime = ResolveType((NamedGraphType)type, value)
+                        ?? throw new InvalidOperationException($"Abstract type \"{type}\" must resolve to an Object type at runtime for field \"{coordinate}\". Either the \"{type}\" type should provide a \"resolveType\" function or each possible type should provide an \"isTypeOf\" function.");
+                    return await CompleteObjectAsync(runtime, nodes, path, value).ConfigureAwait(false);
+                default:
+                    throw new InvalidOperationException($"Cannot complete value of unexpected output type: \"{type}\".");
+            }
+        }
+
+        private async Task<object?> CompleteItemAsync(GraphType itemType, string coordinate, List<Field> nodes, IReadOnlyList<object> path, object? item)
+        {
+            try
+            {
+                return await CompleteAsync(itemType, coordinate, nodes, path, item).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return Fail(error, itemType, nodes, path);
+            }
+        }
+
+        private ObjectGraphType? ResolveType(NamedGraphType abstractType, object value)
+        {
+            var name = abstractType switch
+            {
+                InterfaceGraphType { ResolveType: { } resolve } => resolve(value),
+                UnionGraphType { ResolveType: { } resolve } => resolve(value),
+                _ => Schema.PossibleTypes(abstractType).FirstOrDefault(t => t.IsTypeOf?.Invoke(value) == true)?.Name,
+            };
+            return name is not null && Schema.Type(name) is ObjectGraphType objectType && Schema.PossibleTypes(abstractType).Contains(objectType) ? objectType : null;
+        }
+
+        private async Task<object?> CompleteObjectAsync(ObjectGraphType type, List<Field> nodes, IReadOnlyList<object> path, object value)
+        {
+            var subFields = new OrderedDictionary<string, List<Field>>(StringComparer.Ordinal);
+            var visited = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var node in nodes.Where(n => n.SelectionSet is not null))
+            {
+                CollectFields(type, node.SelectionSet!, subFields, visited);
+            }
+
+            return await ExecuteFieldsAsync(type, value, path, subFields).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An argument value that cannot be coerced at run time (a variable's value, a missing required argument).</summary>
+    private sealed class ArgumentCoercionException(string message) : Exception(message);
+}
