@@ -7,10 +7,10 @@ public sealed class SchemaTests
     private static readonly ScalarGraphType DateTime = new("DateTime", null, v => v, v => v, l => l, "https://tools.ietf.org/html/rfc3339");
 
     /// <summary>
-    /// The schema of Expected/printed-by-graphql-js.graphql, built in code. That file is graphql-js 16's own output:
+    /// The schema of Expected/printed-by-graphql-js.graphql, built in code (internal: the conformance test reuses it). That file is graphql-js 16's own output:
     /// <c>node -e "const g=require('graphql'),fs=require('fs');process.stdout.write(g.printSchema(g.buildSchema(fs.readFileSync('f.graphql','utf8'))))"</c>.
     /// </summary>
-    private static Schema TestSchema()
+    internal static Schema TestSchema()
     {
         var kind = new EnumGraphType("Kind", "Kinds of complaints",
             [new("COMPLAINT"), new("OBSERVATION", Description: "A remark"), new("SUGGESTION", DeprecationReason: "Merged into OBSERVATION")]);

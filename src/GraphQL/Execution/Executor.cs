@@ -205,7 +205,10 @@ public static class Executor
                 return (true, parentType.Name);
             }
 
-            var definition = parentType.Field(name);
+            // The meta-fields: __schema and __type exist on the query root only.
+            var definition = ReferenceEquals(parentType, Schema.Query) && name == "__schema" ? Introspection.SchemaField
+                : ReferenceEquals(parentType, Schema.Query) && name == "__type" ? Introspection.TypeField
+                : parentType.Field(name);
             if (definition is null)
             {
                 return (false, null);
@@ -214,7 +217,7 @@ public static class Executor
             try
             {
                 var arguments = CoerceArguments(definition.Arguments, node.Arguments);
-                var context = new ResolveContext(source, arguments, definition, request.Context, cancellationToken);
+                var context = new ResolveContext(source, arguments, definition, Schema, request.Context, cancellationToken);
                 var resolved = definition.Resolve is { } resolve ? await resolve(context).ConfigureAwait(false) : DefaultResolve(source, name);
                 return (true, await CompleteAsync(definition.Type, $"{parentType.Name}.{name}", nodes, path, resolved).ConfigureAwait(false));
             }

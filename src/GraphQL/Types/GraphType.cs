@@ -113,7 +113,8 @@ public sealed record InputValueDefinition(string Name, GraphType Type, string? D
 }
 
 /// <summary>What a resolver gets: the parent value, the coerced arguments, and the request's context.</summary>
-public sealed record ResolveContext(object? Source, IReadOnlyDictionary<string, object?> Arguments, FieldDefinition Field, object? RequestContext, CancellationToken CancellationToken)
+public sealed record ResolveContext(
+    object? Source, IReadOnlyDictionary<string, object?> Arguments, FieldDefinition Field, Schema Schema, object? RequestContext, CancellationToken CancellationToken)
 {
     public T? Argument<T>(string name) => Arguments.TryGetValue(name, out var value) && value is T typed ? typed : default;
 }

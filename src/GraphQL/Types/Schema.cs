@@ -86,6 +86,8 @@ public sealed class Schema
             Collect(argument.Type, errors);
         }
 
+        Collect(Introspection.SchemaType, errors);
+
         foreach (var type in _types.Values.OfType<ObjectGraphType>())
         {
             foreach (var implemented in type.Interfaces)
@@ -198,7 +200,7 @@ public sealed class Schema
 
     private void Validate(List<string> errors)
     {
-        foreach (var type in _types.Values)
+        foreach (var type in _types.Values.Where(t => !Introspection.IsIntrospectionType(t)))
         {
             switch (type)
             {

@@ -21,7 +21,7 @@ public static class SchemaPrinter
         }
 
         parts.AddRange(schema.Directives.Where(d => !SpecifiedDirectives.All.Contains(d)).Select(Directive));
-        parts.AddRange(schema.Types.Where(t => !Scalars.IsSpecified(t) && !t.Name.StartsWith("__", StringComparison.Ordinal)).Select(Type));
+        parts.AddRange(schema.Types.Where(t => !Scalars.IsSpecified(t) && !Introspection.IsIntrospectionType(t)).Select(Type));
         return string.Join("\n\n", parts);
     }
 
