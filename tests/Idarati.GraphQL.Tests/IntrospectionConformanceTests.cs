@@ -13,7 +13,7 @@ namespace Idarati.GraphQL.Tests;
 /// </summary>
 public sealed class IntrospectionConformanceTests
 {
-    private static string Conformance
+    internal static string Conformance
     {
         get
         {
@@ -30,10 +30,13 @@ public sealed class IntrospectionConformanceTests
         }
     }
 
-    private static async Task<(int ExitCode, string Output)> NodeAsync(params string[] arguments)
+    private static Task<(int ExitCode, string Output)> NodeAsync(params string[] arguments) => ScriptAsync("introspection.mjs", arguments);
+
+    /// <summary>Runs a script of tests/conformance with Node and returns its exit code and output.</summary>
+    internal static async Task<(int ExitCode, string Output)> ScriptAsync(string script, params string[] arguments)
     {
         var start = new ProcessStartInfo("node") { WorkingDirectory = Conformance, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("introspection.mjs");
+        start.ArgumentList.Add(script);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
