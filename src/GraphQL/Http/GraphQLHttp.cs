@@ -1,0 +1,311 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Idarati.GraphQL.Execution;
+using Idarati.GraphQL.Language;
+using Idarati.GraphQL.Types;
+using Idarati.GraphQL.Validation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
+
+namespace Idarati.GraphQL.Http;
+
+public sealed class GraphQLHttpOptions
+{
+    /// <summary>What resolvers receive as <see cref="ResolveContext.RequestContext"/>; the HttpContext by default.</summary>
+    public Func<HttpContext, object?> Context { get; init; } = http => http;
+
+    public ParserOptions Parser { get; init; } = new(MaxTokens: 5_000);
+
+    /// <summary>How many distinct documents stay parsed and validated in memory.</summary>
+    public int DocumentCacheSize { get; init; } = 1_000;
+}
+
+/// <summary>
+/// GraphQL over HTTP as its specification says: POST with application/json, GET for queries (a mutation over GET is
+/// refused with 405), responses in application/graphql-response+json or application/json as the Accept header asks
+/// (406 when neither is acceptable). With application/graphql-response+json a request that fails before execution
+/// (document, validation, variables) answers 400 without a data entry; with application/json it answers 200.
+/// Parsed and validated documents are cached by their text. The schema's SDL is at {pattern}/schema.graphql.
+/// </summary>
+public static class GraphQLHttp
+{
+    public const string GraphQLResponseJson = "application/graphql-response+json";
+    public const string Json = "application/json";
+
+    public static RouteGroupBuilder MapGraphQL(this IEndpointRouteBuilder endpoints, string pattern, Schema schema, GraphQLHttpOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(schema);
+        var handler = new Handler(schema, options ?? new GraphQLHttpOptions());
+        var group = endpoints.MapGroup(pattern);
+        group.MapPost("/", handler.HandleAsync).ExcludeFromDescription();
+        group.MapGet("/", handler.HandleAsync).ExcludeFromDescription();
+        var sdl = SchemaPrinter.Print(schema);
+        group.MapGet("/schema.graphql", () => Results.Text(sdl, "text/plain; charset=utf-8")).ExcludeFromDescription();
+        return group;
+    }
+
+    private sealed class Handler(Schema schema, GraphQLHttpOptions options)
+    {
+        private readonly ConcurrentDictionary<string, (Document? Document, IReadOnlyList<GraphQLError> Errors)> _documents = new(StringComparer.Ordinal);
+
+        private sealed record Parameters(string Query, string? OperationName, IReadOnlyDictionary<string, object?>? Variables);
+
+        public async Task HandleAsync(HttpContext http)
+        {
+            var media = Negotiate(http.Request.Headers.Accept);
+            if (media is null)
+            {
+                await Plain(http, StatusCodes.Status406NotAcceptable, $"Acceptable media types: {GraphQLResponseJson}, {Json}.").ConfigureAwait(false);
+                return;
+            }
+
+            var isGet = HttpMethods.IsGet(http.Request.Method);
+            var (parameters, problem, status) = isGet ? FromQueryString(http.Request.Query) : await FromBodyAsync(http.Request).ConfigureAwait(false);
+            if (parameters is null)
+            {
+                await Respond(http, media, status, null, [new GraphQLError(problem!).WithCode(ErrorCodes.BadUserInput)]).ConfigureAwait(false);
+                return;
+            }
+
+            var (document, errors) = Prepare(parameters.Query);
+            var requestFailed = media == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+            if (document is null || errors.Count > 0)
+            {
+                await Respond(http, media, requestFailed, null, errors).ConfigureAwait(false);
+                return;
+            }
+
+            if (isGet && Selected(document, parameters.OperationName) is { Operation: not OperationType.Query })
+            {
+                http.Response.Headers.Allow = "POST";
+                await Respond(http, media, StatusCodes.Status405MethodNotAllowed, null,
+                    [new GraphQLError("Only queries may be sent with GET; send mutations with POST.").WithCode(ErrorCodes.BadUserInput)]).ConfigureAwait(false);
+                return;
+            }
+
+            var result = await Executor.ExecuteAsync(new ExecutionRequest(schema, document)
+            {
+                OperationName = parameters.OperationName,
+                Variables = parameters.Variables,
+                Context = options.Context(http),
+            }, http.RequestAborted).ConfigureAwait(false);
+            await Respond(http, media, result.Executed ? StatusCodes.Status200OK : requestFailed, result.Executed ? result : null, result.Errors).ConfigureAwait(false);
+        }
+
+        /// <summary>The document of a query text, parsed and validated once; the errors of either step otherwise.</summary>
+        private (Document? Document, IReadOnlyList<GraphQLError> Errors) Prepare(string query)
+        {
+            if (_documents.TryGetValue(query, out var cached))
+            {
+                return cached;
+            }
+
+            (Document?, IReadOnlyList<GraphQLError>) prepared;
+            try
+            {
+                var document = Language.Parser.Parse(query, options.Parser);
+                prepared = (document, Validator.Validate(schema, document));
+            }
+            catch (GraphQLSyntaxException error)
+            {
+                prepared = (null, [new GraphQLError(error.Message, [error.Location]).WithCode(ErrorCodes.ParseFailed)]);
+            }
+
+            if (_documents.Count >= options.DocumentCacheSize)
+            {
+                _documents.Clear();
+            }
+
+            _documents[query] = prepared;
+            return prepared;
+        }
+
+        private static OperationDefinition? Selected(Document document, string? name)
+        {
+            var operations = document.Definitions.OfType<OperationDefinition>().ToList();
+            return name is null ? (operations.Count == 1 ? operations[0] : null) : operations.FirstOrDefault(o => o.Name?.Value == name);
+        }
+
+        /// <summary>application/graphql-response+json when accepted, else application/json (also for */* or no Accept), else null.</summary>
+        private static string? Negotiate(Microsoft.Extensions.Primitives.StringValues accept)
+        {
+            if (accept.Count == 0 || string.IsNullOrWhiteSpace(accept.ToString()))
+            {
+                return Json;
+            }
+
+            var types = MediaTypeHeaderValue.ParseList(accept).Where(t => t.Quality is null or > 0).OrderByDescending(t => t.Quality ?? 1).ToList();
+            foreach (var type in types)
+            {
+                var name = type.MediaType.Value;
+                if (string.Equals(name, GraphQLResponseJson, StringComparison.OrdinalIgnoreCase))
+                {
+                    return GraphQLResponseJson;
+                }
+
+                if (string.Equals(name, Json, StringComparison.OrdinalIgnoreCase) || name is "*/*" or "application/*")
+                {
+                    return Json;
+                }
+            }
+
+            return null;
+        }
+
+        private static (Parameters?, string?, int) FromQueryString(IQueryCollection query)
+        {
+            if (!query.TryGetValue("query", out var text) || string.IsNullOrEmpty(text))
+            {
+                return (null, "The query parameter is missing.", StatusCodes.Status400BadRequest);
+            }
+
+            IReadOnlyDictionary<string, object?>? variables = null;
+            if (query.TryGetValue("variables", out var json) && !string.IsNullOrEmpty(json))
+            {
+                try
+                {
+                    using var parsed = JsonDocument.Parse(json.ToString());
+                    if (parsed.RootElement.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+                    {
+                        return (null, "variables must be a JSON object.", StatusCodes.Status400BadRequest);
+                    }
+
+                    variables = FromJson(parsed.RootElement) as IReadOnlyDictionary<string, object?>;
+                }
+                catch (JsonException)
+                {
+                    return (null, "variables is not valid JSON.", StatusCodes.Status400BadRequest);
+                }
+            }
+
+            return (new Parameters(text.ToString(), query.TryGetValue("operationName", out var name) && !string.IsNullOrEmpty(name) ? name.ToString() : null, variables), null, 0);
+        }
+
+        private static async Task<(Parameters?, string?, int)> FromBodyAsync(HttpRequest request)
+        {
+            if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+                || !string.Equals(contentType.MediaType.Value, Json, StringComparison.OrdinalIgnoreCase)
+                || (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase)))
+            {
+                return (null, "POST requests must have the content type application/json (UTF-8).", StatusCodes.Status415UnsupportedMediaType);
+            }
+
+            JsonDocument body;
+            try
+            {
+                body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (JsonException)
+            {
+                return (null, "The request body is not valid JSON.", StatusCodes.Status400BadRequest);
+            }
+
+            using (body)
+            {
+                var root = body.RootElement;
+                if (root.ValueKind != JsonValueKind.Object)
+                {
+                    return (null, "The request body must be a JSON object.", StatusCodes.Status400BadRequest);
+                }
+
+                if (!root.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String)
+                {
+                    return (null, "query must be a string.", StatusCodes.Status400BadRequest);
+                }
+
+                string? operationName = null;
+                if (root.TryGetProperty("operationName", out var name) && name.ValueKind != JsonValueKind.Null)
+                {
+                    if (name.ValueKind != JsonValueKind.String)
+                    {
+                        return (null, "operationName must be a string or null.", StatusCodes.Status400BadRequest);
+                    }
+
+                    operationName = name.GetString();
+                }
+
+                IReadOnlyDictionary<string, object?>? variables = null;
+                if (root.TryGetProperty("variables", out var vars) && vars.ValueKind != JsonValueKind.Null)
+                {
+                    if (vars.ValueKind != JsonValueKind.Object)
+                    {
+                        return (null, "variables must be an object or null.", StatusCodes.Status400BadRequest);
+                    }
+
+                    variables = (IReadOnlyDictionary<string, object?>)FromJson(vars)!;
+                }
+
+                if (root.TryGetProperty("extensions", out var extensions) && extensions.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+                {
+                    return (null, "extensions must be an object or null.", StatusCodes.Status400BadRequest);
+                }
+
+                return (new Parameters(query.GetString()!, operationName, variables), null, 0);
+            }
+        }
+
+        /// <summary>JSON into the plain values input coercion takes: null, bool, long or double, string, lists, dictionaries.</summary>
+        private static object? FromJson(JsonElement element) => element.ValueKind switch
+        {
+            JsonValueKind.Object => element.EnumerateObject().GroupBy(p => p.Name).ToDictionary(g => g.Key, g => FromJson(g.Last().Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
+            JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToList(),
+            JsonValueKind.String => element.GetString(),
+            JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => null,
+        };
+
+        private static Task Plain(HttpContext http, int status, string text)
+        {
+            http.Response.StatusCode = status;
+            http.Response.ContentType = "text/plain; charset=utf-8";
+            return http.Response.WriteAsync(text);
+        }
+
+        private static async Task Respond(HttpContext http, string media, int status, ExecutionResult? result, IReadOnlyList<GraphQLError> errors)
+        {
+            http.Response.StatusCode = status;
+            http.Response.ContentType = media + "; charset=utf-8";
+            // Serialized into memory first: the serializer flushes synchronously, which Kestrel refuses on the response stream.
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            await using var writer = new Utf8JsonWriter(buffer);
+            writer.WriteStartObject();
+            if (errors.Count > 0)
+            {
+                writer.WritePropertyName("errors");
+                JsonSerializer.Serialize(writer, errors.Select(ErrorJson).ToList());
+            }
+
+            if (result is not null)
+            {
+                writer.WritePropertyName("data");
+                JsonSerializer.Serialize(writer, result.Data);
+            }
+
+            writer.WriteEndObject();
+            await writer.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+            await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
+        }
+
+        private static Dictionary<string, object?> ErrorJson(GraphQLError error)
+        {
+            var json = new Dictionary<string, object?> { ["message"] = error.Message };
+            if (error.Locations is { Count: > 0 } locations)
+            {
+                json["locations"] = locations.Select(l => new Dictionary<string, int> { ["line"] = l.Line, ["column"] = l.Column }).ToList();
+            }
+
+            if (error.Path is { } path)
+            {
+                json["path"] = path;
+            }
+
+            json["extensions"] = error.Extensions;
+            return json;
+        }
+    }
+}
