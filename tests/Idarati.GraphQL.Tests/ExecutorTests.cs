@@ -168,7 +168,7 @@ public sealed class ExecutorTests
         if (json is not null)
         {
             var name = document[(document.IndexOf('$', StringComparison.Ordinal) + 1)..document.IndexOf(':', StringComparison.Ordinal)];
-            variables = new Dictionary<string, object?> { [name] = FromJson(JsonDocument.Parse(json).RootElement) };
+            variables = new Dictionary<string, object?> { [name] = Idarati.GraphQL.Http.GraphQLHttp.FromJson(JsonDocument.Parse(json).RootElement) };
         }
 
         var (data, errors, result) = await RunAsync(document, variables);
@@ -188,15 +188,4 @@ public sealed class ExecutorTests
         Assert.Equal("Unknown operation named \"C\".", (await RunAsync(Document, operation: "C")).Errors.Single().Message);
         Assert.Equal("""{"nodes":[{"__typename":"Ticket"},{"__typename":"Complaint"}]}""", (await RunAsync("{ nodes { __typename } }")).Data);
     }
-
-    private static object? FromJson(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => element.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value)) as IReadOnlyDictionary<string, object?>,
-        JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToList(),
-        JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => null,
-    };
 }

@@ -47,6 +47,19 @@ public static class GraphQLHttp
         return group;
     }
 
+    /// <summary>JSON into the plain values input coercion takes: null, bool, long or double, string, lists, dictionaries.</summary>
+    public static object? FromJson(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().GroupBy(p => p.Name).ToDictionary(g => g.Key, g => FromJson(g.Last().Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
+        JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToList(),
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+
     private sealed class Handler(Schema schema, GraphQLHttpOptions options)
     {
         private readonly ConcurrentDictionary<string, (Document? Document, IReadOnlyList<GraphQLError> Errors)> _documents = new(StringComparer.Ordinal);
@@ -246,18 +259,6 @@ public static class GraphQLHttp
                 return (new Parameters(query.GetString()!, operationName, variables), null, 0);
             }
         }
-
-        /// <summary>JSON into the plain values input coercion takes: null, bool, long or double, string, lists, dictionaries.</summary>
-        private static object? FromJson(JsonElement element) => element.ValueKind switch
-        {
-            JsonValueKind.Object => element.EnumerateObject().GroupBy(p => p.Name).ToDictionary(g => g.Key, g => FromJson(g.Last().Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
-            JsonValueKind.Array => element.EnumerateArray().Select(FromJson).ToList(),
-            JsonValueKind.String => element.GetString(),
-            JsonValueKind.Number => element.TryGetInt64(out var l) ? l : element.GetDouble(),
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => null,
-        };
 
         private static Task Plain(HttpContext http, int status, string text)
         {
