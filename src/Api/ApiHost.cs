@@ -88,6 +88,7 @@ public static class ApiHost
         app.MapResponseTimes();
         app.MapCallCenterIndicators();
         app.MapEmploymentIndicators();
+        Idarati.Api.GraphQL.FrontEndSchema.MapFrontEndGraphQL(app);
         app.MapTrackingReport();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);

@@ -84,6 +84,14 @@ public static class ComplaintEndpoints
 
     private static async Task<Created<SubmittedComplaint>> SubmitAsync(SubmitComplaintRequest? request, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
     {
+        var submitted = await service.SubmitAsync(ToCommand(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+        http.SetETag(submitted.Version);
+        return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
+    }
+
+    /// <summary>Checks a submission (REST body or GraphQL input) field by field and turns it into the use case's request.</summary>
+    public static SubmitComplaint ToCommand(SubmitComplaintRequest? request)
+    {
         var v = new Validation();
         v.Required("body", request);
         if (request is not null)
@@ -112,12 +120,8 @@ public static class ComplaintEndpoints
         v.ThrowIfInvalid();
         var r = request!;
         var citizen = r.Citizen is { } ci ? new Citizen(ci.FullName!.Trim(), ci.NationalId!.Trim().ToUpperInvariant(), ci.Phone!.Trim(), ci.Email!.Trim()) : null;
-        var submitted = await service.SubmitAsync(
-            new SubmitComplaint(r.Kind!.Value, r.Channel!.Value, r.AdministrationId!, r.CategoryCode!, r.Subject!.Trim(), r.Description!.Trim(),
-                new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!), citizen),
-            http.CommandContext(), cancellationToken).ConfigureAwait(false);
-        http.SetETag(submitted.Version);
-        return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
+        return new SubmitComplaint(r.Kind!.Value, r.Channel!.Value, r.AdministrationId!, r.CategoryCode!, r.Subject!.Trim(), r.Description!.Trim(),
+            new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!), citizen);
     }
 
     private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, DateTimeOffset? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)

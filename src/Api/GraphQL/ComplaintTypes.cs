@@ -1,0 +1,97 @@
+using Idarati.Api.Complaints;
+using Idarati.Api.Infrastructure;
+using Idarati.Application.Administrations;
+using Idarati.Application.Complaints;
+using Idarati.Domain.Complaints;
+using Idarati.GraphQL.Types;
+using Idarati.Projections.Complaints;
+
+namespace Idarati.Api.GraphQL;
+
+public static partial class FrontEndSchema
+{
+    /// <summary>The administration behind an id, from the service's short cache.</summary>
+    private static FieldDefinition AdministrationOf(ObjectGraphType administration, Func<object, string> id) =>
+        new("administration", administration, "The administration that owns it.")
+        {
+            Resolve = async c => await Service<AdministrationService>(c).FindCachedAsync(id(c.Source!), c.CancellationToken).ConfigureAwait(false),
+        };
+
+    private static ObjectGraphType ComplaintType(ObjectGraphType administration, EnumGraphType kind, EnumGraphType channel, EnumGraphType status)
+    {
+        var complaint = new ObjectGraphType("Complaint", "A complaint, observation or suggestion, as its stream says now. The citizen's identity is not exposed here.");
+        complaint.AddFields(
+            new FieldDefinition("id", Scalars.ID.NonNull),
+            new FieldDefinition("trackingNumber", Scalars.String.NonNull),
+            new FieldDefinition("kind", kind.NonNull),
+            new FieldDefinition("channel", channel.NonNull),
+            new FieldDefinition("status", status.NonNull),
+            new FieldDefinition("administrationId", Scalars.ID.NonNull),
+            AdministrationOf(administration, s => ((ComplaintView)s).AdministrationId),
+            new FieldDefinition("categoryCode", Scalars.String.NonNull),
+            new FieldDefinition("subject", Scalars.String.NonNull),
+            new FieldDefinition("description", Scalars.String.NonNull),
+            new FieldDefinition("submittedAt", DateTime.NonNull),
+            new FieldDefinition("acknowledgementDue", DateTime.NonNull),
+            new FieldDefinition("answerDue", DateTime.NonNull),
+            new FieldDefinition("acknowledgedAt", DateTime),
+            new FieldDefinition("closedAt", DateTime),
+            new FieldDefinition("reopenCount", Scalars.Int.NonNull),
+            new FieldDefinition("overdue", Scalars.Boolean.NonNull),
+            new FieldDefinition("version", Scalars.Int.NonNull, "The stream version: send it back as expectedVersion to act on this state."));
+        return complaint;
+    }
+
+    private static ObjectGraphType ListItemType(ObjectGraphType administration)
+    {
+        var item = new ObjectGraphType("ComplaintListItem", "A row of the complaint list read model: no personal data.");
+        item.AddFields(
+            new FieldDefinition("id", Scalars.ID.NonNull),
+            new FieldDefinition("trackingNumber", Scalars.String.NonNull),
+            new FieldDefinition("administrationId", Scalars.ID.NonNull),
+            AdministrationOf(administration, s => ((ComplaintRow)s).AdministrationId),
+            new FieldDefinition("kind", Scalars.String.NonNull),
+            new FieldDefinition("channel", Scalars.String.NonNull),
+            new FieldDefinition("categoryCode", Scalars.String.NonNull),
+            new FieldDefinition("region", Scalars.String.NonNull),
+            new FieldDefinition("status", Scalars.String.NonNull),
+            new FieldDefinition("submittedAt", DateTime.NonNull),
+            new FieldDefinition("answerDue", DateTime.NonNull),
+            new FieldDefinition("overdue", Scalars.Boolean.NonNull),
+            new FieldDefinition("version", Scalars.Int.NonNull));
+        return item;
+    }
+
+    private static FieldDefinition SubmitComplaintField(EnumGraphType kind, EnumGraphType channel)
+    {
+        var location = new InputObjectGraphType("LocationInput").AddFields(
+            new InputValueDefinition("region", Scalars.String.NonNull), new InputValueDefinition("province", Scalars.String.NonNull), new InputValueDefinition("commune", Scalars.String.NonNull));
+        var citizen = new InputObjectGraphType("CitizenInput", "The citizen's identity: required for a complaint, optional for an observation or suggestion.").AddFields(
+            new InputValueDefinition("fullName", Scalars.String.NonNull), new InputValueDefinition("nationalId", Scalars.String.NonNull),
+            new InputValueDefinition("phone", Scalars.String.NonNull), new InputValueDefinition("email", Scalars.String.NonNull));
+        var input = new InputObjectGraphType("SubmitComplaintInput").AddFields(
+            new InputValueDefinition("kind", kind.NonNull), new InputValueDefinition("channel", channel.NonNull),
+            new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
+            new InputValueDefinition("subject", Scalars.String.NonNull), new InputValueDefinition("description", Scalars.String.NonNull),
+            new InputValueDefinition("location", location.NonNull), new InputValueDefinition("citizen", citizen));
+        var payload = new ObjectGraphType("SubmitComplaintPayload", "The tracking number and access code are shown once: the citizen follows the complaint with them.");
+        payload.AddFields(
+            new FieldDefinition("id", Scalars.ID.NonNull), new FieldDefinition("trackingNumber", Scalars.String.NonNull),
+            new FieldDefinition("accessCode", Scalars.String.NonNull), new FieldDefinition("version", Scalars.Int.NonNull));
+        return new FieldDefinition("submitComplaint", payload.NonNull, "Submit a complaint, observation or suggestion. Roles: citizen, agent, supervisor.")
+        {
+            Arguments = [new("input", input.NonNull)],
+            Resolve = c => Guard(async () =>
+            {
+                Caller(c, Auth.Roles.Citizen, Auth.Roles.Agent, Auth.Roles.Supervisor);
+                var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
+                var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
+                var p = i.GetValueOrDefault("citizen") as IReadOnlyDictionary<string, object?>;
+                var request = new SubmitComplaintRequest((ComplaintKind)i["kind"]!, (ComplaintChannel)i["channel"]!, (string)i["administrationId"]!, (string)i["categoryCode"]!,
+                    (string)i["subject"]!, (string)i["description"]!, new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
+                    p is null ? null : new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
+                return await Service<ComplaintService>(c).SubmitAsync(ComplaintEndpoints.ToCommand(request), Http(c).CommandContext(), c.CancellationToken).ConfigureAwait(false);
+            }),
+        };
+    }
+}

@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Idarati.Api.Infrastructure;
+using Idarati.Application.Administrations;
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
+using Idarati.Domain.Complaints;
+using Idarati.Domain.Reference;
+using Idarati.Domain.Shared;
+using Idarati.GraphQL.Execution;
+using Idarati.GraphQL.Http;
+using Idarati.GraphQL.Language;
+using Idarati.GraphQL.Types;
+using Idarati.Projections.Complaints;
+
+namespace Idarati.Api.GraphQL;
+
+/// <summary>
+/// The schema front ends query at /graphql, over the same Application layer and read models as REST and with the same
+/// roles (the caller comes from the request's JWT). Errors carry extensions.code: UNAUTHENTICATED, FORBIDDEN,
+/// NOT_FOUND, BAD_USER_INPUT (with the field), RULE_VIOLATED (with the rule), PRECONDITION_FAILED.
+/// </summary>
+public static partial class FrontEndSchema
+{
+    /// <summary>Open at the HTTP level (complaintByTracking needs no account); each field checks the caller's role itself.</summary>
+    public static void MapFrontEndGraphQL(this IEndpointRouteBuilder endpoints) => endpoints.MapGraphQL("/graphql", Build()).AllowAnonymous();
+
+    private static readonly ScalarGraphType DateTime = new("DateTime", "An instant, as an ISO-8601 string with its offset.",
+        value => value is DateTimeOffset d ? d.ToString("O", CultureInfo.InvariantCulture) : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
+        value => value is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? d
+            : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
+        literal => literal is StringValue s && DateTimeOffset.TryParse(s.Text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? d
+            : throw new GraphQLCoercionException("DateTime cannot represent a non ISO-8601 value."),
+        "https://www.rfc-editor.org/rfc/rfc3339");
+
+    /// <summary>A CLR enum as a GraphQL enum: SCREAMING_SNAKE_CASE names, the CLR values inside.</summary>
+    private static EnumGraphType EnumOf<T>(string name, string description)
+        where T : struct, Enum =>
+        new(name, description, Enum.GetValues<T>().Select(v => new EnumValueDefinition(Screaming().Replace(v.ToString(), "$1_$2").ToUpperInvariant(), v)));
+
+    [GeneratedRegex("([a-z])([A-Z])")]
+    private static partial Regex Screaming();
+
+    private static HttpContext Http(ResolveContext c) => (HttpContext)c.RequestContext!;
+
+    private static T Service<T>(ResolveContext c)
+        where T : notnull => Http(c).RequestServices.GetRequiredService<T>();
+
+    /// <summary>The caller, when authenticated with one of <paramref name="roles"/>; the same rule REST applies.</summary>
+    private static Actor Caller(ResolveContext c, params string[] roles)
+    {
+        var user = Http(c).User;
+        if (user.Identity?.IsAuthenticated != true)
+        {
+            throw new GraphQLException("Authentication is required.", "UNAUTHENTICATED");
+        }
+
+        return roles.Any(user.IsInRole) ? user.ToActor() : throw new GraphQLException($"Allowed roles: {string.Join(", ", roles)}.", "FORBIDDEN");
+    }
+
+    /// <summary>Runs a use case and turns its refusals into GraphQL errors with the codes front ends switch on.</summary>
+    private static async ValueTask<object?> Guard(Func<Task<object?>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (ValidationFailedException e)
+        {
+            throw new GraphQLException(e.Message, ErrorCodes.BadUserInput, new Dictionary<string, object?> { ["fields"] = e.Errors });
+        }
+        catch (NotFoundException e)
+        {
+            throw new GraphQLException(e.Message, "NOT_FOUND");
+        }
+        catch (RuleViolatedException e)
+        {
+            throw new GraphQLException(e.Message, "RULE_VIOLATED", new Dictionary<string, object?> { ["rule"] = e.Rule });
+        }
+        catch (PreconditionFailedException e)
+        {
+            throw new GraphQLException(e.Message, "PRECONDITION_FAILED");
+        }
+    }
+
+    public static Schema Build()
+    {
+        var label = new ObjectGraphType("Label", "A label in Arabic and French.");
+        label.AddFields(new FieldDefinition("ar", Scalars.String.NonNull), new FieldDefinition("fr", Scalars.String.NonNull));
+        var category = new ObjectGraphType("Category", "A complaint subject, with its sub-subjects.");
+        category.AddFields(
+            new FieldDefinition("code", Scalars.String.NonNull), new FieldDefinition("label", label.NonNull),
+            new FieldDefinition("children", new NonNullGraphType(new ListGraphType(category.NonNull))));
+        var administrationKind = EnumOf<Domain.Administrations.AdministrationKind>("AdministrationKind", "Ministry, public establishment or company, territorial collectivity.");
+        var administration = new ObjectGraphType("Administration", "An administration that receives complaints.");
+        administration.AddFields(
+            new FieldDefinition("id", Scalars.ID.NonNull), new FieldDefinition("nameAr", Scalars.String.NonNull), new FieldDefinition("nameFr", Scalars.String.NonNull),
+            new FieldDefinition("kind", administrationKind.NonNull), new FieldDefinition("region", Scalars.String.NonNull), new FieldDefinition("active", Scalars.Boolean.NonNull));
+        var kind = EnumOf<ComplaintKind>("ComplaintKind", "Complaint, observation or suggestion.");
+        var channel = EnumOf<ComplaintChannel>("ComplaintChannel", "Where the complaint came from.");
+        var status = EnumOf<ComplaintStatus>("ComplaintStatus", "Where a complaint stands in its lifecycle.");
+        var complaint = ComplaintType(administration, kind, channel, status);
+        var listItem = ListItemType(administration);
+        var pageInfo = new ObjectGraphType("PageInfo", "Where a page ends and whether another follows.");
+        pageInfo.AddFields(new FieldDefinition("hasNextPage", Scalars.Boolean.NonNull), new FieldDefinition("endCursor", Scalars.String));
+        var connection = new ObjectGraphType("ComplaintConnection", "A page of the complaint list (read model), newest first, with the global position it covers.");
+        connection.AddFields(
+            new FieldDefinition("nodes", new NonNullGraphType(new ListGraphType(listItem.NonNull))),
+            new FieldDefinition("pageInfo", pageInfo.NonNull),
+            new FieldDefinition("position", Scalars.String.NonNull, "The global log position the page was computed at."));
+
+        var query = new ObjectGraphType("Query");
+        query.AddFields(
+            new FieldDefinition("administrations", new NonNullGraphType(new ListGraphType(administration.NonNull)), "Every administration. Anyone.")
+            {
+                Resolve = async c => await Service<AdministrationService>(c).ListAsync(c.CancellationToken).ConfigureAwait(false),
+            },
+            new FieldDefinition("categories", new NonNullGraphType(new ListGraphType(category.NonNull)), "The complaint subject tree. Anyone.")
+            {
+                Resolve = _ => ValueTask.FromResult<object?>(Catalogue.ComplaintCategories),
+            },
+            new FieldDefinition("complaint", complaint, "A complaint. Roles: agent (own administration), supervisor, auditor, citizen (own).")
+            {
+                Arguments = [new("id", Scalars.ID.NonNull)],
+                Resolve = c => Guard(async () =>
+                {
+                    var actor = Caller(c, Auth.Roles.Citizen, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor);
+                    if (!Guid.TryParse(c.Argument<string>("id"), out var id))
+                    {
+                        throw ValidationFailedException.For("id", "Not a complaint id.");
+                    }
+
+                    return await Service<ComplaintService>(c).GetAsync(id, actor, null, null, c.CancellationToken).ConfigureAwait(false);
+                }),
+            },
+            new FieldDefinition("complaintByTracking", complaint, "Follow a complaint with its tracking number and access code. Anyone holding both.")
+            {
+                Arguments = [new("trackingNumber", Scalars.String.NonNull), new("accessCode", Scalars.String.NonNull)],
+                Resolve = c => Guard(async () =>
+                    await Service<ComplaintService>(c).GetByTrackingAsync(c.Argument<string>("trackingNumber")!, c.Argument<string>("accessCode")!, c.CancellationToken).ConfigureAwait(false)),
+            },
+            new FieldDefinition("complaints", connection.NonNull, "The complaint list, no personal data. Roles: agent (own administration only), supervisor, auditor.")
+            {
+                Arguments = [new InputValueDefinition("first", Scalars.Int).WithDefault(50), new("after", Scalars.String), new("administrationId", Scalars.ID)],
+                Resolve = c => Guard(async () =>
+                {
+                    var actor = Caller(c, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor);
+                    var first = c.Argument<int>("first");
+                    if (first is < 1 or > 200)
+                    {
+                        throw ValidationFailedException.For("first", "Between 1 and 200.");
+                    }
+
+                    if (!ComplaintListQuery.IsCursor(c.Argument<string>("after")))
+                    {
+                        throw ValidationFailedException.For("after", "Not a cursor returned by this list.");
+                    }
+
+                    var administrationId = actor.Role == Role.Agent ? actor.AdministrationId : c.Argument<string>("administrationId");
+                    var page = await Service<ComplaintListQuery>(c).PageAsync(new ComplaintFilter(administrationId, null, null, null, first, c.Argument<string>("after")),
+                        Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
+                    return new Dictionary<string, object?>
+                    {
+                        ["nodes"] = page.Items,
+                        ["pageInfo"] = new Dictionary<string, object?> { ["hasNextPage"] = page.Next is not null, ["endCursor"] = page.Next },
+                        ["position"] = page.Position.ToString(CultureInfo.InvariantCulture),
+                    };
+                }),
+            });
+
+        var mutation = new ObjectGraphType("Mutation");
+        mutation.AddFields(SubmitComplaintField(kind, channel));
+        return new Schema(query, mutation, types: [DateTime]);
+    }
+}

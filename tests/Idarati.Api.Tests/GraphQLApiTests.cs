@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>/graphql over the real host: the same use cases, roles and read models as REST.</summary>
+public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> Graph(HttpClient client, string query, object? variables = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query, variables }) };
+        request.Headers.Accept.ParseAdd("application/graphql-response+json");
+        using var response = await client.SendAsync(request);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private const string Submit = """
+        mutation ($input: SubmitComplaintInput!) { submitComplaint(input: $input) { id trackingNumber accessCode version } }
+        """;
+
+    private static object Input(string administration = "MIN-SANTE") => new
+    {
+        input = new
+        {
+            kind = "COMPLAINT", channel = "PORTAL", administrationId = administration, categoryCode = "HEALTH.WAIT", subject = "Attente",
+            description = "Trois heures d'attente.", location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
+            citizen = new { fullName = "Nadia Alaoui", nationalId = "Z123", phone = "0600000000", email = "nadia@example.ma" },
+        },
+    };
+
+    [Fact]
+    public async Task A_citizen_submits_and_follows_a_complaint_and_agents_see_only_their_administration()
+    {
+        var citizen = await factory.ClientAsync("citizen", subject: "gql-citizen");
+        var (status, submitted) = await Graph(citizen, Submit, Input());
+        Assert.Equal(HttpStatusCode.OK, status);
+        var payload = submitted.GetProperty("data").GetProperty("submitComplaint");
+        var id = payload.GetProperty("id").GetString()!;
+        Assert.StartsWith("CHK-", payload.GetProperty("trackingNumber").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1, payload.GetProperty("version").GetInt32());
+
+        var (_, mine) = await Graph(citizen, "query ($id: ID!) { complaint(id: $id) { id status kind administration { id nameFr kind } version } }", new { id });
+        var complaint = mine.GetProperty("data").GetProperty("complaint");
+        Assert.Equal(("RECEIVED", "COMPLAINT", "MIN-SANTE", "MINISTRY"), (complaint.GetProperty("status").GetString(), complaint.GetProperty("kind").GetString(),
+            complaint.GetProperty("administration").GetProperty("id").GetString(), complaint.GetProperty("administration").GetProperty("kind").GetString()));
+
+        var anonymous = factory.CreateClient();
+        var (_, tracked) = await Graph(anonymous, "query ($t: String!, $c: String!) { complaintByTracking(trackingNumber: $t, accessCode: $c) { id } }",
+            new { t = payload.GetProperty("trackingNumber").GetString(), c = payload.GetProperty("accessCode").GetString() });
+        Assert.Equal(id, tracked.GetProperty("data").GetProperty("complaintByTracking").GetProperty("id").GetString());
+
+        var stranger = await factory.ClientAsync("agent", "DGI");
+        var (_, hidden) = await Graph(stranger, "query ($id: ID!) { complaint(id: $id) { id } }", new { id });
+        Assert.Equal(JsonValueKind.Null, hidden.GetProperty("data").GetProperty("complaint").ValueKind);
+        Assert.Equal("NOT_FOUND", hidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+        Assert.Equal("complaint", hidden.GetProperty("errors")[0].GetProperty("path")[0].GetString());
+
+        var owner = await factory.ClientAsync("agent", "MIN-SANTE");
+        JsonElement list = default;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await Task.Delay(50);
+            (_, list) = await Graph(owner, "{ complaints(first: 200, administrationId: \"DGI\") { nodes { id administrationId administration { nameAr } } pageInfo { hasNextPage } position } }");
+        }
+        while (list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().All(n => n.GetProperty("id").GetString() != id) && DateTime.UtcNow < deadline);
+
+        var nodes = list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Contains(nodes, n => n.GetProperty("id").GetString() == id);
+        Assert.All(nodes, n => Assert.Equal("MIN-SANTE", n.GetProperty("administrationId").GetString()));
+        Assert.DoesNotContain("Nadia", list.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refusals_are_graphql_errors_with_codes_and_nothing_is_written()
+    {
+        var before = await factory.CountEventsAsync();
+        var (status, anonymous) = await Graph(factory.CreateClient(), Submit, Input());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("UNAUTHENTICATED", anonymous.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+
+        var analyst = await factory.ClientAsync("analyst");
+        var (_, forbidden) = await Graph(analyst, "{ complaints { nodes { id } } }");
+        Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+
+        var citizen = await factory.ClientAsync("citizen", subject: "gql-bad");
+        var (_, unknown) = await Graph(citizen, Submit, Input("NOWHERE"));
+        var error = unknown.GetProperty("errors")[0];
+        Assert.Equal("BAD_USER_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
+        Assert.True(error.GetProperty("extensions").GetProperty("fields").TryGetProperty("administrationId", out _));
+
+        var (invalidStatus, invalid) = await Graph(citizen, "{ complaint { id } }");
+        Assert.Equal(HttpStatusCode.BadRequest, invalidStatus);
+        Assert.Equal("GRAPHQL_VALIDATION_FAILED", invalid.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+        Assert.Equal(before, await factory.CountEventsAsync());
+
+        using var schema = await factory.CreateClient().GetAsync("/graphql/schema.graphql");
+        var sdl = await schema.Content.ReadAsStringAsync();
+        Assert.Contains("submitComplaint(input: SubmitComplaintInput!): SubmitComplaintPayload!", sdl, StringComparison.Ordinal);
+        Assert.Contains("scalar DateTime @specifiedBy(url: \"https://www.rfc-editor.org/rfc/rfc3339\")", sdl, StringComparison.Ordinal);
+    }
+}
