@@ -55,6 +55,7 @@ public sealed class IntrospectionConformanceTests
         var (code, query) = await NodeAsync("query");
         Assert.True(code == 0, query);
         var schema = SchemaTests.TestSchema();
+        Assert.Empty(Idarati.GraphQL.Validation.Validator.Validate(schema, Parser.Parse(query)));
         var result = await Executor.ExecuteAsync(new ExecutionRequest(schema, Parser.Parse(query)));
         Assert.Empty(result.Errors);
 

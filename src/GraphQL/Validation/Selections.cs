@@ -201,6 +201,7 @@ public static partial class Validator
 
         private void SelectionSet(NamedGraphType parent, SelectionSet set)
         {
+            FieldsCanMerge(parent, set);
             foreach (var selection in set.Selections)
             {
                 switch (selection)
@@ -246,7 +247,60 @@ public static partial class Validator
         /// <summary>PossibleFragmentSpreads: some object type is possible in both.</summary>
         private bool Overlap(NamedGraphType a, NamedGraphType b) => schema.PossibleTypes(a).Intersect(schema.PossibleTypes(b)).Any();
 
+        /// <summary>While above zero, a reported introspection field's subtree is not checked again for depth.</summary>
+        private int _deepIntrospection;
+
+        /// <summary>MaxIntrospectionDepth: at most two nested introspection lists (fields, interfaces, possibleTypes, inputFields) under __schema or __type.</summary>
+        private bool IntrospectionTooDeep(Selection node, Dictionary<string, int> visited, int depth)
+        {
+            if (node is FragmentSpread spread)
+            {
+                if ((visited.TryGetValue(spread.Name.Value, out var entered) && entered >= depth) || !_fragments.TryGetValue(spread.Name.Value, out var fragment))
+                {
+                    return false;
+                }
+
+                visited[spread.Name.Value] = depth;
+                return fragment.SelectionSet.Selections.Any(child => IntrospectionTooDeep(child, visited, depth));
+            }
+
+            if (node is Field { Name.Value: "fields" or "interfaces" or "possibleTypes" or "inputFields" } && ++depth >= 3)
+            {
+                return true;
+            }
+
+            var set = node switch
+            {
+                Field f => f.SelectionSet,
+                InlineFragment i => i.SelectionSet,
+                _ => null,
+            };
+            return set is not null && set.Selections.Any(child => IntrospectionTooDeep(child, visited, depth));
+        }
+
         private void Field(NamedGraphType parent, Field field)
+        {
+            var tooDeep = _deepIntrospection == 0 && field.Name.Value is "__schema" or "__type" && IntrospectionTooDeep(field, new Dictionary<string, int>(StringComparer.Ordinal), 0);
+            if (tooDeep)
+            {
+                Report("Maximum introspection depth exceeded", field);
+                _deepIntrospection++;
+            }
+
+            try
+            {
+                CheckField(parent, field);
+            }
+            finally
+            {
+                if (tooDeep)
+                {
+                    _deepIntrospection--;
+                }
+            }
+        }
+
+        private void CheckField(NamedGraphType parent, Field field)
         {
             Directives(field.Directives, DirectiveLocation.FIELD);
             var name = field.Name.Value;

@@ -8,8 +8,8 @@ namespace Idarati.GraphQL.Validation;
 /// The validation rules of the specification, with graphql-js's messages and locations, applied to an executable
 /// document before it runs. Rules about definitions and names are checked on the document; rules about fields,
 /// arguments, directives, fragments and values are checked in one walk that knows each selection set's parent type.
-/// Every error carries the code GRAPHQL_VALIDATION_FAILED. Not yet here: OverlappingFieldsCanBeMerged and
-/// MaxIntrospectionDepth, and graphql-js's "Did you mean" suggestions (messages otherwise match). ExecutableDefinitions
+/// Every error carries the code GRAPHQL_VALIDATION_FAILED. Not here: graphql-js's "Did you mean"
+/// suggestions (messages otherwise match). ExecutableDefinitions
 /// holds by construction: the parser refuses type-system definitions, at the location graphql-js reports them.
 /// </summary>
 public static partial class Validator
