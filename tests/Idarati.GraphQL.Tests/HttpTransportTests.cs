@@ -28,11 +28,74 @@ public sealed class HttpTransportTests : IAsyncLifetime
         var mutation = new ObjectGraphType("Mutation");
         mutation.AddFields(new FieldDefinition("touch", Scalars.Boolean) { Resolve = _ => ValueTask.FromResult<object?>(true) });
         _app.MapGraphQL("/graphql", new Schema(query, mutation));
+
+        // A second endpoint with tight limits, over a schema where depth and cost are easy to reach.
+        var tree = new ObjectGraphType("Tree");
+        tree.AddFields(
+            new FieldDefinition("name", Scalars.String) { Resolve = _ => ValueTask.FromResult<object?>("node") },
+            new FieldDefinition("child", tree) { Resolve = _ => ValueTask.FromResult<object?>(new object()) },
+            new FieldDefinition("children", new ListGraphType(tree.NonNull))
+            {
+                Arguments = [new InputValueDefinition("first", Scalars.Int).WithDefault(10)],
+                Resolve = c => ValueTask.FromResult<object?>(Enumerable.Range(0, c.Argument<int>("first")).Select(_ => new object()).ToList()),
+            });
+        var limited = new ObjectGraphType("Query");
+        limited.AddFields(
+            new FieldDefinition("tree", tree) { Resolve = _ => ValueTask.FromResult<object?>(new object()) },
+            new FieldDefinition("slow", Scalars.String) { Resolve = async c => { await Task.Delay(TimeSpan.FromSeconds(10), c.CancellationToken); return "late"; } });
+        _app.MapGraphQL("/limited", new Schema(limited), new GraphQLHttpOptions
+        {
+            Limits = new Idarati.GraphQL.Validation.QueryLimits(MaxDepth: 4, MaxAliases: 2, MaxCost: 300),
+            Parser = new Idarati.GraphQL.Language.ParserOptions(MaxTokens: 60),
+            Timeout = TimeSpan.FromMilliseconds(300),
+        });
         await _app.StartAsync();
         Url = _app.Urls.Single() + "/graphql";
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Theory]
+    [InlineData("{ tree { child { child { child { name } } } } }", "MAX_DEPTH_EXCEEDED", 1, 34)]
+    [InlineData("{ a: tree { name } b: tree { name } c: tree { name } }", "MAX_ALIASES_EXCEEDED", 1, 1)]
+    [InlineData("{ tree { children(first: 20) { children(first: 20) { name } } } }", "MAX_COST_EXCEEDED", 1, 1)]
+    public Task Requests_over_the_limits_are_refused_before_they_run_with_a_code(string query, string code, int line, int column) => RefusedAsync(query, code, line, column);
+
+    [Fact]
+    public Task A_document_of_too_many_tokens_is_refused_at_the_first_token_over()
+    {
+        // "{ tree { " then names of five characters each: token 61 is the 58th name.
+        var query = "{ tree { " + string.Join(' ', Enumerable.Repeat("name", 80)) + " } }";
+        return RefusedAsync(query, "MAX_TOKENS_EXCEEDED", 1, 10 + (57 * 5));
+    }
+
+    private async Task RefusedAsync(string query, string code, int line, int column)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, Url.Replace("/graphql", "/limited", StringComparison.Ordinal))
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new { query }), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse(GraphQLHttp.GraphQLResponseJson));
+        using var response = await http.SendAsync(request);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = body.GetProperty("errors")[0];
+        Assert.Equal(code, error.GetProperty("extensions").GetProperty("code").GetString());
+        Assert.Equal((line, column), (error.GetProperty("locations")[0].GetProperty("line").GetInt32(), error.GetProperty("locations")[0].GetProperty("column").GetInt32()));
+        Assert.False(body.TryGetProperty("data", out _));
+    }
+
+    [Fact]
+    public async Task A_slow_execution_is_stopped_at_the_time_out_with_a_code()
+    {
+        using var http = new HttpClient();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var body = JsonDocument.Parse(await http.GetStringAsync(Url.Replace("/graphql", "/limited", StringComparison.Ordinal) + "?query=" + Uri.EscapeDataString("{ slow }"))).RootElement;
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.Equal("EXECUTION_TIMEOUT", body.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("data").ValueKind);
+    }
 
     [Fact]
     public async Task The_graphql_http_audit_suite_passes_without_error_or_warning()

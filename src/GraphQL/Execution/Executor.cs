@@ -198,6 +198,8 @@ public static class Executor
 
         private async Task<(bool Found, object? Value)> ExecuteFieldAsync(ObjectGraphType parentType, object? source, List<Field> nodes, IReadOnlyList<object> path)
         {
+            // A cancelled request (a client gone, a time-out) stops at the next field rather than resolving the rest.
+            cancellationToken.ThrowIfCancellationRequested();
             var node = nodes[0];
             var name = node.Name.Value;
             if (name == "__typename")

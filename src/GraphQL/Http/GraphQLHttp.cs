@@ -20,6 +20,12 @@ public sealed class GraphQLHttpOptions
 
     /// <summary>How many distinct documents stay parsed and validated in memory.</summary>
     public int DocumentCacheSize { get; init; } = 1_000;
+
+    /// <summary>Depth, aliases and cost a request may have; refused before execution.</summary>
+    public QueryLimits Limits { get; init; } = new();
+
+    /// <summary>The longest an execution may run; past it, the request answers EXECUTION_TIMEOUT.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -99,12 +105,30 @@ public static class GraphQLHttp
                 return;
             }
 
-            var result = await Executor.ExecuteAsync(new ExecutionRequest(schema, document)
+            var refusals = options.Limits.Check(schema, document, parameters.OperationName, parameters.Variables);
+            if (refusals.Count > 0)
             {
-                OperationName = parameters.OperationName,
-                Variables = parameters.Variables,
-                Context = options.Context(http),
-            }, http.RequestAborted).ConfigureAwait(false);
+                await Respond(http, media, requestFailed, null, refusals).ConfigureAwait(false);
+                return;
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            timeout.CancelAfter(options.Timeout);
+            ExecutionResult result;
+            try
+            {
+                result = await Executor.ExecuteAsync(new ExecutionRequest(schema, document)
+                {
+                    OperationName = parameters.OperationName,
+                    Variables = parameters.Variables,
+                    Context = options.Context(http),
+                }, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
+            {
+                result = new ExecutionResult(null, [new GraphQLError($"The execution took longer than {options.Timeout.TotalSeconds:0.###} s and was stopped.").WithCode("EXECUTION_TIMEOUT")]);
+            }
+
             await Respond(http, media, result.Executed ? StatusCodes.Status200OK : requestFailed, result.Executed ? result : null, result.Errors).ConfigureAwait(false);
         }
 
@@ -124,7 +148,7 @@ public static class GraphQLHttp
             }
             catch (GraphQLSyntaxException error)
             {
-                prepared = (null, [new GraphQLError(error.Message, [error.Location]).WithCode(ErrorCodes.ParseFailed)]);
+                prepared = (null, [new GraphQLError(error.Message, [error.Location]).WithCode(error.Code)]);
             }
 
             if (_documents.Count >= options.DocumentCacheSize)

@@ -60,7 +60,7 @@ public sealed class Lexer
         // As graphql-js counts: every token but the end of the document.
         if (kind != TokenKind.EndOfFile && ++_count > _maxTokens)
         {
-            throw Error(start, $"Document contains more than {_maxTokens} tokens. Parsing aborted.");
+            throw new GraphQLSyntaxException($"Document contains more than {_maxTokens} tokens. Parsing aborted.", LocationAt(start), GraphQLSyntaxException.TokenLimitCode);
         }
 
         return new Token(kind, new Span(start, end, _line, start - _lineStart + 1), value);
@@ -395,7 +395,7 @@ public sealed class Lexer
                 var token = new Token(TokenKind.BlockString, new Span(start, _position, line, start - lineStart + 1), BlockStringValue(raw.ToString()));
                 if (++_count > _maxTokens)
                 {
-                    throw new GraphQLSyntaxException($"Document contains more than {_maxTokens} tokens. Parsing aborted.", token.Span.Location);
+                    throw new GraphQLSyntaxException($"Document contains more than {_maxTokens} tokens. Parsing aborted.", token.Span.Location, GraphQLSyntaxException.TokenLimitCode);
                 }
 
                 return token;

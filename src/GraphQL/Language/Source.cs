@@ -10,9 +10,14 @@ public readonly record struct Span(int Start, int End, int Line, int Column)
 }
 
 /// <summary>A syntax error in a document, at the place the lexer or the parser stopped.</summary>
-public sealed class GraphQLSyntaxException(string message, SourceLocation location)
+public sealed class GraphQLSyntaxException(string message, SourceLocation location, string code = "GRAPHQL_PARSE_FAILED")
     : Exception($"Syntax Error: {message}")
 {
+    public const string TokenLimitCode = "MAX_TOKENS_EXCEEDED";
+
+    /// <summary>GRAPHQL_PARSE_FAILED, or MAX_TOKENS_EXCEEDED when the document is refused for its size.</summary>
+    public string Code { get; } = code;
+
     public string Description { get; } = message;
 
     public SourceLocation Location { get; } = location;
