@@ -62,6 +62,7 @@ public static class ApiHost
         builder.Services.AddSingleton<Idarati.Application.JobApplications.EmploymentService>();
         builder.Services.AddHostedService<ReferenceDataAtStartup>();
         builder.Services.AddIdaratiProjections(builder.Configuration);
+        Idarati.Api.GraphQL.FrontEndSchema.AddFrontEndGraphQL(builder.Services);
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {

@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Idarati.Api.Tests;
 
@@ -24,7 +26,14 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("ReferenceData:LoadDefaults", ConnectionStringOverride is null ? "true" : "false");
         builder.UseSetting("Auth:DevTokens", DevTokens ? "true" : "false");
         builder.UseSetting("Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes");
+        if (Time is { } time)
+        {
+            builder.ConfigureTestServices(services => services.AddSingleton(time));
+        }
     }
+
+    /// <summary>The host's clock, when a test needs to move it.</summary>
+    public TimeProvider? Time { get; init; }
 
     public bool DevTokens { get; init; } = true;
 

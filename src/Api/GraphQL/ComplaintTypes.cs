@@ -10,11 +10,11 @@ namespace Idarati.Api.GraphQL;
 
 public static partial class FrontEndSchema
 {
-    /// <summary>The administration behind an id, from the service's short cache.</summary>
+    /// <summary>The administration behind an id, loaded with every other one the request asks for in the same batch.</summary>
     private static FieldDefinition AdministrationOf(ObjectGraphType administration, Func<object, string> id) =>
         new("administration", administration, "The administration that owns it.")
         {
-            Resolve = async c => await Service<AdministrationService>(c).FindCachedAsync(id(c.Source!), c.CancellationToken).ConfigureAwait(false),
+            Resolve = async c => await Service<AdministrationLoader>(c).LoadAsync(id(c.Source!)).ConfigureAwait(false),
         };
 
     private static ObjectGraphType ComplaintType(ObjectGraphType administration, EnumGraphType kind, EnumGraphType channel, EnumGraphType status)
@@ -94,4 +94,13 @@ public static partial class FrontEndSchema
             }),
         };
     }
+}
+
+/// <summary>The request's loader of administrations by id: one read of the list per batch, whatever the page size.</summary>
+public sealed class AdministrationLoader(Idarati.GraphQL.Execution.BatchScheduler scheduler, AdministrationService administrations)
+{
+    private readonly Idarati.GraphQL.Execution.DataLoader<string, AdministrationView> _loader =
+        new(scheduler, async (ids, ct) => await administrations.FindManyAsync(ids, ct).ConfigureAwait(false));
+
+    public Task<AdministrationView?> LoadAsync(string id) => _loader.LoadAsync(id);
 }

@@ -22,6 +22,10 @@ namespace Idarati.Api.GraphQL;
 /// </summary>
 public static partial class FrontEndSchema
 {
+    /// <summary>The per-request batching services the schema's resolvers use.</summary>
+    public static IServiceCollection AddFrontEndGraphQL(this IServiceCollection services) =>
+        services.AddScoped<BatchScheduler>().AddScoped<AdministrationLoader>();
+
     /// <summary>Open at the HTTP level (complaintByTracking needs no account); each field checks the caller's role itself.</summary>
     public static void MapFrontEndGraphQL(this IEndpointRouteBuilder endpoints) => endpoints.MapGraphQL("/graphql", Build()).AllowAnonymous();
 

@@ -51,6 +51,22 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
         return cache.ById.GetValueOrDefault(administrationId);
     }
 
+    /// <summary>Several administrations at once, from one read of the list (for a batch of GraphQL fields).</summary>
+    public async Task<IReadOnlyDictionary<string, AdministrationView>> FindManyAsync(IReadOnlyCollection<string> administrationIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(administrationIds);
+        var found = new Dictionary<string, AdministrationView>(StringComparer.Ordinal);
+        foreach (var id in administrationIds)
+        {
+            if (await FindCachedAsync(id, cancellationToken).ConfigureAwait(false) is { } view)
+            {
+                found[id] = view;
+            }
+        }
+
+        return found;
+    }
+
     public async Task<AdministrationView?> FindAsync(string administrationId, CancellationToken cancellationToken = default)
     {
         var (state, version) = await handler.LoadAsync(AdministrationDecider.Decider, StreamId(administrationId), null, cancellationToken).ConfigureAwait(false);

@@ -17,6 +17,9 @@ public sealed record ExecutionRequest(Schema Schema, Document Document)
 
     /// <summary>Anything resolvers need from the request (the caller, loaders); resolvers see it as <see cref="ResolveContext.RequestContext"/>.</summary>
     public object? Context { get; init; }
+
+    /// <summary>The request's batches (data loaders), dispatched whenever execution waits on them.</summary>
+    public BatchScheduler? Scheduler { get; init; }
 }
 
 /// <summary>
@@ -71,7 +74,10 @@ public static class Executor
         var fields = context.CollectFields(rootType, operation.SelectionSet);
         try
         {
-            var data = await context.ExecuteFieldsAsync(rootType, request.RootValue, [], fields, serially: operation.Operation == OperationType.Mutation).ConfigureAwait(false);
+            var work = context.ExecuteFieldsAsync(rootType, request.RootValue, [], fields, serially: operation.Operation == OperationType.Mutation);
+            var data = request.Scheduler is { } scheduler
+                ? await scheduler.DriveAsync(work, cancellationToken).ConfigureAwait(false)
+                : await work.ConfigureAwait(false);
             return new ExecutionResult(data, context.Errors);
         }
         catch (PropagatedNull)

@@ -16,6 +16,9 @@ public sealed class GraphQLHttpOptions
     /// <summary>What resolvers receive as <see cref="ResolveContext.RequestContext"/>; the HttpContext by default.</summary>
     public Func<HttpContext, object?> Context { get; init; } = http => http;
 
+    /// <summary>The request's batch scheduler, shared with its data loaders; by default the one the request's services hold, if any.</summary>
+    public Func<HttpContext, BatchScheduler?> Scheduler { get; init; } = http => http.RequestServices.GetService(typeof(BatchScheduler)) as BatchScheduler;
+
     public ParserOptions Parser { get; init; } = new(MaxTokens: 5_000);
 
     /// <summary>How many distinct documents stay parsed and validated in memory.</summary>
@@ -122,6 +125,7 @@ public static class GraphQLHttp
                     OperationName = parameters.OperationName,
                     Variables = parameters.Variables,
                     Context = options.Context(http),
+                    Scheduler = options.Scheduler(http),
                 }, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>
+/// complaints { nodes { administration } } reads the administrations once per request, whatever the page size: the
+/// test counts the SQL commands each request runs (Npgsql's activities under the request's trace), with the
+/// administration cache expired before each request.
+/// </summary>
+public sealed class GraphQLBatchingTests : IAsyncLifetime
+{
+    private sealed class MovableTime : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+    }
+
+    private readonly MovableTime _time = new();
+    private ApiFactory _factory = null!;
+
+    public Task InitializeAsync()
+    {
+        _factory = new ApiFactory { Time = _time };
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    private async Task<int> CommandsForPageAsync(HttpClient supervisor, int first)
+    {
+        _time.Offset += TimeSpan.FromSeconds(10);
+        var traceId = ActivityTraceId.CreateRandom();
+        var count = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.Source.Name == "Npgsql" && activity.TraceId == traceId)
+                {
+                    Interlocked.Increment(ref count);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = JsonContent.Create(new { query = $"{{ complaints(first: {first}) {{ nodes {{ administration {{ nameFr }} }} }} }}" }),
+        };
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+        using var response = await supervisor.SendAsync(request);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(body.TryGetProperty("errors", out _), body.GetRawText());
+        Assert.Equal(first, body.GetProperty("data").GetProperty("complaints").GetProperty("nodes").GetArrayLength());
+        Assert.All(body.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray(),
+            n => Assert.False(string.IsNullOrEmpty(n.GetProperty("administration").GetProperty("nameFr").GetString())));
+        return count;
+    }
+
+    [Fact]
+    public async Task A_page_of_complaints_with_their_administrations_runs_the_same_few_queries_whatever_its_size()
+    {
+        var citizen = await _factory.ClientAsync("citizen", subject: "batching");
+        string[] administrations = ["MIN-SANTE", "DGI", "MIN-EDUCATION", "MIN-INTERIEUR"];
+        for (var i = 0; i < 12; i++)
+        {
+            var response = await citizen.PostAsJsonAsync("/api/complaints", new
+            {
+                kind = "complaint", channel = "portal", administrationId = administrations[i % administrations.Length], categoryCode = "HEALTH.WAIT",
+                subject = "Attente", description = "Trop long.", location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
+                citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0600", email = "n@example.ma" },
+            });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        var supervisor = await _factory.ClientAsync("supervisor");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await supervisor.GetFromJsonAsync<JsonElement>("/api/complaints?limit=200")).GetProperty("items").GetArrayLength() < 12)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the complaint list did not catch up");
+            await Task.Delay(50);
+        }
+
+        var small = await CommandsForPageAsync(supervisor, 2);
+        var large = await CommandsForPageAsync(supervisor, 12);
+        Assert.Equal(small, large);
+        Assert.InRange(large, 1, 3);
+    }
+}
