@@ -137,6 +137,12 @@ public sealed class HttpTransportTests : IAsyncLifetime
         textOnly.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("text/plain"));
         Assert.Equal(HttpStatusCode.NotAcceptable, (await http.SendAsync(textOnly)).StatusCode);
 
+        using var browser = new HttpRequestMessage(HttpMethod.Get, Url);
+        browser.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("text/html"));
+        using var page = await http.SendAsync(browser);
+        Assert.Equal(("text/html", HttpStatusCode.OK), (page.Content.Headers.ContentType?.MediaType, page.StatusCode));
+        Assert.Contains("data-endpoint=\"/graphql\"", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
         var sdl = await http.GetStringAsync(Url + "/schema.graphql");
         Assert.Equal("type Query {\n  hello(name: String): String\n}\n\ntype Mutation {\n  touch: Boolean\n}", sdl);
     }

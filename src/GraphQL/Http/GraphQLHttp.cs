@@ -29,6 +29,9 @@ public sealed class GraphQLHttpOptions
 
     /// <summary>The longest an execution may run; past it, the request answers EXECUTION_TIMEOUT.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Serve GraphiQL to a browser (a GET that accepts text/html and carries no query).</summary>
+    public bool GraphiQL { get; init; } = true;
 }
 
 /// <summary>
@@ -77,6 +80,13 @@ public static class GraphQLHttp
 
         public async Task HandleAsync(HttpContext http)
         {
+            if (options.GraphiQL && HttpMethods.IsGet(http.Request.Method) && !http.Request.Query.ContainsKey("query") && AcceptsHtml(http.Request.Headers.Accept))
+            {
+                http.Response.ContentType = "text/html; charset=utf-8";
+                await http.Response.WriteAsync(GraphiQLPage.Html(http.Request.PathBase + http.Request.Path)).ConfigureAwait(false);
+                return;
+            }
+
             var media = Negotiate(http.Request.Headers.Accept);
             if (media is null)
             {
@@ -169,6 +179,9 @@ public static class GraphQLHttp
             var operations = document.Definitions.OfType<OperationDefinition>().ToList();
             return name is null ? (operations.Count == 1 ? operations[0] : null) : operations.FirstOrDefault(o => o.Name?.Value == name);
         }
+
+        private static bool AcceptsHtml(Microsoft.Extensions.Primitives.StringValues accept) =>
+            MediaTypeHeaderValue.TryParseList(accept, out var types) && types.Any(t => string.Equals(t.MediaType.Value, "text/html", StringComparison.OrdinalIgnoreCase));
 
         /// <summary>application/graphql-response+json when accepted, else application/json (also for */* or no Accept), else null.</summary>
         private static string? Negotiate(Microsoft.Extensions.Primitives.StringValues accept)
