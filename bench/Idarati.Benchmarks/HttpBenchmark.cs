@@ -83,6 +83,15 @@ public static class HttpBenchmark
 
             var posted = await LoadAsync(http, target, HttpMethod.Post, "/api/complaints", payload, token, Concurrency, settings.Duration).ConfigureAwait(false);
             report.Add("http.post-complaints.c8", posted, "commands/s", "http.raw-sql.c8", 0.5);
+
+            // Issue 5: the same page of the complaint list through REST and through GraphQL, on the complaints just posted.
+            var supervisor = Auth.Issue(key, "bench-supervisor", Auth.Roles.Supervisor, null, TimeProvider.System);
+            await GraphQLBenchmark.WaitForListAsync(http, supervisor).ConfigureAwait(false);
+            var rest = await LoadAsync(http, target, HttpMethod.Get, "/api/complaints?limit=20", null, supervisor, Concurrency, settings.Duration).ConfigureAwait(false);
+            report.Add("http.rest-complaints-page.c8", rest, "requests/s");
+            var graph = await LoadAsync(http, target, HttpMethod.Post, "/graphql", GraphQLBenchmark.PageRequest, supervisor, Concurrency, settings.Duration).ConfigureAwait(false);
+            report.Add("http.graphql-complaints-page.c8", graph, "requests/s", "http.rest-complaints-page.c8", 0.8);
+            await GraphQLBenchmark.EngineAsync(app.Services, settings, report).ConfigureAwait(false);
         }
         finally
         {
@@ -97,7 +106,7 @@ public static class HttpBenchmark
     /// Drives the server with wrk (a C load generator from Debian's packages, light on the 2 cores the server shares) when
     /// it is installed, otherwise with HttpClient. Any answer but 2xx fails the benchmark.
     /// </summary>
-    private static async Task<double> LoadAsync(HttpClient http, string target, HttpMethod method, string path, string? body, string token, int concurrency, TimeSpan duration)
+    internal static async Task<double> LoadAsync(HttpClient http, string target, HttpMethod method, string path, string? body, string token, int concurrency, TimeSpan duration)
     {
         var wrk = new[] { "/usr/bin/wrk", "/usr/local/bin/wrk" }.FirstOrDefault(File.Exists);
         if (wrk is null)
