@@ -74,7 +74,7 @@ public static class Executor
         var fields = context.CollectFields(rootType, operation.SelectionSet);
         try
         {
-            var work = context.ExecuteFieldsAsync(rootType, request.RootValue, [], fields, serially: operation.Operation == OperationType.Mutation);
+            var work = context.ExecuteFieldsAsync(rootType, request.RootValue, null, fields, serially: operation.Operation == OperationType.Mutation).AsTask();
             var data = request.Scheduler is { } scheduler
                 ? await scheduler.DriveAsync(work, cancellationToken).ConfigureAwait(false)
                 : await work.ConfigureAwait(false);
@@ -91,6 +91,28 @@ public static class Executor
 
     /// <summary>Thrown up to the nearest nullable field once the error that caused it is recorded.</summary>
     private sealed class PropagatedNull : Exception;
+
+    /// <summary>A response path as a chain of segments: one small object per field, turned into a list only for an error.</summary>
+    private sealed class ResponsePath(ResponsePath? parent, object key)
+    {
+        public ResponsePath Add(object next) => new(this, next);
+
+        public IReadOnlyList<object> ToList()
+        {
+            var segments = new List<object>();
+            for (var at = this; at is not null; at = at.Parent)
+            {
+                segments.Add(at.Key);
+            }
+
+            segments.Reverse();
+            return segments;
+        }
+
+        private ResponsePath? Parent { get; } = parent;
+
+        private object Key { get; } = key;
+    }
 
     private sealed class Context(ExecutionRequest request, IReadOnlyDictionary<string, object?> variables, CancellationToken cancellationToken)
     {
@@ -170,15 +192,15 @@ public static class Executor
             return true;
         }
 
-        public async Task<OrderedDictionary<string, object?>> ExecuteFieldsAsync(
-            ObjectGraphType type, object? source, IReadOnlyList<object> path, OrderedDictionary<string, List<Field>> fields, bool serially = false)
+        public async ValueTask<OrderedDictionary<string, object?>> ExecuteFieldsAsync(
+            ObjectGraphType type, object? source, ResponsePath? path, OrderedDictionary<string, List<Field>> fields, bool serially = false)
         {
             var result = new OrderedDictionary<string, object?>(fields.Count, StringComparer.Ordinal);
             if (serially)
             {
                 foreach (var (key, nodes) in fields)
                 {
-                    if (await ExecuteFieldAsync(type, source, nodes, [.. path, key]).ConfigureAwait(false) is { Found: true } field)
+                    if (await ExecuteFieldAsync(type, source, nodes, Append(path, key)).ConfigureAwait(false) is { Found: true } field)
                     {
                         result[key] = field.Value;
                     }
@@ -187,22 +209,50 @@ public static class Executor
                 return result;
             }
 
-            var pending = fields.Select(f => (f.Key, Task: ExecuteFieldAsync(type, source, f.Value, [.. path, f.Key]))).ToList();
-            // A non-null field that failed throws PropagatedNull here: this object is null, and so on upwards.
-            await Task.WhenAll(pending.Select(p => p.Task)).ConfigureAwait(false);
-
-            foreach (var (key, task) in pending)
+            // Fields that complete at once (most of them) cost no task; the others are awaited together. A non-null
+            // field that failed throws PropagatedNull here: this object is null, and so on upwards.
+            var values = new (bool Found, object? Value)[fields.Count];
+            List<(int Index, Task<(bool Found, object? Value)> Task)>? pending = null;
+            var i = 0;
+            foreach (var (key, nodes) in fields)
             {
-                if (task.Result is { Found: true } field)
+                var field = ExecuteFieldAsync(type, source, nodes, Append(path, key));
+                if (field.IsCompletedSuccessfully)
                 {
-                    result[key] = field.Value;
+                    values[i] = field.Result;
+                }
+                else
+                {
+                    (pending ??= []).Add((i, field.AsTask()));
+                }
+
+                i++;
+            }
+
+            if (pending is not null)
+            {
+                await Task.WhenAll(pending.Select(p => p.Task)).ConfigureAwait(false);
+                foreach (var (index, task) in pending)
+                {
+                    values[index] = task.Result;
+                }
+            }
+
+            i = 0;
+            foreach (var key in fields.Keys)
+            {
+                if (values[i++] is { Found: true } found)
+                {
+                    result[key] = found.Value;
                 }
             }
 
             return result;
         }
 
-        private async Task<(bool Found, object? Value)> ExecuteFieldAsync(ObjectGraphType parentType, object? source, List<Field> nodes, IReadOnlyList<object> path)
+        private static ResponsePath Append(ResponsePath? path, object key) => path?.Add(key) ?? new ResponsePath(null, key);
+
+        private async ValueTask<(bool Found, object? Value)> ExecuteFieldAsync(ObjectGraphType parentType, object? source, List<Field> nodes, ResponsePath? path)
         {
             // A cancelled request (a client gone, a time-out) stops at the next field rather than resolving the rest.
             cancellationToken.ThrowIfCancellationRequested();
@@ -224,10 +274,18 @@ public static class Executor
 
             try
             {
-                var arguments = CoerceArguments(definition.Arguments, node.Arguments);
-                var context = new ResolveContext(source, arguments, definition, Schema, request.Context, cancellationToken);
-                var resolved = definition.Resolve is { } resolve ? await resolve(context).ConfigureAwait(false) : DefaultResolve(source, name);
-                return (true, await CompleteAsync(definition.Type, $"{parentType.Name}.{name}", nodes, path, resolved).ConfigureAwait(false));
+                object? resolved;
+                if (definition.Resolve is { } resolve)
+                {
+                    var arguments = CoerceArguments(definition.Arguments, node.Arguments);
+                    resolved = await resolve(new ResolveContext(source, arguments, definition, Schema, request.Context, cancellationToken)).ConfigureAwait(false);
+                }
+                else
+                {
+                    resolved = DefaultResolve(source, name);
+                }
+
+                return (true, await CompleteAsync(definition.Type, (parentType.Name, name), nodes, path, resolved).ConfigureAwait(false));
             }
             catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -236,18 +294,18 @@ public static class Executor
         }
 
         /// <summary>Records the error (unless it was recorded where it happened) and nulls this field, or the nearest nullable one above.</summary>
-        private object? Fail(Exception error, GraphType type, List<Field> nodes, IReadOnlyList<object> path)
+        private object? Fail(Exception error, GraphType type, List<Field> nodes, ResponsePath? path)
         {
             if (error is not PropagatedNull)
             {
                 var graphQLError = error switch
                 {
-                    GraphQLException g => new GraphQLError(g.Message, [.. nodes.Select(n => n.Span.Location)], path)
+                    GraphQLException g => new GraphQLError(g.Message, [.. nodes.Select(n => n.Span.Location)], path?.ToList())
                     {
                         Extensions = new Dictionary<string, object?>(g.ErrorExtensions) { ["code"] = g.Code },
                     },
-                    ArgumentCoercionException a => new GraphQLError(a.Message, [.. nodes.Select(n => n.Span.Location)], path).WithCode(ErrorCodes.BadUserInput),
-                    _ => new GraphQLError(error.Message, [.. nodes.Select(n => n.Span.Location)], path),
+                    ArgumentCoercionException a => new GraphQLError(a.Message, [.. nodes.Select(n => n.Span.Location)], path?.ToList()).WithCode(ErrorCodes.BadUserInput),
+                    _ => new GraphQLError(error.Message, [.. nodes.Select(n => n.Span.Location)], path?.ToList()),
                 };
                 lock (_errors)
                 {
@@ -258,8 +316,15 @@ public static class Executor
             return type is NonNullGraphType ? throw new PropagatedNull() : null;
         }
 
+        private static readonly IReadOnlyDictionary<string, object?> NoArguments = new Dictionary<string, object?>();
+
         private IReadOnlyDictionary<string, object?> CoerceArguments(IReadOnlyList<InputValueDefinition> definitions, IReadOnlyList<Argument> arguments)
         {
+            if (definitions.Count == 0)
+            {
+                return NoArguments;
+            }
+
             var coerced = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var definition in definitions)
             {
@@ -311,12 +376,12 @@ public static class Executor
             return property?.GetValue(source);
         }
 
-        private async Task<object?> CompleteAsync(GraphType type, string coordinate, List<Field> nodes, IReadOnlyList<object> path, object? value)
+        private async ValueTask<object?> CompleteAsync(GraphType type, (string Type, string Field) coordinate, List<Field> nodes, ResponsePath? path, object? value)
         {
             if (type is NonNullGraphType nonNull)
             {
                 var completed = await CompleteAsync(nonNull.OfType, coordinate, nodes, path, value).ConfigureAwait(false);
-                return completed ?? throw new InvalidOperationException($"Cannot return null for non-nullable field {coordinate}.");
+                return completed ?? throw new InvalidOperationException($"Cannot return null for non-nullable field {coordinate.Type}.{coordinate.Field}.");
             }
 
             if (value is null)
@@ -329,17 +394,38 @@ public static class Executor
                 case ListGraphType list:
                     if (value is not IEnumerable items || value is string || value is IDictionary)
                     {
-                        throw new InvalidOperationException($"Expected Iterable, but did not find one for field \"{coordinate}\".");
+                        throw new InvalidOperationException($"Expected Iterable, but did not find one for field \"{coordinate.Type}.{coordinate.Field}\".");
                     }
 
-                    var tasks = new List<Task<object?>>();
+                    var completed = new List<object?>();
+                    List<(int Index, Task<object?> Task)>? waiting = null;
                     var index = 0;
                     foreach (var item in items)
                     {
-                        tasks.Add(CompleteItemAsync(list.OfType, coordinate, nodes, [.. path, index++], item));
+                        var element = CompleteItemAsync(list.OfType, coordinate, nodes, Append(path, index), item);
+                        if (element.IsCompletedSuccessfully)
+                        {
+                            completed.Add(element.Result);
+                        }
+                        else
+                        {
+                            completed.Add(null);
+                            (waiting ??= []).Add((index, element.AsTask()));
+                        }
+
+                        index++;
                     }
 
-                    return (await Task.WhenAll(tasks).ConfigureAwait(false)).ToList();
+                    if (waiting is not null)
+                    {
+                        await Task.WhenAll(waiting.Select(w => w.Task)).ConfigureAwait(false);
+                        foreach (var (at, task) in waiting)
+                        {
+                            completed[at] = task.Result;
+                        }
+                    }
+
+                    return completed;
                 case ScalarGraphType scalar:
                     return scalar.Serialize(value);
                 case EnumGraphType e:
@@ -349,14 +435,14 @@ public static class Executor
                     return await CompleteObjectAsync(objectType, nodes, path, value).ConfigureAwait(false);
                 case InterfaceGraphType or UnionGraphType:
                     var runtime = ResolveType((NamedGraphType)type, value)
-                        ?? throw new InvalidOperationException($"Abstract type \"{type}\" must resolve to an Object type at runtime for field \"{coordinate}\". Either the \"{type}\" type should provide a \"resolveType\" function or each possible type should provide an \"isTypeOf\" function.");
+                        ?? throw new InvalidOperationException($"Abstract type \"{type}\" must resolve to an Object type at runtime for field \"{coordinate.Type}.{coordinate.Field}\". Either the \"{type}\" type should provide a \"resolveType\" function or each possible type should provide an \"isTypeOf\" function.");
                     return await CompleteObjectAsync(runtime, nodes, path, value).ConfigureAwait(false);
                 default:
                     throw new InvalidOperationException($"Cannot complete value of unexpected output type: \"{type}\".");
             }
         }
 
-        private async Task<object?> CompleteItemAsync(GraphType itemType, string coordinate, List<Field> nodes, IReadOnlyList<object> path, object? item)
+        private async ValueTask<object?> CompleteItemAsync(GraphType itemType, (string Type, string Field) coordinate, List<Field> nodes, ResponsePath? path, object? item)
         {
             try
             {
@@ -379,15 +465,22 @@ public static class Executor
             return name is not null && Schema.Type(name) is ObjectGraphType objectType && Schema.PossibleTypes(abstractType).Contains(objectType) ? objectType : null;
         }
 
-        private async Task<object?> CompleteObjectAsync(ObjectGraphType type, List<Field> nodes, IReadOnlyList<object> path, object value)
-        {
-            var subFields = new OrderedDictionary<string, List<Field>>(StringComparer.Ordinal);
-            var visited = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var node in nodes.Where(n => n.SelectionSet is not null))
-            {
-                CollectFields(type, node.SelectionSet!, subFields, visited);
-            }
+        /// <summary>The sub-fields of the same field nodes on the same type, collected once per request (every item of a list shares them).</summary>
+        private readonly ConcurrentDictionary<(ObjectGraphType, List<Field>), OrderedDictionary<string, List<Field>>> _subFields = new();
 
+        private async ValueTask<object?> CompleteObjectAsync(ObjectGraphType type, List<Field> nodes, ResponsePath? path, object value)
+        {
+            var subFields = _subFields.GetOrAdd((type, nodes), key =>
+            {
+                var collected = new OrderedDictionary<string, List<Field>>(StringComparer.Ordinal);
+                var visited = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var node in key.Item2.Where(n => n.SelectionSet is not null))
+                {
+                    CollectFields(key.Item1, node.SelectionSet!, collected, visited);
+                }
+
+                return collected;
+            });
             return await ExecuteFieldsAsync(type, value, path, subFields).ConfigureAwait(false);
         }
     }
