@@ -73,6 +73,54 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task Complaint_actions_are_mutations_whose_refusals_come_back_typed_in_the_payload()
+    {
+        var citizen = await factory.ClientAsync("citizen", subject: "gql-actions");
+        var id = (await Graph(citizen, Submit, Input())).Body.GetProperty("data").GetProperty("submitComplaint").GetProperty("id").GetString()!;
+        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+
+        var (_, acknowledged) = await Graph(agent, "mutation ($id: ID!) { acknowledgeComplaint(id: $id, expectedVersion: 1) { complaint { status version } errors { code } } }", new { id });
+        var payload = acknowledged.GetProperty("data").GetProperty("acknowledgeComplaint");
+        Assert.Equal(("ACKNOWLEDGED", 2, 0), (payload.GetProperty("complaint").GetProperty("status").GetString(), payload.GetProperty("complaint").GetProperty("version").GetInt32(),
+            payload.GetProperty("errors").GetArrayLength()));
+
+        async Task<JsonElement> Refused(HttpClient client, string mutation, string field)
+        {
+            var (status, body) = await Graph(client, mutation, new { id });
+            Assert.Equal(HttpStatusCode.OK, status);
+            var result = body.GetProperty("data").GetProperty(field);
+            Assert.Equal(JsonValueKind.Null, result.GetProperty("complaint").ValueKind);
+            return result.GetProperty("errors")[0];
+        }
+
+        var stale = await Refused(agent, "mutation ($id: ID!) { answerComplaint(id: $id, text: \"Oui\", outcome: FAVOURABLE, expectedVersion: 1) { complaint { id } errors { code } } }", "answerComplaint");
+        Assert.Equal("PRECONDITION_FAILED", stale.GetProperty("code").GetString());
+        var early = await Refused(agent, "mutation ($id: ID!) { closeComplaint(id: $id) { complaint { id } errors { code rule } } }", "closeComplaint");
+        Assert.Equal(("RULE_VIOLATED", "not-processed"), (early.GetProperty("code").GetString(), early.GetProperty("rule").GetString()));
+        var empty = await Refused(agent, "mutation ($id: ID!) { answerComplaint(id: $id, text: \"  \", outcome: FAVOURABLE) { complaint { id } errors { code field } } }", "answerComplaint");
+        Assert.Equal(("BAD_USER_INPUT", "text"), (empty.GetProperty("code").GetString(), empty.GetProperty("field").GetString()));
+        var feedback = await Refused(citizen, "mutation ($id: ID!) { giveComplaintFeedback(id: $id, satisfied: true) { complaint { id } errors { code rule } } }", "giveComplaintFeedback");
+        Assert.Equal("not-answered", feedback.GetProperty("rule").GetString());
+
+        var (_, answered) = await Graph(agent, "mutation ($id: ID!) { answerComplaint(id: $id, text: \"Rendez-vous fixé.\", outcome: PARTIALLY_FAVOURABLE) { complaint { status version } errors { code } } }", new { id });
+        Assert.Equal("ANSWERED", answered.GetProperty("data").GetProperty("answerComplaint").GetProperty("complaint").GetProperty("status").GetString());
+
+        var auditor = await factory.ClientAsync("auditor");
+        var (_, audit) = await Graph(auditor, "query ($id: ID!) { complaint(id: $id) { history { version type recordedAt data } } }", new { id });
+        var history = audit.GetProperty("data").GetProperty("complaint").GetProperty("history");
+        Assert.Equal(["complaint.submitted", "complaint.acknowledged", "complaint.answered"], history.EnumerateArray().Select(e => e.GetProperty("type").GetString()));
+        Assert.Contains("Rendez-vous", history[2].GetProperty("data").GetString(), StringComparison.Ordinal);
+        var (_, past) = await Graph(auditor, "query ($id: ID!, $at: DateTime!) { complaint(id: $id) { status stateAsOf(at: $at) { status version } } }",
+            new { id, at = history[0].GetProperty("recordedAt").GetString() });
+        var then = past.GetProperty("data").GetProperty("complaint").GetProperty("stateAsOf");
+        Assert.Equal(("RECEIVED", 1), (then.GetProperty("status").GetString(), then.GetProperty("version").GetInt32()));
+        Assert.Equal("ANSWERED", past.GetProperty("data").GetProperty("complaint").GetProperty("status").GetString());
+
+        var (_, forbidden) = await Graph(citizen, "mutation ($id: ID!) { closeComplaint(id: $id) { complaint { id } } }", new { id });
+        Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Refusals_are_graphql_errors_with_codes_and_nothing_is_written()
     {
         var before = await factory.CountEventsAsync();

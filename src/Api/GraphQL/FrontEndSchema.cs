@@ -104,6 +104,7 @@ public static partial class FrontEndSchema
         var channel = EnumOf<ComplaintChannel>("ComplaintChannel", "Where the complaint came from.");
         var status = EnumOf<ComplaintStatus>("ComplaintStatus", "Where a complaint stands in its lifecycle.");
         var complaint = ComplaintType(administration, kind, channel, status);
+        AddAuditFields(complaint);
         var listItem = ListItemType(administration);
         var pageInfo = new ObjectGraphType("PageInfo", "Where a page ends and whether another follows.");
         pageInfo.AddFields(new FieldDefinition("hasNextPage", Scalars.Boolean.NonNull), new FieldDefinition("endCursor", Scalars.String));
@@ -174,6 +175,9 @@ public static partial class FrontEndSchema
 
         var mutation = new ObjectGraphType("Mutation");
         mutation.AddFields(SubmitComplaintField(kind, channel));
+        mutation.AddFields(ComplaintActionFields(complaint,
+            EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
+            EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")));
         return new Schema(query, mutation, types: [DateTime]);
     }
 }

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Idarati.Api.Infrastructure;
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
+using Idarati.Domain.Complaints;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+using Idarati.GraphQL.Execution;
+using Idarati.GraphQL.Types;
+using Cmd = Idarati.Domain.Complaints.ComplaintCommand;
+
+namespace Idarati.Api.GraphQL;
+
+public static partial class FrontEndSchema
+{
+    /// <summary>history and stateAsOf(at) on a complaint: the auditors' view, with the roles of REST's history route.</summary>
+    private static void AddAuditFields(ObjectGraphType complaint)
+    {
+        var entry = new ObjectGraphType("HistoryEntry", "One event of a complaint's stream, in order.");
+        entry.AddFields(
+            new FieldDefinition("position", Scalars.String.NonNull, "The event's global position (a 64-bit number, as a string).") { Resolve = c => Value(((HistoryEntry)c.Source!).Position.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            new FieldDefinition("version", Scalars.Int.NonNull),
+            new FieldDefinition("type", Scalars.String.NonNull),
+            new FieldDefinition("recordedAt", DateTime.NonNull),
+            new FieldDefinition("actor", Scalars.String),
+            new FieldDefinition("data", Scalars.String.NonNull, "The event's body, as JSON text.") { Resolve = c => Value(((HistoryEntry)c.Source!).Data.GetRawText()) },
+            new FieldDefinition("hash", Scalars.String.NonNull));
+        complaint.AddFields(
+            new FieldDefinition("history", new NonNullGraphType(new ListGraphType(entry.NonNull)), "Every event in order. Roles: agent (own administration), supervisor, auditor.")
+            {
+                Resolve = c => Guard(async () => await Service<ComplaintService>(c).HistoryAsync(((ComplaintView)c.Source!).Id,
+                    Caller(c, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor), c.CancellationToken).ConfigureAwait(false)),
+            },
+            new FieldDefinition("stateAsOf", complaint, "The complaint as it stood at an instant (time travel). Same readers as the complaint.")
+            {
+                Arguments = [new("at", DateTime.NonNull)],
+                Resolve = c => Guard(async () => await Service<ComplaintService>(c).GetAsync(((ComplaintView)c.Source!).Id,
+                    Caller(c, Auth.Roles.Citizen, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor), null,
+                    new StreamReadOptions { AsOf = c.Argument<DateTimeOffset>("at") }, c.CancellationToken).ConfigureAwait(false)),
+            });
+    }
+
+    private static ValueTask<object?> Value(object? value) => ValueTask.FromResult(value);
+
+    /// <summary>
+    /// One mutation per complaint action. A refusal the caller can act on (a broken rule, a stale version, bad input,
+    /// a complaint it may not see) comes back in the payload's <c>errors</c>, typed by <c>code</c>; only a caller
+    /// without the role gets a top-level error.
+    /// </summary>
+    private static FieldDefinition[] ComplaintActionFields(ObjectGraphType complaint, EnumGraphType outcome, EnumGraphType rejection)
+    {
+        var userError = new ObjectGraphType("UserError", "Why a mutation changed nothing: RULE_VIOLATED (with rule), PRECONDITION_FAILED, BAD_USER_INPUT (with field), NOT_FOUND.");
+        userError.AddFields(
+            new FieldDefinition("code", Scalars.String.NonNull), new FieldDefinition("message", Scalars.String.NonNull),
+            new FieldDefinition("field", Scalars.String), new FieldDefinition("rule", Scalars.String));
+        var payload = new ObjectGraphType("ComplaintPayload", "The complaint after the action, or the errors that stopped it.");
+        payload.AddFields(
+            new FieldDefinition("complaint", complaint),
+            new FieldDefinition("errors", new NonNullGraphType(new ListGraphType(userError.NonNull))));
+
+        InputValueDefinition Id() => new("id", Scalars.ID.NonNull);
+        InputValueDefinition Expected() => new("expectedVersion", Scalars.Int, "The version the caller saw; a stale one changes nothing (PRECONDITION_FAILED).");
+        string[] staff = [Auth.Roles.Agent, Auth.Roles.Supervisor];
+        string[] citizen = [Auth.Roles.Citizen];
+
+        FieldDefinition Action(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Actor, DateTimeOffset, Cmd> command) =>
+            new(name, payload.NonNull, $"{description} Roles: {string.Join(", ", roles)}.")
+            {
+                Arguments = [Id(), .. arguments, Expected()],
+                Resolve = async c =>
+                {
+                    var actor = Caller(c, roles);
+                    try
+                    {
+                        if (!Guid.TryParse(c.Argument<string>("id"), out var id))
+                        {
+                            throw ValidationFailedException.For("id", "Not a complaint id.");
+                        }
+
+                        var expected = c.Arguments.TryGetValue("expectedVersion", out var v) && v is int version ? version : (long?)null;
+                        var view = await Service<ComplaintService>(c).ActAsync(id, t => command(c, actor, t), new CommandContext(actor, null, expected), null, c.CancellationToken)
+                            .ConfigureAwait(false);
+                        return Payload(view, []);
+                    }
+                    catch (RuleViolatedException e)
+                    {
+                        return Payload(null, [UserError("RULE_VIOLATED", e.Message, rule: e.Rule)]);
+                    }
+                    catch (PreconditionFailedException e)
+                    {
+                        return Payload(null, [UserError("PRECONDITION_FAILED", e.Message)]);
+                    }
+                    catch (ValidationFailedException e)
+                    {
+                        return Payload(null, [.. e.Errors.SelectMany(f => f.Value.Select(m => UserError(ErrorCodes.BadUserInput, m, field: f.Key)))]);
+                    }
+                    catch (NotFoundException e)
+                    {
+                        return Payload(null, [UserError("NOT_FOUND", e.Message)]);
+                    }
+                },
+            };
+
+        string Text(ResolveContext c, string name, int max)
+        {
+            var text = c.Argument<string>(name)?.Trim();
+            return string.IsNullOrEmpty(text) || text.Length > max ? throw ValidationFailedException.For(name, $"Between 1 and {max} characters.") : text;
+        }
+
+        return
+        [
+            Action("acknowledgeComplaint", "Acknowledge receipt.", staff, [], (_, a, t) => new Cmd.Acknowledge(a, t)),
+            Action("requestComplaintInformation", "Ask the citizen for more information.", staff, [new("question", Scalars.String.NonNull)],
+                (c, a, t) => new Cmd.RequestInformation(a, t, Text(c, "question", 5000))),
+            Action("provideComplaintInformation", "The citizen answers the question.", citizen, [new("text", Scalars.String.NonNull)],
+                (c, a, t) => new Cmd.ProvideInformation(a, t, Text(c, "text", 5000))),
+            Action("answerComplaint", "Answer with an outcome.", staff, [new("text", Scalars.String.NonNull), new("outcome", outcome.NonNull)],
+                (c, a, t) => new Cmd.Answer(a, t, Text(c, "text", 5000), (AnswerOutcome)c.Arguments["outcome"]!)),
+            Action("rejectComplaint", "Declare it inadmissible, with a reason from the fixed list.", staff, [new("reason", rejection.NonNull), new("comment", Scalars.String)],
+                (c, a, t) => new Cmd.Reject(a, t, (RejectionReason)c.Arguments["reason"]!, c.Argument<string>("comment"))),
+            Action("takeComplaintIntoAccount", "Take an observation or suggestion into account.", staff, [], (_, a, t) => new Cmd.TakeIntoAccount(a, t)),
+            Action("closeComplaint", "Close a processed complaint.", staff, [], (_, a, t) => new Cmd.Close(a, t)),
+            Action("giveComplaintFeedback", "Say whether the answer satisfies.", citizen, [new("satisfied", Scalars.Boolean.NonNull), new("comment", Scalars.String)],
+                (c, a, t) => new Cmd.GiveFeedback(a, t, c.Argument<bool>("satisfied"), c.Argument<string>("comment"))),
+            Action("reopenComplaint", "Reopen an answered complaint.", citizen, [new("reason", Scalars.String.NonNull)],
+                (c, a, t) => new Cmd.Reopen(a, t, Text(c, "reason", 2000))),
+        ];
+    }
+
+    private static Dictionary<string, object?> Payload(ComplaintView? complaint, IReadOnlyList<Dictionary<string, object?>> errors) =>
+        new() { ["complaint"] = complaint, ["errors"] = errors };
+
+    private static Dictionary<string, object?> UserError(string code, string message, string? field = null, string? rule = null) =>
+        new() { ["code"] = code, ["message"] = message, ["field"] = field, ["rule"] = rule };
+}
