@@ -121,6 +121,28 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
     }
 
     [Fact]
+    public async Task Analysts_read_the_indicators_and_no_one_else_does()
+    {
+        const string Query = """
+            query ($g: String) { indicators { report { sections { key figures { key value unit label { ar fr } } } position }
+                                              processing(groupBy: $g) { groupBy rows { group received } total { received processed } position } } }
+            """;
+        var (_, answer) = await Graph(await factory.ClientAsync("analyst"), Query, new { g = "kind" });
+        Assert.False(answer.TryGetProperty("errors", out _), answer.GetRawText());
+        var indicators = answer.GetProperty("data").GetProperty("indicators");
+        Assert.Equal(["complaints", "callCenter", "employment"], indicators.GetProperty("report").GetProperty("sections").EnumerateArray().Select(s => s.GetProperty("key").GetString()));
+        Assert.Equal("Taux de traitement", indicators.GetProperty("report").GetProperty("sections")[0].GetProperty("figures")[2].GetProperty("label").GetProperty("fr").GetString());
+        Assert.True(long.Parse(indicators.GetProperty("processing").GetProperty("position").GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 0);
+        Assert.Equal("kind", indicators.GetProperty("processing").GetProperty("groupBy").GetString());
+
+        var (_, bad) = await Graph(await factory.ClientAsync("analyst"), Query, new { g = "colour" });
+        Assert.Equal("BAD_USER_INPUT", bad.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+        var (_, agent) = await Graph(await factory.ClientAsync("agent", "MIN-SANTE"), Query, new { g = "kind" });
+        Assert.Equal("FORBIDDEN", agent.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+        Assert.Equal(JsonValueKind.Null, agent.GetProperty("data").ValueKind);
+    }
+
+    [Fact]
     public async Task Refusals_are_graphql_errors_with_codes_and_nothing_is_written()
     {
         var before = await factory.CountEventsAsync();

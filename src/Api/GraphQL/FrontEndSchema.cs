@@ -173,6 +173,8 @@ public static partial class FrontEndSchema
                 }),
             });
 
+        query.AddFields(IndicatorsField(label));
+
         var mutation = new ObjectGraphType("Mutation");
         mutation.AddFields(SubmitComplaintField(kind, channel));
         mutation.AddFields(ComplaintActionFields(complaint,

@@ -1,0 +1,77 @@
+using System.Globalization;
+using Idarati.Api.Infrastructure;
+using Idarati.Application.Administrations;
+using Idarati.Application.Handling;
+using Idarati.GraphQL.Types;
+using Idarati.Projections.Indicators;
+
+namespace Idarati.Api.GraphQL;
+
+public static partial class FrontEndSchema
+{
+    private static FieldDefinition Position(Func<object, long> position) =>
+        new("position", Scalars.String.NonNull, "The global log position the figures cover (a 64-bit number, as a string).")
+        {
+            Resolve = c => Value(position(c.Source!).ToString(CultureInfo.InvariantCulture)),
+        };
+
+    /// <summary>The analysts' indicators, from the same read models and with the same roles as /api/indicators; no personal data.</summary>
+    private static FieldDefinition IndicatorsField(ObjectGraphType label)
+    {
+        var figure = new ObjectGraphType("ReportFigure", "One labelled figure: a count or a percentage.");
+        figure.AddFields(
+            new FieldDefinition("key", Scalars.String.NonNull), new FieldDefinition("label", label.NonNull), new FieldDefinition("value", Scalars.Float.NonNull),
+            new FieldDefinition("unit", Scalars.String.NonNull), new FieldDefinition("sharePercent", Scalars.Float));
+        var section = new ObjectGraphType("ReportSection");
+        section.AddFields(
+            new FieldDefinition("key", Scalars.String.NonNull), new FieldDefinition("label", label.NonNull),
+            new FieldDefinition("figures", new NonNullGraphType(new ListGraphType(figure.NonNull))));
+        var report = new ObjectGraphType("TrackingReport", "The IDARATI tracking report as of an instant.");
+        report.AddFields(
+            new FieldDefinition("asOf", DateTime.NonNull), new FieldDefinition("sections", new NonNullGraphType(new ListGraphType(section.NonNull))),
+            Position(r => ((TrackingReport)r).Position));
+        var row = new ObjectGraphType("ProcessingRow", "Complaints received and processed in one group.");
+        row.AddFields(
+            new FieldDefinition("group", Scalars.String.NonNull), new FieldDefinition("received", Scalars.Int.NonNull), new FieldDefinition("processed", Scalars.Int.NonNull),
+            new FieldDefinition("processingRate", Scalars.Float.NonNull), new FieldDefinition("favourable", Scalars.Int.NonNull), new FieldDefinition("satisfied", Scalars.Int.NonNull),
+            new FieldDefinition("unsatisfied", Scalars.Int.NonNull), new FieldDefinition("reopened", Scalars.Int.NonNull), new FieldDefinition("inProgress", Scalars.Int.NonNull),
+            new FieldDefinition("overdue", Scalars.Int.NonNull));
+        var processing = new ObjectGraphType("ProcessingReport");
+        processing.AddFields(
+            new FieldDefinition("groupBy", Scalars.String.NonNull), new FieldDefinition("rows", new NonNullGraphType(new ListGraphType(row.NonNull))),
+            new FieldDefinition("total", row.NonNull), Position(r => ((ProcessingReport)r).Position));
+        var indicators = new ObjectGraphType("Indicators", "Figures for analysts. Roles: analyst, supervisor, admin.");
+        indicators.AddFields(
+            new FieldDefinition("report", report.NonNull, "The tracking report as of an instant (default: now).")
+            {
+                Arguments = [new("asOf", DateTime)],
+                Resolve = c => Guard(async () => await Service<TrackingReportQuery>(c)
+                    .ReportAsync(c.Arguments.TryGetValue("asOf", out var at) && at is DateTimeOffset asOf ? asOf : Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken)
+                    .ConfigureAwait(false)),
+            },
+            new FieldDefinition("processing", processing.NonNull, $"Processing figures grouped by {string.Join(", ", ProcessingIndicators.Groupings)}.")
+            {
+                Arguments = [new InputValueDefinition("groupBy", Scalars.String).WithDefault("none")],
+                Resolve = c => Guard(async () =>
+                {
+                    var groupBy = c.Argument<string>("groupBy") ?? "none";
+                    if (!ProcessingIndicators.Groupings.Contains(groupBy))
+                    {
+                        throw ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", ProcessingIndicators.Groupings)}.");
+                    }
+
+                    var kinds = (await Service<AdministrationService>(c).ListAsync(c.CancellationToken).ConfigureAwait(false))
+                        .ToDictionary(a => a.Id, a => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(a.Kind.ToString()));
+                    return await Service<ProcessingIndicators>(c).ReportAsync(groupBy, kinds, Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
+                }),
+            });
+        return new FieldDefinition("indicators", indicators.NonNull, "The analysts' indicators. Roles: analyst, supervisor, admin.")
+        {
+            Resolve = c =>
+            {
+                Caller(c, Auth.Roles.Analyst, Auth.Roles.Supervisor, Auth.Roles.Admin);
+                return Value(new object());
+            },
+        };
+    }
+}
