@@ -116,6 +116,12 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(("RECEIVED", 1), (then.GetProperty("status").GetString(), then.GetProperty("version").GetInt32()));
         Assert.Equal("ANSWERED", past.GetProperty("data").GetProperty("complaint").GetProperty("status").GetString());
 
+        var nowhere = await Refused(agent, "mutation ($id: ID!) { transferComplaint(id: $id, toAdministrationId: \"NOWHERE\", reason: \"x\") { complaint { id } errors { code field } } }", "transferComplaint");
+        Assert.Equal(("BAD_USER_INPUT", "toAdministrationId"), (nowhere.GetProperty("code").GetString(), nowhere.GetProperty("field").GetString()));
+        var second = (await Graph(citizen, Submit, Input())).Body.GetProperty("data").GetProperty("submitComplaint").GetProperty("id").GetString()!;
+        var (_, moved) = await Graph(agent, "mutation ($id: ID!) { transferComplaint(id: $id, toAdministrationId: \"DGI\", reason: \"Compétence fiscale\") { complaint { administrationId status } errors { code } } }", new { id = second });
+        Assert.Equal("DGI", moved.GetProperty("data").GetProperty("transferComplaint").GetProperty("complaint").GetProperty("administrationId").GetString());
+
         var (_, forbidden) = await Graph(citizen, "mutation ($id: ID!) { closeComplaint(id: $id) { complaint { id } } }", new { id });
         Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }

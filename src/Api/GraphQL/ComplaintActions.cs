@@ -64,6 +64,10 @@ public static partial class FrontEndSchema
         string[] citizen = [Auth.Roles.Citizen];
 
         FieldDefinition Action(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Actor, DateTimeOffset, Cmd> command) =>
+            Prepared(name, description, roles, arguments, (c, a) => Task.FromResult<Func<DateTimeOffset, Cmd>>(t => command(c, a, t)));
+
+        // An action whose command needs a read first (a transfer checks its target administration).
+        FieldDefinition Prepared(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Actor, Task<Func<DateTimeOffset, Cmd>>> prepare) =>
             new(name, payload.NonNull, $"{description} Roles: {string.Join(", ", roles)}.")
             {
                 Arguments = [Id(), .. arguments, Expected()],
@@ -78,7 +82,8 @@ public static partial class FrontEndSchema
                         }
 
                         var expected = c.Arguments.TryGetValue("expectedVersion", out var v) && v is int version ? version : (long?)null;
-                        var view = await Service<ComplaintService>(c).ActAsync(id, t => command(c, actor, t), new CommandContext(actor, null, expected), null, c.CancellationToken)
+                        var command = await prepare(c, actor).ConfigureAwait(false);
+                        var view = await Service<ComplaintService>(c).ActAsync(id, command, new CommandContext(actor, null, expected), null, c.CancellationToken)
                             .ConfigureAwait(false);
                         return Payload(view, []);
                     }
@@ -116,6 +121,14 @@ public static partial class FrontEndSchema
                 (c, a, t) => new Cmd.ProvideInformation(a, t, Text(c, "text", 5000))),
             Action("answerComplaint", "Answer with an outcome.", staff, [new("text", Scalars.String.NonNull), new("outcome", outcome.NonNull)],
                 (c, a, t) => new Cmd.Answer(a, t, Text(c, "text", 5000), (AnswerOutcome)c.Arguments["outcome"]!)),
+            Prepared("transferComplaint", "Hand the complaint to another active administration, with a reason.", staff,
+                [new("toAdministrationId", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)], async (c, a) =>
+                {
+                    var reason = Text(c, "reason", 5000);
+                    var target = await Service<Application.Administrations.AdministrationService>(c).FindAsync(c.Argument<string>("toAdministrationId")!, c.CancellationToken).ConfigureAwait(false)
+                        ?? throw ValidationFailedException.For("toAdministrationId", "No administration has this id.");
+                    return t => new Cmd.Transfer(a, t, target.Id, target.Active, reason);
+                }),
             Action("rejectComplaint", "Declare it inadmissible, with a reason from the fixed list.", staff, [new("reason", rejection.NonNull), new("comment", Scalars.String)],
                 (c, a, t) => new Cmd.Reject(a, t, (RejectionReason)c.Arguments["reason"]!, c.Argument<string>("comment"))),
             Action("takeComplaintIntoAccount", "Take an observation or suggestion into account.", staff, [], (_, a, t) => new Cmd.TakeIntoAccount(a, t)),
