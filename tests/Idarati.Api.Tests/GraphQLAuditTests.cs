@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Idarati.Api;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>graphql-http's server audit suite against the service itself, on a real port (tests/conformance/audit.mjs).</summary>
+public sealed class GraphQLAuditTests
+{
+    [Fact]
+    public async Task The_service_passes_the_graphql_http_audit_without_error_or_warning()
+    {
+        var schema = "audit_" + Guid.NewGuid().ToString("N")[..12];
+        var app = ApiHost.Build(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--IDARATI_DB", ApiFactory.TestDatabase,
+            "--EventStore:Schema", schema,
+            "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes",
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await app.StartAsync();
+        try
+        {
+            var conformance = Conformance();
+            var start = new ProcessStartInfo("node") { WorkingDirectory = conformance, RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("audit.mjs");
+            start.ArgumentList.Add(app.Urls.Single() + "/graphql");
+            using var node = Process.Start(start)!;
+            var output = await node.StandardOutput.ReadToEndAsync() + await node.StandardError.ReadToEndAsync();
+            await node.WaitForExitAsync();
+            Assert.True(node.ExitCode == 0, output);
+            Assert.Contains("graphql-http audit:", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+
+    private static string Conformance()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Idarati.EventSourced.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        var path = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("The repository root was not found."), "tests", "conformance");
+        return Directory.Exists(Path.Combine(path, "node_modules", "graphql-http"))
+            ? path
+            : throw new InvalidOperationException($"graphql-http is not installed: run 'npm ci' in {path} (./test.sh does).");
+    }
+}
