@@ -62,13 +62,18 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         do
         {
             await Task.Delay(50);
-            (_, list) = await Graph(owner, "{ complaints(first: 200, administrationId: \"DGI\") { nodes { id administrationId administration { nameAr } } pageInfo { hasNextPage } position } }");
+            (_, list) = await Graph(owner, "{ complaints(first: 200, administrationId: \"DGI\") { nodes { id administrationId administration { nameAr } } pageInfo { hasNextPage } position totalCount } }");
         }
         while (list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().All(n => n.GetProperty("id").GetString() != id) && DateTime.UtcNow < deadline);
 
         var nodes = list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().ToList();
         Assert.Contains(nodes, n => n.GetProperty("id").GetString() == id);
         Assert.All(nodes, n => Assert.Equal("MIN-SANTE", n.GetProperty("administrationId").GetString()));
+        Assert.Equal(nodes.Count, list.GetProperty("data").GetProperty("complaints").GetProperty("totalCount").GetInt32());
+        var (_, firstOnly) = await Graph(owner, "{ complaints(first: 1) { nodes { id } pageInfo { hasNextPage } totalCount } }");
+        var onePage = firstOnly.GetProperty("data").GetProperty("complaints");
+        Assert.Equal((1, nodes.Count), (onePage.GetProperty("nodes").GetArrayLength(), onePage.GetProperty("totalCount").GetInt32()));
+        Assert.Equal(nodes.Count > 1, onePage.GetProperty("pageInfo").GetProperty("hasNextPage").GetBoolean());
         Assert.DoesNotContain("Nadia", list.GetRawText(), StringComparison.Ordinal);
     }
 

@@ -112,7 +112,15 @@ public static partial class FrontEndSchema
         connection.AddFields(
             new FieldDefinition("nodes", new NonNullGraphType(new ListGraphType(listItem.NonNull))),
             new FieldDefinition("pageInfo", pageInfo.NonNull),
-            new FieldDefinition("position", Scalars.String.NonNull, "The global log position the page was computed at."));
+            new FieldDefinition("position", Scalars.String.NonNull, "The global log position the page was computed at."),
+            new FieldDefinition("totalCount", Scalars.Int.NonNull, "How many complaints the filter matches, across all pages (counted only when asked for).")
+            {
+                Resolve = async c =>
+                {
+                    var filter = (ComplaintFilter)((IReadOnlyDictionary<string, object?>)c.Source!)["filter"]!;
+                    return await Service<ComplaintListQuery>(c).CountAsync(filter, Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
+                },
+            });
 
         var query = new ObjectGraphType("Query");
         query.AddFields(
@@ -162,10 +170,11 @@ public static partial class FrontEndSchema
                     }
 
                     var administrationId = actor.Role == Role.Agent ? actor.AdministrationId : c.Argument<string>("administrationId");
-                    var page = await Service<ComplaintListQuery>(c).PageAsync(new ComplaintFilter(administrationId, null, null, null, first, c.Argument<string>("after")),
-                        Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
+                    var filter = new ComplaintFilter(administrationId, null, null, null, first, c.Argument<string>("after"));
+                    var page = await Service<ComplaintListQuery>(c).PageAsync(filter, Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
                     return new Dictionary<string, object?>
                     {
+                        ["filter"] = filter,
                         ["nodes"] = page.Items,
                         ["pageInfo"] = new Dictionary<string, object?> { ["hasNextPage"] = page.Next is not null, ["endCursor"] = page.Next },
                         ["position"] = page.Position.ToString(CultureInfo.InvariantCulture),

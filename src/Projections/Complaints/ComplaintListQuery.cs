@@ -21,30 +21,21 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         ArgumentNullException.ThrowIfNull(filter);
         var (afterTime, afterId) = DecodeCursor(filter.After);
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+        var page = new NpgsqlBatchCommand($"""
             SELECT complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, answer_due,
                    acknowledged_at, answered_at, closed_at, reopen_count, satisfied,
-                   (processed_at IS NULL AND answer_due < $7) AS overdue, version
+                   (processed_at IS NULL AND answer_due < $5) AS overdue, version
               FROM {schema}.rm_complaint_list
-             WHERE ($1::text IS NULL OR administration_id = $1)
-               AND ($2::text IS NULL OR status = $2)
-               AND ($3::text IS NULL OR category_code = $3)
-               AND ($4::boolean IS NULL OR (processed_at IS NULL AND answer_due < $7) = $4)
-               AND ($5::timestamptz IS NULL OR (submitted_at, complaint_id) < ($5, $6))
+             {Where}
+               AND ($6::timestamptz IS NULL OR (submitted_at, complaint_id) < ($6, $7))
              ORDER BY submitted_at DESC, complaint_id DESC
              LIMIT $8
-            """)
-        {
-            Parameters =
-            {
-                Text(filter.AdministrationId), Text(filter.Status), Text(filter.CategoryCode),
-                new NpgsqlParameter { Value = (object?)filter.Overdue ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean },
-                new NpgsqlParameter { Value = (object?)afterTime?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
-                new NpgsqlParameter { Value = (object?)afterId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid },
-                new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz },
-                new NpgsqlParameter<int> { TypedValue = filter.Limit + 1 },
-            },
-        });
+            """);
+        AddFilter(page.Parameters, filter, now);
+        page.Parameters.Add(new NpgsqlParameter { Value = (object?)afterTime?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        page.Parameters.Add(new NpgsqlParameter { Value = (object?)afterId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = filter.Limit + 1 });
+        batch.BatchCommands.Add(page);
         batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<ComplaintRow>();
@@ -67,6 +58,32 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         }
 
         return new ComplaintPage(rows, next, position);
+    }
+
+    /// <summary>How many rows the filter matches, whatever the page.</summary>
+    public async Task<long> CountAsync(ComplaintFilter filter, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.rm_complaint_list {Where}");
+        AddFilter(command.Parameters, filter, now);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The filter's conditions on $1..$5 (administration, status, category, overdue, the reader's now), shared by the page and the count.</summary>
+    private const string Where = """
+        WHERE ($1::text IS NULL OR administration_id = $1)
+          AND ($2::text IS NULL OR status = $2)
+          AND ($3::text IS NULL OR category_code = $3)
+          AND ($4::boolean IS NULL OR (processed_at IS NULL AND answer_due < $5) = $4)
+        """;
+
+    private static void AddFilter(NpgsqlParameterCollection parameters, ComplaintFilter filter, DateTimeOffset now)
+    {
+        parameters.Add(Text(filter.AdministrationId));
+        parameters.Add(Text(filter.Status));
+        parameters.Add(Text(filter.CategoryCode));
+        parameters.Add(new NpgsqlParameter { Value = (object?)filter.Overdue ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Boolean });
+        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
     }
 
     public static bool IsCursor(string? value) => value is null || DecodeCursor(value).Time is not null;
