@@ -21,7 +21,10 @@ public static class ProjectionEndpoints
                 new Idarati.Projections.Employment.EmploymentProjection(store.Options.Schema),
                 new Idarati.Projections.Administrations.AdministrationDirectoryProjection(store.Options.Schema),
             ];
-            return new ProjectionDaemon(store, projections, new ProjectionDaemonOptions(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
+            // Projections:BatchSize, Projections:PollInterval, Projections:BatchInterval, Projections:LeadershipRetry.
+            var options = new ProjectionDaemonOptions();
+            configuration.GetSection("Projections").Bind(options);
+            return new ProjectionDaemon(store, projections, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
         });
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.TrackingReportQuery(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Employment.EmploymentIndicators(db, schema));

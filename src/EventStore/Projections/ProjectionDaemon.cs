@@ -11,6 +11,12 @@ public sealed class ProjectionDaemonOptions
     /// <summary>How long an idle projection waits before reading the log again.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a projection that has caught up waits before its next batch, so that under a steady stream of appends
+    /// it writes a batch of events every interval rather than a transaction per event (a full page never waits).
+    /// </summary>
+    public TimeSpan BatchInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How often a node that does not lead a projection tries to take it over.</summary>
     public TimeSpan LeadershipRetry { get; set; } = TimeSpan.FromSeconds(2);
 }
@@ -215,13 +221,8 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         var prefetchedFrom = -1L;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // The leadership connection must stay alive: if it broke, the lock is gone and another node may lead.
-            await using (var alive = new NpgsqlCommand("SELECT 1", leadership))
-            {
-                await alive.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            var (state, position) = await CheckpointAsync(projection.Name, cancellationToken).ConfigureAwait(false);
+            // Read on the leadership connection, which must stay alive: if it broke, the lock is gone and another node may lead.
+            var (state, position) = await CheckpointAsync(leadership, projection.Name, cancellationToken).ConfigureAwait(false);
             if (state == ProjectionState.Failed)
             {
                 await Task.Delay(_options.LeadershipRetry, cancellationToken).ConfigureAwait(false);
@@ -268,6 +269,11 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
             if (page.ScannedTo == position)
             {
                 await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
+            }
+            else if (raw.Count < _options.BatchSize && _options.BatchInterval > TimeSpan.Zero)
+            {
+                // Caught up with the head: let the next events gather into one batch.
+                await Task.Delay(_options.BatchInterval, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -327,9 +333,9 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         _logger.LogWarning(batchError, "Projection {Projection}: a batch failed but each of its events applied alone", projection.Name);
     }
 
-    private async Task<(ProjectionState State, long Position)> CheckpointAsync(string name, CancellationToken cancellationToken)
+    private async Task<(ProjectionState State, long Position)> CheckpointAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
     {
-        await using var command = store.DataSource.CreateCommand($"SELECT state, position FROM {_s}.projections WHERE name = $1");
+        await using var command = new NpgsqlCommand($"SELECT state, position FROM {_s}.projections WHERE name = $1", connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
