@@ -30,7 +30,7 @@ public static class BenchmarkRunner
             return 2;
         }
 
-        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 100, MaxAutoPrepare = 64, ApplicationName = "idarati-bench" };
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 100, MaxAutoPrepare = 64, NoResetOnClose = true, ApplicationName = "idarati-bench" };
         await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         var report = new Report(smoke);
         var settings = new Settings(TimeSpan.FromSeconds(seconds), smoke);
