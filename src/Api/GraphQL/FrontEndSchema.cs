@@ -106,21 +106,28 @@ public static partial class FrontEndSchema
         var complaint = ComplaintType(administration, kind, channel, status);
         AddAuditFields(complaint);
         var listItem = ListItemType(administration);
-        var pageInfo = new ObjectGraphType("PageInfo", "Where a page ends and whether another follows.");
-        pageInfo.AddFields(new FieldDefinition("hasNextPage", Scalars.Boolean.NonNull), new FieldDefinition("endCursor", Scalars.String));
-        var connection = new ObjectGraphType("ComplaintConnection", "A page of the complaint list (read model), newest first, with the global position it covers.");
+        var pageInfo = new ObjectGraphType("PageInfo", "Where a page starts and ends, and whether rows lie before or after it.");
+        pageInfo.AddFields(
+            new FieldDefinition("hasNextPage", Scalars.Boolean.NonNull), new FieldDefinition("hasPreviousPage", Scalars.Boolean.NonNull),
+            new FieldDefinition("startCursor", Scalars.String), new FieldDefinition("endCursor", Scalars.String));
+        var edge = new ObjectGraphType("ComplaintListItemEdge", "A row of the page with its cursor.");
+        edge.AddFields(new FieldDefinition("cursor", Scalars.String.NonNull), new FieldDefinition("node", listItem.NonNull));
+        var connection = new ObjectGraphType("ComplaintConnection", "A page of the complaint list (read model), in the order asked (newest first by default), with the global position it covers.");
         connection.AddFields(
+            new FieldDefinition("edges", new ListGraphType(edge.NonNull)),
             new FieldDefinition("nodes", new NonNullGraphType(new ListGraphType(listItem.NonNull))),
             new FieldDefinition("pageInfo", pageInfo.NonNull),
             new FieldDefinition("position", Scalars.String.NonNull, "The global log position the page was computed at."),
-            new FieldDefinition("totalCount", Scalars.Int.NonNull, "How many complaints the filter matches, across all pages (counted only when asked for).")
+            new FieldDefinition("totalCount", Scalars.Int.NonNull, "How many complaints the conditions match, across all pages (counted only when asked for).")
             {
                 Resolve = async c =>
                 {
-                    var filter = (ComplaintFilter)((IReadOnlyDictionary<string, object?>)c.Source!)["filter"]!;
-                    return await Service<ComplaintListQuery>(c).CountAsync(filter, Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
+                    var source = (IReadOnlyDictionary<string, object?>)c.Source!;
+                    return await Service<ComplaintListQuery>(c).CountAsync((ComplaintCondition?)source["where"], (string?)source["administrationId"],
+                        Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
                 },
             });
+        var search = ComplaintSearchTypes();
 
         var query = new ObjectGraphType("Query");
         query.AddFields(
@@ -152,34 +159,16 @@ public static partial class FrontEndSchema
                 Resolve = c => Guard(async () =>
                     await Service<ComplaintService>(c).GetByTrackingAsync(c.Argument<string>("trackingNumber")!, c.Argument<string>("accessCode")!, c.CancellationToken).ConfigureAwait(false)),
             },
-            new FieldDefinition("complaints", connection.NonNull, "The complaint list, no personal data. Roles: agent (own administration only), supervisor, auditor.")
+            new FieldDefinition("complaints", connection.NonNull, "The complaint list, no personal data, filtered by where and sorted by order. Roles: agent (own administration only), supervisor, auditor.")
             {
-                Arguments = [new InputValueDefinition("first", Scalars.Int).WithDefault(50), new("after", Scalars.String), new("administrationId", Scalars.ID)],
-                Resolve = c => Guard(async () =>
-                {
-                    var actor = Caller(c, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor);
-                    var first = c.Argument<int>("first");
-                    if (first is < 1 or > 200)
-                    {
-                        throw ValidationFailedException.For("first", "Between 1 and 200.");
-                    }
-
-                    if (!ComplaintListQuery.IsCursor(c.Argument<string>("after")))
-                    {
-                        throw ValidationFailedException.For("after", "Not a cursor returned by this list.");
-                    }
-
-                    var administrationId = actor.Role == Role.Agent ? actor.AdministrationId : c.Argument<string>("administrationId");
-                    var filter = new ComplaintFilter(administrationId, null, null, null, first, c.Argument<string>("after"));
-                    var page = await Service<ComplaintListQuery>(c).PageAsync(filter, Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
-                    return new Dictionary<string, object?>
-                    {
-                        ["filter"] = filter,
-                        ["nodes"] = page.Items,
-                        ["pageInfo"] = new Dictionary<string, object?> { ["hasNextPage"] = page.Next is not null, ["endCursor"] = page.Next },
-                        ["position"] = page.Position.ToString(CultureInfo.InvariantCulture),
-                    };
-                }),
+                Arguments =
+                [
+                    new("first", Scalars.Int, "At most this many rows after `after` (50 when neither first nor last is given; 200 at most)."),
+                    new("after", Scalars.String), new("last", Scalars.Int, "At most this many rows before `before` (200 at most)."), new("before", Scalars.String),
+                    new("where", search.Filter), new("order", new ListGraphType(search.Sort.NonNull)),
+                    new("administrationId", Scalars.ID, "Shorthand for where: { administrationId: { eq } }; an agent always sees only its own."),
+                ],
+                Resolve = c => Guard(() => ComplaintsAsync(c)),
             });
 
         query.AddFields(IndicatorsField(label));

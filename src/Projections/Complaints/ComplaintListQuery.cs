@@ -22,9 +22,7 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         var (afterTime, afterId) = DecodeCursor(filter.After);
         await using var batch = dataSource.CreateBatch();
         var page = new NpgsqlBatchCommand($"""
-            SELECT complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, answer_due,
-                   acknowledged_at, answered_at, closed_at, reopen_count, satisfied,
-                   (processed_at IS NULL AND answer_due < $5) AS overdue, version
+            {Columns("$5")}
               FROM {schema}.rm_complaint_list
              {Where}
                AND ($6::timestamptz IS NULL OR (submitted_at, complaint_id) < ($6, $7))
@@ -38,6 +36,72 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         batch.BatchCommands.Add(page);
         batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var (rows, position) = await ReadRowsAsync(reader, cancellationToken).ConfigureAwait(false);
+        string? next = null;
+        if (rows.Count > filter.Limit)
+        {
+            rows.RemoveAt(rows.Count - 1);
+            next = EncodeCursor(rows[^1].SubmittedAt, rows[^1].Id);
+        }
+
+        return new ComplaintPage(rows, next, position);
+    }
+
+    /// <summary>
+    /// A window of the list by arbitrary conditions and ordering (see <see cref="ComplaintSearch"/>), limited to one
+    /// administration when <paramref name="administrationId"/> is given; with the position the read model was at.
+    /// </summary>
+    public async Task<(IReadOnlyList<ComplaintRow> Rows, long Position)> SearchAsync(ComplaintSearch search, string? administrationId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(search);
+        await using var batch = dataSource.CreateBatch();
+        var page = new NpgsqlBatchCommand();
+        var where = SearchWhere(search.Where, administrationId, now, page.Parameters);
+        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = search.Offset });
+        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = search.Limit });
+        page.CommandText = $"""
+            {Columns("$1")}
+              FROM {schema}.rm_complaint_list
+             WHERE {where}
+             ORDER BY {ComplaintSearch.OrderSql(search.Order)}
+             OFFSET ${page.Parameters.Count - 1} LIMIT ${page.Parameters.Count}
+            """;
+        batch.BatchCommands.Add(page);
+        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadRowsAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>How many rows a search's conditions match, whatever its window.</summary>
+    public async Task<long> CountAsync(ComplaintCondition? where, string? administrationId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {schema}.rm_complaint_list WHERE {SearchWhere(where, administrationId, now, command.Parameters)}";
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    private static string SearchWhere(ComplaintCondition? where, string? administrationId, DateTimeOffset now, NpgsqlParameterCollection parameters)
+    {
+        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        if (administrationId is not null)
+        {
+            where = where is null
+                ? new ComplaintCondition.Compare("administrationId", "eq", administrationId)
+                : new ComplaintCondition.All([new ComplaintCondition.Compare("administrationId", "eq", administrationId), where]);
+        }
+
+        return ComplaintSearch.Sql(where, parameters);
+    }
+
+    private static string Columns(string now) => $"""
+        SELECT complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, answer_due,
+               acknowledged_at, answered_at, closed_at, reopen_count, satisfied,
+               (processed_at IS NULL AND answer_due < {now}) AS overdue, version
+        """;
+
+    /// <summary>The rows of the first result, then the checkpoint position of the second.</summary>
+    private static async Task<(List<ComplaintRow> Rows, long Position)> ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
         var rows = new List<ComplaintRow>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -49,15 +113,7 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var position = reader.GetInt64(0);
-        string? next = null;
-        if (rows.Count > filter.Limit)
-        {
-            rows.RemoveAt(rows.Count - 1);
-            next = EncodeCursor(rows[^1].SubmittedAt, rows[^1].Id);
-        }
-
-        return new ComplaintPage(rows, next, position);
+        return (rows, reader.GetInt64(0));
     }
 
     /// <summary>How many rows the filter matches, whatever the page.</summary>
