@@ -171,7 +171,7 @@ public static partial class FrontEndSchema
                 Resolve = c => Guard(() => ComplaintsAsync(c)),
             });
 
-        query.AddFields(IndicatorsField(label));
+        query.AddFields(IndicatorsField(label), ProjectionsField());
 
         var mutation = new ObjectGraphType("Mutation");
         mutation.AddFields(SubmitComplaintField(kind, channel));

@@ -65,6 +65,7 @@ public static partial class FrontEndSchema
                     return await Service<ProcessingIndicators>(c).ReportAsync(groupBy, kinds, Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
                 }),
             });
+        indicators.AddFields(MoreIndicatorFields());
         return new FieldDefinition("indicators", indicators.NonNull, "The analysts' indicators. Roles: analyst, supervisor, admin.")
         {
             Resolve = c =>

@@ -1,0 +1,101 @@
+using Idarati.Api.Infrastructure;
+using Idarati.Application.Handling;
+using Idarati.EventStore.Projections;
+using Idarati.GraphQL.Types;
+using Idarati.Projections.CallCenter;
+using Idarati.Projections.Employment;
+using Idarati.Projections.Indicators;
+
+namespace Idarati.Api.GraphQL;
+
+/// <summary>The indicators beyond the tracking report and processing: response times, the call centre, employment; and projection status.</summary>
+public static partial class FrontEndSchema
+{
+    /// <summary>A groupBy argument checked against the groupings a report knows, with a BAD_USER_INPUT naming the choices.</summary>
+    private static string GroupBy(ResolveContext c, IReadOnlyList<string> groupings)
+    {
+        var groupBy = c.Argument<string>("groupBy")!;
+        return groupings.Contains(groupBy) ? groupBy : throw ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", groupings)}.");
+    }
+
+    private static FieldDefinition[] MoreIndicatorFields()
+    {
+        var responseRow = new ObjectGraphType("ResponseTimeRow", "Times in days to acknowledge and to answer (mean, median, 90th percentile), and the share answered within the legal deadline.");
+        responseRow.AddFields(
+            new FieldDefinition("group", Scalars.String.NonNull), new FieldDefinition("acknowledged", Scalars.Int.NonNull),
+            new FieldDefinition("acknowledgeMeanDays", Scalars.Float), new FieldDefinition("acknowledgeMedianDays", Scalars.Float), new FieldDefinition("acknowledgeP90Days", Scalars.Float),
+            new FieldDefinition("answered", Scalars.Int.NonNull),
+            new FieldDefinition("answerMeanDays", Scalars.Float), new FieldDefinition("answerMedianDays", Scalars.Float), new FieldDefinition("answerP90Days", Scalars.Float),
+            new FieldDefinition("answeredWithinDeadlinePercent", Scalars.Float));
+        var responseTimes = new ObjectGraphType("ResponseTimeReport");
+        responseTimes.AddFields(
+            new FieldDefinition("groupBy", Scalars.String.NonNull), new FieldDefinition("rows", new NonNullGraphType(new ListGraphType(responseRow.NonNull))),
+            new FieldDefinition("total", responseRow.NonNull), Position(r => ((ResponseTimeReport)r).Position));
+
+        var callRow = new ObjectGraphType("CallCenterRow", "Questions to the 3737 centre in one group: how many, their share, answered, escalated into complaints, and the time to answer.");
+        callRow.AddFields(
+            new FieldDefinition("group", Scalars.String.NonNull), new FieldDefinition("questions", Scalars.Int.NonNull), new FieldDefinition("sharePercent", Scalars.Float.NonNull),
+            new FieldDefinition("answered", Scalars.Int.NonNull), new FieldDefinition("escalated", Scalars.Int.NonNull),
+            new FieldDefinition("answerMeanMinutes", Scalars.Float), new FieldDefinition("answerMedianMinutes", Scalars.Float));
+        var callCenter = new ObjectGraphType("CallCenterReport");
+        callCenter.AddFields(
+            new FieldDefinition("groupBy", Scalars.String.NonNull), new FieldDefinition("rows", new NonNullGraphType(new ListGraphType(callRow.NonNull))),
+            new FieldDefinition("total", Scalars.Int.NonNull), Position(r => ((CallCenterReport)r).Position));
+
+        var funnel = new ObjectGraphType("CompetitionFunnel", "One competition: who applied and what came of it (counts only, no candidate).");
+        funnel.AddFields(
+            new FieldDefinition("competitionId", Scalars.ID.NonNull), new FieldDefinition("administrationId", Scalars.ID.NonNull), new FieldDefinition("title", Scalars.String.NonNull),
+            new FieldDefinition("grade", Scalars.String.NonNull), new FieldDefinition("posts", Scalars.Int.NonNull), new FieldDefinition("acceptsElectronicApplications", Scalars.Boolean.NonNull),
+            new FieldDefinition("applicationDeadline", DateTime.NonNull), new FieldDefinition("status", Scalars.String.NonNull),
+            new FieldDefinition("applied", Scalars.Int.NonNull), new FieldDefinition("electronicApplications", Scalars.Int.NonNull), new FieldDefinition("withdrawn", Scalars.Int.NonNull),
+            new FieldDefinition("preselected", Scalars.Int.NonNull), new FieldDefinition("convokedToWrittenExam", Scalars.Int.NonNull), new FieldDefinition("convokedToOralExam", Scalars.Int.NonNull),
+            new FieldDefinition("admitted", Scalars.Int.NonNull), new FieldDefinition("waitingList", Scalars.Int.NonNull), new FieldDefinition("notAdmitted", Scalars.Int.NonNull));
+        var employment = new ObjectGraphType("EmploymentReport", "emploi-public.ma figures: accounts, applications, competitions and each competition's funnel.");
+        employment.AddFields(
+            new FieldDefinition("candidateAccounts", Scalars.Int.NonNull), new FieldDefinition("verifiedCandidateAccounts", Scalars.Int.NonNull),
+            new FieldDefinition("applications", Scalars.Int.NonNull), new FieldDefinition("electronicApplications", Scalars.Int.NonNull),
+            new FieldDefinition("competitions", Scalars.Int.NonNull), new FieldDefinition("competitionsAcceptingElectronicApplications", Scalars.Int.NonNull),
+            new FieldDefinition("funnel", new NonNullGraphType(new ListGraphType(funnel.NonNull))), Position(r => ((EmploymentReport)r).Position));
+
+        return
+        [
+            new FieldDefinition("responseTimes", responseTimes.NonNull, $"Response times grouped by {string.Join(", ", ResponseTimeIndicators.Groupings)}.")
+            {
+                Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("none")],
+                Resolve = c => Guard(async () => await Service<ResponseTimeIndicators>(c).ReportAsync(GroupBy(c, ResponseTimeIndicators.Groupings), c.CancellationToken).ConfigureAwait(false)),
+            },
+            new FieldDefinition("callCenter", callCenter.NonNull, $"The 3737 centre's questions grouped by {string.Join(", ", CallCenterIndicators.Groupings)}.")
+            {
+                Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("category")],
+                Resolve = c => Guard(async () => await Service<CallCenterIndicators>(c).ReportAsync(GroupBy(c, CallCenterIndicators.Groupings), c.CancellationToken).ConfigureAwait(false)),
+            },
+            new FieldDefinition("employment", employment.NonNull, "The employment figures and each competition's funnel.")
+            {
+                Resolve = c => Guard(async () => await Service<EmploymentIndicators>(c).ReportAsync(c.CancellationToken).ConfigureAwait(false)),
+            },
+        ];
+    }
+
+    private static FieldDefinition ProjectionsField()
+    {
+        var state = EnumOf<ProjectionState>("ProjectionState", "Running, rebuilding from zero, or stopped at a failing event.");
+        var status = new ObjectGraphType("ProjectionStatus", "A read model's projection: where it stands in the global log and how far behind it is.");
+        status.AddFields(
+            new FieldDefinition("name", Scalars.String.NonNull), new FieldDefinition("state", state.NonNull),
+            new FieldDefinition("position", Scalars.String.NonNull, "The global log position applied (a 64-bit number, as a string).") { Resolve = c => Value(((ProjectionStatus)c.Source!).Position.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            new FieldDefinition("lagEvents", Scalars.Float.NonNull, "Events of the log after its position.") { Resolve = c => Value((double)((ProjectionStatus)c.Source!).LagEvents) },
+            new FieldDefinition("lagSeconds", Scalars.Float.NonNull, "Age of the oldest event it has not applied."),
+            new FieldDefinition("failedPosition", Scalars.String) { Resolve = c => Value(((ProjectionStatus)c.Source!).FailedPosition?.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            new FieldDefinition("error", Scalars.String), new FieldDefinition("updatedAt", DateTime.NonNull));
+        return new FieldDefinition("projections", new NonNullGraphType(new ListGraphType(status.NonNull)), "Each projection's state, position and lag. Roles: admin, supervisor, analyst.")
+        {
+            Resolve = c => Guard(async () =>
+            {
+                Caller(c, Auth.Roles.Admin, Auth.Roles.Supervisor, Auth.Roles.Analyst);
+                var daemon = Service<ProjectionDaemon>(c);
+                await daemon.EnsureInitializedAsync(c.CancellationToken).ConfigureAwait(false);
+                return await daemon.StatusAsync(c.CancellationToken).ConfigureAwait(false);
+            }),
+        };
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>indicators { responseTimes callCenter employment } and projections over GraphQL: the same figures as REST, the same roles.</summary>
+public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private static async Task<JsonElement> Graph(HttpClient client, string query)
+    {
+        using var response = await client.PostAsJsonAsync("/graphql", new { query });
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, body.GetRawText());
+        return body;
+    }
+
+    private static async Task<JsonElement> Rest(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task The_indicators_answer_with_the_figures_of_the_rest_routes()
+    {
+        var citizen = await factory.ClientAsync("citizen", subject: "gql-indicators");
+        for (var i = 0; i < 3; i++)
+        {
+            var submitted = await citizen.PostAsJsonAsync("/api/complaints", new
+            {
+                kind = "complaint", channel = "portal", administrationId = i == 0 ? "DGI" : "MIN-SANTE", categoryCode = "HEALTH.WAIT", subject = "Attente", description = "Trop long.",
+                location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
+                citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0600", email = "n@example.ma" },
+            });
+            Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
+        }
+
+        var analyst = await factory.ClientAsync("analyst");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        JsonElement rest;
+        while ((rest = await Rest(analyst, "/api/indicators/complaints/response-times?groupBy=administration")).GetProperty("rows").GetArrayLength() < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the read model never showed the complaints");
+            await Task.Delay(50);
+        }
+
+        var body = await Graph(analyst, """
+            {
+              indicators {
+                responseTimes(groupBy: "administration") { groupBy rows { group acknowledged answered } total { acknowledged answered } position }
+                callCenter(groupBy: "channel") { groupBy total rows { group questions sharePercent } }
+                employment { candidateAccounts competitions funnel { competitionId applied } }
+              }
+              projections { name state position lagEvents lagSeconds failedPosition }
+            }
+            """);
+        Assert.False(body.TryGetProperty("errors", out _), body.GetRawText());
+        var indicators = body.GetProperty("data").GetProperty("indicators");
+        var times = indicators.GetProperty("responseTimes");
+        // Both read at their own moment: compare what the three complaints fixed, not positions.
+        Assert.Equal(rest.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("group").GetString()), times.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("group").GetString()));
+        Assert.Contains(times.GetProperty("rows").EnumerateArray(), r => r.GetProperty("group").GetString() == "DGI");
+
+        var callRest = await Rest(analyst, "/api/indicators/call-center?groupBy=channel");
+        Assert.Equal(callRest.GetProperty("total").GetInt64(), indicators.GetProperty("callCenter").GetProperty("total").GetInt64());
+        var employmentRest = await Rest(analyst, "/api/indicators/employment");
+        Assert.Equal(employmentRest.GetProperty("competitions").GetInt64(), indicators.GetProperty("employment").GetProperty("competitions").GetInt64());
+        Assert.Equal(employmentRest.GetProperty("funnel").GetArrayLength(), indicators.GetProperty("employment").GetProperty("funnel").GetArrayLength());
+
+        var projections = body.GetProperty("data").GetProperty("projections").EnumerateArray().ToList();
+        var restProjections = await Rest(analyst, "/api/projections");
+        Assert.Equal(restProjections.EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order(), projections.Select(p => p.GetProperty("name").GetString()).Order());
+        Assert.All(projections, p => Assert.Equal("RUNNING", p.GetProperty("state").GetString()));
+        Assert.All(projections, p => Assert.True(long.Parse(p.GetProperty("position").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0));
+    }
+
+    [Fact]
+    public async Task Indicators_refuse_an_unknown_grouping_and_projections_refuse_citizens()
+    {
+        var analyst = await factory.ClientAsync("analyst");
+        var bad = await Graph(analyst, "{ indicators { responseTimes(groupBy: \"weather\") { groupBy } } }");
+        var error = bad.GetProperty("errors")[0];
+        Assert.Equal("BAD_USER_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
+        Assert.Contains("administration", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, bad.GetProperty("data").ValueKind);
+
+        var citizen = await factory.ClientAsync("citizen", subject: "gql-projections");
+        var refused = await Graph(citizen, "{ projections { name } }");
+        Assert.Equal("FORBIDDEN", refused.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+        var anonymous = factory.CreateClient();
+        var unauthenticated = await Graph(anonymous, "{ indicators { employment { competitions } } }");
+        Assert.Equal("UNAUTHENTICATED", unauthenticated.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
+}
