@@ -33,7 +33,7 @@ public static class Serialization
 
     public static EventStoreOptions StoreOptions(string schema, TimeProvider time)
     {
-        var options = new EventStoreOptions { Time = time, Json = Json };
+        var options = new EventStoreOptions { Time = time, Json = Json, ListedStreamTypes = [Domain.Administrations.AdministrationDecider.StreamType] };
         options.Schema = schema;
         RegisterEvents(options.Types);
         return options;

@@ -30,6 +30,34 @@ public sealed partial class EventStoreOptions
     /// <summary>The source of recorded times; inject a fake one for deterministic tests.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    private IReadOnlyCollection<string> _listedStreamTypes = [];
+
+    /// <summary>
+    /// The stream types <see cref="PostgresEventStore.LoadStreamsOfTypeAsync"/> may list (small sets such as reference
+    /// data). The store keeps a partial index for each, so the many streams of other types (complaints, tickets) are
+    /// written without maintaining any index by type. Names: lower-case letters, digits, '-' and '_'.
+    /// </summary>
+    public IReadOnlyCollection<string> ListedStreamTypes
+    {
+        get => _listedStreamTypes;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            foreach (var type in value)
+            {
+                if (!StreamTypeName().IsMatch(type ?? string.Empty))
+                {
+                    throw new ArgumentException($"'{type}' cannot be a listed stream type: lower-case letters, digits, '-' and '_', at most 40.", nameof(value));
+                }
+            }
+
+            _listedStreamTypes = [.. value.Distinct(StringComparer.Ordinal)];
+        }
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_-]{0,39}$")]
+    private static partial Regex StreamTypeName();
+
     [GeneratedRegex("^[a-z_][a-z0-9_]{0,47}$")]
     private static partial Regex SchemaName();
 }

@@ -11,10 +11,15 @@ namespace Idarati.EventStore;
 /// </summary>
 public static class EventStoreSchema
 {
-    public static async Task MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken = default)
+    public static Task MigrateAsync(NpgsqlDataSource dataSource, string schema, CancellationToken cancellationToken = default) =>
+        MigrateAsync(dataSource, new EventStoreOptions { Schema = schema }, cancellationToken);
+
+    /// <summary>Migrates, then creates the partial index of each of the options' listed stream types that lacks one.</summary>
+    public static async Task MigrateAsync(NpgsqlDataSource dataSource, EventStoreOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        _ = new EventStoreOptions { Schema = schema };
+        ArgumentNullException.ThrowIfNull(options);
+        var schema = options.Schema;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, transaction, $"SELECT pg_advisory_xact_lock({Key("migrate", schema)})", cancellationToken).ConfigureAwait(false);
@@ -40,6 +45,13 @@ public static class EventStoreSchema
             record.Parameters.Add(new NpgsqlParameter<int> { TypedValue = i + 1 });
             record.Parameters.Add(new NpgsqlParameter<string> { TypedValue = migrations[i].Description });
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var type in options.ListedStreamTypes)
+        {
+            // The name is checked by the options (no quote can reach the SQL); the index name keeps it readable.
+            await ExecuteAsync(connection, transaction,
+                $"CREATE INDEX IF NOT EXISTS streams_of_{type.Replace('-', '_')} ON {schema}.streams (id) WHERE type = '{type}'", cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -265,6 +277,7 @@ public static class EventStoreSchema
                 END
                 $fn$;
                 """),
+            new Migration("no index on every stream's type: listed types get partial indexes", $"DROP INDEX IF EXISTS {s}.streams_type;")
         ];
     }
 }

@@ -66,7 +66,7 @@ public sealed partial class PostgresEventStore
 
     /// <summary>Creates or migrates the schema; harmless to run again.</summary>
     public Task MigrateAsync(CancellationToken cancellationToken = default) =>
-        EventStoreSchema.MigrateAsync(_dataSource, _options.Schema, cancellationToken);
+        EventStoreSchema.MigrateAsync(_dataSource, _options, cancellationToken);
 
     /// <summary>Appends <paramref name="events"/> atomically in a transaction of its own, in one round trip.</summary>
     public async Task<AppendResult> AppendAsync(
@@ -145,13 +145,21 @@ public sealed partial class PostgresEventStore
             reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetInt64(4), true);
     }
 
-    /// <summary>Every stream of one type, whole, in one query: for small sets such as reference data.</summary>
+    /// <summary>
+    /// Every stream of one type, whole, in one query: for small sets such as reference data. The type must be one of
+    /// <see cref="EventStoreOptions.ListedStreamTypes"/>, whose partial index serves this query.
+    /// </summary>
     public async Task<IReadOnlyList<LoadedStream>> LoadStreamsOfTypeAsync(string streamType, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamType);
+        if (!_options.ListedStreamTypes.Contains(streamType))
+        {
+            throw new InvalidOperationException($"Stream type '{streamType}' is not listed: add it to EventStoreOptions.ListedStreamTypes (and migrate) to load its streams by type.");
+        }
+
         await using var command = _dataSource.CreateCommand(
-            $"SELECT e.position, e.stream_id, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.hash FROM {_options.Schema}.events e JOIN {_options.Schema}.streams s ON s.id = e.stream_id WHERE s.type = $1 ORDER BY e.stream_id, e.version");
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamType });
+            // The type is written into the text (a listed name, checked by the options) so every plan can use its partial index.
+            $"SELECT e.position, e.stream_id, e.version, e.type, e.data::text, e.metadata::text, e.recorded_at, e.hash FROM {_options.Schema}.events e JOIN {_options.Schema}.streams s ON s.id = e.stream_id WHERE s.type = '{streamType}' ORDER BY e.stream_id, e.version");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var streams = new List<LoadedStream>();
         List<RecordedEvent>? current = null;

@@ -72,8 +72,11 @@ public sealed class MigrateVerbTests
         }
 
         await using var dataSource = NpgsqlDataSource.Create(ApiFactory.TestDatabase);
-        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.schema_migrations");
-        Assert.Equal(1L, await command.ExecuteScalarAsync());
+        // Each migration recorded once, however many times the verb ran; the listed type's partial index is there.
+        await using var command = dataSource.CreateCommand($"SELECT count(*) = max(version) AND count(*) >= 2 FROM {schema}.schema_migrations");
+        Assert.Equal(true, await command.ExecuteScalarAsync());
+        await using var index = dataSource.CreateCommand($"SELECT count(*) FROM pg_indexes WHERE schemaname = '{schema}' AND indexname = 'streams_of_administration'");
+        Assert.Equal(1L, await index.ExecuteScalarAsync());
         await using var drop = dataSource.CreateCommand($"DROP SCHEMA {schema} CASCADE");
         await drop.ExecuteNonQueryAsync();
     }

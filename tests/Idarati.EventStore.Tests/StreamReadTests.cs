@@ -7,6 +7,31 @@ public sealed class StreamReadTests(StoreFixture fixture) : IClassFixture<StoreF
     private static string NewId() => "r-" + Guid.NewGuid().ToString("N");
 
     [Fact]
+    public async Task Streams_of_a_listed_type_load_together_through_its_partial_index_and_other_types_are_refused()
+    {
+        var options = new EventStoreOptions { Time = fixture.Time, ListedStreamTypes = ["catalogue-entry"] };
+        options.Schema = fixture.Schema;
+        TestEvents.Register(options.Types);
+        var store = new PostgresEventStore(fixture.DataSource, options);
+        await store.MigrateAsync();
+        var first = NewId();
+        var second = NewId();
+        await store.AppendAsync(first, "catalogue-entry", ExpectedVersion.NoStream, [new Opened("a"), new Noted("a2", 2)]);
+        await store.AppendAsync(second, "catalogue-entry", ExpectedVersion.NoStream, [new Opened("b")]);
+        await store.AppendAsync(NewId(), "test", ExpectedVersion.NoStream, [new Opened("not listed")]);
+
+        var loaded = await store.LoadStreamsOfTypeAsync("catalogue-entry");
+        Assert.Equal(new[] { first, second }.Order(StringComparer.Ordinal), loaded.Select(s => s.StreamId));
+        Assert.Equal((2, 1), (loaded.Single(s => s.StreamId == first).Events.Count, loaded.Single(s => s.StreamId == second).Events.Count));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.LoadStreamsOfTypeAsync("test"));
+
+        // Only listed types are indexed: the many streams of other types are written without an index by type.
+        var indexes = await fixture.ScalarAsync<string>("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{s}' AND tablename = 'streams'");
+        Assert.Equal("streams_of_catalogue_entry,streams_pkey", indexes);
+        Assert.Throws<ArgumentException>(() => new EventStoreOptions { ListedStreamTypes = ["x'; DROP TABLE y; --"] });
+    }
+
+    [Fact]
     public async Task A_stream_loads_whole_up_to_a_version_and_as_of_a_time()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 8, 0, 0, TimeSpan.Zero));
