@@ -25,6 +25,13 @@ public static class ReadModelSql
         where T : struct, Enum => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
     /// <summary>The statement that reads a projection's checkpoint (0 before its first batch): the position a report covers.</summary>
+    /// <summary>A timestamptz column as an instant in UTC, or null.</summary>
+    public static DateTimeOffset? Instant(NpgsqlDataReader reader, int column)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return reader.IsDBNull(column) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(column), TimeSpan.Zero);
+    }
+
     public static NpgsqlBatchCommand Checkpoint(string schema, string projection) =>
         Command($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = $1), 0)", projection);
 

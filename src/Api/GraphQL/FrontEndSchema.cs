@@ -106,28 +106,7 @@ public static partial class FrontEndSchema
         var complaint = ComplaintType(administration, kind, channel, status);
         AddAuditFields(complaint);
         var listItem = ListItemType(administration);
-        var pageInfo = new ObjectGraphType("PageInfo", "Where a page starts and ends, and whether rows lie before or after it.");
-        pageInfo.AddFields(
-            new FieldDefinition("hasNextPage", Scalars.Boolean.NonNull), new FieldDefinition("hasPreviousPage", Scalars.Boolean.NonNull),
-            new FieldDefinition("startCursor", Scalars.String), new FieldDefinition("endCursor", Scalars.String));
-        var edge = new ObjectGraphType("ComplaintListItemEdge", "A row of the page with its cursor.");
-        edge.AddFields(new FieldDefinition("cursor", Scalars.String.NonNull), new FieldDefinition("node", listItem.NonNull));
-        var connection = new ObjectGraphType("ComplaintConnection", "A page of the complaint list (read model), in the order asked (newest first by default), with the global position it covers.");
-        connection.AddFields(
-            new FieldDefinition("edges", new ListGraphType(edge.NonNull)),
-            new FieldDefinition("nodes", new NonNullGraphType(new ListGraphType(listItem.NonNull))),
-            new FieldDefinition("pageInfo", pageInfo.NonNull),
-            new FieldDefinition("position", Scalars.String.NonNull, "The global log position the page was computed at."),
-            new FieldDefinition("totalCount", Scalars.Int.NonNull, "How many complaints the conditions match, across all pages (counted only when asked for).")
-            {
-                Resolve = async c =>
-                {
-                    var source = (IReadOnlyDictionary<string, object?>)c.Source!;
-                    return await Service<ComplaintListQuery>(c).CountAsync((ComplaintCondition?)source["where"], (string?)source["administrationId"],
-                        Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
-                },
-            });
-        var search = ComplaintSearchTypes();
+        var lists = SharedListTypes();
 
         var query = new ObjectGraphType("Query");
         query.AddFields(
@@ -158,18 +137,15 @@ public static partial class FrontEndSchema
                 Arguments = [new("trackingNumber", Scalars.String.NonNull), new("accessCode", Scalars.String.NonNull)],
                 Resolve = c => Guard(async () =>
                     await Service<ComplaintService>(c).GetByTrackingAsync(c.Argument<string>("trackingNumber")!, c.Argument<string>("accessCode")!, c.CancellationToken).ConfigureAwait(false)),
-            },
-            new FieldDefinition("complaints", connection.NonNull, "The complaint list, no personal data, filtered by where and sorted by order. Roles: agent (own administration only), supervisor, auditor.")
-            {
-                Arguments =
-                [
-                    new("first", Scalars.Int, "At most this many rows after `after` (50 when neither first nor last is given; 200 at most)."),
-                    new("after", Scalars.String), new("last", Scalars.Int, "At most this many rows before `before` (200 at most)."), new("before", Scalars.String),
-                    new("where", search.Filter), new("order", new ListGraphType(search.Sort.NonNull)),
-                    new("administrationId", Scalars.ID, "Shorthand for where: { administrationId: { eq } }; an agent always sees only its own."),
-                ],
-                Resolve = c => Guard(() => ComplaintsAsync(c)),
             });
+        query.AddFields(
+            Connection(lists, new ListField<ComplaintRow>(
+                "complaints", "The complaint list, no personal data, filtered by where and sorted by order (newest first by default). Roles: agent (own administration only), supervisor, auditor.",
+                listItem, ComplaintListQuery.Shape, ComplaintListQuery.Read, [Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor], OwnAdministration)
+            {
+                ExtraArguments = [new("administrationId", Scalars.ID, "Shorthand for where: { administrationId: { eq } }; an agent always sees only its own.")],
+            }));
+        query.AddFields(ListFields(lists, administration));
 
         query.AddFields(IndicatorsField(label), ProjectionsField());
 

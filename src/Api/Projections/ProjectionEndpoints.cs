@@ -26,6 +26,7 @@ public static class ProjectionEndpoints
             configuration.GetSection("Projections").Bind(options);
             return new ProjectionDaemon(store, projections, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
         });
+        services.AddReadModelQuery((db, schema) => new Idarati.Projections.ReadModelLists(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.TrackingReportQuery(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Employment.EmploymentIndicators(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.CallCenter.CallCenterIndicators(db, schema));

@@ -36,7 +36,8 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         batch.BatchCommands.Add(page);
         batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var (rows, position) = await ReadRowsAsync(reader, cancellationToken).ConfigureAwait(false);
+        var (read, position) = await ReadModelLists.ReadPageAsync(reader, Read, cancellationToken).ConfigureAwait(false);
+        var rows = read.ToList();
         string? next = null;
         if (rows.Count > filter.Limit)
         {
@@ -47,51 +48,24 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         return new ComplaintPage(rows, next, position);
     }
 
-    /// <summary>
-    /// A window of the list by arbitrary conditions and ordering (see <see cref="ComplaintSearch"/>), limited to one
-    /// administration when <paramref name="administrationId"/> is given; with the position the read model was at.
-    /// </summary>
-    public async Task<(IReadOnlyList<ComplaintRow> Rows, long Position)> SearchAsync(ComplaintSearch search, string? administrationId, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(search);
-        await using var batch = dataSource.CreateBatch();
-        var page = new NpgsqlBatchCommand();
-        var where = SearchWhere(search.Where, administrationId, now, page.Parameters);
-        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = search.Offset });
-        page.Parameters.Add(new NpgsqlParameter<int> { TypedValue = search.Limit });
-        page.CommandText = $"""
-            {Columns("$1")}
-              FROM {schema}.rm_complaint_list
-             WHERE {where}
-             ORDER BY {ComplaintSearch.OrderSql(search.Order)}
-             OFFSET ${page.Parameters.Count - 1} LIMIT ${page.Parameters.Count}
-            """;
-        batch.BatchCommands.Add(page);
-        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await ReadRowsAsync(reader, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>How many rows a search's conditions match, whatever its window.</summary>
-    public async Task<long> CountAsync(ComplaintCondition? where, string? administrationId, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand();
-        command.CommandText = $"SELECT count(*) FROM {schema}.rm_complaint_list WHERE {SearchWhere(where, administrationId, now, command.Parameters)}";
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    private static string SearchWhere(ComplaintCondition? where, string? administrationId, DateTimeOffset now, NpgsqlParameterCollection parameters)
-    {
-        parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        if (administrationId is not null)
+    /// <summary>The list as <see cref="ReadModelLists"/> searches it (where / order / windows).</summary>
+    public static readonly ListShape Shape = new(
+        "rm_complaint_list", Columns("$1")["SELECT ".Length..], "complaint_id",
+        new Dictionary<string, ListField>(StringComparer.Ordinal)
         {
-            where = where is null
-                ? new ComplaintCondition.Compare("administrationId", "eq", administrationId)
-                : new ComplaintCondition.All([new ComplaintCondition.Compare("administrationId", "eq", administrationId), where]);
-        }
-
-        return ComplaintSearch.Sql(where, parameters);
-    }
+            ["trackingNumber"] = new("tracking_number", ListFieldKind.Text),
+            ["administrationId"] = new("administration_id", ListFieldKind.Text),
+            ["kind"] = new("kind", ListFieldKind.Text),
+            ["channel"] = new("channel", ListFieldKind.Text),
+            ["categoryCode"] = new("category_code", ListFieldKind.Text),
+            ["region"] = new("region", ListFieldKind.Text),
+            ["status"] = new("status", ListFieldKind.Text),
+            ["submittedAt"] = new("submitted_at", ListFieldKind.Instant),
+            ["answerDue"] = new("answer_due", ListFieldKind.Instant),
+            ["reopenCount"] = new("reopen_count", ListFieldKind.Integer),
+            ["overdue"] = new("(processed_at IS NULL AND answer_due < $1)", ListFieldKind.Boolean),
+        },
+        [new ListOrder("submittedAt", true)], "administrationId", ComplaintListProjection.ProjectionName);
 
     private static string Columns(string now) => $"""
         SELECT complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, answer_due,
@@ -99,21 +73,14 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
                (processed_at IS NULL AND answer_due < {now}) AS overdue, version
         """;
 
-    /// <summary>The rows of the first result, then the checkpoint position of the second.</summary>
-    private static async Task<(List<ComplaintRow> Rows, long Position)> ReadRowsAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    /// <summary>A row of <see cref="Columns"/>.</summary>
+    public static ComplaintRow Read(NpgsqlDataReader reader)
     {
-        var rows = new List<ComplaintRow>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            rows.Add(new ComplaintRow(
-                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
-                reader.GetString(7), Time(reader, 8)!.Value, Time(reader, 9)!.Value, Time(reader, 10), Time(reader, 11), Time(reader, 12),
-                reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetBoolean(14), reader.GetBoolean(15), reader.GetInt64(16)));
-        }
-
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return (rows, reader.GetInt64(0));
+        ArgumentNullException.ThrowIfNull(reader);
+        return new ComplaintRow(
+            reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
+            reader.GetString(7), Time(reader, 8)!.Value, Time(reader, 9)!.Value, Time(reader, 10), Time(reader, 11), Time(reader, 12),
+            reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetBoolean(14), reader.GetBoolean(15), reader.GetInt64(16));
     }
 
     /// <summary>How many rows the filter matches, whatever the page.</summary>
