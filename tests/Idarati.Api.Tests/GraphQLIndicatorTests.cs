@@ -7,13 +7,7 @@ namespace Idarati.Api.Tests;
 /// <summary>indicators { responseTimes callCenter employment } and projections over GraphQL: the same figures as REST, the same roles.</summary>
 public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static async Task<JsonElement> Graph(HttpClient client, string query)
-    {
-        using var response = await client.PostAsJsonAsync("/graphql", new { query });
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, body.GetRawText());
-        return body;
-    }
+    private static Task<JsonElement> Graph(HttpClient client, string query) => TestHttp.Graph(client, query);
 
     private static async Task<JsonElement> Rest(HttpClient client, string path)
     {

@@ -7,13 +7,7 @@ namespace Idarati.Api.Tests;
 /// <summary>callCenterTickets, competitions, applications and candidates as connections: filters, roles, no personal data.</summary>
 public sealed class GraphQLListTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static async Task<JsonElement> Graph(HttpClient client, string query, object? variables = null)
-    {
-        using var response = await client.PostAsJsonAsync("/graphql", new { query, variables });
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, body.GetRawText());
-        return body;
-    }
+    private static Task<JsonElement> Graph(HttpClient client, string query, object? variables = null) => TestHttp.Graph(client, query, variables);
 
     private static async Task<JsonElement> Created(HttpResponseMessage response)
     {

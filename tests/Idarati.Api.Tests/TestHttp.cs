@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -13,6 +14,16 @@ public static class TestHttp
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement;
+    }
+
+    /// <summary>POSTs a GraphQL request and parses the answer (200, or 400 for a document that does not validate).</summary>
+    public static async Task<JsonElement> Graph(HttpClient client, string query, object? variables = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        using var response = await client.PostAsJsonAsync("/graphql", new { query, variables });
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, body.GetRawText());
+        return body;
     }
 
     /// <summary>A valid complaint for <paramref name="administrationId"/>; tests change what they exercise.</summary>

@@ -26,11 +26,7 @@ public static class TicketEndpoints
 
         tickets.MapPost("/", async Task<Created<TicketView>> (OpenTicketRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
             {
-                new Validation().Required("body", request).Required("channel", request?.Channel).Text("categoryCode", request?.CategoryCode, 64)
-                    .Text("topic", request?.Topic, 1000).Required("language", request?.Language).ThrowIfInvalid();
-                var r = request!;
-                var view = await service.OpenAsync(new OpenTicket(r.Channel!.Value, r.CategoryCode!, r.Topic!.Trim(), r.Language!.Value), http.CommandContext(), cancellationToken)
-                    .ConfigureAwait(false);
+                var view = await service.OpenAsync(ToOpenTicket(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/call-center/tickets/{view.Id}", view);
             })
@@ -57,9 +53,9 @@ public static class TicketEndpoints
 
         tickets.MapPost("/{id:guid}/answer", async Task<Ok<TicketView>> (Guid id, TicketAnswerRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
             {
-                new Validation().Required("body", request).Text("answer", request?.Answer, 5000).ThrowIfInvalid();
+                var answer = ValidAnswer(request);
                 var actor = http.User.ToActor();
-                var view = await service.ActAsync(id, at => new TicketCommand.Answer(actor, at, request!.Answer!), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                var view = await service.ActAsync(id, at => new TicketCommand.Answer(actor, at, answer), http.CommandContext(), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
@@ -78,30 +74,50 @@ public static class TicketEndpoints
 
         tickets.MapPost("/{id:guid}/escalate", async Task<Ok<Escalation>> (Guid id, EscalateRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
             {
-                var v = new Validation().Required("body", request).Text("administrationId", request?.AdministrationId, 64).Text("categoryCode", request?.CategoryCode, 64)
-                    .Text("subject", request?.Subject, 200).Text("description", request?.Description, 5000).Required("location", request?.Location).Required("citizen", request?.Citizen);
-                if (request?.Location is { } l)
-                {
-                    v.Text("location.region", l.Region, 100).Text("location.province", l.Province, 100).Text("location.commune", l.Commune, 100);
-                }
-
-                if (request?.Citizen is { } c)
-                {
-                    v.Text("citizen.fullName", c.FullName, 200).Text("citizen.nationalId", c.NationalId, 20).Text("citizen.phone", c.Phone, 30).Text("citizen.email", c.Email, 254);
-                }
-
-                v.ThrowIfInvalid();
-                var r = request!;
-                var escalation = await service.EscalateAsync(id,
-                    new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId!, r.CategoryCode!, r.Subject!, r.Description!,
-                        new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!),
-                        new Citizen(r.Citizen!.FullName!, r.Citizen.NationalId!, r.Citizen.Phone!, r.Citizen.Email!)),
+                var escalation = await service.EscalateAsync(id, ToComplaint(request),
                     http.CommandContext(), cancellationToken).ConfigureAwait(false);
                 http.SetETag(escalation.Ticket.Version);
                 return TypedResults.Ok(escalation);
             })
             .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
             .WithSummary("Escalate to a complaint: creates it (channel callCenter) through the complaints workflow and links both ways. Roles: call-centre agent, supervisor.");
+    }
+
+    /// <summary>Checks an opening (REST body or GraphQL input) field by field.</summary>
+    public static OpenTicket ToOpenTicket(OpenTicketRequest? request)
+    {
+        new Validation().Required("body", request).Required("channel", request?.Channel).Text("categoryCode", request?.CategoryCode, 64)
+            .Text("topic", request?.Topic, 1000).Required("language", request?.Language).ThrowIfInvalid();
+        var r = request!;
+        return new OpenTicket(r.Channel!.Value, r.CategoryCode!, r.Topic!.Trim(), r.Language!.Value);
+    }
+
+    public static string ValidAnswer(TicketAnswerRequest? request)
+    {
+        new Validation().Required("body", request).Text("answer", request?.Answer, 5000).ThrowIfInvalid();
+        return request!.Answer!;
+    }
+
+    /// <summary>Checks an escalation field by field and turns it into the complaint it creates (channel callCenter).</summary>
+    public static SubmitComplaint ToComplaint(EscalateRequest? request)
+    {
+        var v = new Validation().Required("body", request).Text("administrationId", request?.AdministrationId, 64).Text("categoryCode", request?.CategoryCode, 64)
+            .Text("subject", request?.Subject, 200).Text("description", request?.Description, 5000).Required("location", request?.Location).Required("citizen", request?.Citizen);
+        if (request?.Location is { } l)
+        {
+            v.Text("location.region", l.Region, 100).Text("location.province", l.Province, 100).Text("location.commune", l.Commune, 100);
+        }
+
+        if (request?.Citizen is { } c)
+        {
+            v.Text("citizen.fullName", c.FullName, 200).Text("citizen.nationalId", c.NationalId, 20).Text("citizen.phone", c.Phone, 30).Text("citizen.email", c.Email, 254);
+        }
+
+        v.ThrowIfInvalid();
+        var r = request!;
+        return new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId!, r.CategoryCode!, r.Subject!, r.Description!,
+            new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!),
+            new Citizen(r.Citizen!.FullName!, r.Citizen.NationalId!, r.Citizen.Phone!, r.Citizen.Email!));
     }
 }
 

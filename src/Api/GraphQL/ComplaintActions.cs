@@ -47,16 +47,18 @@ public static partial class FrontEndSchema
     /// a complaint it may not see) comes back in the payload's <c>errors</c>, typed by <c>code</c>; only a caller
     /// without the role gets a top-level error.
     /// </summary>
-    private static FieldDefinition[] ComplaintActionFields(ObjectGraphType complaint, EnumGraphType outcome, EnumGraphType rejection)
+    private static ObjectGraphType UserErrorType()
     {
         var userError = new ObjectGraphType("UserError", "Why a mutation changed nothing: RULE_VIOLATED (with rule), PRECONDITION_FAILED, BAD_USER_INPUT (with field), NOT_FOUND.");
         userError.AddFields(
             new FieldDefinition("code", Scalars.String.NonNull), new FieldDefinition("message", Scalars.String.NonNull),
             new FieldDefinition("field", Scalars.String), new FieldDefinition("rule", Scalars.String));
-        var payload = new ObjectGraphType("ComplaintPayload", "The complaint after the action, or the errors that stopped it.");
-        payload.AddFields(
-            new FieldDefinition("complaint", complaint),
-            new FieldDefinition("errors", new NonNullGraphType(new ListGraphType(userError.NonNull))));
+        return userError;
+    }
+
+    private static FieldDefinition[] ComplaintActionFields(ObjectGraphType complaint, ObjectGraphType userError, EnumGraphType outcome, EnumGraphType rejection)
+    {
+        var payload = PayloadType("ComplaintPayload", "complaint", complaint, userError);
 
         InputValueDefinition Id() => new("id", Scalars.ID.NonNull);
         InputValueDefinition Expected() => new("expectedVersion", Scalars.Int, "The version the caller saw; a stale one changes nothing (PRECONDITION_FAILED).");
@@ -74,7 +76,7 @@ public static partial class FrontEndSchema
                 Resolve = async c =>
                 {
                     var actor = Caller(c, roles);
-                    try
+                    return await PayloadAsync("complaint", async () =>
                     {
                         if (!Guid.TryParse(c.Argument<string>("id"), out var id))
                         {
@@ -83,26 +85,8 @@ public static partial class FrontEndSchema
 
                         var expected = c.Arguments.TryGetValue("expectedVersion", out var v) && v is int version ? version : (long?)null;
                         var command = await prepare(c, actor).ConfigureAwait(false);
-                        var view = await Service<ComplaintService>(c).ActAsync(id, command, new CommandContext(actor, null, expected), null, c.CancellationToken)
-                            .ConfigureAwait(false);
-                        return Payload(view, []);
-                    }
-                    catch (RuleViolatedException e)
-                    {
-                        return Payload(null, [UserError("RULE_VIOLATED", e.Message, rule: e.Rule)]);
-                    }
-                    catch (PreconditionFailedException e)
-                    {
-                        return Payload(null, [UserError("PRECONDITION_FAILED", e.Message)]);
-                    }
-                    catch (ValidationFailedException e)
-                    {
-                        return Payload(null, [.. e.Errors.SelectMany(f => f.Value.Select(m => UserError(ErrorCodes.BadUserInput, m, field: f.Key)))]);
-                    }
-                    catch (NotFoundException e)
-                    {
-                        return Payload(null, [UserError("NOT_FOUND", e.Message)]);
-                    }
+                        return await Service<ComplaintService>(c).ActAsync(id, command, new CommandContext(actor, null, expected), null, c.CancellationToken).ConfigureAwait(false);
+                    }).ConfigureAwait(false);
                 },
             };
 
@@ -140,8 +124,45 @@ public static partial class FrontEndSchema
         ];
     }
 
-    private static Dictionary<string, object?> Payload(ComplaintView? complaint, IReadOnlyList<Dictionary<string, object?>> errors) =>
-        new() { ["complaint"] = complaint, ["errors"] = errors };
+    /// <summary>
+    /// Runs a mutation's use case and answers its payload: <paramref name="field"/> holds the new state, or
+    /// <c>errors</c> says why nothing changed (RULE_VIOLATED with the rule, PRECONDITION_FAILED, BAD_USER_INPUT with the
+    /// field, NOT_FOUND). Other failures stay top-level errors.
+    /// </summary>
+    private static async ValueTask<object?> PayloadAsync(string field, Func<Task<object?>> run)
+    {
+        try
+        {
+            return new Dictionary<string, object?> { [field] = await run().ConfigureAwait(false), ["errors"] = Array.Empty<object>() };
+        }
+        catch (RuleViolatedException e)
+        {
+            return Failed(field, [UserError("RULE_VIOLATED", e.Message, rule: e.Rule)]);
+        }
+        catch (PreconditionFailedException e)
+        {
+            return Failed(field, [UserError("PRECONDITION_FAILED", e.Message)]);
+        }
+        catch (ValidationFailedException e)
+        {
+            return Failed(field, [.. e.Errors.SelectMany(f => f.Value.Select(m => UserError(ErrorCodes.BadUserInput, m, field: f.Key)))]);
+        }
+        catch (NotFoundException e)
+        {
+            return Failed(field, [UserError("NOT_FOUND", e.Message)]);
+        }
+    }
+
+    private static Dictionary<string, object?> Failed(string field, IReadOnlyList<Dictionary<string, object?>> errors) =>
+        new() { [field] = null, ["errors"] = errors };
+
+    /// <summary>The type of a mutation's answer: the new state in <paramref name="field"/>, or the errors that stopped it.</summary>
+    private static ObjectGraphType PayloadType(string name, string field, ObjectGraphType state, ObjectGraphType userError)
+    {
+        var payload = new ObjectGraphType(name, $"The {field} after the mutation, or the errors that stopped it.");
+        payload.AddFields(new FieldDefinition(field, state), new FieldDefinition("errors", new NonNullGraphType(new ListGraphType(userError.NonNull))));
+        return payload;
+    }
 
     private static Dictionary<string, object?> UserError(string code, string message, string? field = null, string? rule = null) =>
         new() { ["code"] = code, ["message"] = message, ["field"] = field, ["rule"] = rule };

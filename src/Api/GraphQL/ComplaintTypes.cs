@@ -62,13 +62,16 @@ public static partial class FrontEndSchema
         return item;
     }
 
-    private static FieldDefinition SubmitComplaintField(EnumGraphType kind, EnumGraphType channel)
-    {
-        var location = new InputObjectGraphType("LocationInput").AddFields(
-            new InputValueDefinition("region", Scalars.String.NonNull), new InputValueDefinition("province", Scalars.String.NonNull), new InputValueDefinition("commune", Scalars.String.NonNull));
-        var citizen = new InputObjectGraphType("CitizenInput", "The citizen's identity: required for a complaint, optional for an observation or suggestion.").AddFields(
+    /// <summary>Where a complaint is about, and who the citizen is: shared by submitComplaint and escalateTicket.</summary>
+    private static (InputObjectGraphType Location, InputObjectGraphType Citizen) PlaceAndPersonInputs() =>
+        (new InputObjectGraphType("LocationInput").AddFields(
+            new InputValueDefinition("region", Scalars.String.NonNull), new InputValueDefinition("province", Scalars.String.NonNull), new InputValueDefinition("commune", Scalars.String.NonNull)),
+         new InputObjectGraphType("CitizenInput", "The citizen's identity: required for a complaint, optional for an observation or suggestion.").AddFields(
             new InputValueDefinition("fullName", Scalars.String.NonNull), new InputValueDefinition("nationalId", Scalars.String.NonNull),
-            new InputValueDefinition("phone", Scalars.String.NonNull), new InputValueDefinition("email", Scalars.String.NonNull));
+            new InputValueDefinition("phone", Scalars.String.NonNull), new InputValueDefinition("email", Scalars.String.NonNull)));
+
+    private static FieldDefinition SubmitComplaintField(EnumGraphType kind, EnumGraphType channel, InputObjectGraphType location, InputObjectGraphType citizen)
+    {
         var input = new InputObjectGraphType("SubmitComplaintInput").AddFields(
             new InputValueDefinition("kind", kind.NonNull), new InputValueDefinition("channel", channel.NonNull),
             new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),

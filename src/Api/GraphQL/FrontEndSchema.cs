@@ -150,8 +150,11 @@ public static partial class FrontEndSchema
         query.AddFields(IndicatorsField(label), ProjectionsField());
 
         var mutation = new ObjectGraphType("Mutation");
-        mutation.AddFields(SubmitComplaintField(kind, channel));
-        mutation.AddFields(ComplaintActionFields(complaint,
+        var (location, citizen) = PlaceAndPersonInputs();
+        mutation.AddFields(SubmitComplaintField(kind, channel, location, citizen));
+        var userError = UserErrorType();
+        mutation.AddFields(ServiceMutations(userError, location, citizen));
+        mutation.AddFields(ComplaintActionFields(complaint, userError,
             EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
             EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")));
         return new Schema(query, mutation, types: [DateTime]);

@@ -27,13 +27,8 @@ public static class EmploymentEndpoints
         var competitions = endpoints.MapGroup("/api/competitions").WithTags("employment");
         competitions.MapPost("/", async Task<Created<CompetitionView>> (PublishCompetitionRequest? r, HttpContext http, EmploymentService service, CancellationToken ct) =>
             {
-                new Validation().Required("body", r).Text("administrationId", r?.AdministrationId, 64).Text("title", r?.Title, 300).Text("grade", r?.Grade, 100)
-                    .Required("posts", r?.Posts).Check("posts", r?.Posts is null or (>= 1 and <= 100_000), "Between 1 and 100000.")
-                    .Required("applicationDeadline", r?.ApplicationDeadline).Required("acceptsElectronicApplications", r?.AcceptsElectronicApplications).ThrowIfInvalid();
                 var context = http.CommandContext();
-                var id = service.NewId(context, "competition");
-                var view = await service.PublishAsync(new CompetitionDetails(id.ToString(), r!.AdministrationId!, r.Title!, r.Grade!, r.Posts!.Value, r.ApplicationDeadline!.Value,
-                    r.AcceptsElectronicApplications!.Value), context, ct).ConfigureAwait(false);
+                var view = await service.PublishAsync(ToCompetition(r, service.NewId(context, "competition")), context, ct).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/competitions/{view.Id}", view);
             })
@@ -52,10 +47,7 @@ public static class EmploymentEndpoints
         var candidates = endpoints.MapGroup("/api/candidates").WithTags("employment");
         candidates.MapPost("/", async Task<Created<CandidateView>> (CreateCandidateRequest? r, HttpContext http, EmploymentService service, CancellationToken ct) =>
             {
-                new Validation().Required("body", r).Text("fullName", r?.FullName, 200).Text("nationalId", r?.NationalId, 20).Text("email", r?.Email, 254)
-                    .Check("email", r?.Email is null || (r.Email.Contains('@', StringComparison.Ordinal) && !r.Email.Contains(' ', StringComparison.Ordinal)), "Not an e-mail address.").ThrowIfInvalid();
-                var view = await service.CreateCandidateAsync(new CandidateIdentity(r!.FullName!.Trim(), r.NationalId!.Trim().ToUpperInvariant(), r.Email!.Trim()), http.CommandContext(), ct)
-                    .ConfigureAwait(false);
+                var view = await service.CreateCandidateAsync(ToIdentity(r), http.CommandContext(), ct).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/candidates/{view.Id}", view);
             })
@@ -99,7 +91,24 @@ public static class EmploymentEndpoints
             new ApplicationCommand.RecordResult(a, t, Require(r?.Result, "result")));
     }
 
-    private static T Require<T>(T? value, string field)
+    /// <summary>Checks a competition (REST body or GraphQL input) field by field.</summary>
+    public static CompetitionDetails ToCompetition(PublishCompetitionRequest? r, Guid id)
+    {
+        new Validation().Required("body", r).Text("administrationId", r?.AdministrationId, 64).Text("title", r?.Title, 300).Text("grade", r?.Grade, 100)
+            .Required("posts", r?.Posts).Check("posts", r?.Posts is null or (>= 1 and <= 100_000), "Between 1 and 100000.")
+            .Required("applicationDeadline", r?.ApplicationDeadline).Required("acceptsElectronicApplications", r?.AcceptsElectronicApplications).ThrowIfInvalid();
+        return new CompetitionDetails(id.ToString(), r!.AdministrationId!, r.Title!, r.Grade!, r.Posts!.Value, r.ApplicationDeadline!.Value, r.AcceptsElectronicApplications!.Value);
+    }
+
+    /// <summary>Checks a candidate's identity field by field.</summary>
+    public static CandidateIdentity ToIdentity(CreateCandidateRequest? r)
+    {
+        new Validation().Required("body", r).Text("fullName", r?.FullName, 200).Text("nationalId", r?.NationalId, 20).Text("email", r?.Email, 254)
+            .Check("email", r?.Email is null || (r.Email.Contains('@', StringComparison.Ordinal) && !r.Email.Contains(' ', StringComparison.Ordinal)), "Not an e-mail address.").ThrowIfInvalid();
+        return new CandidateIdentity(r!.FullName!.Trim(), r.NationalId!.Trim().ToUpperInvariant(), r.Email!.Trim());
+    }
+
+    public static T Require<T>(T? value, string field)
         where T : struct => value ?? throw ValidationFailedException.For(field, "This field is required.");
 
     private static void CompetitionAction(RouteGroupBuilder group, string name, string summary, Func<Domain.Shared.Actor, DateTimeOffset, CompetitionCommand> command) =>

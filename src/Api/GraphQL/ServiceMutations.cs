@@ -1,0 +1,168 @@
+using Idarati.Api.CallCenter;
+using Idarati.Api.Complaints;
+using Idarati.Api.Infrastructure;
+using Idarati.Api.JobApplications;
+using Idarati.Application.CallCenter;
+using Idarati.Application.Handling;
+using Idarati.Application.JobApplications;
+using Idarati.Domain.CallCenter;
+using Idarati.Domain.JobApplications;
+using Idarati.Domain.Shared;
+using Idarati.GraphQL.Types;
+
+namespace Idarati.Api.GraphQL;
+
+/// <summary>
+/// The call-centre and employment commands as mutations, one per REST command, checked by the same functions as the
+/// REST bodies and answered with payloads: the new state, or typed errors. Personal data never comes back.
+/// </summary>
+public static partial class FrontEndSchema
+{
+    private static FieldDefinition[] ServiceMutations(ObjectGraphType userError, InputObjectGraphType location, InputObjectGraphType citizenInput)
+    {
+        var ticketChannel = EnumOf<TicketChannel>("TicketChannel", "Phone, e-mail or Facebook.");
+        var language = EnumOf<TicketLanguage>("TicketLanguage", "The language of the question.");
+        var ticket = new ObjectGraphType("Ticket", "A call-centre ticket as its stream says now.");
+        ticket.AddFields(
+            new FieldDefinition("id", Scalars.ID.NonNull), new FieldDefinition("channel", ticketChannel.NonNull), new FieldDefinition("categoryCode", Scalars.String.NonNull),
+            new FieldDefinition("topic", Scalars.String.NonNull), new FieldDefinition("language", language.NonNull), new FieldDefinition("status", Scalars.String.NonNull),
+            new FieldDefinition("openedAt", DateTime.NonNull), new FieldDefinition("complaintId", Scalars.ID), new FieldDefinition("complaintTrackingNumber", Scalars.String),
+            new FieldDefinition("closedAt", DateTime), new FieldDefinition("version", Scalars.Int.NonNull));
+        var ticketPayload = PayloadType("TicketPayload", "ticket", ticket, userError);
+        var escalation = new ObjectGraphType("TicketEscalation", "The ticket and the complaint it became; read the tracking number and access code to the caller.");
+        escalation.AddFields(
+            new FieldDefinition("ticket", ticket.NonNull), new FieldDefinition("complaintId", Scalars.ID.NonNull) { Resolve = c => Value(((Escalation)c.Source!).Complaint.Id) },
+            new FieldDefinition("trackingNumber", Scalars.String.NonNull) { Resolve = c => Value(((Escalation)c.Source!).Complaint.TrackingNumber) },
+            new FieldDefinition("accessCode", Scalars.String.NonNull) { Resolve = c => Value(((Escalation)c.Source!).Complaint.AccessCode) });
+        var escalationPayload = PayloadType("TicketEscalationPayload", "escalation", escalation, userError);
+
+        var competition = new ObjectGraphType("CompetitionState", "A competition as its stream says now.");
+        competition.AddFields(
+            new FieldDefinition("id", Scalars.ID.NonNull), new FieldDefinition("administrationId", Scalars.ID.NonNull), new FieldDefinition("title", Scalars.String.NonNull),
+            new FieldDefinition("grade", Scalars.String.NonNull), new FieldDefinition("posts", Scalars.Int.NonNull), new FieldDefinition("applicationDeadline", DateTime.NonNull),
+            new FieldDefinition("acceptsElectronicApplications", Scalars.Boolean.NonNull), new FieldDefinition("status", Scalars.String.NonNull), new FieldDefinition("version", Scalars.Int.NonNull));
+        var competitionPayload = PayloadType("CompetitionPayload", "competition", competition, userError);
+        var candidate = new ObjectGraphType("CandidateState", "A candidate account: its id and whether it is verified (the identity is not exposed here).");
+        candidate.AddFields(new FieldDefinition("id", Scalars.ID.NonNull), new FieldDefinition("verified", Scalars.Boolean.NonNull), new FieldDefinition("version", Scalars.Int.NonNull));
+        var candidatePayload = PayloadType("CandidatePayload", "candidate", candidate, userError);
+        var stage = EnumOf<ApplicationStage>("ApplicationStage", "Where an application stands.");
+        var result = EnumOf<ExamResult>("ExamResult", "Admitted, waiting list or not admitted.");
+        var application = new ObjectGraphType("ApplicationState", "An application as its stream says now.");
+        application.AddFields(
+            new FieldDefinition("id", Scalars.ID.NonNull), new FieldDefinition("competitionId", Scalars.ID.NonNull), new FieldDefinition("candidateId", Scalars.ID.NonNull),
+            new FieldDefinition("electronic", Scalars.Boolean.NonNull), new FieldDefinition("stage", stage.NonNull), new FieldDefinition("submittedAt", DateTime.NonNull),
+            new FieldDefinition("writtenExamAt", DateTime), new FieldDefinition("oralExamAt", DateTime), new FieldDefinition("result", result), new FieldDefinition("version", Scalars.Int.NonNull));
+        var applicationPayload = PayloadType("ApplicationPayload", "application", application, userError);
+
+        string[] callCenter = [Auth.Roles.Agent, Auth.Roles.Supervisor];
+        string[] staff = [Auth.Roles.Agent, Auth.Roles.Supervisor];
+        string[] citizen = [Auth.Roles.Citizen];
+
+        FieldDefinition Mutation(string name, string description, string[] roles, ObjectGraphType payload, string field, InputValueDefinition[] arguments, Func<ResolveContext, Actor, Task<object?>> run) =>
+            new(name, payload.NonNull, $"{description} Roles: {string.Join(", ", roles)}.")
+            {
+                Arguments = arguments,
+                Resolve = c =>
+                {
+                    var actor = Caller(c, roles);
+                    return PayloadAsync(field, () => run(c, actor));
+                },
+            };
+
+        static Guid Id(ResolveContext c, string name = "id") =>
+            Guid.TryParse(c.Argument<string>(name), out var id) ? id : throw ValidationFailedException.For(name, "Not an id.");
+
+        static IReadOnlyDictionary<string, object?> Input(ResolveContext c) => c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
+
+        static CommandContext Context(ResolveContext c) => Http(c).CommandContext();
+
+        var openInput = new InputObjectGraphType("OpenTicketInput").AddFields(
+            new InputValueDefinition("channel", ticketChannel.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
+            new InputValueDefinition("topic", Scalars.String.NonNull), new InputValueDefinition("language", language.NonNull));
+        var escalateInput = new InputObjectGraphType("EscalateTicketInput", "The complaint the ticket becomes (channel callCenter).").AddFields(
+            new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
+            new InputValueDefinition("subject", Scalars.String.NonNull), new InputValueDefinition("description", Scalars.String.NonNull),
+            new InputValueDefinition("location", location.NonNull), new InputValueDefinition("citizen", citizenInput.NonNull));
+        var competitionInput = new InputObjectGraphType("PublishCompetitionInput").AddFields(
+            new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("title", Scalars.String.NonNull), new InputValueDefinition("grade", Scalars.String.NonNull),
+            new InputValueDefinition("posts", Scalars.Int.NonNull), new InputValueDefinition("applicationDeadline", DateTime.NonNull),
+            new InputValueDefinition("acceptsElectronicApplications", Scalars.Boolean.NonNull));
+        var candidateInput = new InputObjectGraphType("CreateCandidateInput", "The candidate's identity: kept in the stream, never returned by GraphQL.").AddFields(
+            new InputValueDefinition("fullName", Scalars.String.NonNull), new InputValueDefinition("nationalId", Scalars.String.NonNull), new InputValueDefinition("email", Scalars.String.NonNull));
+
+        FieldDefinition TicketAction(string name, string description, InputValueDefinition[] arguments, Func<ResolveContext, Actor, Func<DateTimeOffset, TicketCommand>> command) =>
+            Mutation(name, description, callCenter, ticketPayload, "ticket", [new("id", Scalars.ID.NonNull), .. arguments],
+                async (c, a) => await Service<TicketService>(c).ActAsync(Id(c), command(c, a), Context(c), c.CancellationToken).ConfigureAwait(false));
+
+        FieldDefinition CompetitionAction(string name, string description, Func<Actor, DateTimeOffset, CompetitionCommand> command) =>
+            Mutation(name, description, staff, competitionPayload, "competition", [new("id", Scalars.ID.NonNull)],
+                async (c, a) => await Service<EmploymentService>(c).ActOnCompetitionAsync(Id(c), t => command(a, t), Context(c), c.CancellationToken).ConfigureAwait(false));
+
+        FieldDefinition ApplicationAction(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Actor, DateTimeOffset, ApplicationCommand> command) =>
+            Mutation(name, description, roles, applicationPayload, "application", [new("id", Scalars.ID.NonNull), .. arguments],
+                async (c, a) => await Service<EmploymentService>(c).ActOnApplicationAsync(Id(c), t => command(c, a, t), Context(c), c.CancellationToken).ConfigureAwait(false));
+
+        return
+        [
+            Mutation("openTicket", "Open a ticket for a question received by phone, e-mail or Facebook.", callCenter, ticketPayload, "ticket", [new("input", openInput.NonNull)],
+                async (c, _) =>
+                {
+                    var i = Input(c);
+                    var request = new OpenTicketRequest((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"]);
+                    return await Service<TicketService>(c).OpenAsync(TicketEndpoints.ToOpenTicket(request), Context(c), c.CancellationToken).ConfigureAwait(false);
+                }),
+            TicketAction("answerTicket", "Answer the question.", [new("answer", Scalars.String.NonNull)],
+                (c, a) =>
+                {
+                    var answer = TicketEndpoints.ValidAnswer(new TicketAnswerRequest(c.Argument<string>("answer")));
+                    return t => new TicketCommand.Answer(a, t, answer);
+                }),
+            TicketAction("closeTicket", "Close the ticket.", [], (_, a) => t => new TicketCommand.Close(a, t)),
+            Mutation("escalateTicket", "Escalate to a complaint: creates it through the complaints workflow and links both ways.", callCenter, escalationPayload, "escalation",
+                [new("id", Scalars.ID.NonNull), new("input", escalateInput.NonNull)],
+                async (c, _) =>
+                {
+                    var i = Input(c);
+                    var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
+                    var p = (IReadOnlyDictionary<string, object?>)i["citizen"]!;
+                    var request = new EscalateRequest((string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
+                        new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
+                        new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
+                    return await Service<TicketService>(c).EscalateAsync(Id(c), TicketEndpoints.ToComplaint(request), Context(c), c.CancellationToken).ConfigureAwait(false);
+                }),
+            Mutation("publishCompetition", "Publish a competition.", staff, competitionPayload, "competition", [new("input", competitionInput.NonNull)],
+                async (c, _) =>
+                {
+                    var i = Input(c);
+                    var request = new PublishCompetitionRequest((string?)i["administrationId"], (string?)i["title"], (string?)i["grade"], (int?)i["posts"],
+                        (DateTimeOffset?)i["applicationDeadline"], (bool?)i["acceptsElectronicApplications"]);
+                    var service = Service<EmploymentService>(c);
+                    var context = Context(c);
+                    return await service.PublishAsync(EmploymentEndpoints.ToCompetition(request, service.NewId(context, "competition")), context, c.CancellationToken).ConfigureAwait(false);
+                }),
+            CompetitionAction("closeCompetitionApplications", "Close applications.", (a, t) => new CompetitionCommand.CloseApplications(a, t)),
+            CompetitionAction("publishCompetitionResults", "Publish the results (after applications close).", (a, t) => new CompetitionCommand.PublishResults(a, t)),
+            Mutation("createCandidate", "Create a candidate account (one per e-mail address).", citizen, candidatePayload, "candidate", [new("input", candidateInput.NonNull)],
+                async (c, _) =>
+                {
+                    var i = Input(c);
+                    var request = new CreateCandidateRequest((string?)i["fullName"], (string?)i["nationalId"], (string?)i["email"]);
+                    return await Service<EmploymentService>(c).CreateCandidateAsync(EmploymentEndpoints.ToIdentity(request), Context(c), c.CancellationToken).ConfigureAwait(false);
+                }),
+            Mutation("verifyCandidate", "Verify the account.", [Auth.Roles.Citizen, Auth.Roles.Admin, Auth.Roles.Supervisor], candidatePayload, "candidate", [new("id", Scalars.ID.NonNull)],
+                async (c, _) => await Service<EmploymentService>(c).VerifyCandidateAsync(Id(c), Context(c), c.CancellationToken).ConfigureAwait(false)),
+            Mutation("applyToCompetition", "Apply electronically (before the deadline, where accepted, once per competition).", citizen, applicationPayload, "application",
+                [new("competitionId", Scalars.ID.NonNull), new("candidateId", Scalars.ID.NonNull)],
+                async (c, _) => await Service<EmploymentService>(c).ApplyAsync(Id(c, "competitionId"), Id(c, "candidateId"), Context(c), c.CancellationToken).ConfigureAwait(false)),
+            ApplicationAction("withdrawApplication", "Withdraw the application.", citizen, [], (_, a, t) => new ApplicationCommand.Withdraw(a, t)),
+            ApplicationAction("preselectApplication", "Decide pre-selection.", staff, [new("preselected", Scalars.Boolean.NonNull)],
+                (c, a, t) => new ApplicationCommand.Preselect(a, t, c.Argument<bool>("preselected"))),
+            ApplicationAction("convokeToWrittenExam", "Convoke to the written exam.", staff, [new("examAt", DateTime.NonNull)],
+                (c, a, t) => new ApplicationCommand.ConvokeToWrittenExam(a, t, (DateTimeOffset)c.Arguments["examAt"]!)),
+            ApplicationAction("convokeToOralExam", "Convoke to the oral exam.", staff, [new("examAt", DateTime.NonNull)],
+                (c, a, t) => new ApplicationCommand.ConvokeToOralExam(a, t, (DateTimeOffset)c.Arguments["examAt"]!)),
+            ApplicationAction("recordApplicationResult", "Record the result.", staff, [new("result", result.NonNull)],
+                (c, a, t) => new ApplicationCommand.RecordResult(a, t, (ExamResult)c.Arguments["result"]!)),
+        ];
+    }
+}
