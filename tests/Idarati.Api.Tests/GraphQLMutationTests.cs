@@ -104,4 +104,29 @@ public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<Api
         var forbidden = await Graph(citizen, "mutation ($id: ID!) { closeCompetitionApplications(id: $id) { competition { status } errors { code } } }", new { id = competitionId });
         Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
+
+    [Fact]
+    public async Task Admins_register_and_deactivate_administrations_through_mutations()
+    {
+        var admin = await factory.ClientAsync("admin");
+        var id = "GQL-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
+        const string Register = """
+            mutation ($id: ID!) { registerAdministration(input: { id: $id, nameAr: "إدارة", nameFr: "Administration test", kind: MINISTRY, region: "Oriental" })
+              { administration { id nameFr kind active } errors { code field rule } } }
+            """;
+        var registered = Done(await Graph(admin, Register, new { id }), "registerAdministration", "administration");
+        Assert.Equal((id, "MINISTRY", true), (registered.GetProperty("id").GetString(), registered.GetProperty("kind").GetString(), registered.GetProperty("active").GetBoolean()));
+        // The same registration again changes nothing; another profile under the same id is refused.
+        Assert.Equal(id, Done(await Graph(admin, Register, new { id }), "registerAdministration", "administration").GetProperty("id").GetString());
+        var taken = Refused(await Graph(admin, Register.Replace("Administration test", "Autre nom", StringComparison.Ordinal), new { id }), "registerAdministration", "administration");
+        Assert.Equal(("RULE_VIOLATED", "already-registered"), (taken.GetProperty("code").GetString(), taken.GetProperty("rule").GetString()));
+        var bad = Refused(await Graph(admin, Register, new { id = "has space" }), "registerAdministration", "administration");
+        Assert.Equal(("BAD_USER_INPUT", "id"), (bad.GetProperty("code").GetString(), bad.GetProperty("field").GetString()));
+
+        const string Deactivate = "mutation ($id: ID!) { deactivateAdministration(id: $id, reason: \"Fusion\") { administration { active } errors { code } } }";
+        Assert.False(Done(await Graph(admin, Deactivate, new { id }), "deactivateAdministration", "administration").GetProperty("active").GetBoolean());
+        Assert.Equal("RULE_VIOLATED", Refused(await Graph(admin, Deactivate, new { id = "NOWHERE-" + id }), "deactivateAdministration", "administration").GetProperty("code").GetString());
+        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+        Assert.Equal("FORBIDDEN", (await Graph(agent, Deactivate, new { id })).GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
 }

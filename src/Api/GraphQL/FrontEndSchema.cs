@@ -154,6 +154,7 @@ public static partial class FrontEndSchema
         mutation.AddFields(SubmitComplaintField(kind, channel, location, citizen));
         var userError = UserErrorType();
         mutation.AddFields(ServiceMutations(userError, location, citizen));
+        mutation.AddFields(AdministrationMutations(userError, administration, administrationKind));
         mutation.AddFields(ComplaintActionFields(complaint, userError,
             EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
             EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")));

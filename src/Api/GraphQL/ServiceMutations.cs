@@ -18,6 +18,46 @@ namespace Idarati.Api.GraphQL;
 /// </summary>
 public static partial class FrontEndSchema
 {
+    private static FieldDefinition[] AdministrationMutations(ObjectGraphType userError, ObjectGraphType administration, EnumGraphType kind)
+    {
+        var payload = PayloadType("AdministrationPayload", "administration", administration, userError);
+        var input = new InputObjectGraphType("RegisterAdministrationInput").AddFields(
+            new InputValueDefinition("id", Scalars.ID.NonNull), new InputValueDefinition("nameAr", Scalars.String.NonNull), new InputValueDefinition("nameFr", Scalars.String.NonNull),
+            new InputValueDefinition("kind", kind.NonNull), new InputValueDefinition("region", Scalars.String.NonNull));
+        string[] admin = [Auth.Roles.Admin];
+        return
+        [
+            new FieldDefinition("registerAdministration", payload.NonNull, "Register an administration. Role: admin.")
+            {
+                Arguments = [new("input", input.NonNull)],
+                Resolve = c =>
+                {
+                    Caller(c, admin);
+                    return PayloadAsync("administration", async () =>
+                    {
+                        var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
+                        var request = new Reference.RegisterAdministrationRequest((string?)i["id"], (string?)i["nameAr"], (string?)i["nameFr"],
+                            (Domain.Administrations.AdministrationKind?)i["kind"], (string?)i["region"]);
+                        return await Service<Application.Administrations.AdministrationService>(c).RegisterAsync(Reference.ReferenceEndpoints.ToProfile(request), Http(c).CommandContext(), c.CancellationToken)
+                            .ConfigureAwait(false);
+                    });
+                },
+            },
+            new FieldDefinition("deactivateAdministration", payload.NonNull, "Deactivate an administration: it no longer receives complaints or transfers. Role: admin.")
+            {
+                Arguments = [new("id", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)],
+                Resolve = c =>
+                {
+                    Caller(c, admin);
+                    return PayloadAsync("administration", async () =>
+                        await Service<Application.Administrations.AdministrationService>(c).DeactivateAsync(c.Argument<string>("id")!,
+                            Reference.ReferenceEndpoints.ValidReason(new Reference.DeactivateAdministrationRequest(c.Argument<string>("reason"))), Http(c).CommandContext(), c.CancellationToken)
+                            .ConfigureAwait(false));
+                },
+            },
+        ];
+    }
+
     private static FieldDefinition[] ServiceMutations(ObjectGraphType userError, InputObjectGraphType location, InputObjectGraphType citizenInput)
     {
         var ticketChannel = EnumOf<TicketChannel>("TicketChannel", "Phone, e-mail or Facebook.");

@@ -24,13 +24,7 @@ public static class ReferenceEndpoints
 
         administrations.MapPost("/", async Task<Created<AdministrationView>> (RegisterAdministrationRequest? request, HttpContext http, AdministrationService service, CancellationToken cancellationToken) =>
             {
-                new Validation().Required("body", request)
-                    .Text("id", request?.Id, 64).Check("id", request?.Id is null || request.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), "Letters, digits, '-' and '_' only.")
-                    .Text("nameAr", request?.NameAr, 300).Text("nameFr", request?.NameFr, 300).Required("kind", request?.Kind).Text("region", request?.Region, 100)
-                    .ThrowIfInvalid();
-                var r = request!;
-                var view = await service.RegisterAsync(new AdministrationProfile(r.Id!, r.NameAr!, r.NameFr!, r.Kind!.Value, r.Region!), http.CommandContext(), cancellationToken)
-                    .ConfigureAwait(false);
+                var view = await service.RegisterAsync(ToProfile(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/administrations/{view.Id}", view);
             })
@@ -39,8 +33,7 @@ public static class ReferenceEndpoints
 
         administrations.MapPost("/{id}/deactivate", async Task<Ok<AdministrationView>> (string id, DeactivateAdministrationRequest? request, HttpContext http, AdministrationService service, CancellationToken cancellationToken) =>
             {
-                new Validation().Required("body", request).Text("reason", request?.Reason, 1000).ThrowIfInvalid();
-                var view = await service.DeactivateAsync(id, request!.Reason!, http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                var view = await service.DeactivateAsync(id, ValidReason(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
@@ -53,5 +46,22 @@ public static class ReferenceEndpoints
         endpoints.MapGet("/api/call-center/categories", () => TypedResults.Ok(Catalogue.CallCenterCategories))
             .AllowAnonymous().WithTags("reference data")
             .WithSummary("The 3737 call centre's question categories. Anyone may call it.");
+    }
+
+    /// <summary>Checks a registration (REST body or GraphQL input) field by field.</summary>
+    public static AdministrationProfile ToProfile(RegisterAdministrationRequest? request)
+    {
+        new Validation().Required("body", request)
+            .Text("id", request?.Id, 64).Check("id", request?.Id is null || request.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), "Letters, digits, '-' and '_' only.")
+            .Text("nameAr", request?.NameAr, 300).Text("nameFr", request?.NameFr, 300).Required("kind", request?.Kind).Text("region", request?.Region, 100)
+            .ThrowIfInvalid();
+        var r = request!;
+        return new AdministrationProfile(r.Id!, r.NameAr!, r.NameFr!, r.Kind!.Value, r.Region!);
+    }
+
+    public static string ValidReason(DeactivateAdministrationRequest? request)
+    {
+        new Validation().Required("body", request).Text("reason", request?.Reason, 1000).ThrowIfInvalid();
+        return request!.Reason!;
     }
 }
