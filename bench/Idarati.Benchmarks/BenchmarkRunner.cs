@@ -45,6 +45,9 @@ public static class BenchmarkRunner
             case "http":
                 await HttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
+            case "graphql":
+                await HttpBenchmark.RunEngineOnlyAsync(builder.ConnectionString, settings, report).ConfigureAwait(false);
+                break;
             case "projections":
                 await ProjectionBenchmark.RunAsync(dataSource, settings, report, Scale(args)).ConfigureAwait(false);
                 break;
@@ -54,7 +57,7 @@ public static class BenchmarkRunner
                 await HttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
             default:
-                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, projections, all").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, graphql, projections, all").ConfigureAwait(false);
                 return 2;
         }
 

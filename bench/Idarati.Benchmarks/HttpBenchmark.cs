@@ -102,6 +102,43 @@ public static class HttpBenchmark
         }
     }
 
+    /// <summary>The in-process GraphQL figures alone (parse, validate, execute), over a host with 40 complaints in its list.</summary>
+    public static async Task RunEngineOnlyAsync(string connectionString, Settings settings, Report report)
+    {
+        var schema = "bench_graphql_" + Guid.NewGuid().ToString("N")[..8];
+        var port = FreePort();
+        var app = ApiHost.Build(["--urls", $"http://127.0.0.1:{port}", "--IDARATI_DB", connectionString, "--EventStore:Schema", schema,
+            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Logging:LogLevel:Default", "Warning"]);
+        await app.StartAsync().ConfigureAwait(false);
+        try
+        {
+            var key = app.Services.GetRequiredService<SymmetricSecurityKey>();
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Auth.Issue(key, "bench-citizen", Auth.Roles.Citizen, null, TimeProvider.System));
+            for (var i = 0; i < 40; i++)
+            {
+                using var response = await http.PostAsync("/api/complaints", new StringContent(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    kind = "complaint", channel = "portal", administrationId = "MIN-SANTE", categoryCode = "HEALTH.WAIT", subject = "Attente", description = "Trop long.",
+                    location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
+                    citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
+                }), System.Text.Encoding.UTF8, "application/json")).ConfigureAwait(false);
+                response.EnsureSuccessStatusCode();
+            }
+
+            await GraphQLBenchmark.WaitForListAsync(http, Auth.Issue(key, "bench-supervisor", Auth.Roles.Supervisor, null, TimeProvider.System)).ConfigureAwait(false);
+            await GraphQLBenchmark.EngineAsync(app.Services, settings, report).ConfigureAwait(false);
+        }
+        finally
+        {
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>
     /// Drives the server with wrk (a C load generator from Debian's packages, light on the 2 cores the server shares) when
     /// it is installed, otherwise with HttpClient. Any answer but 2xx fails the benchmark.

@@ -165,11 +165,14 @@ public sealed record ListShape(
         _ => new NpgsqlParameter<bool[]> { TypedValue = [.. values.Cast<bool>()] },
     };
 
-    /// <summary>The ORDER BY clause: the keys asked for (nulls last), then the id in the last key's direction.</summary>
+    /// <summary>
+    /// The ORDER BY clause: the keys asked for, then the id in the last key's direction. PostgreSQL's own null order
+    /// (empty optional fields last when ascending, first when descending) keeps the read models' descending indexes usable.
+    /// </summary>
     internal string OrderSql(IReadOnlyList<ListOrder> order)
     {
         var keys = (order.Count == 0 ? DefaultOrder : order).ToList();
-        var parts = keys.Select(o => $"{Field(o.Field).Sql} {(o.Descending ? "DESC" : "ASC")} NULLS LAST").ToList();
+        var parts = keys.Select(o => $"{Field(o.Field).Sql} {(o.Descending ? "DESC" : "ASC")}").ToList();
         parts.Add($"{IdColumn} {(keys[^1].Descending ? "DESC" : "ASC")}");
         return string.Join(", ", parts);
     }

@@ -116,7 +116,8 @@ public static class Executor
 
     private sealed class Context(ExecutionRequest request, IReadOnlyDictionary<string, object?> variables, CancellationToken cancellationToken)
     {
-        private static readonly ConcurrentDictionary<(Type, string), PropertyInfo?> Properties = new();
+        /// <summary>Compiled property getters by source type and field name (null: no such property, the field resolves to null).</summary>
+        private static readonly ConcurrentDictionary<(Type, string), Func<object, object?>?> Getters = new();
         private readonly List<GraphQLError> _errors = [];
         private readonly Dictionary<string, FragmentDefinition> _fragments =
             request.Document.Definitions.OfType<FragmentDefinition>().GroupBy(f => f.Name.Value).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -283,6 +284,12 @@ public static class Executor
                 else
                 {
                     resolved = DefaultResolve(source, name);
+                    // Most fields are a property read into a scalar or an enum: complete those without the general path.
+                    if (resolved is not null && (definition.Type is NonNullGraphType { OfType: var leaf } ? leaf : definition.Type) is ScalarGraphType or EnumGraphType)
+                    {
+                        return (true, CompleteLeaf(definition.Type is NonNullGraphType n ? n.OfType : definition.Type, resolved)
+                            ?? (definition.Type is NonNullGraphType ? throw new InvalidOperationException($"Cannot return null for non-nullable field {parentType.Name}.{name}.") : null));
+                    }
                 }
 
                 return (true, await CompleteAsync(definition.Type, (parentType.Name, name), nodes, path, resolved).ConfigureAwait(false));
@@ -371,9 +378,23 @@ public static class Executor
                     return dictionary.Contains(name) ? dictionary[name] : null;
             }
 
-            var property = Properties.GetOrAdd((source.GetType(), name), key =>
-                key.Item1.GetProperty(key.Item2, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase));
-            return property?.GetValue(source);
+            var getter = Getters.GetOrAdd((source.GetType(), name), static key => Getter(key.Item1, key.Item2));
+            return getter?.Invoke(source);
+        }
+
+        /// <summary>A compiled <c>source => (object)((T)source).Property</c>: a delegate call instead of a reflection invoke per field.</summary>
+        private static Func<object, object?>? Getter(Type type, string name)
+        {
+            var property = type.GetProperty(name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property?.GetMethod is null || property.GetIndexParameters().Length > 0)
+            {
+                return null;
+            }
+
+            var source = System.Linq.Expressions.Expression.Parameter(typeof(object), "source");
+            var body = System.Linq.Expressions.Expression.Convert(
+                System.Linq.Expressions.Expression.Property(System.Linq.Expressions.Expression.Convert(source, type), property), typeof(object));
+            return System.Linq.Expressions.Expression.Lambda<Func<object, object?>>(body, source).Compile();
         }
 
         private async ValueTask<object?> CompleteAsync(GraphType type, (string Type, string Field) coordinate, List<Field> nodes, ResponsePath? path, object? value)
@@ -426,11 +447,8 @@ public static class Executor
                     }
 
                     return completed;
-                case ScalarGraphType scalar:
-                    return scalar.Serialize(value);
-                case EnumGraphType e:
-                    return e.ByValue(value)?.Name ?? (value is string s && e.ByName(s) is { } byName ? byName.Name
-                        : throw new GraphQLCoercionException($"Enum \"{e.Name}\" cannot represent value: {Scalars.Inspect(value)}"));
+                case ScalarGraphType or EnumGraphType:
+                    return CompleteLeaf(type, value);
                 case ObjectGraphType objectType:
                     return await CompleteObjectAsync(objectType, nodes, path, value).ConfigureAwait(false);
                 case InterfaceGraphType or UnionGraphType:
@@ -441,6 +459,15 @@ public static class Executor
                     throw new InvalidOperationException($"Cannot complete value of unexpected output type: \"{type}\".");
             }
         }
+
+        /// <summary>A non-null value of a scalar or enum type, serialized.</summary>
+        private static object? CompleteLeaf(GraphType type, object value) => type switch
+        {
+            ScalarGraphType scalar => scalar.Serialize(value),
+            EnumGraphType e => e.ByValue(value)?.Name ?? (value is string s && e.ByName(s) is { } byName ? byName.Name
+                : throw new GraphQLCoercionException($"Enum \"{e.Name}\" cannot represent value: {Scalars.Inspect(value)}")),
+            _ => throw new InvalidOperationException($"{type} is not a leaf type."),
+        };
 
         private async ValueTask<object?> CompleteItemAsync(GraphType itemType, (string Type, string Field) coordinate, List<Field> nodes, ResponsePath? path, object? item)
         {

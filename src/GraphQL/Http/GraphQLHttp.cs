@@ -325,7 +325,7 @@ public static class GraphQLHttp
             if (result is not null)
             {
                 writer.WritePropertyName("data");
-                JsonSerializer.Serialize(writer, result.Data);
+                ResponseJson.Write(writer, result.Data);
             }
 
             writer.WriteEndObject();

@@ -91,13 +91,21 @@ public sealed class EnumGraphType : NamedGraphType
                 throw new ArgumentException($"Enum {name} cannot include value: {value.Name}.", nameof(values));
             }
         }
+
+        // The first of equal names or values wins, as a search from the start would (the schema check reports duplicates).
+        _byName = Values.DistinctBy(v => v.Name).ToDictionary(v => v.Name, StringComparer.Ordinal);
+        _byValue = Values.DistinctBy(v => v.InternalValue).ToDictionary(v => v.InternalValue);
     }
 
     public IReadOnlyList<EnumValueDefinition> Values { get; }
 
-    public EnumValueDefinition? ByName(string name) => Values.FirstOrDefault(v => v.Name == name);
+    private readonly Dictionary<string, EnumValueDefinition> _byName;
+    private readonly Dictionary<object, EnumValueDefinition> _byValue;
 
-    public EnumValueDefinition? ByValue(object? value) => Values.FirstOrDefault(v => Equals(v.InternalValue, value));
+    public EnumValueDefinition? ByName(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>The value whose internal value equals <paramref name="value"/> (a lookup: enums are serialized on every row).</summary>
+    public EnumValueDefinition? ByValue(object? value) => value is null ? null : _byValue.GetValueOrDefault(value);
 }
 
 /// <summary>An argument, an input object's field or a directive's argument.</summary>
