@@ -87,4 +87,28 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
         var unauthenticated = await Graph(anonymous, "{ indicators { employment { competitions } } }");
         Assert.Equal("UNAUTHENTICATED", unauthenticated.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
+
+    [Fact]
+    public async Task An_admin_rebuilds_a_projection_online_and_others_may_not()
+    {
+        var admin = await factory.ClientAsync("admin");
+        var body = await Graph(admin, "mutation { rebuildProjection(name: \"ticket-list\") { projection { name state position } errors { code } } }");
+        var projection = body.GetProperty("data").GetProperty("rebuildProjection").GetProperty("projection");
+        Assert.Equal("ticket-list", projection.GetProperty("name").GetString());
+        // Reset to zero and rebuilding, unless the daemon already caught up again.
+        Assert.True(projection.GetProperty("state").GetString() is "REBUILDING" or "RUNNING", projection.GetRawText());
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await Graph(admin, "{ projections { name state } }")).GetProperty("data").GetProperty("projections").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "ticket-list").GetProperty("state").GetString() != "RUNNING")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the rebuild never finished");
+            await Task.Delay(50);
+        }
+
+        var unknown = await Graph(admin, "mutation { rebuildProjection(name: \"nothing\") { projection { name } errors { code } } }");
+        Assert.Equal("NOT_FOUND", unknown.GetProperty("data").GetProperty("rebuildProjection").GetProperty("errors")[0].GetProperty("code").GetString());
+        var supervisor = await factory.ClientAsync("supervisor");
+        var refused = await Graph(supervisor, "mutation { rebuildProjection(name: \"ticket-list\") { projection { name } errors { code } } }");
+        Assert.Equal("FORBIDDEN", refused.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
 }

@@ -147,7 +147,8 @@ public static partial class FrontEndSchema
             }));
         query.AddFields(ListFields(lists, administration));
 
-        query.AddFields(IndicatorsField(label), ProjectionsField());
+        var projectionStatus = ProjectionStatusType();
+        query.AddFields(IndicatorsField(label), ProjectionsField(projectionStatus));
 
         var mutation = new ObjectGraphType("Mutation");
         var (location, citizen) = PlaceAndPersonInputs();
@@ -155,6 +156,7 @@ public static partial class FrontEndSchema
         var userError = UserErrorType();
         mutation.AddFields(ServiceMutations(userError, location, citizen));
         mutation.AddFields(AdministrationMutations(userError, administration, administrationKind));
+        mutation.AddFields(RebuildProjectionField(projectionStatus, userError));
         mutation.AddFields(ComplaintActionFields(complaint, userError,
             EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
             EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")));

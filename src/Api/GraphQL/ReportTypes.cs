@@ -76,7 +76,32 @@ public static partial class FrontEndSchema
         ];
     }
 
-    private static FieldDefinition ProjectionsField()
+    /// <summary>Tear a read model down and replay it from zero, online (REST: POST /api/projections/{name}/rebuild).</summary>
+    private static FieldDefinition RebuildProjectionField(ObjectGraphType status, ObjectGraphType userError) =>
+        new("rebuildProjection", PayloadType("ProjectionPayload", "projection", status, userError).NonNull,
+            "Tear the read model down and replay it from zero, online; follow its progress in projections. Role: admin.")
+        {
+            Arguments = [new("name", Scalars.String.NonNull)],
+            Resolve = c =>
+            {
+                Caller(c, Auth.Roles.Admin);
+                return PayloadAsync("projection", async () =>
+                {
+                    var daemon = Service<ProjectionDaemon>(c);
+                    var name = c.Argument<string>("name")!;
+                    if (daemon.Projections.All(p => p.Name != name))
+                    {
+                        throw new NotFoundException($"The projection '{name}'");
+                    }
+
+                    await daemon.EnsureInitializedAsync(c.CancellationToken).ConfigureAwait(false);
+                    await daemon.RebuildAsync(name, c.CancellationToken).ConfigureAwait(false);
+                    return (await daemon.StatusAsync(c.CancellationToken).ConfigureAwait(false)).Single(p => p.Name == name);
+                });
+            },
+        };
+
+    private static ObjectGraphType ProjectionStatusType()
     {
         var state = EnumOf<ProjectionState>("ProjectionState", "Running, rebuilding from zero, or stopped at a failing event.");
         var status = new ObjectGraphType("ProjectionStatus", "A read model's projection: where it stands in the global log and how far behind it is.");
@@ -87,7 +112,11 @@ public static partial class FrontEndSchema
             new FieldDefinition("lagSeconds", Scalars.Float.NonNull, "Age of the oldest event it has not applied."),
             new FieldDefinition("failedPosition", Scalars.String) { Resolve = c => Value(((ProjectionStatus)c.Source!).FailedPosition?.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             new FieldDefinition("error", Scalars.String), new FieldDefinition("updatedAt", DateTime.NonNull));
-        return new FieldDefinition("projections", new NonNullGraphType(new ListGraphType(status.NonNull)), "Each projection's state, position and lag. Roles: admin, supervisor, analyst.")
+        return status;
+    }
+
+    private static FieldDefinition ProjectionsField(ObjectGraphType status) =>
+        new FieldDefinition("projections", new NonNullGraphType(new ListGraphType(status.NonNull)), "Each projection's state, position and lag. Roles: admin, supervisor, analyst.")
         {
             Resolve = c => Guard(async () =>
             {
@@ -97,5 +126,4 @@ public static partial class FrontEndSchema
                 return await daemon.StatusAsync(c.CancellationToken).ConfigureAwait(false);
             }),
         };
-    }
 }
