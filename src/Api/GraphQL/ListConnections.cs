@@ -67,7 +67,16 @@ public static partial class FrontEndSchema
         edge.AddFields(new FieldDefinition("cursor", Scalars.String.NonNull), new FieldDefinition("node", list.Item.NonNull));
         var connection = new ObjectGraphType($"{prefix}Connection", $"A page of {list.Name} (read model), in the order asked, with the global position it covers.");
         connection.AddFields(
-            new FieldDefinition("edges", new ListGraphType(edge.NonNull)),
+            new FieldDefinition("edges", new ListGraphType(edge.NonNull))
+            {
+                // Built only when asked for: most front ends read nodes.
+                Resolve = c =>
+                {
+                    var source = (IReadOnlyDictionary<string, object?>)c.Source!;
+                    var start = (int)source["start"]!;
+                    return Value(((IEnumerable<T>)source["nodes"]!).Select((row, i) => new Dictionary<string, object?> { ["cursor"] = OffsetCursor(list.Name, start + i), ["node"] = row }).ToList());
+                },
+            },
             new FieldDefinition("nodes", new NonNullGraphType(new ListGraphType(list.Item.NonNull))),
             new FieldDefinition("pageInfo", shared.PageInfo.NonNull),
             new FieldDefinition("position", Scalars.String.NonNull, "The global log position the page was computed at."),
@@ -127,19 +136,18 @@ public static partial class FrontEndSchema
             // One row more than the window says whether another page follows.
             var (rows, position) = await lists.SearchAsync(list.Shape, new ListSearch(where, order, start, end - start + 1), scope, now, list.Read, c.CancellationToken).ConfigureAwait(false);
             var page = rows.Take(end - start).ToList();
-            var edges = page.Select((row, i) => new Dictionary<string, object?> { ["cursor"] = OffsetCursor(list.Name, start + i), ["node"] = row }).ToList();
             return new Dictionary<string, object?>
             {
                 ["where"] = where,
                 ["scope"] = scope,
-                ["edges"] = edges,
+                ["start"] = start,
                 ["nodes"] = page,
                 ["pageInfo"] = new Dictionary<string, object?>
                 {
                     ["hasNextPage"] = rows.Count > page.Count,
                     ["hasPreviousPage"] = start > 0,
-                    ["startCursor"] = edges.Count > 0 ? edges[0]["cursor"] : null,
-                    ["endCursor"] = edges.Count > 0 ? edges[^1]["cursor"] : null,
+                    ["startCursor"] = page.Count > 0 ? OffsetCursor(list.Name, start) : null,
+                    ["endCursor"] = page.Count > 0 ? OffsetCursor(list.Name, start + page.Count - 1) : null,
                 },
                 ["position"] = position.ToString(CultureInfo.InvariantCulture),
             };
