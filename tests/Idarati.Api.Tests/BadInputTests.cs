@@ -1,0 +1,90 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>
+/// Every kind of bad input on the call-centre, employment and reference routes: malformed JSON, wrong types, missing
+/// fields, unknown values, over-long texts, oversized bodies. Each is a 400 (or 413) problem naming the field, appends
+/// nothing, and is never a 500.
+/// </summary>
+public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private static readonly string Somewhere = Guid.NewGuid().ToString();
+
+    public static TheoryData<string, string, string, string, string> Cases => new()
+    {
+        // role (agent:ADMINISTRATION), route, body, field named
+        { "agent:CENTRE-3737", "/api/call-center/tickets", "{ not json", "body", "malformed" },
+        { "agent:CENTRE-3737", "/api/call-center/tickets", "null", "body", "null body" },
+        { "agent:CENTRE-3737", "/api/call-center/tickets", """{"channel": 42, "categoryCode": "PROCEDURES", "topic": "x", "language": "arabic"}""", "channel", "wrong type" },
+        { "agent:CENTRE-3737", "/api/call-center/tickets", """{"channel": "fax", "categoryCode": "PROCEDURES", "topic": "x", "language": "arabic"}""", "channel", "unknown value" },
+        { "agent:CENTRE-3737", "/api/call-center/tickets", """{"channel": "phone", "topic": "x", "language": "arabic"}""", "categoryCode", "missing" },
+        { "agent:CENTRE-3737", "/api/call-center/tickets", $$"""{"channel": "phone", "categoryCode": "PROCEDURES", "topic": "{{new string('x', 1001)}}", "language": "arabic"}""", "topic", "over-long" },
+        { "agent:CENTRE-3737", $"/api/call-center/tickets/{Somewhere}/answer", "{}", "answer", "missing" },
+        { "agent:CENTRE-3737", $"/api/call-center/tickets/{Somewhere}/answer", """{"answer": 5}""", "answer", "wrong type" },
+        { "agent:CENTRE-3737", $"/api/call-center/tickets/{Somewhere}/answer", $$"""{"answer": "{{new string('x', 5001)}}"}""", "answer", "over-long" },
+        { "agent:CENTRE-3737", $"/api/call-center/tickets/{Somewhere}/escalate", "{}", "administrationId", "missing" },
+        { "agent:CENTRE-3737", $"/api/call-center/tickets/{Somewhere}/escalate", """{"location": {"region": ["x"]}}""", "location.region", "wrong type" },
+        { "agent:MIN-FINANCES", "/api/competitions", "{ not json", "body", "malformed" },
+        { "agent:MIN-FINANCES", "/api/competitions", "{}", "administrationId", "missing" },
+        { "agent:MIN-FINANCES", "/api/competitions", """{"posts": "many"}""", "posts", "wrong type" },
+        { "agent:MIN-FINANCES", "/api/competitions", """{"applicationDeadline": "soon"}""", "applicationDeadline", "wrong type" },
+        { "agent:MIN-FINANCES", "/api/competitions", $$"""{"administrationId": "MIN-FINANCES", "title": "{{new string('x', 301)}}", "grade": "G", "posts": 1, "applicationDeadline": "2030-01-01T00:00:00Z", "acceptsElectronicApplications": true}""", "title", "over-long" },
+        { "citizen", "/api/candidates", "{}", "fullName", "missing" },
+        { "citizen", "/api/candidates", """{"fullName": "A", "nationalId": "B", "email": "not-an-address"}""", "email", "bad value" },
+        { "citizen", "/api/candidates", """{"fullName": "A", "nationalId": "123456789012345678901", "email": "a@b.ma"}""", "nationalId", "over-long" },
+        { "citizen", "/api/applications", "{}", "competitionId", "missing" },
+        { "citizen", "/api/applications", """{"competitionId": "not-a-guid", "candidateId": "00000000-0000-0000-0000-000000000001"}""", "competitionId", "wrong type" },
+        { "agent:MIN-FINANCES", $"/api/applications/{Somewhere}/preselect", "{}", "preselected", "missing" },
+        { "agent:MIN-FINANCES", $"/api/applications/{Somewhere}/preselect", """{"preselected": "yes"}""", "preselected", "wrong type" },
+        { "agent:MIN-FINANCES", $"/api/applications/{Somewhere}/convoke-written", """{"examAt": "tomorrow"}""", "examAt", "wrong type" },
+        { "agent:MIN-FINANCES", $"/api/applications/{Somewhere}/result", """{"result": "maybe"}""", "result", "unknown value" },
+        { "admin", "/api/administrations", "{}", "id", "missing" },
+        { "admin", "/api/administrations", """{"id": "has space", "nameAr": "a", "nameFr": "b", "kind": "ministry", "region": "r"}""", "id", "bad value" },
+        { "admin", "/api/administrations", """{"id": "X", "nameAr": "a", "nameFr": "b", "kind": "empire", "region": "r"}""", "kind", "unknown value" },
+        { "admin", "/api/administrations/MIN-SANTE/deactivate", "{}", "reason", "missing" },
+    };
+
+    private async Task<HttpClient> ClientAsync(string role) =>
+        role.Split(':') is [var r, var administration] ? await factory.ClientAsync(r, administration) : await factory.ClientAsync(role);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Bad_input_is_a_400_naming_the_field_and_appends_nothing(string role, string route, string body, string field, string kind)
+    {
+        var client = await ClientAsync(role);
+        var before = await factory.CountEventsAsync();
+        using var response = await client.PostAsync(route, new StringContent(body, Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{kind}: {(int)response.StatusCode} {text}");
+        Assert.StartsWith("application/problem+json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{kind}: {text}");
+        Assert.Equal(before, await factory.CountEventsAsync());
+    }
+
+    public static TheoryData<string, string> Routes => new()
+    {
+        { "agent:CENTRE-3737", "/api/call-center/tickets" },
+        { "agent:CENTRE-3737", $"/api/call-center/tickets/{Somewhere}/escalate" },
+        { "agent:MIN-FINANCES", "/api/competitions" },
+        { "citizen", "/api/candidates" },
+        { "citizen", "/api/applications" },
+        { "agent:MIN-FINANCES", $"/api/applications/{Somewhere}/result" },
+        { "admin", "/api/administrations" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task An_oversized_body_is_413_and_appends_nothing(string role, string route)
+    {
+        var client = await ClientAsync(role);
+        var before = await factory.CountEventsAsync();
+        var huge = JsonSerializer.Serialize(new { padding = new string('x', 100_000) });
+        using var response = await client.PostAsync(route, new StringContent(huge, Encoding.UTF8, "application/json"));
+        Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal(before, await factory.CountEventsAsync());
+    }
+}
