@@ -84,7 +84,7 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         var id = (await Graph(citizen, Submit, Input())).Body.GetProperty("data").GetProperty("submitComplaint").GetProperty("id").GetString()!;
         var agent = await factory.ClientAsync("agent", "MIN-SANTE");
 
-        var (_, acknowledged) = await Graph(agent, "mutation ($id: ID!) { acknowledgeComplaint(id: $id, expectedVersion: 1) { complaint { status version } errors { code } } }", new { id });
+        var (_, acknowledged) = await Graph(agent, "mutation ($id: ID!) { acknowledgeComplaint(input: { id: $id, expectedVersion: 1 }) { complaint { status version } errors { code } } }", new { id });
         var payload = acknowledged.GetProperty("data").GetProperty("acknowledgeComplaint");
         Assert.Equal(("ACKNOWLEDGED", 2, 0), (payload.GetProperty("complaint").GetProperty("status").GetString(), payload.GetProperty("complaint").GetProperty("version").GetInt32(),
             payload.GetProperty("errors").GetArrayLength()));
@@ -98,16 +98,16 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
             return result.GetProperty("errors")[0];
         }
 
-        var stale = await Refused(agent, "mutation ($id: ID!) { answerComplaint(id: $id, text: \"Oui\", outcome: FAVOURABLE, expectedVersion: 1) { complaint { id } errors { code } } }", "answerComplaint");
+        var stale = await Refused(agent, "mutation ($id: ID!) { answerComplaint(input: { id: $id, text: \"Oui\", outcome: FAVOURABLE, expectedVersion: 1 }) { complaint { id } errors { code } } }", "answerComplaint");
         Assert.Equal("PRECONDITION_FAILED", stale.GetProperty("code").GetString());
-        var early = await Refused(agent, "mutation ($id: ID!) { closeComplaint(id: $id) { complaint { id } errors { code rule } } }", "closeComplaint");
+        var early = await Refused(agent, "mutation ($id: ID!) { closeComplaint(input: { id: $id }) { complaint { id } errors { code rule } } }", "closeComplaint");
         Assert.Equal(("RULE_VIOLATED", "not-processed"), (early.GetProperty("code").GetString(), early.GetProperty("rule").GetString()));
-        var empty = await Refused(agent, "mutation ($id: ID!) { answerComplaint(id: $id, text: \"  \", outcome: FAVOURABLE) { complaint { id } errors { code field } } }", "answerComplaint");
+        var empty = await Refused(agent, "mutation ($id: ID!) { answerComplaint(input: { id: $id, text: \"  \", outcome: FAVOURABLE }) { complaint { id } errors { code field } } }", "answerComplaint");
         Assert.Equal(("BAD_USER_INPUT", "text"), (empty.GetProperty("code").GetString(), empty.GetProperty("field").GetString()));
-        var feedback = await Refused(citizen, "mutation ($id: ID!) { giveComplaintFeedback(id: $id, satisfied: true) { complaint { id } errors { code rule } } }", "giveComplaintFeedback");
+        var feedback = await Refused(citizen, "mutation ($id: ID!) { giveComplaintFeedback(input: { id: $id, satisfied: true }) { complaint { id } errors { code rule } } }", "giveComplaintFeedback");
         Assert.Equal("not-answered", feedback.GetProperty("rule").GetString());
 
-        var (_, answered) = await Graph(agent, "mutation ($id: ID!) { answerComplaint(id: $id, text: \"Rendez-vous fixé.\", outcome: PARTIALLY_FAVOURABLE) { complaint { status version } errors { code } } }", new { id });
+        var (_, answered) = await Graph(agent, "mutation ($id: ID!) { answerComplaint(input: { id: $id, text: \"Rendez-vous fixé.\", outcome: PARTIALLY_FAVOURABLE }) { complaint { status version } errors { code } } }", new { id });
         Assert.Equal("ANSWERED", answered.GetProperty("data").GetProperty("answerComplaint").GetProperty("complaint").GetProperty("status").GetString());
 
         var auditor = await factory.ClientAsync("auditor");
@@ -121,13 +121,13 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal(("RECEIVED", 1), (then.GetProperty("status").GetString(), then.GetProperty("version").GetInt32()));
         Assert.Equal("ANSWERED", past.GetProperty("data").GetProperty("complaint").GetProperty("status").GetString());
 
-        var nowhere = await Refused(agent, "mutation ($id: ID!) { transferComplaint(id: $id, toAdministrationId: \"NOWHERE\", reason: \"x\") { complaint { id } errors { code field } } }", "transferComplaint");
+        var nowhere = await Refused(agent, "mutation ($id: ID!) { transferComplaint(input: { id: $id, toAdministrationId: \"NOWHERE\", reason: \"x\" }) { complaint { id } errors { code field } } }", "transferComplaint");
         Assert.Equal(("BAD_USER_INPUT", "toAdministrationId"), (nowhere.GetProperty("code").GetString(), nowhere.GetProperty("field").GetString()));
         var second = (await Graph(citizen, Submit, Input())).Body.GetProperty("data").GetProperty("submitComplaint").GetProperty("id").GetString()!;
-        var (_, moved) = await Graph(agent, "mutation ($id: ID!) { transferComplaint(id: $id, toAdministrationId: \"DGI\", reason: \"Compétence fiscale\") { complaint { administrationId status } errors { code } } }", new { id = second });
+        var (_, moved) = await Graph(agent, "mutation ($id: ID!) { transferComplaint(input: { id: $id, toAdministrationId: \"DGI\", reason: \"Compétence fiscale\" }) { complaint { administrationId status } errors { code } } }", new { id = second });
         Assert.Equal("DGI", moved.GetProperty("data").GetProperty("transferComplaint").GetProperty("complaint").GetProperty("administrationId").GetString());
 
-        var (_, forbidden) = await Graph(citizen, "mutation ($id: ID!) { closeComplaint(id: $id) { complaint { id } } }", new { id });
+        var (_, forbidden) = await Graph(citizen, "mutation ($id: ID!) { closeComplaint(input: { id: $id }) { complaint { id } } }", new { id });
         Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
 

@@ -92,7 +92,7 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
     public async Task An_admin_rebuilds_a_projection_online_and_others_may_not()
     {
         var admin = await factory.ClientAsync("admin");
-        var body = await Graph(admin, "mutation { rebuildProjection(name: \"ticket-list\") { projection { name state position } errors { code } } }");
+        var body = await Graph(admin, "mutation { rebuildProjection(input: { name: \"ticket-list\" }) { projection { name state position } errors { code } } }");
         var projection = body.GetProperty("data").GetProperty("rebuildProjection").GetProperty("projection");
         Assert.Equal("ticket-list", projection.GetProperty("name").GetString());
         // Reset to zero and rebuilding, unless the daemon already caught up again.
@@ -105,10 +105,10 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
             await Task.Delay(50);
         }
 
-        var unknown = await Graph(admin, "mutation { rebuildProjection(name: \"nothing\") { projection { name } errors { code } } }");
+        var unknown = await Graph(admin, "mutation { rebuildProjection(input: { name: \"nothing\" }) { projection { name } errors { code } } }");
         Assert.Equal("NOT_FOUND", unknown.GetProperty("data").GetProperty("rebuildProjection").GetProperty("errors")[0].GetProperty("code").GetString());
         var supervisor = await factory.ClientAsync("supervisor");
-        var refused = await Graph(supervisor, "mutation { rebuildProjection(name: \"ticket-list\") { projection { name } errors { code } } }");
+        var refused = await Graph(supervisor, "mutation { rebuildProjection(input: { name: \"ticket-list\" }) { projection { name } errors { code } } }");
         Assert.Equal("FORBIDDEN", refused.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
 }

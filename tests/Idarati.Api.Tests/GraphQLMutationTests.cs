@@ -35,16 +35,16 @@ public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<Api
             "openTicket", "ticket");
         var id = opened.GetProperty("id").GetString();
         Assert.Equal(("open", 1), (opened.GetProperty("status").GetString(), opened.GetProperty("version").GetInt32()));
-        Assert.Equal("answered", Done(await Graph(agent, "mutation ($id: ID!) { answerTicket(id: $id, answer: \"En ligne.\") { ticket { status } errors { code } } }", new { id }), "answerTicket", "ticket").GetProperty("status").GetString());
-        Assert.Equal("closed", Done(await Graph(agent, "mutation ($id: ID!) { closeTicket(id: $id) { ticket { status } errors { code } } }", new { id }), "closeTicket", "ticket").GetProperty("status").GetString());
-        var closed = Refused(await Graph(agent, "mutation ($id: ID!) { answerTicket(id: $id, answer: \"Encore\") { ticket { status } errors { code rule } } }", new { id }), "answerTicket", "ticket");
+        Assert.Equal("answered", Done(await Graph(agent, "mutation ($id: ID!) { answerTicket(input: { id: $id, answer: \"En ligne.\" }) { ticket { status } errors { code } } }", new { id }), "answerTicket", "ticket").GetProperty("status").GetString());
+        Assert.Equal("closed", Done(await Graph(agent, "mutation ($id: ID!) { closeTicket(input: { id: $id }) { ticket { status } errors { code } } }", new { id }), "closeTicket", "ticket").GetProperty("status").GetString());
+        var closed = Refused(await Graph(agent, "mutation ($id: ID!) { answerTicket(input: { id: $id, answer: \"Encore\" }) { ticket { status } errors { code rule } } }", new { id }), "answerTicket", "ticket");
         Assert.Equal(("RULE_VIOLATED", "closed"), (closed.GetProperty("code").GetString(), closed.GetProperty("rule").GetString()));
-        var blank = Refused(await Graph(agent, "mutation ($id: ID!) { answerTicket(id: $id, answer: \"  \") { ticket { status } errors { code field } } }", new { id }), "answerTicket", "ticket");
+        var blank = Refused(await Graph(agent, "mutation ($id: ID!) { answerTicket(input: { id: $id, answer: \"  \" }) { ticket { status } errors { code field } } }", new { id }), "answerTicket", "ticket");
         Assert.Equal(("BAD_USER_INPUT", "answer"), (blank.GetProperty("code").GetString(), blank.GetProperty("field").GetString()));
 
         var second = Done(await Graph(agent, "mutation { openTicket(input: { channel: EMAIL, categoryCode: \"COMPLAINTS\", topic: \"Retard\", language: FRENCH }) { ticket { id } errors { code } } }"), "openTicket", "ticket");
         const string Escalate = """
-            mutation ($id: ID!, $admin: ID!) { escalateTicket(id: $id, input: { administrationId: $admin, categoryCode: "HEALTH.WAIT", subject: "Attente", description: "Trop long.",
+            mutation ($id: ID!, $admin: ID!) { escalateTicket(input: { id: $id, administrationId: $admin, categoryCode: "HEALTH.WAIT", subject: "Attente", description: "Trop long.",
               location: { region: "Oriental", province: "Oujda-Angad", commune: "Oujda" }, citizen: { fullName: "Nadia", nationalId: "Z1", phone: "0600", email: "n@example.ma" } })
               { escalation { trackingNumber accessCode complaintId ticket { status complaintId } } errors { code field } } }
             """;
@@ -55,7 +55,7 @@ public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal(escalated.GetProperty("complaintId").GetString(), escalated.GetProperty("ticket").GetProperty("complaintId").GetString());
 
         var outsider = await factory.ClientAsync("citizen", subject: "gql-ticket-outsider");
-        var forbidden = await Graph(outsider, "mutation ($id: ID!) { closeTicket(id: $id) { ticket { status } errors { code } } }", new { id });
+        var forbidden = await Graph(outsider, "mutation ($id: ID!) { closeTicket(input: { id: $id }) { ticket { status } errors { code } } }", new { id });
         Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
 
@@ -80,28 +80,28 @@ public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<Api
         var candidate = Done(created, "createCandidate", "candidate");
         Assert.DoesNotContain("Salma", created.GetRawText(), StringComparison.Ordinal);
         var candidateId = candidate.GetProperty("id").GetString();
-        const string Apply = "mutation ($c: ID!, $k: ID!) { applyToCompetition(competitionId: $c, candidateId: $k) { application { id stage } errors { code rule } } }";
+        const string Apply = "mutation ($c: ID!, $k: ID!) { applyToCompetition(input: { competitionId: $c, candidateId: $k }) { application { id stage } errors { code rule } } }";
         var unverified = Refused(await Graph(citizen, Apply, new { c = competitionId, k = candidateId }), "applyToCompetition", "application");
         Assert.Equal(("RULE_VIOLATED", "candidate-not-verified"), (unverified.GetProperty("code").GetString(), unverified.GetProperty("rule").GetString()));
-        Assert.True(Done(await Graph(citizen, "mutation ($k: ID!) { verifyCandidate(id: $k) { candidate { verified } errors { code } } }", new { k = candidateId }), "verifyCandidate", "candidate").GetProperty("verified").GetBoolean());
+        Assert.True(Done(await Graph(citizen, "mutation ($k: ID!) { verifyCandidate(input: { id: $k }) { candidate { verified } errors { code } } }", new { k = candidateId }), "verifyCandidate", "candidate").GetProperty("verified").GetBoolean());
         var application = Done(await Graph(citizen, Apply, new { c = competitionId, k = candidateId }), "applyToCompetition", "application");
         var id = application.GetProperty("id").GetString();
         Assert.Equal("SUBMITTED", application.GetProperty("stage").GetString());
 
-        Done(await Graph(agent, "mutation ($id: ID!) { preselectApplication(id: $id, preselected: true) { application { stage } errors { code } } }", new { id }), "preselectApplication", "application");
-        Done(await Graph(agent, "mutation ($id: ID!, $at: DateTime!) { convokeToWrittenExam(id: $id, examAt: $at) { application { stage } errors { code } } }", new { id, at = DateTimeOffset.UtcNow.AddDays(30) }), "convokeToWrittenExam", "application");
-        Done(await Graph(agent, "mutation ($id: ID!, $at: DateTime!) { convokeToOralExam(id: $id, examAt: $at) { application { stage } errors { code } } }", new { id, at = DateTimeOffset.UtcNow.AddDays(40) }), "convokeToOralExam", "application");
-        var decided = Done(await Graph(agent, "mutation ($id: ID!) { recordApplicationResult(id: $id, result: ADMITTED) { application { result version } errors { code } } }", new { id }), "recordApplicationResult", "application");
+        Done(await Graph(agent, "mutation ($id: ID!) { preselectApplication(input: { id: $id, preselected: true }) { application { stage } errors { code } } }", new { id }), "preselectApplication", "application");
+        Done(await Graph(agent, "mutation ($id: ID!, $at: DateTime!) { convokeToWrittenExam(input: { id: $id, examAt: $at }) { application { stage } errors { code } } }", new { id, at = DateTimeOffset.UtcNow.AddDays(30) }), "convokeToWrittenExam", "application");
+        Done(await Graph(agent, "mutation ($id: ID!, $at: DateTime!) { convokeToOralExam(input: { id: $id, examAt: $at }) { application { stage } errors { code } } }", new { id, at = DateTimeOffset.UtcNow.AddDays(40) }), "convokeToOralExam", "application");
+        var decided = Done(await Graph(agent, "mutation ($id: ID!) { recordApplicationResult(input: { id: $id, result: ADMITTED }) { application { result version } errors { code } } }", new { id }), "recordApplicationResult", "application");
         Assert.Equal(("ADMITTED", 5), (decided.GetProperty("result").GetString(), decided.GetProperty("version").GetInt32()));
 
         var stranger = await factory.ClientAsync("agent", "MIN-SANTE");
-        var hidden = Refused(await Graph(stranger, "mutation ($id: ID!) { recordApplicationResult(id: $id, result: NOT_ADMITTED) { application { result } errors { code } } }", new { id }), "recordApplicationResult", "application");
+        var hidden = Refused(await Graph(stranger, "mutation ($id: ID!) { recordApplicationResult(input: { id: $id, result: NOT_ADMITTED }) { application { result } errors { code } } }", new { id }), "recordApplicationResult", "application");
         Assert.Equal("NOT_FOUND", hidden.GetProperty("code").GetString());
-        Assert.Equal("RULE_VIOLATED", Refused(await Graph(agent, "mutation ($id: ID!) { publishCompetitionResults(id: $id) { competition { status } errors { code rule } } }", new { id = competitionId }),
+        Assert.Equal("RULE_VIOLATED", Refused(await Graph(agent, "mutation ($id: ID!) { publishCompetitionResults(input: { id: $id }) { competition { status } errors { code rule } } }", new { id = competitionId }),
             "publishCompetitionResults", "competition").GetProperty("code").GetString());
-        Assert.Equal("closed", Done(await Graph(agent, "mutation ($id: ID!) { closeCompetitionApplications(id: $id) { competition { status } errors { code } } }", new { id = competitionId }),
+        Assert.Equal("closed", Done(await Graph(agent, "mutation ($id: ID!) { closeCompetitionApplications(input: { id: $id }) { competition { status } errors { code } } }", new { id = competitionId }),
             "closeCompetitionApplications", "competition").GetProperty("status").GetString());
-        var forbidden = await Graph(citizen, "mutation ($id: ID!) { closeCompetitionApplications(id: $id) { competition { status } errors { code } } }", new { id = competitionId });
+        var forbidden = await Graph(citizen, "mutation ($id: ID!) { closeCompetitionApplications(input: { id: $id }) { competition { status } errors { code } } }", new { id = competitionId });
         Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
 
@@ -123,7 +123,7 @@ public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<Api
         var bad = Refused(await Graph(admin, Register, new { id = "has space" }), "registerAdministration", "administration");
         Assert.Equal(("BAD_USER_INPUT", "id"), (bad.GetProperty("code").GetString(), bad.GetProperty("field").GetString()));
 
-        const string Deactivate = "mutation ($id: ID!) { deactivateAdministration(id: $id, reason: \"Fusion\") { administration { active } errors { code } } }";
+        const string Deactivate = "mutation ($id: ID!) { deactivateAdministration(input: { id: $id, reason: \"Fusion\" }) { administration { active } errors { code } } }";
         Assert.False(Done(await Graph(admin, Deactivate, new { id }), "deactivateAdministration", "administration").GetProperty("active").GetBoolean());
         Assert.Equal("RULE_VIOLATED", Refused(await Graph(admin, Deactivate, new { id = "NOWHERE-" + id }), "deactivateAdministration", "administration").GetProperty("code").GetString());
         var agent = await factory.ClientAsync("agent", "MIN-SANTE");

@@ -152,14 +152,39 @@ public static partial class FrontEndSchema
 
         var mutation = new ObjectGraphType("Mutation");
         var (location, citizen) = PlaceAndPersonInputs();
-        mutation.AddFields(SubmitComplaintField(kind, channel, location, citizen));
         var userError = UserErrorType();
-        mutation.AddFields(ServiceMutations(userError, location, citizen));
-        mutation.AddFields(AdministrationMutations(userError, administration, administrationKind));
-        mutation.AddFields(RebuildProjectionField(projectionStatus, userError));
-        mutation.AddFields(ComplaintActionFields(complaint, userError,
-            EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
-            EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")));
+        FieldDefinition[] mutations =
+        [
+            SubmitComplaintField(kind, channel, location, citizen),
+            .. ServiceMutations(userError, location, citizen),
+            .. AdministrationMutations(userError, administration, administrationKind),
+            RebuildProjectionField(projectionStatus, userError),
+            .. ComplaintActionFields(complaint, userError,
+                EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
+                EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")),
+        ];
+        mutation.AddFields([.. mutations.Select(WithInput)]);
         return new Schema(query, mutation, types: [DateTime]);
+    }
+
+    /// <summary>
+    /// HotChocolate's mutation conventions: every mutation takes one <c>input</c> argument of its own
+    /// <c>{Mutation}Input</c> type (<c>acknowledgeComplaint(input: { id, expectedVersion })</c>). A mutation written
+    /// with plain arguments gets them gathered into that type; its resolver still reads them by name.
+    /// </summary>
+    private static FieldDefinition WithInput(FieldDefinition field)
+    {
+        if (field.Arguments is [] or [{ Name: "input" }])
+        {
+            return field;
+        }
+
+        var input = new InputObjectGraphType(char.ToUpperInvariant(field.Name[0]) + field.Name[1..] + "Input").AddFields([.. field.Arguments]);
+        var resolve = field.Resolve ?? throw new ArgumentException($"Mutation {field.Name} has no resolver.", nameof(field));
+        return field with
+        {
+            Arguments = [new InputValueDefinition("input", input.NonNull)],
+            Resolve = c => resolve(c with { Arguments = c.Argument<IReadOnlyDictionary<string, object?>>("input")! }),
+        };
     }
 }

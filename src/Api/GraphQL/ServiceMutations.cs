@@ -119,8 +119,8 @@ public static partial class FrontEndSchema
         var openInput = new InputObjectGraphType("OpenTicketInput").AddFields(
             new InputValueDefinition("channel", ticketChannel.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
             new InputValueDefinition("topic", Scalars.String.NonNull), new InputValueDefinition("language", language.NonNull));
-        var escalateInput = new InputObjectGraphType("EscalateTicketInput", "The complaint the ticket becomes (channel callCenter).").AddFields(
-            new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
+        var escalateInput = new InputObjectGraphType("EscalateTicketInput", "The ticket, and the complaint it becomes (channel callCenter).").AddFields(
+            new InputValueDefinition("id", Scalars.ID.NonNull), new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
             new InputValueDefinition("subject", Scalars.String.NonNull), new InputValueDefinition("description", Scalars.String.NonNull),
             new InputValueDefinition("location", location.NonNull), new InputValueDefinition("citizen", citizenInput.NonNull));
         var competitionInput = new InputObjectGraphType("PublishCompetitionInput").AddFields(
@@ -159,16 +159,17 @@ public static partial class FrontEndSchema
                 }),
             TicketAction("closeTicket", "Close the ticket.", [], (_, a) => t => new TicketCommand.Close(a, t)),
             Mutation("escalateTicket", "Escalate to a complaint: creates it through the complaints workflow and links both ways.", callCenter, escalationPayload, "escalation",
-                [new("id", Scalars.ID.NonNull), new("input", escalateInput.NonNull)],
+                [new("input", escalateInput.NonNull)],
                 async (c, _) =>
                 {
                     var i = Input(c);
+                    var id = Guid.TryParse((string?)i["id"], out var ticket) ? ticket : throw ValidationFailedException.For("id", "Not an id.");
                     var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
                     var p = (IReadOnlyDictionary<string, object?>)i["citizen"]!;
                     var request = new EscalateRequest((string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
                         new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
                         new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
-                    return await Service<TicketService>(c).EscalateAsync(Id(c), TicketEndpoints.ToComplaint(request), Context(c), c.CancellationToken).ConfigureAwait(false);
+                    return await Service<TicketService>(c).EscalateAsync(id, TicketEndpoints.ToComplaint(request), Context(c), c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("publishCompetition", "Publish a competition.", staff, competitionPayload, "competition", [new("input", competitionInput.NonNull)],
                 async (c, _) =>
