@@ -25,7 +25,17 @@ public interface IProjection
 
     /// <summary>Empties the read model for a rebuild, in the transaction that resets the checkpoint to zero.</summary>
     Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Secondary indexes a rebuild drops with the rows and builds once it has caught up: one bulk build writes far
+    /// less than maintaining them row by row through the whole log. Queries of a rebuilding read model are incomplete
+    /// anyway. The daemon creates them with the tables (<see cref="CreateAsync"/> need not), except while a rebuild runs.
+    /// </summary>
+    IReadOnlyList<DeferredIndex> DeferredIndexes => [];
 }
+
+/// <summary>An index a rebuild may defer: its schema-qualified name and the statement that creates it if missing.</summary>
+public sealed record DeferredIndex(string QualifiedName, string CreateSql);
 
 public enum ProjectionState
 {

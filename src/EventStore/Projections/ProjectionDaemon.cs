@@ -76,6 +76,21 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         foreach (var projection in projections)
         {
             await projection.CreateAsync(connection, cancellationToken).ConfigureAwait(false);
+            if (projection.DeferredIndexes.Count == 0)
+            {
+                continue;
+            }
+
+            await using var rebuilding = new NpgsqlCommand($"SELECT state = 'Rebuilding' FROM {_s}.projections WHERE name = $1", connection, transaction);
+            rebuilding.Parameters.Add(new NpgsqlParameter<string> { TypedValue = projection.Name });
+            if (!(bool)(await rebuilding.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                foreach (var index in projection.DeferredIndexes)
+                {
+                    await using var create = new NpgsqlCommand(index.CreateSql, connection, transaction);
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -157,6 +172,12 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         }
 
         await projection.ResetAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        foreach (var index in projection.DeferredIndexes)
+        {
+            await using var drop = new NpgsqlCommand($"DROP INDEX IF EXISTS {index.QualifiedName}", connection, transaction);
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await using (var reset = new NpgsqlCommand($"UPDATE {_s}.projections SET position = 0, state = 'Rebuilding', failed_position = NULL, error = NULL, updated_at = $2 WHERE name = $1", connection, transaction))
         {
             reset.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
@@ -262,7 +283,15 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
 
             if (raw.Count < _options.BatchSize && state == ProjectionState.Rebuilding)
             {
-                // A page that is not full reached the stable head: the rebuild has caught up.
+                // A page that is not full reached the stable head: the rebuild has caught up. Build the deferred
+                // indexes before saying so (each statement is idempotent, so a crash here only repeats it).
+                foreach (var index in projection.DeferredIndexes)
+                {
+                    await using var create = store.DataSource.CreateCommand(index.CreateSql);
+                    create.CommandTimeout = 0;
+                    await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 await SetStateAsync(projection.Name, ProjectionState.Running, null, null, cancellationToken).ConfigureAwait(false);
             }
 

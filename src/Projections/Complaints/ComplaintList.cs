@@ -47,10 +47,6 @@ public sealed class ComplaintListProjection(string schema) : IProjection
                 satisfied boolean,
                 version bigint NOT NULL,
                 position bigint NOT NULL);
-            CREATE INDEX IF NOT EXISTS rm_complaint_list_administration ON {Table} (administration_id, status, submitted_at DESC);
-            CREATE INDEX IF NOT EXISTS rm_complaint_list_submitted ON {Table} (submitted_at DESC);
-            CREATE INDEX IF NOT EXISTS rm_complaint_list_category ON {Table} (category_code, submitted_at DESC);
-            CREATE INDEX IF NOT EXISTS rm_complaint_list_due ON {Table} (status, answer_due);
             """, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -107,6 +103,18 @@ public sealed class ComplaintListProjection(string schema) : IProjection
 
     public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
         ReadModelSql.TruncateAsync(connection, transaction, Table, cancellationToken);
+
+    /// <summary>The indexes the list's filters need; a rebuild builds them once at the end.</summary>
+    public IReadOnlyList<DeferredIndex> DeferredIndexes =>
+    [
+        Index("rm_complaint_list_administration", "(administration_id, status, submitted_at DESC)"),
+        Index("rm_complaint_list_submitted", "(submitted_at DESC)"),
+        Index("rm_complaint_list_category", "(category_code, submitted_at DESC)"),
+        Index("rm_complaint_list_due", "(status, answer_due)"),
+    ];
+
+    private DeferredIndex Index(string name, string columns) =>
+        new($"{schema}.{name}", $"CREATE INDEX IF NOT EXISTS {name} ON {Table} {columns}");
 
     /// <summary>One row of the list, as the fold carries it between events.</summary>
     private sealed record Row(
