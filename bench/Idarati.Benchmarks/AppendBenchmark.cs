@@ -43,7 +43,7 @@ public static class AppendBenchmark
                 {
                     var id = $"raw-{worker}-{i}-{Guid.NewGuid():N}";
                     await using var batch = dataSource.CreateBatch();
-                    var now = DateTime.UtcNow;
+                    var now = TimeProvider.System.GetUtcNow().UtcDateTime;
                     batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {schema}.raw_streams (id, type, version, created_at, updated_at) VALUES ($1, 'complaint', 1, $2, $2)")
                     {
                         Parameters = { new NpgsqlParameter<string> { TypedValue = id }, new NpgsqlParameter<DateTime> { TypedValue = now } },
@@ -139,7 +139,7 @@ public static class AppendBenchmark
         await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false);
         var ids = Enumerable.Range(0, streamCount).Select(_ => $"copy-{Guid.NewGuid():N}").ToArray();
-        var now = DateTime.UtcNow;
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
         await using (var streams = await connection.BeginBinaryImportAsync($"COPY {schema}.raw_streams (id, type, version, created_at, updated_at) FROM STDIN (FORMAT BINARY)").ConfigureAwait(false))
         {
             foreach (var id in ids)

@@ -48,8 +48,8 @@ public static class GraphQLBenchmark
 
     public static async Task WaitForListAsync(HttpClient http, string token)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
+        var started = TimeProvider.System.GetTimestamp();
+        while (TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api/complaints?limit=20");
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);

@@ -58,7 +58,7 @@ public static class HttpBenchmark
             var raw = await MeasureAsync(Concurrency, settings.Duration, async () =>
             {
                 var id = $"raw-{Guid.NewGuid():N}";
-                var now = DateTime.UtcNow;
+                var now = TimeProvider.System.GetUtcNow().UtcDateTime;
                 await using var batch = dataSource.CreateBatch();
                 batch.BatchCommands.Add(new NpgsqlBatchCommand($"INSERT INTO {schema}.raw_streams (id, type, version, created_at, updated_at) VALUES ($1, 'complaint', 1, $2, $2)")
                 { Parameters = { new NpgsqlParameter<string> { TypedValue = id }, new NpgsqlParameter<DateTime> { TypedValue = now } } });

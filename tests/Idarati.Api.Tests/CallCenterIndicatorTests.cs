@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -28,13 +29,13 @@ public sealed class CallCenterIndicatorTests(ApiFactory factory) : IClassFixture
 
         var analyst = await factory.ClientAsync("analyst");
         JsonElement report = default;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         do
         {
             report = await Json(await analyst.GetAsync("/api/indicators/call-center?groupBy=category"), HttpStatusCode.OK);
             await Task.Delay(50);
         }
-        while (report.GetProperty("position").GetInt64() < positions.Max() && DateTime.UtcNow < deadline);
+        while (report.GetProperty("position").GetInt64() < positions.Max() && !deadline.Passed);
 
         Assert.Equal(3, report.GetProperty("total").GetInt64());
         var rows = report.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("group").GetString()!);

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -11,7 +12,7 @@ public sealed class ComplaintListTests(ApiFactory factory) : IClassFixture<ApiFa
     /// <summary>The list is a read model: poll until the daemon has caught up with what we wrote.</summary>
     private static async Task<JsonElement> EventuallyAsync(HttpClient client, string url, Func<JsonElement, bool> done)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         while (true)
         {
             var page = await Json(await client.GetAsync(url), HttpStatusCode.OK);
@@ -20,7 +21,7 @@ public sealed class ComplaintListTests(ApiFactory factory) : IClassFixture<ApiFa
                 return page;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{url} never showed the expected rows: {page.GetRawText()}");
+            Assert.True(!deadline.Passed, $"{url} never showed the expected rows: {page.GetRawText()}");
             await Task.Delay(100);
         }
     }

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -15,7 +16,7 @@ public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var competition = await Json(await agent.PostAsJsonAsync("/api/competitions", new
         {
             administrationId = "MIN-FINANCES", title = "Administrateurs", grade = "Administrateur 3e grade", posts = 40,
-            applicationDeadline = DateTimeOffset.UtcNow.AddDays(30), acceptsElectronicApplications = true,
+            applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(30), acceptsElectronicApplications = true,
         }), HttpStatusCode.Created);
         var competitionId = competition.GetProperty("id").GetGuid();
 
@@ -38,8 +39,8 @@ public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var stranger = await factory.ClientAsync("agent", "MIN-SANTE");
         await Json(await stranger.GetAsync($"/api/applications/{applicationId}"), HttpStatusCode.NotFound);
         await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/preselect", new { preselected = true }), HttpStatusCode.OK);
-        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/convoke-written", new { examAt = DateTimeOffset.UtcNow.AddDays(40) }), HttpStatusCode.OK);
-        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/convoke-oral", new { examAt = DateTimeOffset.UtcNow.AddDays(50) }), HttpStatusCode.OK);
+        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/convoke-written", new { examAt = TimeProvider.System.GetUtcNow().AddDays(40) }), HttpStatusCode.OK);
+        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/convoke-oral", new { examAt = TimeProvider.System.GetUtcNow().AddDays(50) }), HttpStatusCode.OK);
         var decided = await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/result", new { result = "admitted" }), HttpStatusCode.OK);
         Assert.Equal("decided", decided.GetProperty("stage").GetString());
         Assert.Equal("admitted", decided.GetProperty("result").GetString());
@@ -54,10 +55,10 @@ public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var analyst = await factory.ClientAsync("analyst");
         JsonElement report = default;
         JsonElement? row = null;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         while (row is not { } r || r.GetProperty("status").GetString() != "resultsPublished")
         {
-            Assert.True(DateTime.UtcNow < deadline, "the employment projection did not catch up");
+            Assert.True(!deadline.Passed, "the employment projection did not catch up");
             await Task.Delay(50);
             report = await Json(await analyst.GetAsync("/api/indicators/employment"), HttpStatusCode.OK);
             row = report.GetProperty("funnel").EnumerateArray().Cast<JsonElement?>().FirstOrDefault(f => f!.Value.GetProperty("competitionId").GetString() == competitionId.ToString());
@@ -84,9 +85,9 @@ public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var before = await factory.CountEventsAsync();
         var bad = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = "soon", acceptsElectronicApplications = true }), HttpStatusCode.BadRequest);
         Assert.True(bad.GetProperty("errors").TryGetProperty("applicationDeadline", out _), bad.GetRawText());
-        var zero = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = DateTimeOffset.UtcNow.AddDays(3), acceptsElectronicApplications = true }), HttpStatusCode.BadRequest);
+        var zero = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(3), acceptsElectronicApplications = true }), HttpStatusCode.BadRequest);
         Assert.True(zero.GetProperty("errors").TryGetProperty("posts", out _));
-        var foreign = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-SANTE", title = "T", grade = "G", posts = 3, applicationDeadline = DateTimeOffset.UtcNow.AddDays(3), acceptsElectronicApplications = true }), HttpStatusCode.Conflict);
+        var foreign = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-SANTE", title = "T", grade = "G", posts = 3, applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(3), acceptsElectronicApplications = true }), HttpStatusCode.Conflict);
         Assert.Equal("not-owner", foreign.GetProperty("rule").GetString());
         Assert.Equal(before, await factory.CountEventsAsync());
         var analyst = await factory.ClientAsync("analyst");

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -58,13 +59,13 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
 
         var owner = await factory.ClientAsync("agent", "MIN-SANTE");
         JsonElement list = default;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         do
         {
             await Task.Delay(50);
             (_, list) = await Graph(owner, "{ complaints(first: 200, administrationId: \"DGI\") { nodes { id administrationId administration { nameAr } } pageInfo { hasNextPage } position totalCount } }");
         }
-        while (list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().All(n => n.GetProperty("id").GetString() != id) && DateTime.UtcNow < deadline);
+        while (list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().All(n => n.GetProperty("id").GetString() != id) && !deadline.Passed);
 
         var nodes = list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().ToList();
         Assert.Contains(nodes, n => n.GetProperty("id").GetString() == id);

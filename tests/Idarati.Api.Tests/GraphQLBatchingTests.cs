@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
@@ -80,10 +81,10 @@ public sealed class GraphQLBatchingTests : IAsyncLifetime
         }
 
         var supervisor = await _factory.ClientAsync("supervisor");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         while ((await supervisor.GetFromJsonAsync<JsonElement>("/api/complaints?limit=200")).GetProperty("items").GetArrayLength() < 12)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the complaint list did not catch up");
+            Assert.True(!deadline.Passed, "the complaint list did not catch up");
             await Task.Delay(50);
         }
 

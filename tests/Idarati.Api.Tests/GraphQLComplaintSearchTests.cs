@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -35,10 +36,10 @@ public sealed class GraphQLComplaintSearchTests(ApiFactory factory) : IClassFixt
         }
 
         var supervisor = await factory.ClientAsync("supervisor");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         while (Count(await Graph(supervisor, "query ($t: String!) { complaints(where: { region: { startsWith: $t } }) { totalCount } }", new { t = tag })) < 9)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the list never showed the nine complaints");
+            Assert.True(!deadline.Passed, "the list never showed the nine complaints");
             await Task.Delay(50);
         }
 

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -32,11 +33,11 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
         }
 
         var analyst = await factory.ClientAsync("analyst");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         JsonElement rest;
         while ((rest = await Rest(analyst, "/api/indicators/complaints/response-times?groupBy=administration")).GetProperty("rows").GetArrayLength() < 2)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the read model never showed the complaints");
+            Assert.True(!deadline.Passed, "the read model never showed the complaints");
             await Task.Delay(50);
         }
 
@@ -97,11 +98,11 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
         Assert.Equal("ticket-list", projection.GetProperty("name").GetString());
         // Reset to zero and rebuilding, unless the daemon already caught up again.
         Assert.True(projection.GetProperty("state").GetString() is "REBUILDING" or "RUNNING", projection.GetRawText());
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         while ((await Graph(admin, "{ projections { name state } }")).GetProperty("data").GetProperty("projections").EnumerateArray()
             .Single(p => p.GetProperty("name").GetString() == "ticket-list").GetProperty("state").GetString() != "RUNNING")
         {
-            Assert.True(DateTime.UtcNow < deadline, "the rebuild never finished");
+            Assert.True(!deadline.Passed, "the rebuild never finished");
             await Task.Delay(50);
         }
 

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -19,7 +20,7 @@ public sealed class GraphQLListTests(ApiFactory factory) : IClassFixture<ApiFact
     /// <summary>Polls a query until <paramref name="done"/> holds (the read models are eventually consistent).</summary>
     private static async Task<JsonElement> EventuallyAsync(HttpClient client, string query, object? variables, Func<JsonElement, bool> done)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         while (true)
         {
             var body = await Graph(client, query, variables);
@@ -28,7 +29,7 @@ public sealed class GraphQLListTests(ApiFactory factory) : IClassFixture<ApiFact
                 return body;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, body.GetRawText());
+            Assert.True(!deadline.Passed, body.GetRawText());
             await Task.Delay(50);
         }
     }
@@ -43,7 +44,7 @@ public sealed class GraphQLListTests(ApiFactory factory) : IClassFixture<ApiFact
         var competition = await Created(await agent.PostAsJsonAsync("/api/competitions", new
         {
             administrationId = "MIN-FINANCES", title, grade = "Administrateur 3e grade", posts = 12,
-            applicationDeadline = DateTimeOffset.UtcNow.AddDays(30), acceptsElectronicApplications = true,
+            applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(30), acceptsElectronicApplications = true,
         }));
         var competitionId = competition.GetProperty("id").GetString();
         var citizen = await factory.ClientAsync("citizen", subject: "list-" + title);

@@ -66,12 +66,12 @@ public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<Api
         var competition = Done(await Graph(agent, """
             mutation ($deadline: DateTime!) { publishCompetition(input: { administrationId: "MIN-FINANCES", title: "Inspecteurs", grade: "Inspecteur", posts: 5,
               applicationDeadline: $deadline, acceptsElectronicApplications: true }) { competition { id status posts } errors { code field } } }
-            """, new { deadline = DateTimeOffset.UtcNow.AddDays(20) }), "publishCompetition", "competition");
+            """, new { deadline = TimeProvider.System.GetUtcNow().AddDays(20) }), "publishCompetition", "competition");
         var competitionId = competition.GetProperty("id").GetString();
         var zero = Refused(await Graph(agent, """
             mutation ($deadline: DateTime!) { publishCompetition(input: { administrationId: "MIN-FINANCES", title: "T", grade: "G", posts: 0,
               applicationDeadline: $deadline, acceptsElectronicApplications: true }) { competition { id } errors { code field } } }
-            """, new { deadline = DateTimeOffset.UtcNow.AddDays(20) }), "publishCompetition", "competition");
+            """, new { deadline = TimeProvider.System.GetUtcNow().AddDays(20) }), "publishCompetition", "competition");
         Assert.Equal(("BAD_USER_INPUT", "posts"), (zero.GetProperty("code").GetString(), zero.GetProperty("field").GetString()));
 
         var citizen = await factory.ClientAsync("citizen", subject: "gql-candidate-" + Guid.NewGuid().ToString("N")[..6]);
@@ -89,8 +89,8 @@ public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<Api
         Assert.Equal("SUBMITTED", application.GetProperty("stage").GetString());
 
         Done(await Graph(agent, "mutation ($id: ID!) { preselectApplication(input: { id: $id, preselected: true }) { application { stage } errors { code } } }", new { id }), "preselectApplication", "application");
-        Done(await Graph(agent, "mutation ($id: ID!, $at: DateTime!) { convokeToWrittenExam(input: { id: $id, examAt: $at }) { application { stage } errors { code } } }", new { id, at = DateTimeOffset.UtcNow.AddDays(30) }), "convokeToWrittenExam", "application");
-        Done(await Graph(agent, "mutation ($id: ID!, $at: DateTime!) { convokeToOralExam(input: { id: $id, examAt: $at }) { application { stage } errors { code } } }", new { id, at = DateTimeOffset.UtcNow.AddDays(40) }), "convokeToOralExam", "application");
+        Done(await Graph(agent, "mutation ($id: ID!, $at: DateTime!) { convokeToWrittenExam(input: { id: $id, examAt: $at }) { application { stage } errors { code } } }", new { id, at = TimeProvider.System.GetUtcNow().AddDays(30) }), "convokeToWrittenExam", "application");
+        Done(await Graph(agent, "mutation ($id: ID!, $at: DateTime!) { convokeToOralExam(input: { id: $id, examAt: $at }) { application { stage } errors { code } } }", new { id, at = TimeProvider.System.GetUtcNow().AddDays(40) }), "convokeToOralExam", "application");
         var decided = Done(await Graph(agent, "mutation ($id: ID!) { recordApplicationResult(input: { id: $id, result: ADMITTED }) { application { result version } errors { code } } }", new { id }), "recordApplicationResult", "application");
         Assert.Equal(("ADMITTED", 5), (decided.GetProperty("result").GetString(), decided.GetProperty("version").GetInt32()));
 

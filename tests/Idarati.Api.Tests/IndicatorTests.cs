@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -35,8 +36,8 @@ public sealed class IndicatorTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Equal(3, last.GetProperty("version").GetInt64());
 
         JsonElement report = default;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline)
+        var deadline = Deadline.In(30);
+        while (!deadline.Passed)
         {
             report = await Json(await analyst.GetAsync("/api/indicators/complaints/processing?groupBy=administration"), HttpStatusCode.OK);
             if (report.GetProperty("position").GetInt64() >= lastPosition)

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Net;
 using System.Text.Json;
 using Idarati.Application.Complaints;
@@ -37,13 +38,13 @@ public sealed class SeedReportTests
 
         await using var factory = new ApiFactory { Schema = schema };
         var analyst = await factory.ClientAsync("analyst");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = Deadline.In(60);
         JsonElement status;
         do
         {
             await Task.Delay(100);
             status = await Json(await analyst.GetAsync("/api/projections"), HttpStatusCode.OK);
-            Assert.True(DateTime.UtcNow < deadline, "the daemon did not catch up: " + status.GetRawText());
+            Assert.True(!deadline.Passed, "the daemon did not catch up: " + status.GetRawText());
         }
         while (status.EnumerateArray().Any(p => p.GetProperty("lagEvents").GetInt64() > 0 || p.GetProperty("state").GetString() != "running"));
 

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using System.Diagnostics;
 
 namespace Idarati.EventStore.Tests;
@@ -90,8 +91,8 @@ public sealed class GlobalLogTests(StoreFixture fixture) : IClassFixture<StoreFi
 
         var checkpoint = held.ScannedTo;
         var delivered = new List<RawEvent>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (delivered.Count == 0 && DateTime.UtcNow < deadline)
+        var deadline = Deadline.In(30);
+        while (delivered.Count == 0 && !deadline.Passed)
         {
             var page = await _store.ReadAllRawAsync(checkpoint, 10, closedOnly);
             delivered.AddRange(page.Events);
@@ -148,9 +149,9 @@ public sealed class GlobalLogTests(StoreFixture fixture) : IClassFixture<StoreFi
         // The stable bound is cluster-wide: a transaction of another test class, still open after the writers end, holds
         // the reader back for a while. It must catch up once it ends, never skip: read until every committed event was
         // seen or ten seconds pass.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = Deadline.In(10);
         long committed = -1;
-        while (DateTime.UtcNow < deadline)
+        while (!deadline.Passed)
         {
             var batch = await _store.ReadAllAsync(checkpoint, 50);
             foreach (var e in batch)

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using Idarati.EventStore.Projections;
 using Npgsql;
 
@@ -72,7 +73,7 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
 
     private static async Task<ProjectionStatus> WaitForAsync(ProjectionDaemon daemon, string name, Func<ProjectionStatus, bool> done, int seconds = 30)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        var deadline = Deadline.In(seconds);
         while (true)
         {
             await daemon.InitializeAsync();
@@ -82,7 +83,7 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
                 return status;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"{name} is at {status.Position} ({status.State}, failed at {status.FailedPosition}: {status.Error}) after {seconds} s");
+            Assert.True(!deadline.Passed, $"{name} is at {status.Position} ({status.State}, failed at {status.FailedPosition}: {status.Error}) after {seconds} s");
             await Task.Delay(50);
         }
     }
@@ -159,10 +160,10 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
 
         await stopFirst.CancelAsync();
         await runningFirst;
-        var stoppedAt = DateTime.UtcNow;
+        var stoppedAt = TimeProvider.System.GetTimestamp();
         var afterStop = await AppendAsync(2, 3, "lead3");
         await WaitForAsync(second, "shared", s => s.Position >= afterStop, seconds: 10);
-        Assert.True(DateTime.UtcNow - stoppedAt < TimeSpan.FromSeconds(10));
+        Assert.True(TimeProvider.System.GetElapsedTime(stoppedAt) < TimeSpan.FromSeconds(10));
         await stopSecond.CancelAsync();
         await runningSecond;
 

@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
@@ -37,11 +38,11 @@ public sealed class StoreFixture : IAsyncLifetime
     /// </summary>
     public static async Task<IReadOnlyList<RecordedEvent>> ReadAllEventuallyAsync(PostgresEventStore store, long after, int count)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         while (true)
         {
             var events = await store.ReadAllAsync(after, 100_000);
-            if (events.Count >= count || DateTime.UtcNow > deadline)
+            if (events.Count >= count || deadline.Passed)
             {
                 return events;
             }

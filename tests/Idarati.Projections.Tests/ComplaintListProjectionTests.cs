@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using Idarati.Domain.Complaints;
 using Idarati.EventStore;
 using Idarati.EventStore.Projections;
@@ -68,10 +69,10 @@ public sealed class ComplaintListProjectionTests(StoreFixture fixture) : IClassF
         using (var stop = new CancellationTokenSource())
         {
             var running = daemon.RunAsync(stop.Token);
-            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var deadline = Deadline.In(30);
             while ((await daemon.StatusAsync()).Single() is var status && (status.State != ProjectionState.Running || status.Position < last.LastPosition))
             {
-                Assert.True(DateTime.UtcNow < deadline, "the rebuild did not finish");
+                Assert.True(!deadline.Passed, "the rebuild did not finish");
                 await Task.Delay(20);
             }
 
@@ -116,12 +117,12 @@ public sealed class ResponseTimeIndicatorTests(StoreFixture fixture) : IClassFix
         await daemon.InitializeAsync();
         using var stop = new CancellationTokenSource();
         var running = daemon.RunAsync(stop.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         var indicators = new Indicators.ResponseTimeIndicators(fixture.DataSource, fixture.Schema);
         Indicators.ResponseTimeReport report;
         while ((report = await indicators.ReportAsync("administration")).Position < last)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the projection did not catch up");
+            Assert.True(!deadline.Passed, "the projection did not catch up");
             await Task.Delay(20);
         }
 

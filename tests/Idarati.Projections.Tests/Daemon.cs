@@ -1,3 +1,4 @@
+using Idarati.Tests;
 using Idarati.EventStore;
 using Idarati.EventStore.Projections;
 
@@ -12,10 +13,10 @@ internal static class Daemon
         await daemon.InitializeAsync();
         using var stop = new CancellationTokenSource();
         var running = daemon.RunAsync(stop.Token);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = Deadline.In(30);
         while ((await daemon.StatusAsync()).Single(s => s.Name == projection.Name).Position < until)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"{projection.Name} did not catch up");
+            Assert.True(!deadline.Passed, $"{projection.Name} did not catch up");
             await Task.Delay(20);
         }
 
