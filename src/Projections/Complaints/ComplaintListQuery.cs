@@ -22,7 +22,7 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         var (afterTime, afterId) = DecodeCursor(filter.After);
         await using var batch = dataSource.CreateBatch();
         var page = new NpgsqlBatchCommand($"""
-            {Columns("$5")}
+            SELECT {Columns("$5")}
               FROM {schema}.rm_complaint_list
              {Where}
                AND ($6::timestamptz IS NULL OR (submitted_at, complaint_id) < ($6, $7))
@@ -50,7 +50,7 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
 
     /// <summary>The list as <see cref="ReadModelLists"/> searches it (where / order / windows).</summary>
     public static readonly ListShape Shape = new(
-        "rm_complaint_list", Columns("$1")["SELECT ".Length..], "complaint_id",
+        "rm_complaint_list", Columns("$1"), "complaint_id",
         new Dictionary<string, ListField>(StringComparer.Ordinal)
         {
             ["trackingNumber"] = new("tracking_number", ListFieldKind.Text),
@@ -67,11 +67,11 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         },
         [new ListOrder("submittedAt", true)], "administrationId", ComplaintListProjection.ProjectionName);
 
-    private static string Columns(string now) => $"""
-        SELECT complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, answer_due,
-               acknowledged_at, answered_at, closed_at, reopen_count, satisfied,
-               (processed_at IS NULL AND answer_due < {now}) AS overdue, version
-        """;
+    /// <summary>The columns of a row, <paramref name="now"/> being the parameter that holds the reader's now (for overdue).</summary>
+    private static string Columns(string now) =>
+        $"complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, answer_due, " +
+        $"acknowledged_at, answered_at, closed_at, reopen_count, satisfied, (processed_at IS NULL AND answer_due < {now}) AS overdue, version";
+
 
     /// <summary>A row of <see cref="Columns"/>.</summary>
     public static ComplaintRow Read(NpgsqlDataReader reader)
@@ -83,16 +83,7 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
             reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetBoolean(14), reader.GetBoolean(15), reader.GetInt64(16));
     }
 
-    /// <summary>How many rows the filter matches, whatever the page.</summary>
-    public async Task<long> CountAsync(ComplaintFilter filter, DateTimeOffset now, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(filter);
-        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.rm_complaint_list {Where}");
-        AddFilter(command.Parameters, filter, now);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    /// <summary>The filter's conditions on $1..$5 (administration, status, category, overdue, the reader's now), shared by the page and the count.</summary>
+    /// <summary>The filter's conditions on $1..$5 (administration, status, category, overdue, the reader's now).</summary>
     private const string Where = """
         WHERE ($1::text IS NULL OR administration_id = $1)
           AND ($2::text IS NULL OR status = $2)
