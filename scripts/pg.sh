@@ -69,6 +69,11 @@ pg_start() {
       echo "unix_socket_directories = '$dir'"
       echo "max_connections = 200"
       echo "shared_buffers = 256MB"
+      # An event store writes in bursts (imports, rebuilds): room for 4 GB of WAL between checkpoints spares most
+      # full-page images, and a larger WAL buffer lets a bulk COPY run without waiting on WAL writes.
+      echo "max_wal_size = 4GB"
+      echo "checkpoint_timeout = 15min"
+      echo "wal_buffers = 32MB"
       if [ "$mode" = "fast" ]; then
         echo "fsync = off"
         echo "full_page_writes = off"

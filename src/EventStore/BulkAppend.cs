@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -26,9 +30,9 @@ public sealed partial class PostgresEventStore
         }
 
         // Serialization is the client's share of the work: spread it over the cores while the database waits anyway.
-        var prepared = new PreparedAppend[streams.Count];
+        var prepared = new BulkPrepared[streams.Count];
         Parallel.For(0, streams.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-            prepared[i] = Prepare(streams[i].StreamId, streams[i].StreamType, streams[i].Events, streams[i].Options));
+            prepared[i] = PrepareBulk(streams[i]));
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -60,7 +64,7 @@ public sealed partial class PostgresEventStore
             }
         }
 
-        var work = new List<(PreparedAppend Append, long Current, byte[] Hash, bool Exists)>(prepared.Length);
+        var work = new List<BulkWork>(prepared.Length);
         var total = 0;
         var duplicates = 0;
         for (var i = 0; i < prepared.Length; i++)
@@ -79,13 +83,13 @@ public sealed partial class PostgresEventStore
                 throw new StreamConcurrencyException(p.StreamId, streams[i].Expected, current);
             }
 
-            if (p.Types.Length == 0)
+            if (p.Data.Length == 0)
             {
                 continue;
             }
 
-            work.Add((p, current, exists ? head.Hash : HashChain.Genesis.ToArray(), exists));
-            total += p.Types.Length;
+            work.Add(new BulkWork(p, current, exists ? head.Hash : HashChain.Genesis.ToArray(), exists, total));
+            total += p.Data.Length;
         }
 
         if (total > EventStoreSchema.PositionsPerTransaction)
@@ -107,26 +111,22 @@ public sealed partial class PostgresEventStore
             firstPosition = (long)(await reserve.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 
-        // 4. Chain hashes, then stream rows, events and commands by binary COPY.
-        var hashes = new byte[work.Count][][];
-        Parallel.For(0, work.Count, new ParallelOptions { CancellationToken = cancellationToken }, w =>
-        {
-            var (p, current, hash, _) = work[w];
-            var recordedAt = p.RecordedAt.UtcDateTime;
-            hashes[w] = new byte[p.Types.Length][];
-            for (var i = 0; i < p.Types.Length; i++)
-            {
-                hash = HashChain.Next(hash, p.StreamId, current + i + 1, p.Types[i], recordedAt, p.Metadata[i], p.Data[i]);
-                hashes[w][i] = hash;
-            }
-        });
+        // 4. Chain hashes and the COPY rows of every table, encoded in parallel by contiguous parts (so the rows keep
+        // the order of their positions), then sent part after part.
+        var parts = Enumerable.Range(0, Math.Min(work.Count, Environment.ProcessorCount * 4))
+            .Select(k => (From: (int)((long)work.Count * k / Math.Min(work.Count, Environment.ProcessorCount * 4)), Rows: new BulkRows()))
+            .ToArray();
+        Parallel.For(0, parts.Length, new ParallelOptions { CancellationToken = cancellationToken }, k =>
+            EncodeRows(work, parts[k].From, k + 1 < parts.Length ? parts[k + 1].From : work.Count, firstPosition, parts[k].Rows));
 
+        using var encoded = new DisposeAll(parts.Select(p => p.Rows));
         try
         {
-            await WriteStreamsAsync(connection, transaction, work, hashes, cancellationToken).ConfigureAwait(false);
-            await WriteEventsAsync(connection, work, firstPosition, hashes, cancellationToken).ConfigureAwait(false);
-            await WriteCommandsAsync(connection, work, firstPosition, cancellationToken).ConfigureAwait(false);
-            await WriteKeysAsync(connection, work, cancellationToken).ConfigureAwait(false);
+            await CopyRows.CopyAsync(connection, $"{s}.streams", "id, type, version, last_hash, created_at, updated_at", [.. parts.Select(p => p.Rows.Streams)], cancellationToken).ConfigureAwait(false);
+            await UpdateExistingStreamsAsync(connection, transaction, work, cancellationToken).ConfigureAwait(false);
+            await CopyRows.CopyAsync(connection, $"{s}.events", "position, stream_id, version, type, data, metadata, recorded_at, hash", [.. parts.Select(p => p.Rows.Events)], cancellationToken).ConfigureAwait(false);
+            await CopyRows.CopyAsync(connection, $"{s}.commands", "command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at", [.. parts.Select(p => p.Rows.Commands)], cancellationToken).ConfigureAwait(false);
+            await CopyRows.CopyAsync(connection, $"{s}.stream_keys", "kind, value, stream_id", [.. parts.Select(p => p.Rows.Keys)], cancellationToken).ConfigureAwait(false);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "stream_keys_pkey")
         {
@@ -141,135 +141,152 @@ public sealed partial class PostgresEventStore
         return new BulkAppendResult(work.Count, total, duplicates, firstPosition, firstPosition + total - 1);
     }
 
-    private async Task WriteStreamsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, List<(PreparedAppend Append, long Current, byte[] Hash, bool Exists)> work,
-        byte[][][] hashes, CancellationToken cancellationToken)
+    private readonly ConcurrentDictionary<Type, byte[]> _typeNamesUtf8 = new();
+
+    private sealed class DisposeAll(IEnumerable<IDisposable> items) : IDisposable
     {
-        await using (var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {_options.Schema}.streams (id, type, version, last_hash, created_at, updated_at) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false))
+        private readonly IDisposable[] _items = [.. items];
+
+        public void Dispose()
         {
-            for (var w = 0; w < work.Count; w++)
+            foreach (var item in _items)
             {
-                var (p, current, _, exists) = work[w];
-                if (exists)
-                {
-                    continue;
-                }
-
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                importer.Write(p.StreamId, NpgsqlDbType.Text);
-                importer.Write(p.StreamType, NpgsqlDbType.Text);
-                importer.Write(current + p.Types.Length, NpgsqlDbType.Bigint);
-                importer.Write(hashes[w][^1], NpgsqlDbType.Bytea);
-                importer.Write(p.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
-                importer.Write(p.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
-            }
-
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var existing = Enumerable.Range(0, work.Count).Where(w => work[w].Exists).ToArray();
-        if (existing.Length > 0)
-        {
-            await using var update = new NpgsqlCommand(
-                $"UPDATE {_options.Schema}.streams AS st SET version = u.version, last_hash = u.hash, updated_at = u.at FROM unnest($1, $2, $3, $4, $5) AS u (id, previous, version, hash, at) WHERE st.id = u.id AND st.version = u.previous",
-                connection, transaction);
-            update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = existing.Select(w => work[w].Append.StreamId).ToArray() });
-            update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = existing.Select(w => work[w].Current).ToArray() });
-            update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = existing.Select(w => work[w].Current + work[w].Append.Types.Length).ToArray() });
-            update.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = existing.Select(w => hashes[w][^1]).ToArray() });
-            update.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = existing.Select(w => work[w].Append.RecordedAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
-            if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != existing.Length)
-            {
-                // A concurrent writer moved one of the streams after its head was read.
-                throw new StreamConcurrencyException(work[existing[0]].Append.StreamId, ExpectedVersion.Exactly(work[existing[0]].Current), null);
+                item.Dispose();
             }
         }
     }
 
-    private async Task WriteEventsAsync(
-        NpgsqlConnection connection, List<(PreparedAppend Append, long Current, byte[] Hash, bool Exists)> work, long firstPosition,
-        byte[][][] hashes, CancellationToken cancellationToken)
+    /// <summary>One stream of a bulk append, serialized to UTF-8 once: the same bytes are hashed and copied.</summary>
+    private sealed record BulkPrepared(
+        string StreamId, byte[] StreamIdUtf8, string StreamType, byte[][] Types, byte[][] Data, byte[] Metadata, DateTimeOffset RecordedAt, Guid? CommandId,
+        IReadOnlyList<StreamKey> Keys);
+
+    /// <summary>A stream to write: its head before the append, and the offset of its first event among the batch's.</summary>
+    private sealed record BulkWork(BulkPrepared Append, long Current, byte[] PreviousHash, bool Exists, int Offset)
     {
-        var position = firstPosition;
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {_options.Schema}.events (position, stream_id, version, type, data, metadata, recorded_at, hash) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        for (var w = 0; w < work.Count; w++)
+        public byte[] LastHash { get; set; } = [];
+    }
+
+    private sealed class BulkRows : IDisposable
+    {
+        public CopyRows Streams { get; } = new();
+
+        public CopyRows Events { get; } = new(1024 * 1024);
+
+        public CopyRows Commands { get; } = new();
+
+        public CopyRows Keys { get; } = new();
+
+        public void Dispose()
         {
-            var (p, current, _, _) = work[w];
+            Streams.Dispose();
+            Events.Dispose();
+            Commands.Dispose();
+            Keys.Dispose();
+        }
+    }
+
+    private BulkPrepared PrepareBulk(BulkStream stream)
+    {
+        var keys = CheckAppend(stream.StreamId, stream.StreamType, stream.Events, stream.Options);
+        var types = new byte[stream.Events.Count][];
+        var data = new byte[stream.Events.Count][];
+        for (var i = 0; i < data.Length; i++)
+        {
+            var type = stream.Events[i].GetType();
+            types[i] = _typeNamesUtf8.GetOrAdd(type, t => Encoding.UTF8.GetBytes(_options.Types.NameOf(t)));
+            data[i] = JsonSerializer.SerializeToUtf8Bytes(stream.Events[i], type, _options.Json);
+        }
+
+        return new BulkPrepared(stream.StreamId, Encoding.UTF8.GetBytes(stream.StreamId), stream.StreamType, types, data,
+            JsonSerializer.SerializeToUtf8Bytes(Metadata(stream.Options), MetadataJson), Now(), stream.Options?.CommandId, keys);
+    }
+
+    /// <summary>Chains the hashes of work[from..to] and encodes their rows; new streams get a row, existing ones their last hash.</summary>
+    private static void EncodeRows(List<BulkWork> work, int from, int to, long firstPosition, BulkRows rows)
+    {
+        var scratch = new byte[4096];
+        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> hash = stackalloc byte[32];
+        for (var w = from; w < to; w++)
+        {
+            var item = work[w];
+            var p = item.Append;
             var recordedAt = p.RecordedAt.UtcDateTime;
-            for (var i = 0; i < p.Types.Length; i++)
+            var micros = HashChain.ToUnixMicroseconds(recordedAt);
+            item.PreviousHash.CopyTo(hash);
+            for (var i = 0; i < p.Data.Length; i++)
             {
-                var version = current + i + 1;
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                importer.Write(position++, NpgsqlDbType.Bigint);
-                importer.Write(p.StreamId, NpgsqlDbType.Text);
-                importer.Write(version, NpgsqlDbType.Bigint);
-                importer.Write(p.Types[i], NpgsqlDbType.Text);
-                importer.Write(p.Data[i], NpgsqlDbType.Json);
-                importer.Write(p.Metadata[i], NpgsqlDbType.Json);
-                importer.Write(recordedAt, NpgsqlDbType.TimestampTz);
-                importer.Write(hashes[w][i], NpgsqlDbType.Bytea);
+                var version = item.Current + i + 1;
+                HashChain.Next(hash, p.StreamIdUtf8, version, p.Types[i], micros, p.Metadata, p.Data[i], sha256, ref scratch, hash);
+                var events = rows.Events;
+                events.StartRow(8);
+                events.Int64(firstPosition + item.Offset + i);
+                events.Bytes(p.StreamIdUtf8);
+                events.Int64(version);
+                events.Bytes(p.Types[i]);
+                events.Bytes(p.Data[i]);
+                events.Bytes(p.Metadata);
+                events.Timestamp(recordedAt);
+                events.Bytes(hash);
+            }
+
+            item.LastHash = hash.ToArray();
+            var streamVersion = item.Current + p.Data.Length;
+            if (!item.Exists)
+            {
+                rows.Streams.StartRow(6);
+                rows.Streams.Bytes(p.StreamIdUtf8);
+                rows.Streams.Text(p.StreamType);
+                rows.Streams.Int64(streamVersion);
+                rows.Streams.Bytes(hash);
+                rows.Streams.Timestamp(recordedAt);
+                rows.Streams.Timestamp(recordedAt);
+            }
+
+            if (p.CommandId is { } id)
+            {
+                rows.Commands.StartRow(7);
+                rows.Commands.Uuid(id);
+                rows.Commands.Bytes(p.StreamIdUtf8);
+                rows.Commands.Int64(item.Current + 1);
+                rows.Commands.Int64(streamVersion);
+                rows.Commands.Int64(firstPosition + item.Offset);
+                rows.Commands.Int64(firstPosition + item.Offset + p.Data.Length - 1);
+                rows.Commands.Timestamp(recordedAt);
+            }
+
+            foreach (var key in p.Keys)
+            {
+                rows.Keys.StartRow(3);
+                rows.Keys.Text(key.Kind);
+                rows.Keys.Text(key.Value);
+                rows.Keys.Bytes(p.StreamIdUtf8);
             }
         }
-
-        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task WriteCommandsAsync(
-        NpgsqlConnection connection, List<(PreparedAppend Append, long Current, byte[] Hash, bool Exists)> work, long firstPosition, CancellationToken cancellationToken)
+    /// <summary>Moves the heads of streams that existed before the batch, each only if no one else moved it meanwhile.</summary>
+    private async Task UpdateExistingStreamsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<BulkWork> work, CancellationToken cancellationToken)
     {
-        if (!work.Exists(w => w.Append.CommandId is not null))
+        var existing = work.Where(w => w.Exists).ToArray();
+        if (existing.Length == 0)
         {
             return;
         }
 
-        var position = firstPosition;
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {_options.Schema}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at) FROM STDIN (FORMAT BINARY)",
-            cancellationToken).ConfigureAwait(false);
-        foreach (var (p, current, _, _) in work)
+        await using var update = new NpgsqlCommand(
+            $"UPDATE {_options.Schema}.streams AS st SET version = u.version, last_hash = u.hash, updated_at = u.at FROM unnest($1, $2, $3, $4, $5) AS u (id, previous, version, hash, at) WHERE st.id = u.id AND st.version = u.previous",
+            connection, transaction);
+        update.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = existing.Select(w => w.Append.StreamId).ToArray() });
+        update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = existing.Select(w => w.Current).ToArray() });
+        update.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = existing.Select(w => w.Current + w.Append.Data.Length).ToArray() });
+        update.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = existing.Select(w => w.LastHash).ToArray() });
+        update.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = existing.Select(w => w.Append.RecordedAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != existing.Length)
         {
-            var first = position;
-            position += p.Types.Length;
-            if (p.CommandId is not { } id)
-            {
-                continue;
-            }
-
-            await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            importer.Write(id, NpgsqlDbType.Uuid);
-            importer.Write(p.StreamId, NpgsqlDbType.Text);
-            importer.Write(current + 1, NpgsqlDbType.Bigint);
-            importer.Write(current + p.Types.Length, NpgsqlDbType.Bigint);
-            importer.Write(first, NpgsqlDbType.Bigint);
-            importer.Write(position - 1, NpgsqlDbType.Bigint);
-            importer.Write(p.RecordedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
+            // A concurrent writer moved one of the streams after its head was read.
+            throw new StreamConcurrencyException(existing[0].Append.StreamId, ExpectedVersion.Exactly(existing[0].Current), null);
         }
-
-        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task WriteKeysAsync(NpgsqlConnection connection, List<(PreparedAppend Append, long Current, byte[] Hash, bool Exists)> work, CancellationToken cancellationToken)
-    {
-        if (!work.Exists(w => w.Append.KeyKinds.Length > 0))
-        {
-            return;
-        }
-
-        await using var importer = await connection.BeginBinaryImportAsync(
-            $"COPY {_options.Schema}.stream_keys (kind, value, stream_id) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
-        foreach (var (p, _, _, _) in work)
-        {
-            for (var k = 0; k < p.KeyKinds.Length; k++)
-            {
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                importer.Write(p.KeyKinds[k], NpgsqlDbType.Text);
-                importer.Write(p.KeyValues[k], NpgsqlDbType.Text);
-                importer.Write(p.StreamId, NpgsqlDbType.Text);
-            }
-        }
-
-        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 }

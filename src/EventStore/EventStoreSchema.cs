@@ -277,7 +277,16 @@ public static class EventStoreSchema
                 END
                 $fn$;
                 """),
-            new Migration("no index on every stream's type: listed types get partial indexes", $"DROP INDEX IF EXISTS {s}.streams_type;")
+            new Migration("no index on every stream's type: listed types get partial indexes", $"DROP INDEX IF EXISTS {s}.streams_type;"),
+
+            // A foreign key check locks the referenced row (FOR KEY SHARE), and PostgreSQL writes every row lock to the
+            // WAL: one record per event and per key, which halved the speed of a bulk import. Only the store writes
+            // these tables, always in the transaction that writes the stream row, and it never deletes a stream; the
+            // test suite checks that no event or key lacks its stream.
+            new Migration("events and stream keys without foreign keys to streams", $"""
+                ALTER TABLE {s}.events DROP CONSTRAINT IF EXISTS events_stream_id_fkey;
+                ALTER TABLE {s}.stream_keys DROP CONSTRAINT IF EXISTS stream_keys_stream_id_fkey;
+                """),
         ];
     }
 }

@@ -52,6 +52,45 @@ public static class HashChain
         }
     }
 
+    /// <summary>
+    /// The same link from parts already in UTF-8, written to <paramref name="destination"/> (32 bytes); the canonical
+    /// bytes are assembled in <paramref name="scratch"/>, grown when too small, so an import hashes without allocating.
+    /// </summary>
+    internal static void Next(
+        ReadOnlySpan<byte> previous, ReadOnlySpan<byte> streamId, long version, ReadOnlySpan<byte> type, long recordedAtMicros,
+        ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> data, IncrementalHash sha256, ref byte[] scratch, Span<byte> destination)
+    {
+        var max = previous.Length + streamId.Length + type.Length + metadata.Length + data.Length + 2 * 20 + 5;
+        if (scratch.Length < max)
+        {
+            scratch = new byte[Math.Max(max, scratch.Length * 2)];
+        }
+
+        var buffer = scratch.AsSpan();
+        previous.CopyTo(buffer);
+        var n = previous.Length;
+        streamId.CopyTo(buffer[n..]);
+        n += streamId.Length;
+        buffer[n++] = LineFeed;
+        version.TryFormat(buffer[n..], out var written, default, CultureInfo.InvariantCulture);
+        n += written;
+        buffer[n++] = LineFeed;
+        type.CopyTo(buffer[n..]);
+        n += type.Length;
+        buffer[n++] = LineFeed;
+        recordedAtMicros.TryFormat(buffer[n..], out written, default, CultureInfo.InvariantCulture);
+        n += written;
+        buffer[n++] = LineFeed;
+        metadata.CopyTo(buffer[n..]);
+        n += metadata.Length;
+        buffer[n++] = LineFeed;
+        data.CopyTo(buffer[n..]);
+        n += data.Length;
+        // One reusable hash object per thread of an import: a one-shot hash sets up and frees OpenSSL's context each time.
+        sha256.AppendData(buffer[..n]);
+        sha256.GetHashAndReset(destination);
+    }
+
     public static long ToUnixMicroseconds(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 
     /// <summary>PostgreSQL keeps microseconds: truncate before hashing or storing so both sides agree.</summary>

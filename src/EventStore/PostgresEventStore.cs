@@ -498,19 +498,31 @@ public sealed partial class PostgresEventStore
 
     private PreparedAppend Prepare(string streamId, string streamType, IReadOnlyList<object> events, AppendOptions? options)
     {
-        ArgumentException.ThrowIfNullOrEmpty(streamId);
-        ArgumentException.ThrowIfNullOrEmpty(streamType);
-        ArgumentNullException.ThrowIfNull(events);
-        var metadata = SerializeMetadata(options);
+        var keys = CheckAppend(streamId, streamType, events, options);
+        var metadata = JsonSerializer.Serialize(Metadata(options), MetadataJson);
         var types = new string[events.Count];
         var data = new string[events.Count];
         var metas = new string[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            var e = events[i] ?? throw new ArgumentException("Events cannot be null.", nameof(events));
-            types[i] = _options.Types.NameOf(e.GetType());
-            data[i] = JsonSerializer.Serialize(e, e.GetType(), _options.Json);
+            types[i] = _options.Types.NameOf(events[i].GetType());
+            data[i] = JsonSerializer.Serialize(events[i], events[i].GetType(), _options.Json);
             metas[i] = metadata;
+        }
+
+        return new PreparedAppend(streamId, streamType, types, data, metas, Now(), options?.CommandId,
+            keys.Select(k => k.Kind).ToArray(), keys.Select(k => k.Value).ToArray());
+    }
+
+    /// <summary>Checks an append's arguments (no null event, no empty key); returns its keys.</summary>
+    private static IReadOnlyList<StreamKey> CheckAppend(string streamId, string streamType, IReadOnlyList<object> events, AppendOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(streamId);
+        ArgumentException.ThrowIfNullOrEmpty(streamType);
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var e in events)
+        {
+            _ = e ?? throw new ArgumentException("Events cannot be null.", nameof(events));
         }
 
         var keys = options?.Keys ?? [];
@@ -520,22 +532,19 @@ public sealed partial class PostgresEventStore
             ArgumentException.ThrowIfNullOrEmpty(key.Value, nameof(options));
         }
 
-        return new PreparedAppend(streamId, streamType, types, data, metas, Now(), options?.CommandId,
-            keys.Select(k => k.Kind).ToArray(), keys.Select(k => k.Value).ToArray());
+        return keys;
     }
 
     private DateTimeOffset Now() => HashChain.TruncateToMicroseconds(_options.Time.GetUtcNow());
 
-    private static string SerializeMetadata(AppendOptions? options) => JsonSerializer.Serialize(
-        new EventMetadata
-        {
-            CorrelationId = options?.CorrelationId,
-            CausationId = options?.CausationId,
-            Actor = options?.Actor,
-            CommandId = options?.CommandId,
-            Headers = options?.Headers is { Count: > 0 } h ? h : null,
-        },
-        MetadataJson);
+    private static EventMetadata Metadata(AppendOptions? options) => new()
+    {
+        CorrelationId = options?.CorrelationId,
+        CausationId = options?.CausationId,
+        Actor = options?.Actor,
+        CommandId = options?.CommandId,
+        Headers = options?.Headers is { Count: > 0 } h ? h : null,
+    };
 
     private async Task<AppendResult> ExecuteAppendAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, PreparedAppend request, ExpectedVersion expected, CancellationToken cancellationToken)

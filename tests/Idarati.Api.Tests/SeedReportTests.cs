@@ -36,6 +36,18 @@ public sealed class SeedReportTests
         Assert.Contains(progress, p => p.Phase == "complaints" && p.Done == plan.Complaints);
         await Assert.ThrowsAsync<InvalidOperationException>(() => dataset.SeedAsync(plan));
 
+        // The log has no foreign keys (each check would write a row lock to the WAL): the store's own writes keep every
+        // event and key with its stream, and every stream's head with its last event.
+        await using (var integrity = dataSource.CreateCommand($"""
+            SELECT (SELECT count(*) FROM {schema}.events e WHERE NOT EXISTS (SELECT FROM {schema}.streams s WHERE s.id = e.stream_id))
+                 + (SELECT count(*) FROM {schema}.stream_keys k WHERE NOT EXISTS (SELECT FROM {schema}.streams s WHERE s.id = k.stream_id))
+                 + (SELECT count(*) FROM {schema}.streams s WHERE s.version <> (SELECT count(*) FROM {schema}.events e WHERE e.stream_id = s.id)
+                                                             OR s.last_hash <> (SELECT e.hash FROM {schema}.events e WHERE e.stream_id = s.id AND e.version = s.version))
+            """))
+        {
+            Assert.Equal(0L, await integrity.ExecuteScalarAsync());
+        }
+
         await using var factory = new ApiFactory { Schema = schema };
         var analyst = await factory.ClientAsync("analyst");
         var deadline = Deadline.In(60);

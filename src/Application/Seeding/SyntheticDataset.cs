@@ -63,7 +63,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
     /// <summary>The day IDARATI published the figures the generator reproduces: every synthetic event happens before it ends.</summary>
     public static readonly DateTimeOffset End = new(2020, 3, 2, 18, 0, 0, TimeSpan.Zero);
 
-    private const int ChunkStreams = 10_000;
+    private const int ChunkStreams = 4_000;
     private static readonly Actor Seed = new("synthetic-seed", Role.Admin);
     private static readonly IReadOnlyDictionary<string, string> Label = new Dictionary<string, string>(StringComparer.Ordinal) { ["dataset"] = "synthetic" };
 
@@ -136,8 +136,12 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
         return new SeedResult(streams, events, time.GetElapsedTime(started));
     }
 
-    internal static AppendOptions Metadata(Guid commandId, IReadOnlyList<StreamKey>? keys = null) =>
-        new() { CommandId = commandId, Actor = Seed.ToString(), Headers = Label, Keys = keys };
+    /// <summary>
+    /// The seed's append options: actor, label and keys, but no command id: the generator fills an empty store only,
+    /// so there is no retry to recognise, and 243,000 idempotency rows would slow the import for nothing.
+    /// </summary>
+    internal static AppendOptions Metadata(IReadOnlyList<StreamKey>? keys = null) =>
+        new() { Actor = Seed.ToString(), Headers = Label, Keys = keys };
 
     /// <summary>A seed per stream that is the same in every process (HashCode is randomized per process).</summary>
     internal static int StreamSeed(int family, int index) => unchecked((family * 1_000_003) ^ (index * 486_187_739));
@@ -187,7 +191,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
     {
         var builder = new StreamBuilder<AdministrationCommand, AdministrationEvent, AdministrationState>(AdministrationDecider.Decider);
         builder.Do(new AdministrationCommand.Register(Seed, Start.AddDays(-30).AddHours(index), profile));
-        return builder.ToBulk(AdministrationService.StreamId(profile.Id), Metadata(new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(profile.Id)))));
+        return builder.ToBulk(AdministrationService.StreamId(profile.Id), Metadata());
     }
 
     /// <summary>
@@ -289,7 +293,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
 
         if (!processed)
         {
-            return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata(id, [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
+            return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata([new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
         }
 
         // Answers spread around the legal deadline: most within it, some beyond.
@@ -325,7 +329,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
             builder.Do(new ComplaintCommand.Close(Agent(), at));
         }
 
-        return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata(id, [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
+        return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata([new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
     }
 
     private static BulkStream TicketStream(int index, string category)
@@ -350,7 +354,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
             }
         }
 
-        return builder.ToBulk(TicketService.StreamId(id), Metadata(id));
+        return builder.ToBulk(TicketService.StreamId(id), Metadata());
     }
 
     /// <summary>Competitions, candidate accounts and the applications between them, drawn so that every rule holds.</summary>
@@ -434,7 +438,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
             }
 
             var id = Guid.Parse(details.CompetitionId);
-            return builder.ToBulk(EmploymentService.CompetitionStream(id), Metadata(id));
+            return builder.ToBulk(EmploymentService.CompetitionStream(id), Metadata());
         }
 
         public BulkStream CandidateStream(int index)
@@ -449,7 +453,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
                 builder.Do(new CandidateCommand.Verify(Candidate(id), at));
             }
 
-            return builder.ToBulk(EmploymentService.CandidateStream(id), Metadata(id, [new StreamKey(EmploymentService.CandidateEmailKey, email.ToUpperInvariant())]));
+            return builder.ToBulk(EmploymentService.CandidateStream(id), Metadata([new StreamKey(EmploymentService.CandidateEmailKey, email.ToUpperInvariant())]));
         }
 
         public BulkStream ApplicationStream(int index)
@@ -488,7 +492,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
                 }
             }
 
-            return builder.ToBulk(EmploymentService.ApplicationStream(id), Metadata(id));
+            return builder.ToBulk(EmploymentService.ApplicationStream(id), Metadata());
         }
     }
 }
