@@ -68,7 +68,7 @@ pg_start() {
       echo "listen_addresses = '127.0.0.1'"
       echo "unix_socket_directories = '$dir'"
       echo "max_connections = 200"
-      echo "shared_buffers = 256MB"
+      echo "shared_buffers = 1GB"
       # An event store writes in bursts (imports, rebuilds): room for 4 GB of WAL between checkpoints spares most
       # full-page images, and a larger WAL buffer lets a bulk COPY run without waiting on WAL writes.
       echo "max_wal_size = 4GB"

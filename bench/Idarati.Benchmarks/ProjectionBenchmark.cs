@@ -114,7 +114,9 @@ public static class ProjectionBenchmark
         clock.Restart();
         using var stop = new CancellationTokenSource();
         var running = daemon.RunAsync(stop.Token);
-        while ((await daemon.StatusAsync().ConfigureAwait(false)).Any(s => s.Position < last || s.State != ProjectionState.Running))
+        // Polls the checkpoints alone: the daemon's status also counts each projection's lag in events, a scan of the
+        // log that, 50 times a second, would slow the rebuild it measures.
+        while (await ScalarAsync(dataSource, $"SELECT count(*) FROM {schema}.projections WHERE position < {last} OR state <> 'Running'").ConfigureAwait(false) > 0)
         {
             await Task.Delay(20).ConfigureAwait(false);
         }

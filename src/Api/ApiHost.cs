@@ -27,6 +27,11 @@ public static class ApiHost
             return await SeedAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "rebuild")
+        {
+            return await RebuildAsync(args[1..]).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "daemon")
         {
             return await DaemonAsync(args[1..]).ConfigureAwait(false);
@@ -166,6 +171,73 @@ public static class ApiHost
             await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
             return 1;
         }
+    }
+
+    /// <summary>
+    /// The 'rebuild [name ...]' verb: tears the named projections down (all when none is named), replays them from
+    /// zero with a progress line, and exits once each is running at the head of the log. Online: if another node leads
+    /// a projection, that node does the replay and this one follows its progress.
+    /// </summary>
+    private static async Task<int> RebuildAsync(string[] args)
+    {
+        var names = args.TakeWhile(a => !a.StartsWith('-')).ToArray();
+        using var host = CliHost(args[names.Length..], daemon: false);
+        var daemon = host.Services.GetRequiredService<Idarati.EventStore.Projections.ProjectionDaemon>();
+        var known = daemon.Projections.Select(p => p.Name).ToArray();
+        if (names.Except(known).FirstOrDefault() is { } unknown)
+        {
+            await Console.Error.WriteLineAsync($"usage: rebuild [name ...]; no projection is named '{unknown}' (known: {string.Join(", ", known)})").ConfigureAwait(false);
+            return 2;
+        }
+
+        var targets = names.Length == 0 ? known : names;
+        var store = host.Services.GetRequiredService<PostgresEventStore>();
+        var time = host.Services.GetRequiredService<TimeProvider>();
+        await daemon.InitializeAsync().ConfigureAwait(false);
+        var events = await CountEventsAsync(store).ConfigureAwait(false);
+        var started = time.GetTimestamp();
+        foreach (var name in targets)
+        {
+            await daemon.RebuildAsync(name).ConfigureAwait(false);
+        }
+
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        while (true)
+        {
+            var checkpoints = await daemon.CheckpointsAsync().ConfigureAwait(false);
+            var mine = checkpoints.Where(c => targets.Contains(c.Name)).ToArray();
+            Console.Error.Write("\r" + string.Join("  ", mine.Select(c => System.FormattableString.Invariant($"{c.Name} {100 * c.Progress,5:F1}%"))));
+            if (mine.Any(c => c.State == Idarati.EventStore.Projections.ProjectionState.Failed))
+            {
+                await Console.Error.WriteLineAsync().ConfigureAwait(false);
+                await Console.Error.WriteLineAsync("a projection failed: see GET /api/projections for its position and error").ConfigureAwait(false);
+                await stop.CancelAsync().ConfigureAwait(false);
+                await running.ConfigureAwait(false);
+                return 1;
+            }
+
+            if (mine.All(c => c.State == Idarati.EventStore.Projections.ProjectionState.Running && c.Position >= c.Head))
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time).ConfigureAwait(false);
+        }
+
+        var elapsed = time.GetElapsedTime(started);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await running.ConfigureAwait(false);
+        await Console.Error.WriteLineAsync().ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(System.FormattableString.Invariant(
+            $"rebuilt {targets.Length} projection(s) from {events:N0} events in {elapsed.TotalSeconds:F1} s ({events / elapsed.TotalSeconds:N0} events/s)")).ConfigureAwait(false);
+        return 0;
+    }
+
+    private static async Task<long> CountEventsAsync(PostgresEventStore store)
+    {
+        await using var command = store.DataSource.CreateCommand($"SELECT count(*) FROM {store.Options.Schema}.events");
+        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 
     /// <summary>One line on stderr, rewritten in place: the phase, a bar and the events written so far.</summary>

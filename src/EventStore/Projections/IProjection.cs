@@ -47,3 +47,13 @@ public enum ProjectionState
 /// <summary>Where a projection stands: its checkpoint, how far behind the log it is, and why it stopped if it did.</summary>
 public sealed record ProjectionStatus(
     string Name, ProjectionState State, long Position, long LagEvents, double LagSeconds, long? FailedPosition, string? Error, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// A projection's checkpoint and the log's first and last stable positions. Positions grow with the writing
+/// transaction's id, not one by one, so <see cref="Progress"/> is the share of that range covered: a progress bar,
+/// not a count.
+/// </summary>
+public sealed record ProjectionCheckpoint(string Name, ProjectionState State, long Position, long First, long Head)
+{
+    public double Progress => Head <= First ? 1 : Math.Clamp((double)(Position - First) / (Head - First), 0, 1);
+}

@@ -158,6 +158,29 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         return list;
     }
 
+    /// <summary>
+    /// Each projection's checkpoint beside the first and last stable positions of the log: cheap enough to poll while a
+    /// rebuild runs (<see cref="StatusAsync"/> also counts each projection's lag in events, a scan of the log).
+    /// </summary>
+    public async Task<IReadOnlyList<ProjectionCheckpoint>> CheckpointsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = store.DataSource.CreateCommand($"""
+            SELECT p.name, p.state, p.position, coalesce(l.first, 0), coalesce(l.head, 0)
+              FROM {_s}.projections p,
+                   (SELECT (SELECT min(position) FROM {_s}.events) AS first,
+                           (SELECT max(position) FROM {_s}.events WHERE position < {EventStoreSchema.StablePositionBound}) AS head) l
+             ORDER BY p.name
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<ProjectionCheckpoint>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new ProjectionCheckpoint(reader.GetString(0), Enum.Parse<ProjectionState>(reader.GetString(1)), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+        }
+
+        return list;
+    }
+
     /// <summary>Tears a projection down and replays it from zero, online: the leader picks the reset up at its next batch.</summary>
     public async Task RebuildAsync(string name, CancellationToken cancellationToken = default)
     {

@@ -170,19 +170,47 @@ public sealed class ComplaintListProjection(string schema) : IProjection
         """;
 
     /// <summary>
-    /// New rows by a plain insert, known rows by an update, in one round trip. The checkpoint commits with the rows, so
-    /// a batch never meets its own rows again: no ON CONFLICT, whose speculative insertion doubles the cost of a rebuild.
+    /// New rows by a binary COPY, known rows by one update from arrays. The checkpoint commits with the rows, so a batch
+    /// never meets its own rows again: no ON CONFLICT, whose speculative insertion doubles the cost of a rebuild. A
+    /// COPY costs the server a fraction of an INSERT ... SELECT FROM unnest of 21 arrays, and a rebuild is mostly inserts.
     /// </summary>
     private async Task WriteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Row> inserted, IReadOnlyList<Row> updated, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection, transaction);
         if (inserted.Count > 0)
         {
-            batch.BatchCommands.Add(WithRows($"INSERT INTO {Table} ({Columns}) SELECT * FROM {Unnest}", inserted));
+            using var rows = new CopyRows(inserted.Count * 256);
+            foreach (var r in inserted)
+            {
+                rows.StartRow(21);
+                rows.Uuid(r.Id);
+                rows.Text(r.TrackingNumber);
+                rows.Text(r.AdministrationId);
+                rows.Text(r.Kind);
+                rows.Text(r.CategoryCode);
+                rows.Text(r.Channel);
+                rows.Text(r.Region);
+                rows.Text(r.Status);
+                rows.Timestamp(r.SubmittedAt);
+                rows.Timestamp(r.AcknowledgementDue);
+                rows.Timestamp(r.AnswerDue);
+                rows.Timestamp(r.AcknowledgedAt);
+                rows.Timestamp(r.AnsweredAt);
+                rows.Text(r.Outcome);
+                rows.Timestamp(r.ProcessedAt);
+                rows.Timestamp(r.ClosedAt);
+                rows.Int32(r.ReopenCount);
+                rows.Int32(r.TransferCount);
+                rows.Boolean(r.Satisfied);
+                rows.Int64(r.Version);
+                rows.Int64(r.Position);
+            }
+
+            await CopyRows.CopyAsync(connection, Table, Columns, [rows], cancellationToken).ConfigureAwait(false);
         }
 
         if (updated.Count > 0)
         {
+            await using var batch = new NpgsqlBatch(connection, transaction);
             batch.BatchCommands.Add(WithRows($"""
                 UPDATE {Table} AS t SET
                     administration_id = u.administration_id, status = u.status, acknowledged_at = u.acknowledged_at,
@@ -192,9 +220,8 @@ public sealed class ComplaintListProjection(string schema) : IProjection
                   FROM {Unnest} AS u ({Columns})
                  WHERE t.complaint_id = u.complaint_id
                 """, updated));
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A statement whose parameters are the rows, one array per column.</summary>
