@@ -124,7 +124,15 @@ public sealed class EventTypeRegistry
     public void Freeze() => _frozen = true;
 
     /// <summary>Turns a stored row back into an object, or explains why it cannot in the exception's terms.</summary>
-    internal object Deserialize(string storedName, string json, JsonSerializerOptions options, string streamId, long version, long position)
+    internal object Deserialize(string storedName, string json, JsonSerializerOptions options, string streamId, long version, long position) =>
+        Deserialize(storedName, json, default, options, streamId, version, position);
+
+    /// <summary>The same from the body's UTF-8 bytes, as the daemon reads them.</summary>
+    internal object Deserialize(string storedName, ReadOnlyMemory<byte> utf8, JsonSerializerOptions options, string streamId, long version, long position) =>
+        Deserialize(storedName, null, utf8, options, streamId, version, position);
+
+    /// <summary>The body is <paramref name="json"/> when not null, else <paramref name="utf8"/>.</summary>
+    private object Deserialize(string storedName, string? json, ReadOnlyMemory<byte> utf8, JsonSerializerOptions options, string streamId, long version, long position)
     {
         var name = storedName;
         JsonNode? node = null;
@@ -139,7 +147,9 @@ public sealed class EventTypeRegistry
             {
                 try
                 {
-                    var result = node is null ? JsonSerializer.Deserialize(json, type, options) : node.Deserialize(type, options);
+                    var result = node is not null ? node.Deserialize(type, options)
+                        : json is not null ? JsonSerializer.Deserialize(json, type, options)
+                        : JsonSerializer.Deserialize(utf8.Span, type, options);
                     return result ?? throw new JsonException("The body is JSON null.");
                 }
                 catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or ArgumentException or FormatException)
@@ -155,7 +165,7 @@ public sealed class EventTypeRegistry
 
             try
             {
-                node = upcaster.Transform(node ?? JsonNode.Parse(json) ?? throw new JsonException("The body is JSON null."));
+                node = upcaster.Transform(node ?? (json is not null ? JsonNode.Parse(json) : JsonNode.Parse(utf8.Span)) ?? throw new JsonException("The body is JSON null."));
             }
             catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
             {

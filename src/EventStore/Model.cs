@@ -69,16 +69,52 @@ public sealed record RawEvent(
     DateTimeOffset RecordedAt,
     byte[] Hash);
 
-/// <summary>A stored event with its body turned back into an object.</summary>
-public sealed record RecordedEvent(
-    long Position,
-    string StreamId,
-    long Version,
-    string Type,
-    object Data,
-    EventMetadata Metadata,
-    DateTimeOffset RecordedAt,
-    byte[] Hash);
+/// <summary>
+/// A stored event with its body turned back into an object. The metadata may be read on first use: a projection
+/// replaying the log rarely looks at it, and parsing it for every event was a tenth of a rebuild's work.
+/// </summary>
+public sealed class RecordedEvent
+{
+    private EventMetadata? _metadata;
+    private Func<EventMetadata>? _readMetadata;
+
+    public RecordedEvent(long position, string streamId, long version, string type, object data, EventMetadata metadata, DateTimeOffset recordedAt, byte[] hash)
+        : this(position, streamId, version, type, data, recordedAt, hash) => _metadata = metadata;
+
+    internal RecordedEvent(long position, string streamId, long version, string type, object data, Func<EventMetadata> readMetadata, DateTimeOffset recordedAt, byte[] hash)
+        : this(position, streamId, version, type, data, recordedAt, hash) => _readMetadata = readMetadata;
+
+    private RecordedEvent(long position, string streamId, long version, string type, object data, DateTimeOffset recordedAt, byte[] hash)
+    {
+        Position = position;
+        StreamId = streamId;
+        Version = version;
+        Type = type;
+        Data = data;
+        RecordedAt = recordedAt;
+        Hash = hash;
+    }
+
+    public long Position { get; }
+
+    public string StreamId { get; }
+
+    public long Version { get; }
+
+    public string Type { get; }
+
+    public object Data { get; }
+
+    /// <summary>The metadata; read on first use for events from the daemon (a malformed one throws <see cref="EventDeserializationException"/> then).</summary>
+    public EventMetadata Metadata => _metadata ??= _readMetadata!();
+
+    public DateTimeOffset RecordedAt { get; }
+
+    public byte[] Hash { get; }
+}
+
+/// <summary>A row of the log as the daemon reads it: bodies kept in UTF-8, as stored, to be deserialized without a detour through strings.</summary>
+internal sealed record StoredEvent(long Position, string StreamId, long Version, string Type, byte[] Data, byte[] Metadata, DateTimeOffset RecordedAt, byte[] Hash);
 
 /// <summary>A stream as loaded: its type, the version of the last event loaded and the events themselves.</summary>
 public sealed record LoadedStream(string StreamId, string StreamType, long Version, IReadOnlyList<RecordedEvent> Events)

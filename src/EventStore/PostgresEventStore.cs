@@ -428,6 +428,63 @@ public sealed partial class PostgresEventStore
         return new GlobalLogPage(events, scannedTo);
     }
 
+    /// <summary>
+    /// The daemon's read of the global log: as <see cref="ReadAllRawAsync(long, int, IReadOnlyCollection{string}?, CancellationToken)"/>,
+    /// with the bodies kept in UTF-8 (a rebuild deserializes them straight from the bytes the database sent).
+    /// </summary>
+    internal async Task<(List<StoredEvent> Events, long ScannedTo)> ReadLogPageAsync(long afterPosition, int maxCount, IReadOnlyCollection<string>? types, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(types is null ? _readPageSql : _readPageOfTypesSql);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
+        if (types is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. types] });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = new List<StoredEvent>(Math.Min(maxCount, 1024));
+        var last = afterPosition;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            last = reader.IsDBNull(EventColumnCount) ? afterPosition : reader.GetInt64(EventColumnCount);
+            if (!reader.IsDBNull(0))
+            {
+                events.Add(new StoredEvent(
+                    reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), Utf8(reader, 4), Utf8(reader, 5),
+                    new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero), reader.GetFieldValue<byte[]>(7)));
+            }
+        }
+
+        return (events, events.Count == maxCount ? events[^1].Position : Math.Max(afterPosition, last));
+    }
+
+    /// <summary>A text column's bytes as sent (UTF-8: the connection's client encoding).</summary>
+    private static byte[] Utf8(NpgsqlDataReader reader, int column)
+    {
+        using var stream = reader.GetStream(column);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>A row of the daemon's read as an object; its metadata is parsed when first read.</summary>
+    internal RecordedEvent ToRecorded(StoredEvent stored)
+    {
+        var data = _options.Types.Deserialize(stored.Type, stored.Data, _options.Json, stored.StreamId, stored.Version, stored.Position);
+        return new RecordedEvent(stored.Position, stored.StreamId, stored.Version, stored.Type, data, () =>
+        {
+            try
+            {
+                return JsonSerializer.Deserialize<EventMetadata>(stored.Metadata, MetadataJson) ?? new EventMetadata();
+            }
+            catch (JsonException e)
+            {
+                throw new EventDeserializationException(stored.StreamId, stored.Version, stored.Position, stored.Type, e);
+            }
+        }, stored.RecordedAt, stored.Hash);
+    }
+
     /// <summary>Turns a stored row into an object, or raises the typed error that names its stream and version.</summary>
     public RecordedEvent ToRecorded(RawEvent raw)
     {

@@ -261,7 +261,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
     private async Task RunLedAsync(IProjection projection, NpgsqlConnection leadership, CancellationToken cancellationToken)
     {
         var types = projection.EventTypes is { } wanted ? store.Options.Types.StoredNamesOf(wanted) : null;
-        Task<(GlobalLogPage Page, Task<List<RecordedEvent>> Recorded)>? prefetched = null;
+        Task<(List<StoredEvent> Raw, long ScannedTo, Task<List<RecordedEvent>> Recorded)>? prefetched = null;
         var prefetchedFrom = -1L;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -277,20 +277,19 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                 ? await prefetched.ConfigureAwait(false)
                 : await FetchAsync(position, types, cancellationToken).ConfigureAwait(false);
             prefetched = null;
-            var page = fetched.Page;
-            var raw = page.Events;
+            var (raw, scannedTo, recorded) = fetched;
             if (raw.Count == _options.BatchSize)
             {
                 // A full page: more is waiting. Read and deserialize the next page while this one is written.
-                prefetchedFrom = page.ScannedTo;
-                prefetched = FetchAsync(page.ScannedTo, types, cancellationToken);
+                prefetchedFrom = scannedTo;
+                prefetched = FetchAsync(scannedTo, types, cancellationToken);
             }
 
             if (raw.Count > 0)
             {
                 try
                 {
-                    await ApplyBatchAsync(projection, position, page.ScannedTo, await fetched.Recorded.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                    await ApplyBatchAsync(projection, position, scannedTo, await recorded.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException && e is not NpgsqlException { IsTransient: true })
                 {
@@ -298,10 +297,10 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                     continue;
                 }
             }
-            else if (page.ScannedTo > position)
+            else if (scannedTo > position)
             {
                 // Only events of other types went by: move the checkpoint past them.
-                await ApplyBatchAsync(projection, position, page.ScannedTo, [], cancellationToken).ConfigureAwait(false);
+                await ApplyBatchAsync(projection, position, scannedTo, [], cancellationToken).ConfigureAwait(false);
             }
 
             if (raw.Count < _options.BatchSize && state == ProjectionState.Rebuilding)
@@ -318,7 +317,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                 await SetStateAsync(projection.Name, ProjectionState.Running, null, null, cancellationToken).ConfigureAwait(false);
             }
 
-            if (page.ScannedTo == position)
+            if (scannedTo == position)
             {
                 await Task.Delay(_options.PollInterval, cancellationToken).ConfigureAwait(false);
             }
@@ -331,10 +330,10 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
     }
 
     /// <summary>One page of the log, and its events deserialized on the thread pool (a bad row faults only that task).</summary>
-    private async Task<(GlobalLogPage Page, Task<List<RecordedEvent>> Recorded)> FetchAsync(long position, IReadOnlyList<string>? types, CancellationToken cancellationToken)
+    private async Task<(List<StoredEvent> Raw, long ScannedTo, Task<List<RecordedEvent>> Recorded)> FetchAsync(long position, IReadOnlyList<string>? types, CancellationToken cancellationToken)
     {
-        var page = await store.ReadAllRawAsync(position, _options.BatchSize, types, cancellationToken).ConfigureAwait(false);
-        return (page, Task.Run(() => page.Events.Select(store.ToRecorded).ToList(), cancellationToken));
+        var (events, scannedTo) = await store.ReadLogPageAsync(position, _options.BatchSize, types, cancellationToken).ConfigureAwait(false);
+        return (events, scannedTo, Task.Run(() => events.ConvertAll(store.ToRecorded), cancellationToken));
     }
 
     /// <summary>Applies one batch and moves the checkpoint in the same transaction, if nobody moved it meanwhile.</summary>
@@ -364,7 +363,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
     }
 
     /// <summary>Replays the failed batch one event at a time to name the event that fails, then stops the projection there.</summary>
-    private async Task IsolateFailureAsync(IProjection projection, long from, IReadOnlyList<RawEvent> raw, Exception batchError, CancellationToken cancellationToken)
+    private async Task IsolateFailureAsync(IProjection projection, long from, IReadOnlyList<StoredEvent> raw, Exception batchError, CancellationToken cancellationToken)
     {
         var position = from;
         foreach (var e in raw)
