@@ -60,6 +60,19 @@ public sealed class SeedReportTests
         }
         while (status.EnumerateArray().Any(p => p.GetProperty("lagEvents").GetInt64() > 0 || p.GetProperty("state").GetString() != "running"));
 
+        // Complaints were written in submission order, each with a version 7 id that carries its submission time.
+        await using (var order = dataSource.CreateCommand($"""
+            SELECT count(*) FILTER (WHERE substr(complaint_id::text, 15, 1) <> '7'
+                                       OR ('x' || translate(left(complaint_id::text, 13), '-', ''))::bit(48)::bigint <> floor(extract(epoch FROM submitted_at) * 1000)::bigint),
+                   count(*) FILTER (WHERE submitted_at < previous)
+              FROM (SELECT complaint_id, submitted_at, lag(submitted_at) OVER (ORDER BY position) AS previous FROM {schema}.rm_complaint_list) c
+            """))
+        await using (var reader = await order.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((0L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
+        }
+
         var report = await Json(await analyst.GetAsync("/api/indicators?asOf=2020-03-02"), HttpStatusCode.OK);
         var figures = report.GetProperty("sections").EnumerateArray()
             .SelectMany(s => s.GetProperty("figures").EnumerateArray().Select(f => (Key: s.GetProperty("key").GetString() + "." + f.GetProperty("key").GetString(), Figure: f)))

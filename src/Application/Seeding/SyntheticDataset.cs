@@ -155,6 +155,16 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
         return new Guid(bytes);
     }
 
+    /// <summary>A version 7 id (RFC 9562: Unix milliseconds, then random bits) whose random part comes from the stream's seed.</summary>
+    internal static Guid NewVersion7Guid(Random random, DateTimeOffset at)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        random.NextBytes(bytes);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, at.ToUnixTimeMilliseconds() << 16 | (long)(bytes[6] & 0x0F | 0x70) << 8 | bytes[7]);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+
     /// <summary>A time drawn between two instants, more often towards the end: the platform's use grew.</summary>
     internal static DateTimeOffset Growing(Random random, DateTimeOffset from, DateTimeOffset to) =>
         from + (to - from) * Math.Sqrt(random.NextDouble());
@@ -216,7 +226,10 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
             processed[i] = true;
         }
 
-        return (submitted, processed);
+        // Written in the order they were submitted, as the portal would have: ids are time-ordered (version 7, like
+        // the service's), so the log's index on stream ids grows at its right edge instead of splitting pages all over.
+        var order = Enumerable.Range(0, plan.Complaints).OrderBy(i => submitted[i]).ThenBy(i => i).ToArray();
+        return ([.. order.Select(i => submitted[i])], [.. order.Select(i => processed[i])]);
     }
 
     private static readonly string[] Regions = ["Rabat-Salé-Kénitra", "Casablanca-Settat", "Fès-Meknès", "Marrakech-Safi", "Tanger-Tétouan-Al Hoceïma", "Oriental", "Souss-Massa", "Béni Mellal-Khénifra", "Drâa-Tafilalet", "Guelmim-Oued Noun", "Laâyoune-Sakia El Hamra", "Dakhla-Oued Ed-Dahab"];
@@ -226,7 +239,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
     private BulkStream ComplaintStream(int index, DateTimeOffset submittedAt, bool processed, string[] administrations)
     {
         var random = new Random(StreamSeed(211_644, index));
-        var id = NewGuid(random);
+        var id = NewVersion7Guid(random, submittedAt);
         var kindDraw = random.NextDouble();
         var kind = kindDraw < 0.85 ? ComplaintKind.Complaint : kindDraw < 0.93 ? ComplaintKind.Observation : ComplaintKind.Suggestion;
         var channelDraw = random.NextDouble();
