@@ -52,6 +52,22 @@ public sealed class HealthTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 }
 
+public sealed class DatabaseSettingsTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public void Pooled_connections_skip_the_reset_unless_the_connection_string_chooses()
+    {
+        // The service leaves no session state behind, so the seven reset statements per checkout are skipped...
+        Assert.False(Infrastructure.Database.SaysResetOnClose(ApiFactory.TestDatabase));
+        var dataSource = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<NpgsqlDataSource>(factory.Services);
+        Assert.True(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).NoResetOnClose);
+
+        // ...unless the operator said otherwise, in either spelling.
+        Assert.True(Infrastructure.Database.SaysResetOnClose("Host=db;No Reset On Close=false"));
+        Assert.True(Infrastructure.Database.SaysResetOnClose("Host=db;noresetonclose=false"));
+    }
+}
+
 /// <summary>The CLI verbs read their database from the process environment: their tests share it, one at a time.</summary>
 [CollectionDefinition(nameof(ProcessEnvironment))]
 public sealed class ProcessEnvironment;

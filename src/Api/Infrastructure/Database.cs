@@ -23,6 +23,13 @@ public static class Database
         return value;
     }
 
+    /// <summary>Whether a connection string chooses the pool's reset itself ("No Reset On Close" or "NoResetOnClose").</summary>
+    internal static bool SaysResetOnClose(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return given.ContainsKey("No Reset On Close") || given.ContainsKey("NoResetOnClose");
+    }
+
     public static IServiceCollection AddIdaratiDatabase(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(_ =>
@@ -37,7 +44,9 @@ public static class Database
             // The service leaves no session state on a pooled connection (no SET, LISTEN or temporary table; the
             // daemon's session lock is released before its connection goes back), so the seven reset statements Npgsql
             // would otherwise run at every reuse are pure cost: a fifth of the database's work per command.
-            if (!builder.ConnectionStringBuilder.ContainsKey("No Reset On Close"))
+            // (NpgsqlConnectionStringBuilder.ContainsKey says whether a keyword exists, not whether it was given: ask
+            // the plain builder, which knows only the keys of the text.)
+            if (!SaysResetOnClose(ConnectionString(configuration)))
             {
                 builder.ConnectionStringBuilder.NoResetOnClose = true;
             }
