@@ -48,7 +48,8 @@ public static class HttpBenchmark
                 citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
             };
 
-            await using (var create = dataSource.CreateCommand($"CREATE TABLE {schema}.raw_streams (id text PRIMARY KEY, type text NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL); CREATE TABLE {schema}.raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL REFERENCES {schema}.raw_streams (id), version bigint NOT NULL, type text NOT NULL, data json NOT NULL, metadata json NOT NULL, recorded_at timestamptz NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, version));"))
+            // The baseline's tables mirror the store's (same columns and unique keys, no foreign key), as in the append benchmark.
+            await using (var create = dataSource.CreateCommand($"CREATE TABLE {schema}.raw_streams (id text PRIMARY KEY, type text NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL); CREATE TABLE {schema}.raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, version bigint NOT NULL, type text NOT NULL, data json NOT NULL, metadata json NOT NULL, recorded_at timestamptz NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, version));"))
             {
                 await create.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
