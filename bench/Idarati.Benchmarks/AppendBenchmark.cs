@@ -66,10 +66,11 @@ public static class AppendBenchmark
                 var rawName = $"append.raw-npgsql.c{concurrency}";
                 report.Add(rawName, raw, "commands/s");
 
-                // The command path: the handler has just loaded the stream, so it appends after a known head.
+                // The command path: the handler has just loaded the stream, so it appends after a known head. Command ids
+                // are made as the service makes them (CommandHandler: version 7, time-ordered).
                 var fresh = await MeasureAsync(concurrency, settings.Duration, (worker, i) =>
                     store.AppendAsync($"new-{worker}-{i}-{Guid.NewGuid():N}", "complaint", StreamHead.New, [eventBody],
-                        new AppendOptions { CommandId = Guid.NewGuid(), Actor = "citizen" })).ConfigureAwait(false);
+                        new AppendOptions { CommandId = Guid.CreateVersion7(TimeProvider.System.GetUtcNow()), Actor = "citizen" })).ConfigureAwait(false);
                 report.Add($"append.store.new-stream.c{concurrency}", fresh, "commands/s", rawName, concurrency == 8 ? 0.8 : null);
 
                 var heads = new StreamHead[concurrency];
@@ -82,7 +83,7 @@ public static class AppendBenchmark
                 var existing = await MeasureAsync(concurrency, settings.Duration, async (worker, _) =>
                 {
                     var result = await store.AppendAsync(streams[worker], "complaint", heads[worker], [eventBody],
-                        new AppendOptions { CommandId = Guid.NewGuid(), Actor = "agent" }).ConfigureAwait(false);
+                        new AppendOptions { CommandId = Guid.CreateVersion7(TimeProvider.System.GetUtcNow()), Actor = "agent" }).ConfigureAwait(false);
                     heads[worker] = result.Head!;
                 }).ConfigureAwait(false);
                 report.Add($"append.store.existing-stream.c{concurrency}", existing, "commands/s", rawName, concurrency == 8 ? 0.8 : null);
@@ -92,7 +93,7 @@ public static class AppendBenchmark
                 var general = await MeasureAsync(concurrency, settings.Duration, async (worker, _) =>
                 {
                     var result = await store.AppendAsync(streams[worker], "complaint", ExpectedVersion.Exactly(versions[worker]), [eventBody],
-                        new AppendOptions { CommandId = Guid.NewGuid(), Actor = "agent" }).ConfigureAwait(false);
+                        new AppendOptions { CommandId = Guid.CreateVersion7(TimeProvider.System.GetUtcNow()), Actor = "agent" }).ConfigureAwait(false);
                     versions[worker] = result.StreamVersion;
                 }).ConfigureAwait(false);
                 report.Add($"append.store.expected-version.c{concurrency}", general, "commands/s", rawName);
