@@ -18,7 +18,7 @@ fi
 
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 case "${1:-}" in
-  # CLI verbs (./run.sh seed --scale 0.1, ./run.sh migrate, ./run.sh daemon) run on the same database, then exit.
-  seed|migrate|daemon) dotnet run --project src/Api -c Release -- "$@" ;;
+  # CLI verbs (./run.sh seed --scale 0.1, ./run.sh migrate, ./run.sh rebuild, ./run.sh daemon) run on the same database, then exit.
+  seed|migrate|rebuild|daemon) dotnet run --project src/Api -c Release -- "$@" ;;
   *) dotnet run --project src/Api -c Release -- --urls "${IDARATI_URLS:-http://localhost:5080}" "$@" ;;
 esac
