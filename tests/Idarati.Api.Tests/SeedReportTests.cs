@@ -60,12 +60,13 @@ public sealed class SeedReportTests
         }
         while (status.EnumerateArray().Any(p => p.GetProperty("lagEvents").GetInt64() > 0 || p.GetProperty("state").GetString() != "running"));
 
-        // Complaints were written in submission order, each with a version 7 id that carries its submission time.
+        // Complaints were generated in submission order, each with a version 7 id that carries its submission time (to
+        // the millisecond), so id order is submission order. (Two chunks are written at once: positions may not be.)
         await using (var order = dataSource.CreateCommand($"""
             SELECT count(*) FILTER (WHERE substr(complaint_id::text, 15, 1) <> '7'
                                        OR ('x' || translate(left(complaint_id::text, 13), '-', ''))::bit(48)::bigint <> floor(extract(epoch FROM submitted_at) * 1000)::bigint),
-                   count(*) FILTER (WHERE submitted_at < previous)
-              FROM (SELECT complaint_id, submitted_at, lag(submitted_at) OVER (ORDER BY position) AS previous FROM {schema}.rm_complaint_list) c
+                   count(*) FILTER (WHERE date_trunc('milliseconds', submitted_at) < previous)
+              FROM (SELECT complaint_id, submitted_at, lag(date_trunc('milliseconds', submitted_at)) OVER (ORDER BY complaint_id) AS previous FROM {schema}.rm_complaint_list) c
             """))
         await using (var reader = await order.ExecuteReaderAsync())
         {

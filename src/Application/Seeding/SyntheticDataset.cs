@@ -226,7 +226,7 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
             processed[i] = true;
         }
 
-        // Written in the order they were submitted, as the portal would have: ids are time-ordered (version 7, like
+        // Generated in the order they were submitted, as the portal would have: ids are time-ordered (version 7, like
         // the service's), so the log's index on stream ids grows at its right edge instead of splitting pages all over.
         var order = Enumerable.Range(0, plan.Complaints).OrderBy(i => submitted[i]).ThenBy(i => i).ToArray();
         return ([.. order.Select(i => submitted[i])], [.. order.Select(i => processed[i])]);
