@@ -199,7 +199,7 @@ public sealed partial class PostgresEventStore
         }
 
         return new BulkPrepared(stream.StreamId, Encoding.UTF8.GetBytes(stream.StreamId), stream.StreamType, types, data,
-            JsonSerializer.SerializeToUtf8Bytes(Metadata(stream.Options), MetadataJson), Now(), stream.Options?.CommandId, keys);
+            JsonSerializer.SerializeToUtf8Bytes(Metadata(stream.Options), MetadataJson), Now(), RecordedCommandId(stream.Options), keys);
     }
 
     /// <summary>Chains the hashes of work[from..to] and encodes their rows; new streams get a row, existing ones their last hash.</summary>

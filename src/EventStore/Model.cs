@@ -3,8 +3,15 @@ namespace Idarati.EventStore;
 /// <summary>Who and why: carried by every event of one append.</summary>
 public sealed record AppendOptions
 {
-    /// <summary>Retrying with the same command id appends nothing and returns the first result.</summary>
+    /// <summary>Retrying with the same command id appends nothing and returns the first result (see <see cref="RecordCommand"/>).</summary>
     public Guid? CommandId { get; init; }
+
+    /// <summary>
+    /// Whether the command id is recorded for idempotency (the default). An id nobody can send again, such as one a
+    /// handler made up because the request carried no idempotency key, needs no record: it is kept in the events'
+    /// metadata only, and the append writes no idempotency row.
+    /// </summary>
+    public bool RecordCommand { get; init; } = true;
 
     public Guid? CorrelationId { get; init; }
 

@@ -567,9 +567,12 @@ public sealed partial class PostgresEventStore
             metas[i] = metadata;
         }
 
-        return new PreparedAppend(streamId, streamType, types, data, metas, Now(), options?.CommandId,
+        return new PreparedAppend(streamId, streamType, types, data, metas, Now(), RecordedCommandId(options),
             keys.Select(k => k.Kind).ToArray(), keys.Select(k => k.Value).ToArray());
     }
+
+    /// <summary>The command id to record for idempotency, if any.</summary>
+    private static Guid? RecordedCommandId(AppendOptions? options) => options is { RecordCommand: true } ? options.CommandId : null;
 
     /// <summary>Checks an append's arguments (no null event, no empty key); returns its keys.</summary>
     private static IReadOnlyList<StreamKey> CheckAppend(string streamId, string streamType, IReadOnlyList<object> events, AppendOptions? options)

@@ -136,6 +136,23 @@ public sealed class AppendTests(StoreFixture fixture) : IClassFixture<StoreFixtu
     }
 
     [Fact]
+    public async Task A_command_id_not_recorded_stays_in_the_metadata_and_writes_no_idempotency_row()
+    {
+        var id = NewId();
+        var command = new AppendOptions { CommandId = Guid.NewGuid(), RecordCommand = false };
+        // Both paths: after a known head (plain SQL) and by expected version (the append functions).
+        var first = await _store.AppendAsync(id, "test", StreamHead.New, [new Opened("a")], command);
+        var second = await _store.AppendAsync(id, "test", ExpectedVersion.Any, [new Noted("b", 1), new Noted("c", 2)], command);
+
+        Assert.False(second.Duplicate);
+        var events = (await _store.LoadStreamAsync(id))!.Events;
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e => Assert.Equal(command.CommandId, e.Metadata.CommandId));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM {{s}}.commands WHERE command_id = '{command.CommandId}'"));
+        Assert.Equal(1L, first.StreamVersion);
+    }
+
+    [Fact]
     public async Task The_same_command_id_sent_concurrently_appends_once()
     {
         var id = NewId();

@@ -84,6 +84,9 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
             var options = new AppendOptions
             {
                 CommandId = context.CommandId ?? Guid.CreateVersion7(time.GetUtcNow()),
+                // Only an id derived from the client's Idempotency-Key can come again; a made-up one stays in the
+                // metadata (it groups the command's events) without an idempotency row.
+                RecordCommand = context.CommandId is not null,
                 Actor = context.Actor.ToString(),
                 CorrelationId = context.CommandId,
                 Keys = context.Keys,
