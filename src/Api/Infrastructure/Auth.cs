@@ -47,9 +47,27 @@ public static class Auth
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
         });
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider>((options, time) =>
+        {
+            // Lifetimes are checked against the service's clock, like everything else that tells time.
+            options.TokenValidationParameters.LifetimeValidator = Lifetime(time);
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(new CachingTokenHandler(time));
+        });
         services.AddAuthorization();
         return services;
     }
+
+    /// <summary>
+    /// A token's lifetime checked against <paramref name="time"/> (the library would read the system clock): it must
+    /// expire, and now must lie between its start and its expiry, give or take the parameters' clock skew.
+    /// </summary>
+    public static LifetimeValidator Lifetime(TimeProvider time) => (notBefore, expires, _, parameters) =>
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return expires is { } end && now <= end.ToUniversalTime() + parameters.ClockSkew
+            && (notBefore is not { } start || start.ToUniversalTime() <= now + parameters.ClockSkew);
+    };
 
     /// <summary>The acting user, from the validated token; anonymous callers never reach an endpoint that asks for one.</summary>
     public static Actor ToActor(this ClaimsPrincipal user)
