@@ -71,6 +71,17 @@ public sealed class IndicatorTests(ApiFactory factory) : IClassFixture<ApiFactor
         var dgiTimes = times.GetProperty("rows").EnumerateArray().Single(r => r.GetProperty("group").GetString() == "DGI");
         Assert.Equal((1L, 100.0), (dgiTimes.GetProperty("answered").GetInt64(), dgiTimes.GetProperty("answeredWithinDeadlinePercent").GetDouble()));
         Assert.True(times.GetProperty("position").GetInt64() >= lastPosition);
+        // The total covers every group (one scan computes both), and each median lies between zero and its 90th percentile.
+        var timeRows = times.GetProperty("rows").EnumerateArray().ToList();
+        var totalTimes = times.GetProperty("total");
+        Assert.Equal("total", totalTimes.GetProperty("group").GetString());
+        Assert.Equal(timeRows.Sum(r => r.GetProperty("answered").GetInt64()), totalTimes.GetProperty("answered").GetInt64());
+        Assert.Equal(timeRows.Sum(r => r.GetProperty("acknowledged").GetInt64()), totalTimes.GetProperty("acknowledged").GetInt64());
+        Assert.All(timeRows.Append(totalTimes).Where(r => r.GetProperty("answered").GetInt64() > 0), r =>
+            Assert.InRange(r.GetProperty("answerMedianDays").GetDouble(), 0, r.GetProperty("answerP90Days").GetDouble()));
+        var overall = await Json(await analyst.GetAsync("/api/indicators/complaints/response-times?groupBy=none"), HttpStatusCode.OK);
+        Assert.Equal("all", overall.GetProperty("rows").EnumerateArray().Single().GetProperty("group").GetString());
+        Assert.Equal(totalTimes.GetProperty("answered").GetInt64(), overall.GetProperty("total").GetProperty("answered").GetInt64());
         await Json(await analyst.GetAsync("/api/indicators/complaints/response-times?groupBy=channel"), HttpStatusCode.BadRequest);
         Assert.Equal(HttpStatusCode.Forbidden, (await citizen.GetAsync("/api/indicators/complaints/processing")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await sante.GetAsync("/api/indicators/complaints/processing")).StatusCode);
