@@ -222,7 +222,7 @@ public sealed class AppendTests(StoreFixture fixture) : IClassFixture<StoreFixtu
         await _store.AppendAsync(id, "test", ExpectedVersion.NoStream, [new Opened("kept")]);
         await Task.WhenAll(_store.MigrateAsync(), fixture.NewStore().MigrateAsync());
         Assert.Equal(await fixture.ScalarAsync<int>("SELECT max(version) FROM {s}.schema_migrations"), await fixture.ScalarAsync<int>("SELECT count(*)::int FROM {s}.schema_migrations"));
-        Assert.Equal(3, await fixture.ScalarAsync<int>("SELECT count(*)::int FROM {s}.schema_migrations"));
+        Assert.Equal(4, await fixture.ScalarAsync<int>("SELECT count(*)::int FROM {s}.schema_migrations"));
         Assert.Single((await _store.LoadStreamAsync(id))!.Events);
     }
 }
