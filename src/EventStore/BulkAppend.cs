@@ -113,9 +113,8 @@ public sealed partial class PostgresEventStore
 
         // 4. Chain hashes and the COPY rows of every table, encoded in parallel by contiguous parts (so the rows keep
         // the order of their positions), then sent part after part.
-        var parts = Enumerable.Range(0, Math.Min(work.Count, Environment.ProcessorCount * 4))
-            .Select(k => (From: (int)((long)work.Count * k / Math.Min(work.Count, Environment.ProcessorCount * 4)), Rows: new BulkRows()))
-            .ToArray();
+        var partCount = Math.Min(work.Count, Environment.ProcessorCount * 4);
+        var parts = Enumerable.Range(0, partCount).Select(k => (From: (int)((long)work.Count * k / partCount), Rows: new BulkRows())).ToArray();
         Parallel.For(0, parts.Length, new ParallelOptions { CancellationToken = cancellationToken }, k =>
             EncodeRows(work, parts[k].From, k + 1 < parts.Length ? parts[k + 1].From : work.Count, firstPosition, parts[k].Rows));
 

@@ -403,6 +403,23 @@ public sealed partial class PostgresEventStore
     public async Task<GlobalLogPage> ReadAllRawAsync(long afterPosition, int maxCount, IReadOnlyCollection<string>? types, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxCount);
+        var (events, scannedTo) = await ReadPageAsync(afterPosition, maxCount, types, ReadRaw, e => e.Position, cancellationToken).ConfigureAwait(false);
+        return new GlobalLogPage(events, scannedTo);
+    }
+
+    /// <summary>
+    /// The daemon's read of the global log: as <see cref="ReadAllRawAsync(long, int, IReadOnlyCollection{string}?, CancellationToken)"/>,
+    /// with the bodies kept in UTF-8 (a rebuild deserializes them straight from the bytes the database sent).
+    /// </summary>
+    internal Task<(List<StoredEvent> Events, long ScannedTo)> ReadLogPageAsync(long afterPosition, int maxCount, IReadOnlyCollection<string>? types, CancellationToken cancellationToken) =>
+        ReadPageAsync(afterPosition, maxCount, types, static reader => new StoredEvent(
+            reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), Utf8(reader, 4), Utf8(reader, 5),
+            new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero), reader.GetFieldValue<byte[]>(7)), e => e.Position, cancellationToken);
+
+    /// <summary>One page of the global log and how far it covered, each row read by <paramref name="read"/>.</summary>
+    private async Task<(List<T> Events, long ScannedTo)> ReadPageAsync<T>(
+        long afterPosition, int maxCount, IReadOnlyCollection<string>? types, Func<NpgsqlDataReader, T> read, Func<T, long> position, CancellationToken cancellationToken)
+    {
         // One statement, so the bound and the rows come from the same snapshot.
         await using var command = _dataSource.CreateCommand(types is null ? _readPageSql : _readPageOfTypesSql);
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
@@ -413,50 +430,18 @@ public sealed partial class PostgresEventStore
         }
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var events = new List<RawEvent>(Math.Min(maxCount, 1024));
+        var events = new List<T>(Math.Min(maxCount, 1024));
         var last = afterPosition;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             last = reader.IsDBNull(EventColumnCount) ? afterPosition : reader.GetInt64(EventColumnCount);
             if (!reader.IsDBNull(0))
             {
-                events.Add(ReadRaw(reader));
+                events.Add(read(reader));
             }
         }
 
-        var scannedTo = events.Count == maxCount ? events[^1].Position : Math.Max(afterPosition, last);
-        return new GlobalLogPage(events, scannedTo);
-    }
-
-    /// <summary>
-    /// The daemon's read of the global log: as <see cref="ReadAllRawAsync(long, int, IReadOnlyCollection{string}?, CancellationToken)"/>,
-    /// with the bodies kept in UTF-8 (a rebuild deserializes them straight from the bytes the database sent).
-    /// </summary>
-    internal async Task<(List<StoredEvent> Events, long ScannedTo)> ReadLogPageAsync(long afterPosition, int maxCount, IReadOnlyCollection<string>? types, CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand(types is null ? _readPageSql : _readPageOfTypesSql);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterPosition });
-        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = maxCount });
-        if (types is not null)
-        {
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. types] });
-        }
-
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var events = new List<StoredEvent>(Math.Min(maxCount, 1024));
-        var last = afterPosition;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            last = reader.IsDBNull(EventColumnCount) ? afterPosition : reader.GetInt64(EventColumnCount);
-            if (!reader.IsDBNull(0))
-            {
-                events.Add(new StoredEvent(
-                    reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), Utf8(reader, 4), Utf8(reader, 5),
-                    new DateTimeOffset(reader.GetFieldValue<DateTime>(6), TimeSpan.Zero), reader.GetFieldValue<byte[]>(7)));
-            }
-        }
-
-        return (events, events.Count == maxCount ? events[^1].Position : Math.Max(afterPosition, last));
+        return (events, events.Count == maxCount ? position(events[^1]) : Math.Max(afterPosition, last));
     }
 
     /// <summary>A text column's bytes as sent (UTF-8: the connection's client encoding).</summary>
