@@ -31,9 +31,15 @@ public static class Serialization
         }
     }
 
-    public static EventStoreOptions StoreOptions(string schema, TimeProvider time)
+    public static EventStoreOptions StoreOptions(string schema, TimeProvider time, int? groupCommitWriters = null)
     {
-        var options = new EventStoreOptions { Time = time, Json = Json, ListedStreamTypes = [Domain.Administrations.AdministrationDecider.StreamType] };
+        var options = new EventStoreOptions
+        {
+            Time = time,
+            Json = Json,
+            ListedStreamTypes = [Domain.Administrations.AdministrationDecider.StreamType],
+            GroupCommitWriters = groupCommitWriters ?? new EventStoreOptions().GroupCommitWriters,
+        };
         options.Schema = schema;
         RegisterEvents(options.Types);
         return options;

@@ -30,6 +30,23 @@ public sealed partial class EventStoreOptions
     /// <summary>The source of recorded times; inject a fake one for deterministic tests.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    private int _groupCommitWriters = 2;
+
+    /// <summary>
+    /// How many group commits of known-head appends may be written at once (see PostgresEventStore's group commit);
+    /// appends that arrive while they are all busy wait and go together in the next one. 0 writes every append in a
+    /// transaction of its own.
+    /// </summary>
+    public int GroupCommitWriters
+    {
+        get => _groupCommitWriters;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _groupCommitWriters = value;
+        }
+    }
+
     private IReadOnlyCollection<string> _listedStreamTypes = [];
 
     /// <summary>

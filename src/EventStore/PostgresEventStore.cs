@@ -50,6 +50,9 @@ public sealed partial class PostgresEventStore
             _headSql[shape] = KnownHeadSql(s, newStream: (shape & 1) != 0, single: (shape & 2) != 0, command: (shape & 4) != 0, keys: (shape & 8) != 0);
         }
 
+        _groupSql = [GroupSql(s, false, false), GroupSql(s, true, false), GroupSql(s, false, true), GroupSql(s, true, true)];
+        _group = options.GroupCommitWriters > 0 ? new AppendGroup(this, options.GroupCommitWriters) : null;
+
         // The page, and the last position of any type below the stable bound: a filtered reader moves its checkpoint to
         // it, and no further, so an idle log causes no checkpoint writes.
         const string Page = "SELECT e.*, h.last FROM (SELECT b.bound, (SELECT max(position) FROM {1}.events WHERE position < b.bound) AS last FROM (SELECT "
@@ -210,53 +213,60 @@ public sealed partial class PostgresEventStore
             return await AppendAsync(streamId, streamType, ExpectedVersion.Exactly(head.Version), events, options, cancellationToken).ConfigureAwait(false);
         }
 
-        var hashes = new byte[request.Types.Length][];
-        var previous = head.Hash;
-        var recordedAt = request.RecordedAt.UtcDateTime;
-        for (var i = 0; i < hashes.Length; i++)
+        var append = HeadAppend.Chain(request, head);
+        Grouped? written = _group is not null && append.Hashes.Length <= GroupedEventsMax
+            ? await _group.WriteAsync(append, cancellationToken).ConfigureAwait(false)
+            : null;
+        if (written is { Result: { } result })
         {
-            previous = hashes[i] = HashChain.Next(previous, request.StreamId, head.Version + i + 1, request.Types[i], recordedAt, request.Metadata[i], request.Data[i]);
+            return result;
         }
 
-        var single = hashes.Length == 1;
-        var newStream = head.Version == 0;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        var shape = (newStream ? 1 : 0) | (single ? 2 : 0) | (request.CommandId is null ? 0 : 4) | (request.KeyKinds.Length == 0 ? 0 : 8);
-        await using (var command = new NpgsqlCommand(_headSql[shape], connection))
+        if (written is not { Skipped: true } && await WriteAloneAsync(connection, append, cancellationToken).ConfigureAwait(false) is { } alone)
         {
-            var version = head.Version + hashes.Length;
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamType });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.Version });
-            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = head.Hash });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = version });
-            command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = previous });
-            command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = recordedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            command.Parameters.Add(request.CommandId is { } id
-                ? new NpgsqlParameter<Guid> { TypedValue = id }
-                : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-            AddEvents(command.Parameters, request);
-            command.Parameters.Add(single
-                ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea }
-                : new NpgsqlParameter<byte[][]> { TypedValue = hashes });
-
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyKinds });
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyValues });
-
-            try
-            {
-                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long first)
-                {
-                    return new AppendResult(request.StreamId, head.Version + 1, version, first, first + hashes.Length - 1, false, new StreamHead(version, previous));
-                }
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-            {
-                // The stream or the command exists already: the general path below tells which.
-            }
+            return alone;
         }
 
+        // The head was stale, or the stream or the command exists already: the general path tells which.
         return await AppendWithRetriesAsync(connection, request, ExpectedVersion.Exactly(head.Version), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The plain-SQL append after a known head, in a transaction of its own; null when it wrote nothing (a stale head,
+    /// or a unique violation: the stream or the command exists already).
+    /// </summary>
+    private async Task<AppendResult?> WriteAloneAsync(NpgsqlConnection connection, HeadAppend append, CancellationToken cancellationToken)
+    {
+        var (request, head, hashes) = (append.Request, append.Head, append.Hashes);
+        var single = hashes.Length == 1;
+        var shape = (head.Version == 0 ? 1 : 0) | (single ? 2 : 0) | (request.CommandId is null ? 0 : 4) | (request.KeyKinds.Length == 0 ? 0 : 8);
+        await using var command = new NpgsqlCommand(_headSql[shape], connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = request.StreamType });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = head.Version });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = head.Hash });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = append.Version });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = append.LastHash });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = request.RecordedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(request.CommandId is { } id
+            ? new NpgsqlParameter<Guid> { TypedValue = id }
+            : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        AddEvents(command.Parameters, request);
+        command.Parameters.Add(single
+            ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea }
+            : new NpgsqlParameter<byte[][]> { TypedValue = hashes });
+
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyKinds });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = request.KeyValues });
+        try
+        {
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long first ? append.Written(first) : null;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return null;
+        }
     }
 
     /// <summary>

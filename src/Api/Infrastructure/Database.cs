@@ -55,7 +55,8 @@ public static class Database
         });
         services.AddSingleton(sp =>
         {
-            var options = Idarati.Application.Serialization.StoreOptions(configuration["EventStore:Schema"] ?? "event_store", sp.GetRequiredService<TimeProvider>());
+            var options = Idarati.Application.Serialization.StoreOptions(
+                configuration["EventStore:Schema"] ?? "event_store", sp.GetRequiredService<TimeProvider>(), configuration.GetValue<int?>("EventStore:GroupCommitWriters"));
             return new PostgresEventStore(sp.GetRequiredService<NpgsqlDataSource>(), options);
         });
         services.AddHostedService<MigrateAtStartup>();

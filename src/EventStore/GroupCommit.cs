@@ -1,0 +1,290 @@
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Idarati.EventStore;
+
+/// <summary>
+/// Group commit of known-head appends. Appends of different streams that arrive while earlier ones are being written
+/// wait in a queue and are then written together: one statement, one transaction, one round trip, one WAL flush. Each
+/// append stays atomic (the statement is), keeps its own head check, versions, hash chain, command record and keys,
+/// and its positions come from the shared transaction id like any other append's. An append nobody waits behind is
+/// written at once, alone, so grouping adds no latency to a quiet store.
+/// </summary>
+public sealed partial class PostgresEventStore
+{
+    /// <summary>An append with more events than this is written alone.</summary>
+    private const int GroupedEventsMax = 1000;
+
+    /// <summary>At most this many appends in one group.</summary>
+    private const int GroupMembersMax = 64;
+
+    private readonly AppendGroup? _group;
+    private readonly string[] _groupSql;
+
+    /// <summary>A known-head append with its hash chain computed: what a writer needs, alone or in a group.</summary>
+    private sealed record HeadAppend(PreparedAppend Request, StreamHead Head, byte[][] Hashes)
+    {
+        public long Version => Head.Version + Hashes.Length;
+
+        public byte[] LastHash => Hashes[^1];
+
+        public static HeadAppend Chain(PreparedAppend request, StreamHead head)
+        {
+            var hashes = new byte[request.Types.Length][];
+            var previous = head.Hash;
+            var recordedAt = request.RecordedAt.UtcDateTime;
+            for (var i = 0; i < hashes.Length; i++)
+            {
+                previous = hashes[i] = HashChain.Next(previous, request.StreamId, head.Version + i + 1, request.Types[i], recordedAt, request.Metadata[i], request.Data[i]);
+            }
+
+            return new HeadAppend(request, head, hashes);
+        }
+
+        public AppendResult Written(long firstPosition) =>
+            new(Request.StreamId, Head.Version + 1, Version, firstPosition, firstPosition + Hashes.Length - 1, false, new StreamHead(Version, LastHash));
+    }
+
+    /// <summary>
+    /// What a group did with one append: wrote it (<see cref="Result"/>), or ran and did not write it (<see cref="Skipped"/>:
+    /// a stale head or a stream that exists), or neither (the group failed as a whole: the append is written alone).
+    /// </summary>
+    private readonly record struct Grouped(AppendResult? Result, bool Skipped);
+
+    /// <summary>
+    /// The queue and its writers. A caller that finds a writer free starts one; a writer takes everything waiting
+    /// (distinct streams, within the limits) and writes it, until the queue is empty.
+    /// </summary>
+    private sealed class AppendGroup(PostgresEventStore store, int writers)
+    {
+        private readonly Lock _gate = new();
+        private readonly List<Member> _queue = [];
+        private int _running;
+
+        public Task<Grouped> WriteAsync(HeadAppend append, CancellationToken cancellationToken)
+        {
+            var member = new Member(append, cancellationToken);
+            bool start;
+            lock (_gate)
+            {
+                _queue.Add(member);
+                start = _running < writers;
+                if (start)
+                {
+                    _running++;
+                }
+            }
+
+            if (start)
+            {
+                _ = DrainAsync();
+            }
+
+            return member.Done.Task;
+        }
+
+        private async Task DrainAsync()
+        {
+            while (true)
+            {
+                List<Member> batch;
+                lock (_gate)
+                {
+                    batch = Take();
+                    if (batch.Count == 0)
+                    {
+                        _running--;
+                        return;
+                    }
+                }
+
+                try
+                {
+                    await store.WriteGroupAsync(batch).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // A unique violation (a key taken, a command repeated), a deadlock with another node's group, a
+                    // broken connection: nothing of the group was written. Each append tries again alone, where the
+                    // store tells its own outcome (and raises its own error) as it always did.
+                    foreach (var member in batch)
+                    {
+                        member.Done.TrySetResult(new Grouped(null, false));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The next group, in arrival order: one append per stream (a second one waits for the next group).</summary>
+        private List<Member> Take()
+        {
+            var batch = new List<Member>();
+            var streams = new HashSet<string>(StringComparer.Ordinal);
+            var events = 0;
+            for (var i = 0; i < _queue.Count && batch.Count < GroupMembersMax;)
+            {
+                var member = _queue[i];
+                if (member.Cancellation.IsCancellationRequested)
+                {
+                    // Nobody waits for it any more: drop it unwritten.
+                    member.Done.TrySetCanceled(member.Cancellation);
+                    _queue.RemoveAt(i);
+                }
+                else if (events + member.Append.Hashes.Length <= GroupedEventsMax && streams.Add(member.Append.Request.StreamId))
+                {
+                    events += member.Append.Hashes.Length;
+                    batch.Add(member);
+                    _queue.RemoveAt(i);
+                }
+                else
+                {
+                    i++;
+                }
+            }
+
+            return batch;
+        }
+    }
+
+    private sealed record Member(HeadAppend Append, CancellationToken Cancellation)
+    {
+        public TaskCompletionSource<Grouped> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Writes a group and settles each member; throws (settling none) when the statement fails.</summary>
+    private async Task WriteGroupAsync(List<Member> batch)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        if (batch.Count == 1)
+        {
+            var alone = await WriteAloneAsync(connection, batch[0].Append, CancellationToken.None).ConfigureAwait(false);
+            batch[0].Done.TrySetResult(new Grouped(alone, alone is null));
+            return;
+        }
+
+        var n = batch.Count;
+        var eventCount = batch.Sum(m => m.Append.Hashes.Length);
+        var (ids, types, headVersions, headHashes, versions, lastHashes, recordedAt) =
+            (new string[n], new string[n], new long[n], new byte[n][], new long[n], new byte[n][], new DateTime[n]);
+        var (eventMembers, offsets, eventVersions, eventTypes, data, metadata, hashes) =
+            (new int[eventCount], new int[eventCount], new long[eventCount], new string[eventCount], new string[eventCount], new string[eventCount], new byte[eventCount][]);
+        List<int> commandMembers = [], commandFirst = [], commandLast = [], keyMembers = [];
+        List<Guid> commandIds = [];
+        List<string> keyKinds = [], keyValues = [];
+        var firstOffsets = new int[n];
+        var e = 0;
+        for (var m = 0; m < n; m++)
+        {
+            var append = batch[m].Append;
+            var request = append.Request;
+            (ids[m], types[m], headVersions[m], headHashes[m], versions[m], lastHashes[m], recordedAt[m]) =
+                (request.StreamId, request.StreamType, append.Head.Version, append.Head.Hash, append.Version, append.LastHash, request.RecordedAt.UtcDateTime);
+            firstOffsets[m] = e;
+            for (var i = 0; i < append.Hashes.Length; i++, e++)
+            {
+                (eventMembers[e], offsets[e], eventVersions[e], eventTypes[e], data[e], metadata[e], hashes[e]) =
+                    (m + 1, e, append.Head.Version + i + 1, request.Types[i], request.Data[i], request.Metadata[i], append.Hashes[i]);
+            }
+
+            if (request.CommandId is { } commandId)
+            {
+                commandMembers.Add(m + 1);
+                commandIds.Add(commandId);
+                commandFirst.Add(firstOffsets[m]);
+                commandLast.Add(e - 1);
+            }
+
+            for (var k = 0; k < request.KeyKinds.Length; k++)
+            {
+                keyMembers.Add(m + 1);
+                keyKinds.Add(request.KeyKinds[k]);
+                keyValues.Add(request.KeyValues[k]);
+            }
+        }
+
+        var shape = (commandIds.Count > 0 ? 1 : 0) | (keyKinds.Count > 0 ? 2 : 0);
+        await using var command = new NpgsqlCommand(_groupSql[shape], connection);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = ids });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = types });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = headVersions });
+        p.Add(new NpgsqlParameter<byte[][]> { TypedValue = headHashes });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = versions });
+        p.Add(new NpgsqlParameter<byte[][]> { TypedValue = lastHashes });
+        p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = recordedAt, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = eventMembers });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = offsets });
+        p.Add(new NpgsqlParameter<long[]> { TypedValue = eventVersions });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = eventTypes });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = data, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = metadata, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json });
+        p.Add(new NpgsqlParameter<byte[][]> { TypedValue = hashes });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. commandMembers] });
+        p.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. commandIds] });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. commandFirst] });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. commandLast] });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. keyMembers] });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. keyKinds] });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = [.. keyValues] });
+
+        var written = new long?[n];
+        await using (var reader = await command.ExecuteReaderAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                var m = (int)reader.GetInt64(0) - 1;
+                written[m] = reader.GetInt64(1) + firstOffsets[m];
+            }
+        }
+
+        for (var m = 0; m < n; m++)
+        {
+            batch[m].Done.TrySetResult(written[m] is { } first ? new Grouped(batch[m].Append.Written(first), false) : new Grouped(null, true));
+        }
+    }
+
+    /// <summary>
+    /// The group statement. Parameters, one entry per append: $1 stream ids, $2 stream types, $3 head versions, $4 head
+    /// hashes, $5 new versions, $6 new head hashes, $7 recorded times; one per event: $8 its append (1-based), $9 its
+    /// position offset in the transaction, $10 version, $11 type, $12 body, $13 metadata, $14 hash; one per recorded
+    /// command: $15 its append, $16 id, $17 and $18 its first and last offsets; one per key: $19 its append, $20 kind,
+    /// $21 value. New streams are inserted unless they exist, known ones moved only from the head their writer read:
+    /// the events, commands and keys of the appends that did neither are not written, and the statement returns the
+    /// appends it wrote with the transaction's position base.
+    /// </summary>
+    private static string GroupSql(string s, bool commands, bool keys) => $"""
+        WITH m AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[], $5::bigint[], $6::bytea[], $7::timestamptz[])
+                WITH ORDINALITY AS m (id, type, head_version, head_hash, version, hash, recorded_at, n)),
+        x AS (SELECT pg_current_xact_id()::text::bigint * {EventStoreSchema.PositionsPerTransaction.ToString(CultureInfo.InvariantCulture)} AS base),
+        inserted AS (
+            INSERT INTO {s}.streams (id, type, version, last_hash, created_at, updated_at)
+            SELECT id, type, version, hash, recorded_at, recorded_at FROM m WHERE head_version = 0
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id),
+        moved AS (
+            UPDATE {s}.streams t SET version = m.version, last_hash = m.hash, updated_at = m.recorded_at
+            FROM m WHERE m.head_version <> 0 AND t.id = m.id AND t.version = m.head_version AND t.last_hash = m.head_hash
+            RETURNING t.id),
+        w AS (SELECT m.* FROM m WHERE m.id IN (SELECT id FROM inserted UNION ALL SELECT id FROM moved)),
+        appended AS (
+            INSERT INTO {s}.events (position, stream_id, version, type, data, metadata, recorded_at, hash)
+            SELECT x.base + e.o, w.id, e.v, e.t, e.d, e.md, w.recorded_at, e.h
+            FROM unnest($8::int[], $9::int[], $10::bigint[], $11::text[], $12::json[], $13::json[], $14::bytea[]) AS e (n, o, v, t, d, md, h)
+            JOIN w ON w.n = e.n CROSS JOIN x){(commands ? $"""
+        ,
+        command AS (
+            INSERT INTO {s}.commands (command_id, stream_id, first_version, stream_version, first_position, last_position, recorded_at)
+            SELECT c.id, w.id, w.head_version + 1, w.version, x.base + c.first, x.base + c.last, w.recorded_at
+            FROM unnest($15::int[], $16::uuid[], $17::int[], $18::int[]) AS c (n, id, first, last)
+            JOIN w ON w.n = c.n CROSS JOIN x)
+        """ : string.Empty)}{(keys ? $"""
+        ,
+        stream_key AS (
+            INSERT INTO {s}.stream_keys (kind, value, stream_id)
+            SELECT k.kind, k.value, w.id FROM unnest($19::int[], $20::text[], $21::text[]) AS k (n, kind, value) JOIN w ON w.n = k.n)
+        """ : string.Empty)}
+        SELECT w.n, x.base FROM w CROSS JOIN x
+        """;
+}
