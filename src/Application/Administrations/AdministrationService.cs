@@ -15,7 +15,10 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
     /// <summary>How long a node may answer from its copy of the list: submissions tolerate a few seconds of staleness.</summary>
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
 
+    private readonly Lock _gate = new();
     private volatile Snapshot? _cache;
+    private Task<Snapshot>? _refresh;
+    private long _generation;
 
     private sealed record Snapshot(DateTimeOffset ReadAt, Dictionary<string, AdministrationView> ById);
 
@@ -43,12 +46,62 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
         var cache = _cache;
         if (cache is null || time.GetUtcNow() - cache.ReadAt > CacheLifetime)
         {
-            var list = await ListAsync(cancellationToken).ConfigureAwait(false);
-            cache = new Snapshot(time.GetUtcNow(), list.ToDictionary(a => a.Id, StringComparer.Ordinal));
-            _cache = cache;
+            cache = await RefreshAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return cache.ById.GetValueOrDefault(administrationId);
+    }
+
+    /// <summary>
+    /// One read of the list for every caller that finds the copy too old at the same moment (under load, every request
+    /// in flight would otherwise read and fold the whole list again). A change made on this node starts a new read.
+    /// </summary>
+    private Task<Snapshot> RefreshAsync()
+    {
+        lock (_gate)
+        {
+            var generation = _generation;
+            // Started on the pool, so it cannot finish (and clear _refresh) before it is stored there.
+            return _refresh ??= Task.Run(async () =>
+            {
+                try
+                {
+                    var readAt = time.GetUtcNow();
+                    var list = await ListAsync(CancellationToken.None).ConfigureAwait(false);
+                    var snapshot = new Snapshot(readAt, list.ToDictionary(a => a.Id, StringComparer.Ordinal));
+                    lock (_gate)
+                    {
+                        if (_generation == generation)
+                        {
+                            _cache = snapshot;
+                        }
+                    }
+
+                    return snapshot;
+                }
+                finally
+                {
+                    lock (_gate)
+                    {
+                        if (_generation == generation)
+                        {
+                            _refresh = null;
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    /// <summary>Forgets the copy and any read in flight: this node's own change shows at the next lookup.</summary>
+    private void Invalidate()
+    {
+        lock (_gate)
+        {
+            _generation++;
+            _cache = null;
+            _refresh = null;
+        }
     }
 
     /// <summary>Several administrations at once, from one read of the list (for a batch of GraphQL fields).</summary>
@@ -84,7 +137,7 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(AdministrationDecider.Decider, StreamId(profile.Id),
             new AdministrationCommand.Register(context.Actor, time.GetUtcNow(), profile), context, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _cache = null;
+        Invalidate();
         return ToView(result);
     }
 
@@ -93,7 +146,7 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(AdministrationDecider.Decider, StreamId(administrationId),
             new AdministrationCommand.Deactivate(context.Actor, time.GetUtcNow(), reason), context, cancellationToken: cancellationToken).ConfigureAwait(false);
-        _cache = null;
+        Invalidate();
         return ToView(result);
     }
 
