@@ -103,14 +103,23 @@ public sealed partial class PostgresEventStore
                 {
                     await store.WriteGroupAsync(batch).ConfigureAwait(false);
                 }
-                catch (Exception)
+                catch (PostgresException)
                 {
-                    // A unique violation (a key taken, a command repeated), a deadlock with another node's group, a
-                    // broken connection: nothing of the group was written. Each append tries again alone, where the
-                    // store tells its own outcome (and raises its own error) as it always did.
+                    // The server refused the statement (a key taken, a command repeated, a deadlock with another node's
+                    // group): nothing of the group was written. Each append tries again alone, where the store tells
+                    // its own outcome (and raises its own error) as it always did.
                     foreach (var member in batch)
                     {
                         member.Done.TrySetResult(new Grouped(null, false));
+                    }
+                }
+                catch (Exception e)
+                {
+                    // A broken connection or a timeout: whether the group committed is unknown, so no append is tried
+                    // again behind its caller's back; each caller gets the error, as it would alone.
+                    foreach (var member in batch)
+                    {
+                        member.Done.TrySetException(e);
                     }
                 }
             }
