@@ -44,7 +44,7 @@ public static class HashChain
             n += utf8.GetBytes(metadata, buffer[n..]);
             buffer[n++] = LineFeed;
             n += utf8.GetBytes(data, buffer[n..]);
-            return SHA256.HashData(buffer[..n]);
+            return ReusableHash.Sha256(buffer[..n]);
         }
         finally
         {

@@ -1,3 +1,4 @@
+using Idarati.EventStore;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -24,7 +25,7 @@ public static class Http
 
             // Scoped to the caller and the route, so two users' keys never meet.
             var scope = $"{actor}|{http.Request.Method}|{http.Request.Path}|{key}";
-            commandId = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(scope)).AsSpan(0, 16));
+            commandId = new Guid(ReusableHash.Sha256(Encoding.UTF8.GetBytes(scope)).AsSpan(0, 16));
         }
 
         return new CommandContext(actor, commandId, IfMatch(http));

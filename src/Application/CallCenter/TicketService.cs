@@ -96,7 +96,7 @@ public sealed class TicketService(CommandHandler handler, ComplaintService compl
     public static bool CanRead(Actor actor) => actor is { Role: Role.Supervisor or Role.Auditor } or { Role: Role.Agent, AdministrationId: TicketDecider.CallCenterAdministrationId };
 
     private static Guid DerivedId(string purpose, string source) =>
-        new(SHA256.HashData(Encoding.UTF8.GetBytes($"{purpose}:{source}")).AsSpan(0, 16));
+        new(ReusableHash.Sha256(Encoding.UTF8.GetBytes($"{purpose}:{source}")).AsSpan(0, 16));
 
     private static TicketView View(Guid id, TicketState state, long version)
     {

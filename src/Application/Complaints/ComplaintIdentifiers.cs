@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Idarati.EventStore;
 
 namespace Idarati.Application.Complaints;
 
@@ -21,7 +22,7 @@ public static class ComplaintIdentifiers
     /// <summary>A complaint id for a command id: the same command always names the same complaint.</summary>
     public static Guid FromCommand(Guid commandId)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"complaint:{commandId:N}"));
+        var hash = ReusableHash.Sha256(Encoding.UTF8.GetBytes($"complaint:{commandId:N}"));
         hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
         hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
         return new Guid(hash.AsSpan(0, 16));
@@ -30,20 +31,20 @@ public static class ComplaintIdentifiers
     /// <summary>CHK-YYYY-XXXXX-XXXXX; <paramref name="attempt"/> picks another number in the rare case of a collision.</summary>
     public static string TrackingNumber(Guid complaintId, int year, int attempt = 0)
     {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes($"tracking:{complaintId:N}:{attempt}"));
+        var hash = ReusableHash.Sha256(Encoding.UTF8.GetBytes($"tracking:{complaintId:N}:{attempt}"));
         var code = Base32(hash, 10);
         return $"CHK-{year:D4}-{code[..5]}-{code[5..]}";
     }
 
     public static string AccessCode(Guid complaintId, string secret)
     {
-        var hash = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"access:{complaintId:N}"));
+        var hash = ReusableHash.HmacSha256(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"access:{complaintId:N}"));
         return Base32(hash, 8);
     }
 
     /// <summary>Only the hash is stored: the history never reveals the code.</summary>
     public static string HashAccessCode(string accessCode) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(accessCode.Trim().ToUpperInvariant())));
+        Convert.ToHexStringLower(ReusableHash.Sha256(Encoding.UTF8.GetBytes(accessCode.Trim().ToUpperInvariant())));
 
     public static bool AccessCodeMatches(string? presented, string storedHash) =>
         presented is not null && CryptographicOperations.FixedTimeEquals(

@@ -25,7 +25,7 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
 
     /// <summary>One application per candidate and competition: the stream id is derived from both, so a second one finds it.</summary>
     public static Guid ApplicationId(Guid competitionId, Guid candidateId) =>
-        new(SHA256.HashData(Encoding.UTF8.GetBytes($"application:{competitionId:N}:{candidateId:N}")).AsSpan(0, 16));
+        new(ReusableHash.Sha256(Encoding.UTF8.GetBytes($"application:{competitionId:N}:{candidateId:N}")).AsSpan(0, 16));
 
     public static string ApplicationStream(Guid id) => $"application-{id:N}";
 
@@ -42,7 +42,7 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
     public Guid NewId(CommandContext context, string purpose)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.CommandId is { } c ? new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{purpose}:{c:N}")).AsSpan(0, 16)) : Guid.CreateVersion7(time.GetUtcNow());
+        return context.CommandId is { } c ? new Guid(ReusableHash.Sha256(Encoding.UTF8.GetBytes($"{purpose}:{c:N}")).AsSpan(0, 16)) : Guid.CreateVersion7(time.GetUtcNow());
     }
 
     public async Task<CompetitionView> ActOnCompetitionAsync(Guid id, Func<DateTimeOffset, CompetitionCommand> command, CommandContext context, CancellationToken cancellationToken = default)
