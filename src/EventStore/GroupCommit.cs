@@ -69,7 +69,9 @@ public sealed partial class PostgresEventStore
             lock (_gate)
             {
                 _queue.Add(member);
-                start = _running < writers;
+                // The first writer starts at once; each further one only for more appends than there are writers
+                // running, so that a writer never sets out with a group of one while another is busy.
+                start = _running == 0 || (_running < writers && _queue.Count > _running);
                 if (start)
                 {
                     _running++;
@@ -91,7 +93,8 @@ public sealed partial class PostgresEventStore
                 List<Member> batch;
                 lock (_gate)
                 {
-                    batch = Take();
+                    // A lone waiting append is left to another running writer, which takes it with whatever comes next.
+                    batch = _running > 1 && _queue.Count < 2 ? [] : Take();
                     if (batch.Count == 0)
                     {
                         _running--;
