@@ -84,8 +84,12 @@ public static class ApiHost
         app.Use(RefuseOversizedBodies);
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseSwagger();
-        app.UseSwaggerUI(options => options.SwaggerEndpoint("/swagger/v1/swagger.json", "Idarati.EventSourced v1"));
+        // The OpenAPI document and its UI live under /swagger: other requests do not go through their middleware.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal), swagger =>
+        {
+            swagger.UseSwagger();
+            swagger.UseSwaggerUI(options => options.SwaggerEndpoint("/swagger/v1/swagger.json", "Idarati.EventSourced v1"));
+        });
         app.MapIdaratiHealth();
         app.MapReference();
         app.MapComplaints();

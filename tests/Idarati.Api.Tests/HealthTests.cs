@@ -49,6 +49,10 @@ public sealed class HealthTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var paths = json.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/health/live", out _));
         Assert.True(paths.TryGetProperty("/health/ready", out _));
+        using var ui = await client.GetAsync(new Uri("/swagger/index.html", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+        Assert.Contains("swagger-ui", await ui.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri("/swaggerish", UriKind.Relative))).StatusCode);
     }
 }
 
