@@ -69,9 +69,7 @@ public sealed partial class PostgresEventStore
             lock (_gate)
             {
                 _queue.Add(member);
-                // The first writer starts at once; each further one only for more appends than there are writers
-                // running, so that a writer never sets out with a group of one while another is busy.
-                start = _running == 0 || (_running < writers && _queue.Count > _running);
+                start = _running < writers;
                 if (start)
                 {
                     _running++;
@@ -93,8 +91,7 @@ public sealed partial class PostgresEventStore
                 List<Member> batch;
                 lock (_gate)
                 {
-                    // A lone waiting append is left to another running writer, which takes it with whatever comes next.
-                    batch = _running > 1 && _queue.Count < 2 ? [] : Take();
+                    batch = Take();
                     if (batch.Count == 0)
                     {
                         _running--;

@@ -109,34 +109,14 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
         Assert.Null(await _store.LoadStreamAsync(id));
     }
 
-    [Fact]
-    public async Task A_second_writer_sets_out_only_for_a_group_of_two_or_more()
-    {
-        var store = fixture.NewStore(groupCommitWriters: 2);
-        var (lone, other) = (NewId(), NewId());
-        Task<AppendResult> first = null!, second = null!;
-        await using (await BusyWriterAsync(store, _ => { }))
-        {
-            first = store.AppendAsync(lone, "test", StreamHead.New, [new Opened("alone")]);
-            await Task.Delay(300);
-            Assert.False(first.IsCompleted, "a lone append waits for the busy writer rather than going alone");
-
-            second = store.AppendAsync(other, "test", StreamHead.New, [new Opened("company")]);
-            var (a, b) = (await first.WaitAsync(TimeSpan.FromSeconds(30)), await second.WaitAsync(TimeSpan.FromSeconds(30)));
-            Assert.Equal(a.FirstPosition >> 20, b.FirstPosition >> 20);
-        }
-    }
-
     /// <summary>
-    /// Holds a writer of the store: another transaction locks a stream row, an append to that stream waits for it
+    /// Holds the store's only writer: another transaction locks a stream row, an append to that stream waits for it
     /// (passed to <paramref name="blocked"/>), and disposing the result commits the lock holder, releasing the queue.
     /// </summary>
-    private Task<IAsyncDisposable> BusyWriterAsync(Action<Task<AppendResult>> blocked) => BusyWriterAsync(_store, blocked);
-
-    private async Task<IAsyncDisposable> BusyWriterAsync(PostgresEventStore store, Action<Task<AppendResult>> blocked)
+    private async Task<IAsyncDisposable> BusyWriterAsync(Action<Task<AppendResult>> blocked)
     {
         var id = NewId();
-        var head = (await store.AppendAsync(id, "test", StreamHead.New, [new Opened("lock")])).Head!;
+        var head = (await _store.AppendAsync(id, "test", StreamHead.New, [new Opened("lock")])).Head!;
         var connection = await fixture.DataSource.OpenConnectionAsync();
         var transaction = await connection.BeginTransactionAsync();
         await using (var lockRow = new NpgsqlCommand($"SELECT 1 FROM {fixture.Schema}.streams WHERE id = $1 FOR UPDATE", connection, transaction))
@@ -145,7 +125,7 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
             await lockRow.ExecuteScalarAsync();
         }
 
-        blocked(store.AppendAsync(id, "test", head, [new Noted("after the lock", 1)]));
+        blocked(_store.AppendAsync(id, "test", head, [new Noted("after the lock", 1)]));
         var deadline = Deadline.In(30);
         // Asked on another connection: a transaction sees one snapshot of pg_stat_activity.
         await using (var waiting = fixture.DataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1"))
