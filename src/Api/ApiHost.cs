@@ -82,7 +82,7 @@ public static class ApiHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(RefuseOversizedBodies);
-        app.UseAuthentication();
+        app.UseIdaratiAuthentication();
         app.UseAuthorization();
         // The OpenAPI document and its UI live under /swagger: other requests do not go through their middleware.
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal), swagger =>

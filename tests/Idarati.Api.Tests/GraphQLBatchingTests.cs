@@ -13,13 +13,6 @@ namespace Idarati.Api.Tests;
 /// </summary>
 public sealed class GraphQLBatchingTests : IAsyncLifetime
 {
-    private sealed class MovableTime : TimeProvider
-    {
-        public TimeSpan Offset { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
-    }
-
     private readonly MovableTime _time = new();
     private ApiFactory _factory = null!;
 

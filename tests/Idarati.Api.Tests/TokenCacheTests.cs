@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Security.Claims;
 using Idarati.Api.Infrastructure;
 using Microsoft.IdentityModel.Tokens;
@@ -58,5 +59,51 @@ public sealed class TokenCacheTests
         Assert.False((await handler.ValidateTokenAsync($"{parts[0]}.{otherPayload}.{parts[2]}", parameters)).IsValid);
         var foreignKey = new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes("another-key-that-is-also-at-least-32-bytes"));
         Assert.False((await handler.ValidateTokenAsync(Auth.Issue(foreignKey, "x", Auth.Roles.Admin, null, time), parameters)).IsValid);
+    }
+}
+
+/// <summary>The request pipeline's fast path for remembered tokens: same users, same refusals as the full check.</summary>
+public sealed class RememberedTokenTests : IAsyncLifetime
+{
+    private readonly MovableTime _time = new();
+    private ApiFactory _factory = null!;
+
+    public Task InitializeAsync() => Task.FromResult(_factory = new ApiFactory { Time = _time });
+
+    public Task DisposeAsync() => _factory.DisposeAsync().AsTask();
+
+    private static async Task<Uri> SubmitAsync(HttpClient citizen, string administrationId)
+    {
+        var response = await citizen.PostAsJsonAsync("/api/complaints", new
+        {
+            kind = "complaint", channel = "portal", administrationId, categoryCode = "HEALTH.WAIT", subject = "Attente", description = "Trop long.",
+            location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
+            citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
+        });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
+        return new Uri(response.Headers.Location!.OriginalString, UriKind.Relative);
+    }
+
+    [Fact]
+    public async Task A_remembered_token_keeps_its_roles_and_administration_and_stops_working_when_it_expires()
+    {
+        using var citizen = await _factory.ClientAsync(Auth.Roles.Citizen);
+        var own = await SubmitAsync(citizen, "MIN-SANTE");
+        var foreign = await SubmitAsync(citizen, "MIN-EDUCATION");
+        using var agent = await _factory.ClientAsync(Auth.Roles.Agent, "MIN-SANTE");
+        using var analyst = await _factory.ClientAsync(Auth.Roles.Analyst);
+        for (var i = 0; i < 3; i++)
+        {
+            // The first request validates each token in full; the next ones find it remembered.
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await agent.GetAsync(own)).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await agent.GetAsync(foreign)).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await analyst.GetAsync(own)).StatusCode);
+        }
+
+        // Tokens last 12 hours: past that, the remembered verdict no longer holds and the full check refuses it.
+        _time.Offset = TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1);
+        var expired = await agent.GetAsync(own);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, expired.StatusCode);
+        Assert.Contains("Bearer", expired.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
     }
 }

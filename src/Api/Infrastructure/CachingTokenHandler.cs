@@ -16,6 +16,13 @@ public sealed class CachingTokenHandler(TimeProvider time, int capacity = 10_000
 {
     private readonly ConcurrentDictionary<string, (ClaimsIdentity Identity, DateTimeOffset Expires, TokenValidationResult Result)> _valid = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The user of a token this handler has validated and that has not expired (a copy of its identity), or null: then
+    /// the token must go through the full validation.
+    /// </summary>
+    public ClaimsPrincipal? Known(string token) =>
+        _valid.TryGetValue(token, out var known) && known.Expires > time.GetUtcNow() ? new ClaimsPrincipal(known.Identity.Clone()) : null;
+
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
         ArgumentNullException.ThrowIfNull(token);
