@@ -1,4 +1,7 @@
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using System.Security.Claims;
 using Idarati.Api.Infrastructure;
 using Microsoft.IdentityModel.Tokens;
@@ -92,6 +95,12 @@ public sealed class RememberedTokenTests : IAsyncLifetime
         var foreign = await SubmitAsync(citizen, "MIN-EDUCATION");
         using var agent = await _factory.ClientAsync(Auth.Roles.Agent, "MIN-SANTE");
         using var analyst = await _factory.ClientAsync(Auth.Roles.Analyst);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await agent.GetAsync(own)).StatusCode);
+        var tokens = _factory.Services.GetRequiredService<CachingTokenHandler>();
+        Assert.NotNull(tokens.Known(agent.DefaultRequestHeaders.Authorization!.Parameter!));
+        var fullChecks = 0;
+        var bearer = _factory.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
+        bearer.Events = new JwtBearerEvents { OnTokenValidated = _ => { Interlocked.Increment(ref fullChecks); return Task.CompletedTask; } };
         for (var i = 0; i < 3; i++)
         {
             // The first request validates each token in full; the next ones find it remembered.
@@ -99,6 +108,8 @@ public sealed class RememberedTokenTests : IAsyncLifetime
             Assert.Equal(System.Net.HttpStatusCode.NotFound, (await agent.GetAsync(foreign)).StatusCode);
             Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await analyst.GetAsync(own)).StatusCode);
         }
+
+        Assert.Equal(1, fullChecks); // the analyst's token, at its first request; the agent's was remembered
 
         // Tokens last 12 hours: past that, the remembered verdict no longer holds and the full check refuses it.
         _time.Offset = TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1);

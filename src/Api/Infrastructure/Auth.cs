@@ -79,7 +79,13 @@ public static class Auth
 
             return next(context);
         });
-        return app.UseWhen(context => context.User.Identity?.IsAuthenticated != true, authenticate => authenticate.UseAuthentication());
+        app.UseWhen(context => context.User.Identity?.IsAuthenticated != true, authenticate => authenticate.UseAuthentication());
+
+        // WebApplication adds the authentication middleware in front of everything unless UseAuthentication marked the
+        // application builder (a branch's mark stays in the branch): mark it as UseAuthentication does, or every
+        // request is authenticated in full before reaching the lines above. RememberedTokenTests counts full checks.
+        app.Properties["__AuthenticationMiddlewareSet"] = true;
+        return app;
     }
 
     /// <summary>The token of an "Authorization: Bearer ..." header, as JwtBearer reads it; null when there is none.</summary>
