@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
@@ -205,7 +204,6 @@ public sealed partial class PostgresEventStore
     private static void EncodeRows(List<BulkWork> work, int from, int to, long firstPosition, BulkRows rows)
     {
         var scratch = new byte[4096];
-        using var sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> hash = stackalloc byte[32];
         for (var w = from; w < to; w++)
         {
@@ -217,7 +215,7 @@ public sealed partial class PostgresEventStore
             for (var i = 0; i < p.Data.Length; i++)
             {
                 var version = item.Current + i + 1;
-                HashChain.Next(hash, p.StreamIdUtf8, version, p.Types[i], micros, p.Metadata, p.Data[i], sha256, ref scratch, hash);
+                HashChain.Next(hash, p.StreamIdUtf8, version, p.Types[i], micros, p.Metadata, p.Data[i], ref scratch, hash);
                 var events = rows.Events;
                 events.StartRow(8);
                 events.Int64(firstPosition + item.Offset + i);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Idarati.EventStore;
@@ -58,7 +57,7 @@ public static class HashChain
     /// </summary>
     internal static void Next(
         ReadOnlySpan<byte> previous, ReadOnlySpan<byte> streamId, long version, ReadOnlySpan<byte> type, long recordedAtMicros,
-        ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> data, IncrementalHash sha256, ref byte[] scratch, Span<byte> destination)
+        ReadOnlySpan<byte> metadata, ReadOnlySpan<byte> data, ref byte[] scratch, Span<byte> destination)
     {
         var max = previous.Length + streamId.Length + type.Length + metadata.Length + data.Length + 2 * 20 + 5;
         if (scratch.Length < max)
@@ -86,9 +85,7 @@ public static class HashChain
         buffer[n++] = LineFeed;
         data.CopyTo(buffer[n..]);
         n += data.Length;
-        // One reusable hash object per thread of an import: a one-shot hash sets up and frees OpenSSL's context each time.
-        sha256.AppendData(buffer[..n]);
-        sha256.GetHashAndReset(destination);
+        ReusableHash.Sha256(buffer[..n], destination);
     }
 
     public static long ToUnixMicroseconds(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;

@@ -16,9 +16,17 @@ public static class ReusableHash
 
     public static byte[] Sha256(ReadOnlySpan<byte> data)
     {
+        var hash = new byte[32];
+        Sha256(data, hash);
+        return hash;
+    }
+
+    /// <summary>The SHA-256 of <paramref name="data"/> written to <paramref name="destination"/> (32 bytes): no allocation.</summary>
+    public static void Sha256(ReadOnlySpan<byte> data, Span<byte> destination)
+    {
         var sha256 = _sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha256.AppendData(data);
-        return sha256.GetHashAndReset();
+        sha256.GetHashAndReset(destination);
     }
 
     /// <summary>HMAC-SHA-256 of <paramref name="data"/>; the thread keeps the object of the last key it used.</summary>
