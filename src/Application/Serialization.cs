@@ -38,7 +38,7 @@ public static class Serialization
             Time = time,
             Json = Json,
             ListedStreamTypes = [Domain.Administrations.AdministrationDecider.StreamType],
-            GroupCommitWriters = groupCommitWriters ?? new EventStoreOptions().GroupCommitWriters,
+            GroupCommitWriters = groupCommitWriters ?? EventStoreOptions.DefaultGroupCommitWriters,
         };
         options.Schema = schema;
         RegisterEvents(options.Types);

@@ -30,7 +30,10 @@ public sealed partial class EventStoreOptions
     /// <summary>The source of recorded times; inject a fake one for deterministic tests.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    private int _groupCommitWriters = 2;
+    /// <summary>The default of <see cref="GroupCommitWriters"/>.</summary>
+    public const int DefaultGroupCommitWriters = 2;
+
+    private int _groupCommitWriters = DefaultGroupCommitWriters;
 
     /// <summary>
     /// How many group commits of known-head appends may be written at once (see PostgresEventStore's group commit);

@@ -26,7 +26,7 @@ public sealed class StoreFixture : IAsyncLifetime
     /// <summary>A store over the fixture's schema with its own registry, as a new process would build it.</summary>
     public PostgresEventStore NewStore(Action<EventTypeRegistry>? register = null, TimeProvider? time = null, int? groupCommitWriters = null)
     {
-        var options = new EventStoreOptions { Time = time ?? Time, GroupCommitWriters = groupCommitWriters ?? new EventStoreOptions().GroupCommitWriters };
+        var options = new EventStoreOptions { Time = time ?? Time, GroupCommitWriters = groupCommitWriters ?? EventStoreOptions.DefaultGroupCommitWriters };
         options.Schema = Schema;
         (register ?? TestEvents.Register)(options.Types);
         return new PostgresEventStore(DataSource, options);
