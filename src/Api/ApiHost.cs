@@ -83,7 +83,7 @@ public static class ApiHost
         app.UseStatusCodePages();
         app.Use(RefuseOversizedBodies);
         app.UseIdaratiAuthentication();
-        app.UseAuthorization();
+        app.UseIdaratiAuthorization();
         // The OpenAPI document and its UI live under /swagger: other requests do not go through their middleware.
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal), swagger =>
         {

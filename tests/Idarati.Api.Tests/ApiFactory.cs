@@ -30,7 +30,15 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         {
             builder.ConfigureTestServices(services => services.AddSingleton(time));
         }
+
+        if (ExtraServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
+        }
     }
+
+    /// <summary>Extra registrations for one test's host.</summary>
+    public Action<IServiceCollection>? ExtraServices { get; init; }
 
     /// <summary>The host's clock, when a test needs to move it.</summary>
     public TimeProvider? Time { get; init; }
