@@ -88,3 +88,73 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.Equal(before, await factory.CountEventsAsync());
     }
 }
+
+/// <summary>Bodies that are not JSON, and JSON bodies sent without a length, on routes that read their body themselves and on framework-bound ones.</summary>
+public sealed class BodyFormatTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private const string Complaint = """
+        {"kind":"complaint","channel":"portal","administrationId":"MIN-SANTE","categoryCode":"HEALTH.WAIT","subject":"Attente","description":"Trop long.",
+         "location":{"region":"Oriental","province":"Oujda-Angad","commune":"Oujda"},
+         "citizen":{"fullName":"Amina Benali","nationalId":"AB123456","phone":"+212600000000","email":"amina@example.ma"}}
+        """;
+
+    public static TheoryData<string, string> Routes => new()
+    {
+        { "citizen", "/api/complaints" },
+        { "agent:MIN-SANTE", $"/api/complaints/{Guid.NewGuid()}/answer" },
+        { "agent:MIN-FINANCES", $"/api/applications/{Guid.NewGuid()}/result" },
+        { "agent:CENTRE-3737", "/api/call-center/tickets" },
+        { "admin", "/api/administrations" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task A_body_that_is_not_json_is_415_naming_the_content_type_and_appends_nothing(string role, string route)
+    {
+        using var client = role.Split(':') is [var r, var administration] ? await factory.ClientAsync(r, administration) : await factory.ClientAsync(role);
+        var before = await factory.CountEventsAsync();
+        using var response = await client.PostAsync(route, new StringContent(Complaint, Encoding.UTF8, "text/plain"));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.UnsupportedMediaType, $"{(int)response.StatusCode} {text}");
+        Assert.StartsWith("application/problem+json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        Assert.True(JsonDocument.Parse(text).RootElement.TryGetProperty("errors", out var errors) && errors.TryGetProperty("Content-Type", out _), text);
+        Assert.Equal(before, await factory.CountEventsAsync());
+    }
+
+    /// <summary>Sends its bytes in small pieces with no Content-Length (chunked), so the body arrives in several reads.</summary>
+    private sealed class Trickle(byte[] body, int piece) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            for (var i = 0; i < body.Length; i += piece)
+            {
+                await stream.WriteAsync(body.AsMemory(i, Math.Min(piece, body.Length - i)));
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task A_json_body_without_a_length_is_read_whole_and_an_endless_one_is_413()
+    {
+        using var citizen = await factory.ClientAsync("citizen");
+        using var content = new Trickle(Encoding.UTF8.GetBytes(Complaint), 37);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var created = await citizen.PostAsync("/api/complaints", content);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+
+        var before = await factory.CountEventsAsync();
+        var huge = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { subject = new string('x', 100_000) }));
+        using var oversized = new Trickle(huge, 4096);
+        oversized.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var refused = await citizen.PostAsync("/api/complaints", oversized);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+        Assert.Equal(before, await factory.CountEventsAsync());
+    }
+}

@@ -44,6 +44,7 @@ public static class ComplaintEndpoints
         var complaints = endpoints.MapGroup("/api/complaints").WithTags("complaints");
 
         complaints.MapPost("/", SubmitAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor))
+            .Accepts<SubmitComplaintRequest>("application/json")
             .WithSummary("Submit a complaint, observation or suggestion. Roles: citizen, agent, supervisor.")
             .WithDescription("Returns the tracking number and access code the citizen uses to follow it (shown once). Idempotency-Key makes retries safe.");
 
@@ -82,8 +83,9 @@ public static class ComplaintEndpoints
             .WithSummary("Recompute the complaint's hash chain: {valid, firstInvalidVersion}. Roles: auditor, supervisor.");
     }
 
-    private static async Task<Created<SubmittedComplaint>> SubmitAsync(SubmitComplaintRequest? request, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
+    private static async Task<Created<SubmittedComplaint>> SubmitAsync(HttpContext http, ComplaintService service, CancellationToken cancellationToken)
     {
+        var request = await JsonBody.ReadAsync<SubmitComplaintRequest>(http, Idarati.Application.Serialization.Json, cancellationToken).ConfigureAwait(false);
         var submitted = await service.SubmitAsync(ToCommand(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
         http.SetETag(submitted.Version);
         return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
@@ -195,7 +197,7 @@ public static class ComplaintEndpoints
     {
         group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ComplaintView>> (Guid id, HttpContext http, ComplaintService service, CancellationToken cancellationToken) =>
             {
-                var request = await ReadBodyAsync<TRequest>(http, cancellationToken).ConfigureAwait(false);
+                var request = await JsonBody.ReadAsync<TRequest>(http, Idarati.Application.Serialization.Json, cancellationToken).ConfigureAwait(false);
                 var actor = http.User.ToActor();
                 var view = await service.ActAsync(id, t => command(request, actor, t), http.CommandContext(), AccessCode(http), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
@@ -204,17 +206,6 @@ public static class ComplaintEndpoints
             .RequireAuthorization(p => p.RequireRole(roles))
             .Accepts<TRequest>("application/json")
             .WithSummary($"{summary} Roles: {string.Join(", ", roles)}. If-Match with the ETag refuses a stale write (412).");
-    }
-
-    private static async Task<T?> ReadBodyAsync<T>(HttpContext http, CancellationToken cancellationToken)
-        where T : class
-    {
-        if (http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.Headers.TransferEncoding.Any()))
-        {
-            return null;
-        }
-
-        return await http.Request.ReadFromJsonAsync<T>(Idarati.Application.Serialization.Json, cancellationToken).ConfigureAwait(false);
     }
 
     private static T Valid<T>(T? request, Action<Validation> rules)

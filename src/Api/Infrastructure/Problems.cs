@@ -8,7 +8,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace Idarati.Api.Infrastructure;
 
 /// <summary>
-/// Every error as RFC 9457 problem details, mapped in one place: bad input 400 naming the field, a body too large 413,
+/// Every error as RFC 9457 problem details, mapped in one place: bad input 400 naming the field, a body too large 413, a body
+/// that is not JSON 415,
 /// a broken rule 409 naming the rule, a stale If-Match 412, a hidden or missing resource 404. Anything else is ours: 500.
 /// </summary>
 public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<ProblemMapper> logger) : IExceptionHandler
@@ -19,6 +20,7 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
         var problem = exception switch
         {
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(413, "The request body is too large."),
+            BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } media => Problem(415, media.Message),
             BadHttpRequestException { InnerException: JsonException json } => Invalid(JsonField(json), JsonMessage(json)),
             BadHttpRequestException bad => Invalid("body", bad.Message),
             JsonException json => Invalid(JsonField(json), JsonMessage(json)),
@@ -38,6 +40,21 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception })
             .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds the field to problems the framework writes itself: a 415 (routing refuses a body that is not JSON before any
+    /// endpoint runs) names the Content-Type header in "errors", as every 400 names its field.
+    /// </summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var problem = context.ProblemDetails;
+        if (problem.Status == StatusCodes.Status415UnsupportedMediaType && !problem.Extensions.ContainsKey("errors"))
+        {
+            problem.Detail ??= $"Expected a JSON body (Content-Type: application/json), not '{context.HttpContext.Request.ContentType}'.";
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = [problem.Detail] };
+        }
     }
 
     private static ValidationProblemDetails Invalid(string field, string message) =>

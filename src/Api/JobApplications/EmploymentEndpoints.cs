@@ -126,9 +126,7 @@ public static class EmploymentEndpoints
         where TRequest : class =>
         group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ApplicationView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
             {
-                TRequest? request = http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0
-                    ? await http.Request.ReadFromJsonAsync<TRequest>(Idarati.Application.Serialization.Json, ct).ConfigureAwait(false)
-                    : null;
+                var request = await JsonBody.ReadAsync<TRequest>(http, Idarati.Application.Serialization.Json, ct).ConfigureAwait(false);
                 var actor = http.User.ToActor();
                 var made = command(request, actor, DateTimeOffset.MinValue);
                 var view = await service.ActOnApplicationAsync(id, t => made with { At = t }, http.CommandContext(), ct).ConfigureAwait(false);
