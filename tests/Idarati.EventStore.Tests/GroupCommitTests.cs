@@ -50,7 +50,7 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
 
         Assert.Equal(fresh, await _store.FindStreamIdAsync(key.Kind, key.Value));
         var again = await _store.AppendAsync(fresh, "test", StreamHead.New, [new Opened("f")], new AppendOptions { CommandId = command });
-        Assert.Equal((true, a.FirstPosition, a.LastPosition), (again.Duplicate, again.FirstPosition, again.LastPosition));
+        Assert.Equal((true, a.FirstPosition, a.LastPosition, 1L, 2L), (again.Duplicate, again.FirstPosition, again.LastPosition, again.FirstVersion, again.StreamVersion));
     }
 
     [Fact]
