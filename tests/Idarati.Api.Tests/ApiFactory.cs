@@ -31,11 +31,19 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             builder.ConfigureTestServices(services => services.AddSingleton(time));
         }
 
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         if (ExtraServices is { } configure)
         {
             builder.ConfigureTestServices(configure);
         }
     }
+
+    /// <summary>Extra configuration for one test's host.</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
 
     /// <summary>Extra registrations for one test's host.</summary>
     public Action<IServiceCollection>? ExtraServices { get; init; }

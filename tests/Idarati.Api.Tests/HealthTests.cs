@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text.Json;
 using Npgsql;
@@ -181,5 +182,29 @@ public sealed class OpenApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
         }
 
         Assert.True(json.GetProperty("components").GetProperty("securitySchemes").TryGetProperty("bearer", out _));
+    }
+}
+
+/// <summary>The hosting diagnostics logger is off by default (no Activity and log scope per request) and configuration turns it back on.</summary>
+public sealed class HostingLogTests
+{
+    private const string Category = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    [Fact]
+    public async Task Requests_carry_no_activity_unless_the_hosting_log_is_configured_back_on()
+    {
+        await using (var quiet = new ApiFactory())
+        {
+            using var client = quiet.CreateClient();
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
+            var logs = quiet.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>();
+            Assert.False(logs.CreateLogger(Category).IsEnabled(Microsoft.Extensions.Logging.LogLevel.Critical));
+            Assert.True(logs.CreateLogger("Idarati.Api").IsEnabled(Microsoft.Extensions.Logging.LogLevel.Warning));
+        }
+
+        await using var loud = new ApiFactory { Settings = { [$"Logging:LogLevel:{Category}"] = "Information" } };
+        using var loudClient = loud.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await loudClient.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
+        Assert.True(loud.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger(Category).IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information));
     }
 }
