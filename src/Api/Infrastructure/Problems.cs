@@ -8,9 +8,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace Idarati.Api.Infrastructure;
 
 /// <summary>
-/// Every error as RFC 9457 problem details, mapped in one place: bad input 400 naming the field, a body too large 413, a body
-/// that is not JSON 415,
-/// a broken rule 409 naming the rule, a stale If-Match 412, a hidden or missing resource 404. Anything else is ours: 500.
+/// Every error as RFC 9457 problem details, mapped in one place: bad input 400 naming the field, a body too large 413,
+/// a body that is not JSON 415, a broken rule 409 naming the rule, a stale If-Match 412, a hidden or missing resource 404.
+/// Anything else is ours: 500.
 /// </summary>
 public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<ProblemMapper> logger) : IExceptionHandler
 {
