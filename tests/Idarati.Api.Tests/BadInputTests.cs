@@ -92,11 +92,7 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
 /// <summary>Bodies that are not JSON, and JSON bodies sent without a length, on routes that read their body themselves and on framework-bound ones.</summary>
 public sealed class BodyFormatTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private const string Complaint = """
-        {"kind":"complaint","channel":"portal","administrationId":"MIN-SANTE","categoryCode":"HEALTH.WAIT","subject":"Attente","description":"Trop long.",
-         "location":{"region":"Oriental","province":"Oujda-Angad","commune":"Oujda"},
-         "citizen":{"fullName":"Amina Benali","nationalId":"AB123456","phone":"+212600000000","email":"amina@example.ma"}}
-        """;
+    private static readonly string Complaint = JsonSerializer.Serialize(TestHttp.Complaint());
 
     public static TheoryData<string, string> Routes => new()
     {

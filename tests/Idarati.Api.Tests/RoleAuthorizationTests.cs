@@ -38,12 +38,7 @@ public sealed class RoleAuthorizationTests : IAsyncLifetime
     public async Task Allowed_roles_pass_without_the_middleware_and_refusals_keep_their_401_and_403()
     {
         using var citizen = await _factory.ClientAsync(Auth.Roles.Citizen);
-        var submitted = await citizen.PostAsJsonAsync("/api/complaints", new
-        {
-            kind = "complaint", channel = "portal", administrationId = "MIN-SANTE", categoryCode = "HEALTH.WAIT", subject = "Attente", description = "Trop long.",
-            location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
-            citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
-        });
+        var submitted = await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint());
         Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
         var complaint = submitted.Headers.Location!.OriginalString;
         using var agent = await _factory.ClientAsync(Auth.Roles.Agent, "MIN-SANTE");

@@ -77,12 +77,7 @@ public sealed class RememberedTokenTests : IAsyncLifetime
 
     private static async Task<Uri> SubmitAsync(HttpClient citizen, string administrationId)
     {
-        var response = await citizen.PostAsJsonAsync("/api/complaints", new
-        {
-            kind = "complaint", channel = "portal", administrationId, categoryCode = "HEALTH.WAIT", subject = "Attente", description = "Trop long.",
-            location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
-            citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
-        });
+        var response = await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint(administrationId));
         Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         return new Uri(response.Headers.Location!.OriginalString, UriKind.Relative);
     }
