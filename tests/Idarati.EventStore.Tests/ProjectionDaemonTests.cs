@@ -198,4 +198,50 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
         Assert.Equal(2, (await CountsAsync("fragile_counts"))[id]);
         Assert.Equal(3, (await CountsAsync("sturdy_counts"))[id]);
     }
+
+    [Theory]
+    [InlineData(false, "off")]
+    [InlineData(true, "on")]
+    public async Task A_batch_commits_without_waiting_for_its_flush_unless_told_to(bool synchronous, string expected)
+    {
+        var name = "commit_" + (synchronous ? "sync" : "async");
+        var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var projection = new SettingProjection(fixture.Schema, name, seen);
+        var last = await AppendAsync(2, 3, name);
+        // Sessions that commit synchronously whatever the server's default (test clusters run without durability).
+        await using var durable = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.DataSource.ConnectionString) { Options = "-c synchronous_commit=on" }.ConnectionString);
+        var storeOptions = new EventStoreOptions { Time = fixture.Time, Schema = fixture.Schema };
+        TestEvents.Register(storeOptions.Types);
+        var options = new ProjectionDaemonOptions { BatchSize = 20, PollInterval = TimeSpan.FromMilliseconds(20), LeadershipRetry = TimeSpan.FromMilliseconds(300), SynchronousCommit = synchronous };
+        var daemon = new ProjectionDaemon(new PostgresEventStore(durable, storeOptions), [projection], options);
+        using var stop = new CancellationTokenSource();
+        var running = daemon.RunAsync(stop.Token);
+        await WaitForAsync(daemon, name, s => s.Position >= last);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.NotEmpty(seen);
+        Assert.All(seen, value => Assert.Equal(expected, value));
+
+        // Outside the batch, the session's setting is back.
+        await using var command = durable.CreateCommand("SHOW synchronous_commit");
+        Assert.Equal("on", (string?)await command.ExecuteScalarAsync());
+    }
+
+    /// <summary>Records the synchronous_commit setting each batch runs under.</summary>
+    private sealed class SettingProjection(string schema, string name, System.Collections.Concurrent.ConcurrentBag<string> seen) : IProjection
+    {
+        public string Name => name;
+
+        public Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+        {
+            _ = schema;
+            await using var command = new NpgsqlCommand("SHOW synchronous_commit", connection, transaction);
+            seen.Add((string)(await command.ExecuteScalarAsync(cancellationToken))!);
+        }
+
+        public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 }
