@@ -56,7 +56,7 @@ public static class HttpBenchmark
 
             var payload = System.Text.Json.JsonSerializer.Serialize(body);
             Console.WriteLine($"== http: POST /api/complaints, {Concurrency} connections, {settings.Duration.TotalSeconds:F1} s per figure");
-            var raw = await MeasureAsync(Concurrency, settings.Duration, async () =>
+            var raw = Operations(Concurrency, async () =>
             {
                 var id = $"raw-{Guid.NewGuid():N}";
                 var now = TimeProvider.System.GetUtcNow().UtcDateTime;
@@ -74,24 +74,34 @@ public static class HttpBenchmark
                     },
                 });
                 await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }).ConfigureAwait(false);
-            report.Add("http.raw-sql.c8", raw, "commands/s");
+            });
+
+            var target = $"http://127.0.0.1:{port}";
+            using (var post = new HttpLoad(http, target, HttpMethod.Post, "/api/complaints", payload, token, Concurrency))
+            {
+                // The figure and its baseline in alternating slices, so that both see the same machine (see PairedAsync).
+                var (rawRate, postRate) = await PairedAsync("raw SQL", raw, "POST /api/complaints", post.RunAsync, settings.Duration).ConfigureAwait(false);
+                report.Add("http.raw-sql.c8", rawRate, "commands/s");
+                report.Add("http.post-complaints.c8", postRate, "commands/s", "http.raw-sql.c8", 0.5);
+            }
 
             // The HTTP stack alone on this machine (Kestrel, loopback), to show where time goes.
-            var target = $"http://127.0.0.1:{port}";
-            var live = await LoadAsync(http, target, HttpMethod.Get, "/health/live", null, token, Concurrency, settings.Duration).ConfigureAwait(false);
-            report.Add("http.get-health-live.c8", live, "requests/s");
-
-            var posted = await LoadAsync(http, target, HttpMethod.Post, "/api/complaints", payload, token, Concurrency, settings.Duration).ConfigureAwait(false);
-            report.Add("http.post-complaints.c8", posted, "commands/s", "http.raw-sql.c8", 0.5);
+            using (var live = new HttpLoad(http, target, HttpMethod.Get, "/health/live", null, token, Concurrency))
+            {
+                report.Add("http.get-health-live.c8", await SteadyAsync(live.RunAsync, settings.Duration).ConfigureAwait(false), "requests/s");
+            }
 
             // Issue 5: the same page of the complaint list through REST and through GraphQL, on the complaints just posted.
             var supervisor = Auth.Issue(key, "bench-supervisor", Auth.Roles.Supervisor, null, TimeProvider.System);
             await GraphQLBenchmark.WaitForListAsync(http, supervisor).ConfigureAwait(false);
-            var rest = await LoadAsync(http, target, HttpMethod.Get, "/api/complaints?limit=20", null, supervisor, Concurrency, settings.Duration).ConfigureAwait(false);
-            report.Add("http.rest-complaints-page.c8", rest, "requests/s");
-            var graph = await LoadAsync(http, target, HttpMethod.Post, "/graphql", GraphQLBenchmark.PageRequest, supervisor, Concurrency, settings.Duration).ConfigureAwait(false);
-            report.Add("http.graphql-complaints-page.c8", graph, "requests/s", "http.rest-complaints-page.c8", 0.8);
+            using (var rest = new HttpLoad(http, target, HttpMethod.Get, "/api/complaints?limit=20", null, supervisor, Concurrency))
+            using (var graph = new HttpLoad(http, target, HttpMethod.Post, "/graphql", GraphQLBenchmark.PageRequest, supervisor, Concurrency))
+            {
+                var (restRate, graphRate) = await PairedAsync("REST page", rest.RunAsync, "GraphQL page", graph.RunAsync, settings.Duration).ConfigureAwait(false);
+                report.Add("http.rest-complaints-page.c8", restRate, "requests/s");
+                report.Add("http.graphql-complaints-page.c8", graphRate, "requests/s", "http.rest-complaints-page.c8", 0.8);
+            }
+
             await GraphQLBenchmark.EngineAsync(app.Services, settings, report).ConfigureAwait(false);
         }
         finally
@@ -141,18 +151,78 @@ public static class HttpBenchmark
     }
 
     /// <summary>
-    /// Drives the server with wrk (a C load generator from Debian's packages, light on the 2 cores the server shares) when
-    /// it is installed, otherwise with HttpClient. Any answer but 2xx fails the benchmark.
+    /// A figure and its baseline measured in alternating slices (baseline, figure, baseline, figure...) after each has
+    /// warmed up, each rate being its operations over its own time. This VM's speed drifts by 10-15% within minutes;
+    /// measured one after the other, the two figures of a ratio would not see the same machine. A smoke run measures
+    /// one short slice of each.
     /// </summary>
-    internal static async Task<double> LoadAsync(HttpClient http, string target, HttpMethod method, string path, string? body, string token, int concurrency, TimeSpan duration)
+    internal static async Task<(double Baseline, double Figure)> PairedAsync(string baselineName, Load baseline, string figureName, Load figure, TimeSpan duration)
     {
-        var wrk = new[] { "/usr/bin/wrk", "/usr/local/bin/wrk" }.FirstOrDefault(File.Exists);
-        if (wrk is null)
+        await WarmUpAsync(duration, baseline).ConfigureAwait(false);
+        await WarmUpAsync(duration, figure).ConfigureAwait(false);
+        var rounds = duration < TimeSpan.FromSeconds(2) ? 1 : Math.Max(1, (int)Math.Round(duration.TotalSeconds / 2));
+        var slice = duration / rounds;
+        var (a, b) = (new Tally(), new Tally());
+        var line = new System.Text.StringBuilder();
+        for (var round = 0; round < rounds; round++)
         {
-            Console.WriteLine("    (wrk not installed: HttpClient drives the load and shares the CPU with the server)");
-            return await MeasureAsync(concurrency, duration, async () =>
+            var x = await baseline(slice).ConfigureAwait(false);
+            var y = await figure(slice).ConfigureAwait(false);
+            a.Add(x);
+            b.Add(y);
+            line.Append(CultureInfo.InvariantCulture, $" {x.Rate:F0}/{y.Rate:F0}");
+        }
+
+        Console.WriteLine($"    {rounds} alternating slices of {slice.TotalSeconds:F1} s, {baselineName}/{figureName} per second:{line}");
+        return (a.Rate, b.Rate);
+    }
+
+    /// <summary>One figure alone: warm up, then one measured run of <paramref name="duration"/>.</summary>
+    internal static async Task<double> SteadyAsync(Load load, TimeSpan duration)
+    {
+        await WarmUpAsync(duration, load).ConfigureAwait(false);
+        return (await load(duration).ConfigureAwait(false)).Rate;
+    }
+
+    /// <summary>Runs a load for about the given time and says how many operations completed in how long.</summary>
+    internal delegate Task<Slice> Load(TimeSpan span);
+
+    internal readonly record struct Slice(long Operations, TimeSpan Elapsed)
+    {
+        public double Rate => Operations / Elapsed.TotalSeconds;
+    }
+
+    private sealed class Tally
+    {
+        private long _operations;
+        private TimeSpan _elapsed;
+
+        public double Rate => _operations / _elapsed.TotalSeconds;
+
+        public void Add(Slice slice) => (_operations, _elapsed) = (_operations + slice.Operations, _elapsed + slice.Elapsed);
+    }
+
+    /// <summary>
+    /// An HTTP load at a fixed number of connections, driven by wrk (a C load generator from Debian's packages, light
+    /// on the 2 cores the server shares) when it is installed, otherwise by HttpClient. Any answer but 2xx fails the
+    /// benchmark.
+    /// </summary>
+    internal sealed class HttpLoad : IDisposable
+    {
+        private readonly string? _wrk = new[] { "/usr/bin/wrk", "/usr/local/bin/wrk" }.FirstOrDefault(File.Exists);
+        private readonly string? _script;
+        private readonly Load _fallback;
+        private readonly string _url;
+        private readonly int _concurrency;
+        private readonly string _name;
+
+        public HttpLoad(HttpClient http, string target, HttpMethod method, string path, string? body, string token, int concurrency)
+        {
+            (_url, _concurrency, _name) = ($"{target}{path}", concurrency, $"{method} {path}");
+            _fallback = Operations(concurrency, async () =>
             {
                 using var request = new HttpRequestMessage(method, path);
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
                 if (body is not null)
                 {
                     request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
@@ -161,35 +231,64 @@ public static class HttpBenchmark
                 using var response = await http.SendAsync(request).ConfigureAwait(false);
                 if (!response.IsSuccessStatusCode)
                 {
-                    throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync().ConfigureAwait(false)}");
+                    throw new InvalidOperationException($"{_name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync().ConfigureAwait(false)}");
                 }
-            }).ConfigureAwait(false);
-        }
+            });
+            if (_wrk is null)
+            {
+                Console.WriteLine($"    (wrk not installed: HttpClient drives {_name} and shares the CPU with the server)");
+                return;
+            }
 
-        var script = Path.GetTempFileName();
-        try
-        {
-            await File.WriteAllTextAsync(script, $$"""
+            _script = Path.GetTempFileName();
+            File.WriteAllText(_script, $$"""
                 wrk.method = "{{method.Method}}"
                 wrk.headers["Authorization"] = "Bearer {{token}}"
                 wrk.headers["Content-Type"] = "application/json"
                 {{(body is null ? string.Empty : $"wrk.body = [==[{body}]==]")}}
-                """).ConfigureAwait(false);
-            var seconds = Math.Max(1, (int)Math.Round(duration.TotalSeconds));
-            await WarmUpAsync(duration, slice => RunWrkAsync(wrk, $"-t2 -c{concurrency} -d{(int)slice.TotalSeconds}s -s {script} {target}{path}")).ConfigureAwait(false);
-            var output = await RunWrkAsync(wrk, $"-t2 -c{concurrency} -d{seconds}s -s {script} {target}{path}").ConfigureAwait(false);
-            if (output.Contains("Non-2xx", StringComparison.Ordinal) || output.Contains("Socket errors", StringComparison.Ordinal))
+                """);
+        }
+
+        public async Task<Slice> RunAsync(TimeSpan span)
+        {
+            if (_wrk is null)
             {
-                throw new InvalidOperationException($"{method} {path} under load did not always succeed:\n{output}");
+                return await _fallback(span).ConfigureAwait(false);
             }
 
-            var line = output.Split('\n').First(l => l.StartsWith("Requests/sec:", StringComparison.Ordinal));
-            Console.WriteLine($"    wrk: {line.Trim()}");
-            return double.Parse(line["Requests/sec:".Length..].Trim(), CultureInfo.InvariantCulture);
+            var seconds = Math.Max(1, (int)Math.Round(span.TotalSeconds));
+            using var process = Process.Start(new ProcessStartInfo(_wrk, $"-t2 -c{_concurrency} -d{seconds}s -s {_script} {_url}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            if (output.Contains("Non-2xx", StringComparison.Ordinal) || output.Contains("Socket errors", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"{_name} under load did not always succeed:\n{output}");
+            }
+
+            // "  27359 requests in 10.00s, 9.35MB read": the count and wrk's own measure of the time.
+            var summary = System.Text.RegularExpressions.Regex.Match(output, @"(\d+) requests in ([\d.]+)(us|ms|s|m)\b");
+            if (!summary.Success)
+            {
+                throw new InvalidOperationException($"wrk said nothing of {_name}:\n{output}");
+            }
+
+            var value = double.Parse(summary.Groups[2].Value, CultureInfo.InvariantCulture);
+            var elapsed = summary.Groups[3].Value switch
+            {
+                "us" => TimeSpan.FromMicroseconds(value),
+                "ms" => TimeSpan.FromMilliseconds(value),
+                "m" => TimeSpan.FromMinutes(value),
+                _ => TimeSpan.FromSeconds(value),
+            };
+            return new Slice(long.Parse(summary.Groups[1].Value, CultureInfo.InvariantCulture), elapsed);
         }
-        finally
+
+        public void Dispose()
         {
-            File.Delete(script);
+            if (_script is not null)
+            {
+                File.Delete(_script);
+            }
         }
     }
 
@@ -199,11 +298,11 @@ public static class HttpBenchmark
     /// A full run repeats 3-second slices until one compiles fewer than 20 methods (at most two minutes); a smoke run
     /// warms for a second only.
     /// </summary>
-    private static async Task WarmUpAsync<T>(TimeSpan duration, Func<TimeSpan, Task<T>> slice)
+    private static async Task WarmUpAsync(TimeSpan duration, Load load)
     {
         if (duration < TimeSpan.FromSeconds(2))
         {
-            await slice(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            await load(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             return;
         }
 
@@ -213,7 +312,7 @@ public static class HttpBenchmark
         do
         {
             var before = System.Runtime.JitInfo.GetCompiledMethodCount();
-            await slice(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            await load(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
             compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
             slices++;
         }
@@ -222,40 +321,24 @@ public static class HttpBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    warmed for {clock.Elapsed.TotalSeconds:F0} s ({slices} slices; the last compiled {compiled} methods)"));
     }
 
-    private static async Task<string> RunWrkAsync(string wrk, string arguments)
+    /// <summary>A load of <paramref name="concurrency"/> workers each repeating <paramref name="operation"/>.</summary>
+    private static Load Operations(int concurrency, Func<Task> operation) => async span =>
     {
-        using var process = Process.Start(new ProcessStartInfo(wrk, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        return output;
-    }
-
-    private static async Task<double> MeasureAsync(int concurrency, TimeSpan duration, Func<Task> operation)
-    {
-        async Task<long> RunFor(TimeSpan span)
+        long total = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
-            long total = 0;
-            var clock = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+            long n = 0;
+            while (clock.Elapsed < span)
             {
-                long n = 0;
-                while (clock.Elapsed < span)
-                {
-                    await operation().ConfigureAwait(false);
-                    n++;
-                }
+                await operation().ConfigureAwait(false);
+                n++;
+            }
 
-                Interlocked.Add(ref total, n);
-            }))).ConfigureAwait(false);
-            return total;
-        }
-
-        await WarmUpAsync(duration, RunFor).ConfigureAwait(false);
-        var watch = Stopwatch.StartNew();
-        var count = await RunFor(duration).ConfigureAwait(false);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {count} operations"));
-        return count / watch.Elapsed.TotalSeconds;
-    }
+            Interlocked.Add(ref total, n);
+        }))).ConfigureAwait(false);
+        return new Slice(total, clock.Elapsed);
+    };
 
     private static int FreePort()
     {

@@ -53,8 +53,10 @@ public sealed partial class PostgresEventStore
     private readonly record struct Grouped(AppendResult? Result, bool Skipped);
 
     /// <summary>
-    /// The queue and its writers. A caller that finds a writer free starts one; a writer takes everything waiting
-    /// (distinct streams, within the limits) and writes it, until the queue is empty.
+    /// The queue and its writers. A caller that finds no writer running starts one; a further writer starts only when
+    /// at least two appends wait, so that a lone append arriving while a group is being written joins the next group
+    /// instead of paying a statement and a WAL flush of its own. A writer takes everything waiting (distinct streams,
+    /// within the limits) and writes it, until the queue is empty.
     /// </summary>
     private sealed class AppendGroup(PostgresEventStore store, int writers)
     {
@@ -69,7 +71,7 @@ public sealed partial class PostgresEventStore
             lock (_gate)
             {
                 _queue.Add(member);
-                start = _running < writers;
+                start = _running == 0 || (_running < writers && _queue.Count >= 2);
                 if (start)
                 {
                     _running++;
