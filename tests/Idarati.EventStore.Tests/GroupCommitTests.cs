@@ -113,10 +113,40 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
     /// Holds the store's only writer: another transaction locks a stream row, an append to that stream waits for it
     /// (passed to <paramref name="blocked"/>), and disposing the result commits the lock holder, releasing the queue.
     /// </summary>
-    private async Task<IAsyncDisposable> BusyWriterAsync(Action<Task<AppendResult>> blocked)
+    [Fact]
+    public async Task A_second_writer_starts_only_when_six_appends_wait()
     {
+        var store = fixture.NewStore(groupCommitWriters: 2);
+        var appends = new List<Task<AppendResult>>();
+        Task<AppendResult> blocked = null!;
+        await using (await BusyWriterAsync(lockHolder => blocked = lockHolder, store))
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                appends.Add(store.AppendAsync(NewId(), "test", StreamHead.New, [new Opened("waits")]));
+            }
+
+            // Five wait for the busy writer: none is written while it is held.
+            await Task.Delay(500);
+            Assert.DoesNotContain(appends, a => a.IsCompleted);
+
+            // The sixth makes the backlog worth a second writer, which writes all six together.
+            appends.Add(store.AppendAsync(NewId(), "test", StreamHead.New, [new Opened("sixth")]));
+            var all = Task.WhenAll(appends);
+            Assert.Same(all, await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(30))));
+            Assert.False(blocked.IsCompleted);
+        }
+
+        var transactions = (await Task.WhenAll(appends)).Select(a => a.FirstPosition >> 20).Distinct().ToList();
+        Assert.Single(transactions);
+        Assert.NotEqual((await blocked).FirstPosition >> 20, transactions[0]);
+    }
+
+    private async Task<IAsyncDisposable> BusyWriterAsync(Action<Task<AppendResult>> blocked, PostgresEventStore? store = null)
+    {
+        store ??= _store;
         var id = NewId();
-        var head = (await _store.AppendAsync(id, "test", StreamHead.New, [new Opened("lock")])).Head!;
+        var head = (await store.AppendAsync(id, "test", StreamHead.New, [new Opened("lock")])).Head!;
         var connection = await fixture.DataSource.OpenConnectionAsync();
         var transaction = await connection.BeginTransactionAsync();
         await using (var lockRow = new NpgsqlCommand($"SELECT 1 FROM {fixture.Schema}.streams WHERE id = $1 FOR UPDATE", connection, transaction))
@@ -125,7 +155,7 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
             await lockRow.ExecuteScalarAsync();
         }
 
-        blocked(_store.AppendAsync(id, "test", head, [new Noted("after the lock", 1)]));
+        blocked(store.AppendAsync(id, "test", head, [new Noted("after the lock", 1)]));
         var deadline = Deadline.In(30);
         // Asked on another connection: a transaction sees one snapshot of pg_stat_activity.
         await using (var waiting = fixture.DataSource.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1"))
