@@ -73,6 +73,17 @@ public sealed partial class PostgresEventStore
     {
         private readonly Lock _gate = new();
         private readonly List<Member> _queue = [];
+        /// <summary>How long the writers' connections stay theirs once nothing is left to write.</summary>
+        private static readonly TimeSpan ConnectionLinger = TimeSpan.FromSeconds(1);
+
+        /// <summary>
+        /// The writers' own connections, kept from one group to the next: the pool hands its idle connections out in
+        /// turn, so each group went to another server process whose memory was cold in the CPU's caches (measured,
+        /// POST /api/complaints at 8 connections: +5.6% and +5.7% in two alternating A/Bs with the connection kept). They
+        /// go back to the pool once the writers have been idle for <see cref="ConnectionLinger"/>.
+        /// </summary>
+        private readonly Stack<NpgsqlConnection> _connections = new();
+        private ITimer? _linger;
         private int _running;
 
         public Task<Grouped> WriteAsync(HeadAppend append, CancellationToken cancellationToken)
@@ -99,6 +110,7 @@ public sealed partial class PostgresEventStore
 
         private async Task DrainAsync()
         {
+            NpgsqlConnection? connection = null;
             while (true)
             {
                 List<Member> batch;
@@ -108,13 +120,26 @@ public sealed partial class PostgresEventStore
                     if (batch.Count == 0)
                     {
                         _running--;
+                        if (connection is not null)
+                        {
+                            _connections.Push(connection);
+                            _linger ??= TimeProvider.System.CreateTimer(_ => Release(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                            _linger.Change(ConnectionLinger, Timeout.InfiniteTimeSpan);
+                        }
+
                         return;
+                    }
+
+                    if (connection is null && _connections.Count > 0)
+                    {
+                        connection = _connections.Pop();
                     }
                 }
 
                 try
                 {
-                    await store.WriteGroupAsync(batch).ConfigureAwait(false);
+                    connection ??= await store._dataSource.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+                    await store.WriteGroupAsync(connection, batch).ConfigureAwait(false);
                 }
                 catch (PostgresException)
                 {
@@ -130,11 +155,39 @@ public sealed partial class PostgresEventStore
                 {
                     // A broken connection or a timeout: whether the group committed is unknown, so no append is tried
                     // again behind its caller's back; each caller gets the error, as it would alone.
+                    if (connection is not null)
+                    {
+                        await connection.DisposeAsync().ConfigureAwait(false);
+                        connection = null;
+                    }
+
                     foreach (var member in batch)
                     {
                         member.Done.TrySetException(e);
                     }
                 }
+            }
+        }
+
+        /// <summary>Gives the writers' connections back to the pool if no writer has run since the timer was set.</summary>
+        private void Release()
+        {
+            List<NpgsqlConnection> idle;
+            lock (_gate)
+            {
+                if (_running > 0)
+                {
+                    // A writer is busy: it sets the timer again when it stops.
+                    return;
+                }
+
+                idle = [.. _connections];
+                _connections.Clear();
+            }
+
+            foreach (var connection in idle)
+            {
+                connection.Dispose();
             }
         }
 
@@ -175,9 +228,8 @@ public sealed partial class PostgresEventStore
     }
 
     /// <summary>Writes a group and settles each member; throws (settling none) when the statement fails.</summary>
-    private async Task WriteGroupAsync(List<Member> batch)
+    private async Task WriteGroupAsync(NpgsqlConnection connection, List<Member> batch)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
         if (batch.Count == 1)
         {
             var alone = await WriteAloneAsync(connection, batch[0].Append, CancellationToken.None).ConfigureAwait(false);

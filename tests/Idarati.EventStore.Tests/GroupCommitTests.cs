@@ -142,6 +142,47 @@ public sealed class GroupCommitTests(StoreFixture fixture) : IClassFixture<Store
         Assert.NotEqual((await blocked).FirstPosition >> 20, transactions[0]);
     }
 
+    [Fact]
+    public async Task A_writer_keeps_its_connection_from_one_group_to_the_next_and_gives_it_back_when_idle()
+    {
+        // A pool of its own, with three idle connections that it would hand out in turn.
+        var name = "gc-" + Guid.NewGuid().ToString("N")[..12];
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.DataSource.ConnectionString) { ApplicationName = name, MaxPoolSize = 3, Timeout = 10 }.ConnectionString);
+        var options = new EventStoreOptions { Time = fixture.Time, Schema = fixture.Schema, GroupCommitWriters = 1 };
+        TestEvents.Register(options.Types);
+        var store = new PostgresEventStore(dataSource, options);
+        var warm = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => dataSource.OpenConnectionAsync().AsTask()));
+        foreach (var connection in warm)
+        {
+            await connection.DisposeAsync();
+        }
+
+        var pids = new HashSet<int>();
+        for (var i = 0; i < 6; i++)
+        {
+            await store.AppendAsync(NewId(), "test", StreamHead.New, [new Opened("one after the other")]);
+            await using var backends = fixture.DataSource.CreateCommand("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND query LIKE $2 AND state = 'idle'");
+            backends.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+            backends.Parameters.Add(new NpgsqlParameter<string> { TypedValue = $"%INSERT INTO {fixture.Schema}.streams%" });
+            await using var reader = await backends.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                pids.Add(reader.GetInt32(0));
+            }
+        }
+
+        Assert.Single(pids);
+
+        // Idle, the writer gives its connection back: all three of the pool can be had again.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var again = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => dataSource.OpenConnectionAsync().AsTask()));
+        Assert.InRange(clock.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        foreach (var connection in again)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
     private async Task<IAsyncDisposable> BusyWriterAsync(Action<Task<AppendResult>> blocked, PostgresEventStore? store = null)
     {
         store ??= _store;
