@@ -71,10 +71,11 @@ public sealed partial class PostgresEventStore
     /// </summary>
     private sealed class AppendGroup(PostgresEventStore store, int writers)
     {
-        private readonly Lock _gate = new();
-        private readonly List<Member> _queue = [];
         /// <summary>How long the writers' connections stay theirs once nothing is left to write.</summary>
         private static readonly TimeSpan ConnectionLinger = TimeSpan.FromSeconds(1);
+
+        private readonly Lock _gate = new();
+        private readonly List<Member> _queue = [];
 
         /// <summary>
         /// The writers' own connections, kept from one group to the next: the pool hands its idle connections out in
