@@ -206,7 +206,7 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
     {
         var name = "commit_" + (synchronous ? "sync" : "async");
         var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
-        var projection = new SettingProjection(fixture.Schema, name, seen);
+        var projection = new SettingProjection(name, seen);
         var last = await AppendAsync(2, 3, name);
         // Sessions that commit synchronously whatever the server's default (test clusters run without durability).
         await using var durable = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.DataSource.ConnectionString) { Options = "-c synchronous_commit=on" }.ConnectionString);
@@ -229,7 +229,7 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
     }
 
     /// <summary>Records the synchronous_commit setting each batch runs under.</summary>
-    private sealed class SettingProjection(string schema, string name, System.Collections.Concurrent.ConcurrentBag<string> seen) : IProjection
+    private sealed class SettingProjection(string name, System.Collections.Concurrent.ConcurrentBag<string> seen) : IProjection
     {
         public string Name => name;
 
@@ -237,7 +237,6 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
 
         public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
         {
-            _ = schema;
             await using var command = new NpgsqlCommand("SHOW synchronous_commit", connection, transaction);
             seen.Add((string)(await command.ExecuteScalarAsync(cancellationToken))!);
         }
