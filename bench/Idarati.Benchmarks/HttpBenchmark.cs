@@ -26,7 +26,7 @@ public static class HttpBenchmark
             "--urls", $"http://127.0.0.1:{port}",
             "--IDARATI_DB", connectionString,
             "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!",
+            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await app.StartAsync().ConfigureAwait(false);
@@ -119,7 +119,7 @@ public static class HttpBenchmark
         var schema = "bench_graphql_" + Guid.NewGuid().ToString("N")[..8];
         var port = FreePort();
         var app = ApiHost.Build(["--urls", $"http://127.0.0.1:{port}", "--IDARATI_DB", connectionString, "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Logging:LogLevel:Default", "Warning"]);
+            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes", "--Logging:LogLevel:Default", "Warning"]);
         await app.StartAsync().ConfigureAwait(false);
         try
         {

@@ -90,7 +90,7 @@ public static class ProjectionBenchmark
 
     private static async Task SeedAsync(NpgsqlDataSource dataSource, PostgresEventStore store, string schema, string copy, double scale, Report report)
     {
-        var result = await new SyntheticDataset(store, new ComplaintOptions(), TimeProvider.System).SeedAsync(SeedPlan.AtScale(scale)).ConfigureAwait(false);
+        var result = await new SyntheticDataset(store, new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(SeedPlan.AtScale(scale)).ConfigureAwait(false);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {result.Streams:N0} streams, {result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s"));
 
         // The baseline: the same rows of every table the seed wrote, copied raw (binary COPY) into identical tables.
@@ -180,7 +180,7 @@ public static class ProjectionBenchmark
         const int PerSecond = 500;
         var handler = new CommandHandler(store, TimeProvider.System);
         var administrations = new AdministrationService(store, handler, TimeProvider.System);
-        var complaints = new ComplaintService(store, handler, administrations, new ComplaintOptions(), TimeProvider.System);
+        var complaints = new ComplaintService(store, handler, administrations, new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System);
         var daemon = new ProjectionDaemon(store, Projections(schema));
         using var stop = new CancellationTokenSource();
         var running = daemon.RunAsync(stop.Token);

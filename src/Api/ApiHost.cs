@@ -38,7 +38,17 @@ public static class ApiHost
             return await DaemonAsync(args[1..]).ConfigureAwait(false);
         }
 
-        var app = Build(args);
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+        }
+        catch (MissingSecretException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 1;
+        }
+
         await app.RunAsync().ConfigureAwait(false);
         return 0;
     }
@@ -60,6 +70,7 @@ public static class ApiHost
         var builder = WebApplication.CreateBuilder(args);
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
         configure?.Invoke(builder);
+        Secrets.Require(builder.Configuration, builder.Environment.EnvironmentName);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ProblemMapper.Customize);
         builder.Services.AddExceptionHandler<ProblemMapper>();
@@ -73,7 +84,7 @@ public static class ApiHost
         builder.Services.AddIdaratiDatabase(builder.Configuration);
         builder.Services.AddIdaratiHealth();
         builder.Services.AddIdaratiAuth(builder.Configuration);
-        builder.Services.AddSingleton(builder.Configuration.GetSection("Complaints").Get<ComplaintOptions>() ?? new ComplaintOptions());
+        builder.Services.AddSingleton(builder.Configuration.GetSection("Complaints").Get<ComplaintOptions>()!);
         builder.Services.AddSingleton<CommandHandler>();
         builder.Services.AddSingleton<AdministrationService>();
         builder.Services.AddSingleton<ComplaintService>();
@@ -143,9 +154,19 @@ public static class ApiHost
     }
 
     /// <summary>A host without HTTP for the CLI verbs: the database, the store and the projections.</summary>
-    private static IHost CliHost(string[] args, bool daemon)
+    private static IHost CliHost(string[] args, bool daemon, params string[] secrets)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        // run.sh names the environment for the web host (ASPNETCORE_ENVIRONMENT); the verbs honour it too.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            EnvironmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environments.Production,
+        });
+        if (secrets.Length > 0)
+        {
+            Secrets.Require(builder.Configuration, builder.Environment.EnvironmentName, secrets);
+        }
+
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddIdaratiDatabase(builder.Configuration);
         builder.Configuration["Projections:Daemon"] = daemon ? "true" : "false";
@@ -172,10 +193,21 @@ public static class ApiHost
             return 2;
         }
 
-        using var host = CliHost([.. args.Where((_, i) => i != at && i != at + 1)], daemon: false);
+        IHost host;
+        try
+        {
+            host = CliHost([.. args.Where((_, i) => i != at && i != at + 1)], daemon: false, Secrets.AccessCodeSecret);
+        }
+        catch (MissingSecretException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 1;
+        }
+
+        using var disposeHost = host;
         var store = host.Services.GetRequiredService<PostgresEventStore>();
         var plan = Idarati.Application.Seeding.SeedPlan.AtScale(scale);
-        var dataset = new Idarati.Application.Seeding.SyntheticDataset(store, host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>() ?? new ComplaintOptions(), host.Services.GetRequiredService<TimeProvider>());
+        var dataset = new Idarati.Application.Seeding.SyntheticDataset(store, host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>()!, host.Services.GetRequiredService<TimeProvider>());
         try
         {
             var result = await dataset.SeedAsync(plan, new ProgressBar()).ConfigureAwait(false);

@@ -14,6 +14,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 
     public string? ConnectionStringOverride { get; init; }
 
+    public const string AccessCodeSecret = "integration-tests-access-code-secret-of-32-bytes";
+
     public static string TestDatabase => Environment.GetEnvironmentVariable("IDARATI_TEST_DB")
         ?? throw new InvalidOperationException("IDARATI_TEST_DB is not set: run the tests with ./test.sh.");
 
@@ -26,6 +28,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("ReferenceData:LoadDefaults", ConnectionStringOverride is null ? "true" : "false");
         builder.UseSetting("Auth:DevTokens", DevTokens ? "true" : "false");
         builder.UseSetting("Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes");
+        builder.UseSetting("Complaints:AccessCodeSecret", AccessCodeSecret);
         if (Time is { } time)
         {
             builder.ConfigureTestServices(services => services.AddSingleton(time));

@@ -118,7 +118,7 @@ public sealed class RebuildVerbTests
         await using var dataSource = NpgsqlDataSource.Create(ApiFactory.TestDatabase);
         var store = new Idarati.EventStore.PostgresEventStore(dataSource, Application.Serialization.StoreOptions(schema, TimeProvider.System));
         var plan = Application.Seeding.SeedPlan.AtScale(0.005);
-        await new Application.Seeding.SyntheticDataset(store, new Application.Complaints.ComplaintOptions(), TimeProvider.System).SeedAsync(plan);
+        await new Application.Seeding.SyntheticDataset(store, new Application.Complaints.ComplaintOptions { AccessCodeSecret = ApiFactory.AccessCodeSecret }, TimeProvider.System).SeedAsync(plan);
         Environment.SetEnvironmentVariable("IDARATI_DB", ApiFactory.TestDatabase);
         Environment.SetEnvironmentVariable("EventStore__Schema", schema);
         try

@@ -28,7 +28,7 @@ public sealed class SeedReportTests
         var schema = "seed_" + Guid.NewGuid().ToString("N")[..12];
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
         var store = new PostgresEventStore(dataSource, Application.Serialization.StoreOptions(schema, TimeProvider.System));
-        var dataset = new SyntheticDataset(store, new ComplaintOptions(), TimeProvider.System);
+        var dataset = new SyntheticDataset(store, new ComplaintOptions { AccessCodeSecret = ApiFactory.AccessCodeSecret }, TimeProvider.System);
         var progress = new List<SeedProgress>();
         var result = await dataset.SeedAsync(plan, new Progress(progress));
         Assert.Equal(plan.Complaints + plan.Administrations + plan.TotalQuestions + plan.CandidateAccounts + plan.ElectronicCompetitions + plan.PaperCompetitions

@@ -1,6 +1,5 @@
 using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text;
 using Idarati.Domain.Shared;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -11,8 +10,8 @@ namespace Idarati.Api.Infrastructure;
 
 /// <summary>
 /// JWT bearer authentication. Roles: citizen, agent (bound to one administration by the administration_id claim),
-/// supervisor, auditor, analyst, admin. Tokens are signed with Auth:SigningKey (at least 32 bytes); without one, a key
-/// is drawn at start-up, which suits one development node only.
+/// supervisor, auditor, analyst, admin. Tokens are signed with Auth:SigningKey (at least 32 bytes), which
+/// <see cref="Secrets.Require"/> has checked, or drawn for this process in Development.
 /// </summary>
 public static class Auth
 {
@@ -81,11 +80,27 @@ public static class Auth
         });
         app.UseWhen(context => context.User.Identity?.IsAuthenticated != true, authenticate => authenticate.UseAuthentication());
 
+        // A request that presents credentials which did not make a user (forged, expired, of the wrong shape, another
+        // scheme) is refused here, whatever the endpoint: never served as anonymous (RFC 6750 invalid_token).
+        app.Use((context, next) => context.User.Identity?.IsAuthenticated != true && context.Request.Headers.Authorization.Count > 0
+            ? RefuseCredentials(context)
+            : next(context));
+
         // WebApplication adds the authentication middleware in front of everything unless UseAuthentication marked the
         // application builder (a branch's mark stays in the branch): mark it as UseAuthentication does, or every
         // request is authenticated in full before reaching the lines above. RememberedTokenTests counts full checks.
         app.Properties["__AuthenticationMiddlewareSet"] = true;
         return app;
+    }
+
+    private static Task RefuseCredentials(HttpContext context)
+    {
+        var failure = context.Features.Get<Microsoft.AspNetCore.Authentication.IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+        var reason = failure is SecurityTokenValidationException { Message: var m } && m.StartsWith("The token's claims", StringComparison.Ordinal) ? " " + m
+            : failure is SecurityTokenExpiredException ? " It has expired." : string.Empty;
+        context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+        return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "The credentials sent are not a valid bearer token of this service." + reason)
+            .ExecuteAsync(context);
     }
 
     /// <summary>The token of an "Authorization: Bearer ..." header, as JwtBearer reads it; null when there is none.</summary>
@@ -112,11 +127,39 @@ public static class Auth
             && (notBefore is not { } start || start.ToUniversalTime() <= now + parameters.ClockSkew);
     };
 
-    /// <summary>The acting user, from the validated token; anonymous callers never reach an endpoint that asks for one.</summary>
+    /// <summary>
+    /// The acting user, from a token <see cref="ActorOf"/> accepted when it was validated (a token of any other shape
+    /// never makes a user); anonymous callers never reach an endpoint that asks for one.
+    /// </summary>
     public static Actor ToActor(this ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var role = user.FindFirst("role")?.Value switch
+        return ActorOf(user.Claims, out var problem) ?? throw new InvalidOperationException($"The user is not an actor: {problem}");
+    }
+
+    /// <summary>
+    /// The one place a validated token becomes an <see cref="Actor"/>, failing closed: exactly one string "sub", exactly
+    /// one known string "role", and for an agent exactly one string administration_id of an administration id's shape
+    /// (no other role carries one). Anything else (a claim given twice or as an array, an object, a number, an unknown
+    /// role, an agent without its administration) gives null and the reason, and the token is refused.
+    /// </summary>
+    public static Actor? ActorOf(IEnumerable<Claim> claims, out string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        string? subject = null, roleName = null, administration = null;
+        int subjects = 0, roles = 0, administrations = 0;
+        foreach (var claim in claims)
+        {
+            switch (claim.Type)
+            {
+                case "sub": subjects++; subject = StringValue(claim); break;
+                case "role": roles++; roleName = StringValue(claim); break;
+                case AdministrationClaim: administrations++; administration = StringValue(claim); break;
+                default: break;
+            }
+        }
+
+        Role? role = roleName switch
         {
             Roles.Citizen => Role.Citizen,
             Roles.Agent => Role.Agent,
@@ -124,10 +167,27 @@ public static class Auth
             Roles.Auditor => Role.Auditor,
             Roles.Analyst => Role.Analyst,
             Roles.Admin => Role.Admin,
-            var other => throw new InvalidOperationException($"Unknown role '{other}'."),
+            _ => null,
         };
-        return new Actor(user.FindFirst("sub")?.Value ?? "unknown", role, role == Role.Agent ? user.FindFirst(AdministrationClaim)?.Value : null);
+        problem = (subjects, roles, role, administrations) switch
+        {
+            (not 1, _, _, _) => "a token names exactly one subject ('sub').",
+            _ when subject is not { Length: > 0 and <= 200 } => "'sub' is a string of 1 to 200 characters.",
+            (_, not 1, _, _) => "a token carries exactly one role.",
+            (_, _, null, _) => $"'role' is one of {Roles.Citizen}, {Roles.Agent}, {Roles.Supervisor}, {Roles.Auditor}, {Roles.Analyst}, {Roles.Admin}.",
+            (_, _, Role.Agent, not 1) => "an agent's token names exactly one administration ('administration_id').",
+            (_, _, Role.Agent, _) when !IsAdministrationId(administration) => "'administration_id' is an administration's id: letters, digits, '-' and '_', at most 64.",
+            (_, _, not Role.Agent, not 0) => "only an agent's token names an administration.",
+            _ => null,
+        };
+        return problem is null ? new Actor(subject!, role!.Value, role == Role.Agent ? administration : null) : null;
     }
+
+    /// <summary>A claim's value when the token gave it as a JSON string; null for numbers, booleans, objects, null.</summary>
+    private static string? StringValue(Claim claim) => claim.ValueType == ClaimValueTypes.String ? claim.Value : null;
+
+    private static bool IsAdministrationId(string? id) =>
+        id is { Length: > 0 and <= 64 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     public static string Issue(SymmetricSecurityKey key, string subject, string role, string? administrationId, TimeProvider time)
     {
@@ -172,13 +232,7 @@ public static class Auth
 
     private static SymmetricSecurityKey SigningKey(IConfiguration configuration)
     {
-        var configured = configuration["Auth:SigningKey"];
-        var bytes = string.IsNullOrEmpty(configured) ? RandomNumberGenerator.GetBytes(32) : Encoding.UTF8.GetBytes(configured);
-        if (bytes.Length < 32)
-        {
-            throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes long.");
-        }
-
-        return new SymmetricSecurityKey(bytes);
+        var bytes = Encoding.UTF8.GetBytes(configuration[Secrets.SigningKey] ?? string.Empty);
+        return bytes.Length >= Secrets.MinimumBytes ? new SymmetricSecurityKey(bytes) : throw new MissingSecretException($"{Secrets.SigningKey} is too short: at least {Secrets.MinimumBytes} bytes.");
     }
 }

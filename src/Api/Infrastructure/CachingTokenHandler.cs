@@ -45,6 +45,12 @@ public sealed class CachingTokenHandler(TimeProvider time, int capacity = 10_000
         }
 
         var result = await base.ValidateTokenAsync(token, validationParameters).ConfigureAwait(false);
+        if (result.IsValid && result.ClaimsIdentity is { } claims && Auth.ActorOf(claims.Claims, out var problem) is null)
+        {
+            // Signed by us but not of the shape an actor has: refused like a forged token, never remembered.
+            return new TokenValidationResult { IsValid = false, Exception = new SecurityTokenValidationException($"The token's claims do not fit: {problem}") };
+        }
+
         if (result.IsValid && result.SecurityToken is { ValidTo: var validTo } && validTo > DateTime.MinValue && result.ClaimsIdentity is { } identity)
         {
             if (_valid.Count >= capacity)

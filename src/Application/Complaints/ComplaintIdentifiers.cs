@@ -38,6 +38,11 @@ public static class ComplaintIdentifiers
 
     public static string AccessCode(Guid complaintId, string secret)
     {
+        if (string.IsNullOrEmpty(secret))
+        {
+            throw new InvalidOperationException("Complaints:AccessCodeSecret is not set.");
+        }
+
         var hash = ReusableHash.HmacSha256(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"access:{complaintId:N}"));
         return Base32(hash, 8);
     }

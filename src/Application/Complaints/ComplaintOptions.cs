@@ -17,8 +17,8 @@ public sealed class ComplaintOptions
         [ComplaintKind.Suggestion] = 60,
     };
 
-    /// <summary>Derives citizens' access codes; set a long random value in production.</summary>
-    public string AccessCodeSecret { get; set; } = "development-only-access-code-secret";
+    /// <summary>Derives citizens' access codes: no default, the host requires at least 32 bytes outside Development.</summary>
+    public string AccessCodeSecret { get; set; } = string.Empty;
 
     public int AnswerDays(ComplaintKind kind) => AnswerDeadlineDays.TryGetValue(kind, out var days) ? days : 60;
 }

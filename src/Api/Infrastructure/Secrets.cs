@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Idarati.Api.Infrastructure;
+
+/// <summary>A setting the service refuses to start without; its message is the one line an operator reads.</summary>
+public sealed class MissingSecretException(string message) : Exception(message);
+
+/// <summary>
+/// The secrets the service signs and derives with: the token signing key and the access-code secret. Outside
+/// Development neither has a default (a default written in the code lets anyone who reads the code forge access codes),
+/// and each must be at least 32 bytes. Development generates a signing key per process and uses a fixed, public
+/// access-code secret, so that a fresh clone runs with no setting at all.
+/// </summary>
+public static class Secrets
+{
+    public const string SigningKey = "Auth:SigningKey";
+    public const string AccessCodeSecret = "Complaints:AccessCodeSecret";
+    public const int MinimumBytes = 32;
+
+    /// <summary>Public on purpose: it is used only in Development, where nothing real is protected.</summary>
+    public const string DevelopmentAccessCodeSecret = "development-only-access-code-secret-not-for-production";
+
+    /// <summary>
+    /// Checks the secrets named (both when none is), fills Development's values in, and throws
+    /// <see cref="MissingSecretException"/> naming the first setting that is missing or too short.
+    /// </summary>
+    public static void Require(IConfiguration configuration, string environmentName, params string[] names)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var development = string.Equals(environmentName, Environments.Development, StringComparison.OrdinalIgnoreCase);
+        if (development)
+        {
+            if (string.IsNullOrEmpty(configuration[SigningKey]))
+            {
+                configuration[SigningKey] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(MinimumBytes));
+            }
+
+            if (string.IsNullOrEmpty(configuration[AccessCodeSecret]))
+            {
+                configuration[AccessCodeSecret] = DevelopmentAccessCodeSecret;
+            }
+        }
+
+        foreach (var name in names.Length == 0 ? [SigningKey, AccessCodeSecret] : names)
+        {
+            var value = configuration[name];
+            if (string.IsNullOrEmpty(value))
+            {
+                throw new MissingSecretException($"{name} is not set: outside Development the service needs it (at least {MinimumBytes} bytes, e.g. the environment variable {name.Replace(":", "__", StringComparison.Ordinal)}).");
+            }
+
+            if (Encoding.UTF8.GetByteCount(value) < MinimumBytes)
+            {
+                throw new MissingSecretException($"{name} is too short: at least {MinimumBytes} bytes.");
+            }
+        }
+    }
+}

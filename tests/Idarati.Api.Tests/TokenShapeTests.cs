@@ -1,0 +1,96 @@
+using System.IdentityModel.Tokens.Jwt;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using Idarati.Api.Infrastructure;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>
+/// A token signed with the service's key but of the wrong shape is refused with 401 before any endpoint runs, on every
+/// list and read route, REST and GraphQL: scope never fails open.
+/// </summary>
+public sealed class TokenShapeTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private const string Key = "integration-tests-signing-key-of-at-least-32-bytes";
+
+    /// <summary>A token signed with the test host's key, carrying exactly the claims given (as JSON values).</summary>
+    private static string Token(Dictionary<string, object> claims)
+    {
+        var credentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(Key)), SecurityAlgorithms.HmacSha256);
+        var now = TimeProvider.System.GetUtcNow().UtcDateTime;
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = Auth.Issuer, Audience = Auth.Audience, IssuedAt = now, NotBefore = now, Expires = now.AddHours(1),
+            SigningCredentials = credentials, Claims = claims,
+        };
+        return new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(descriptor);
+    }
+
+    public static TheoryData<string, string> BadShapes() => new()
+    {
+        { "agent without administration", """{"sub":"a-1","role":"agent"}""" },
+        { "agent with two administrations", """{"sub":"a-1","role":"agent","administration_id":["MIN-SANTE","MIN-JUSTICE"]}""" },
+        { "agent with an empty administration", """{"sub":"a-1","role":"agent","administration_id":""}""" },
+        { "agent with an object administration", """{"sub":"a-1","role":"agent","administration_id":{"id":"MIN-SANTE"}}""" },
+        { "two roles", """{"sub":"c-1","role":["citizen","supervisor"]}""" },
+        { "unknown role", """{"sub":"x-1","role":"root"}""" },
+        { "role as a number", """{"sub":"x-1","role":7}""" },
+        { "no role", """{"sub":"x-1"}""" },
+        { "no subject", """{"role":"supervisor"}""" },
+        { "two subjects", """{"sub":["a","b"],"role":"supervisor"}""" },
+        { "supervisor with an administration", """{"sub":"s-1","role":"supervisor","administration_id":"MIN-SANTE"}""" },
+    };
+
+    private static Dictionary<string, object> Claims(string json) =>
+        JsonDocument.Parse(json).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object)p.Value.Clone());
+
+    [Theory]
+    [MemberData(nameof(BadShapes))]
+    public async Task A_token_of_the_wrong_shape_is_refused_with_401_on_every_read_route(string shape, string claims)
+    {
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(Claims(claims)));
+        string[] routes =
+        [
+            "/api/complaints?administrationId=MIN-JUSTICE", "/api/complaints/" + Guid.NewGuid(), "/api/call-center/tickets",
+            "/api/applications?administrationId=MIN-SANTE", "/api/projections", "/api/indicators", "/api/administrations",
+            "/api/complaints/by-tracking/CHK-2026-AAAAA-AAAAA?accessCode=X",
+        ];
+        foreach (var route in routes)
+        {
+            using var response = await client.GetAsync(route);
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{shape}: {route} answered {(int)response.StatusCode}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
+
+        foreach (var query in new[] { "{ complaints(administrationId: \"MIN-JUSTICE\") { totalCount } }", "{ administrations { id } }", "{ callCenterTickets { totalCount } }" })
+        {
+            using var response = await client.PostAsync("/graphql", new StringContent(JsonSerializer.Serialize(new { query }), Encoding.UTF8, "application/json"));
+            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{shape}: GraphQL {query} answered {(int)response.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task A_well_formed_token_is_accepted_and_one_signed_with_another_key_is_refused()
+    {
+        using var agent = factory.CreateClient();
+        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            Token(Claims("""{"sub":"a-1","role":"agent","administration_id":"MIN-SANTE"}""")));
+        Assert.Equal(HttpStatusCode.OK, (await agent.GetAsync("/api/complaints?administrationId=MIN-JUSTICE")).StatusCode);
+
+        var foreign = new JwtSecurityTokenHandler().WriteToken(new JwtSecurityToken(Auth.Issuer, Auth.Audience,
+            [new Claim("sub", "s-1"), new Claim("role", "supervisor")], expires: TimeProvider.System.GetUtcNow().UtcDateTime.AddHours(1),
+            signingCredentials: new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes("another-key-of-at-least-32-bytes-long!!")), SecurityAlgorithms.HmacSha256)));
+        using var forged = factory.CreateClient();
+        forged.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", foreign);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync("/api/administrations")).StatusCode);
+        using var anonymous = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/administrations")).StatusCode);
+    }
+}
