@@ -56,11 +56,11 @@ public static class EmploymentEndpoints
         candidates.MapGet("/{id:guid}", async Task<Ok<CandidateView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
                 TypedResults.Ok(await service.GetCandidateAsync(id, http.User.ToActor(), ct).ConfigureAwait(false)))
             .RequireAuthorization(p => p.RequireRole(R.Citizen, R.Admin, R.Supervisor, R.Auditor))
-            .WithSummary("A candidate account. Roles: the candidate (citizen), admin, supervisor, auditor.");
+            .WithSummary("A candidate account. Roles: the candidate (citizen), supervisor, auditor, admin (without the identity: administrators read no personal data).");
         candidates.MapPost("/{id:guid}/verify", async Task<Ok<CandidateView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
                 TypedResults.Ok(await service.VerifyCandidateAsync(id, http.CommandContext(), ct).ConfigureAwait(false)))
             .RequireAuthorization(p => p.RequireRole(R.Citizen, R.Admin, R.Supervisor))
-            .WithSummary("Verify the account. Roles: the candidate (citizen), admin, supervisor.");
+            .WithSummary("Verify the account. Roles: the candidate (citizen), admin (answered without the identity), supervisor.");
 
         var applications = endpoints.MapGroup("/api/applications").WithTags("employment");
         applications.MapPost("/", async Task<Created<ApplicationView>> (ApplyRequest? r, HttpContext http, EmploymentService service, CancellationToken ct) =>

@@ -84,8 +84,20 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
     public async Task<ComplaintView> GetAsync(Guid id, Actor actor, string? accessCode = null, StreamReadOptions? read = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), read, cancellationToken).ConfigureAwait(false);
+        var streamId = ComplaintIdentifiers.StreamId(id);
+        var (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, streamId, null, cancellationToken).ConfigureAwait(false);
+        // Who may read any version is decided on the complaint as it is now: after a transfer the receiver reads its
+        // whole past and the former owner none of it.
         EnsureReadable(state, actor, accessCode);
+        if (read is not null)
+        {
+            (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, streamId, read, cancellationToken).ConfigureAwait(false);
+            if (state.FileOrNull is null)
+            {
+                throw new NotFoundException("The complaint at that version or time");
+            }
+        }
+
         return View(id, state, version);
     }
 

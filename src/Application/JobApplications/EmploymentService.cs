@@ -9,7 +9,8 @@ namespace Idarati.Application.JobApplications;
 
 public sealed record CompetitionView(Guid Id, string AdministrationId, string Title, string Grade, int Posts, DateTimeOffset ApplicationDeadline, bool AcceptsElectronicApplications, string Status, long Version);
 
-public sealed record CandidateView(Guid Id, string FullName, string NationalId, string Email, bool Verified, long Version);
+/// <summary>A candidate account; the identity is null for readers who may not see personal data (administrators).</summary>
+public sealed record CandidateView(Guid Id, string? FullName, string? NationalId, string? Email, bool Verified, long Version);
 
 public sealed record ApplicationView(Guid Id, Guid CompetitionId, Guid CandidateId, bool Electronic, ApplicationStage Stage, DateTimeOffset SubmittedAt,
     DateTimeOffset? WrittenExamAt, DateTimeOffset? OralExamAt, ExamResult? Result, long Version);
@@ -70,7 +71,7 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
         {
             var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.CreateAccount(context.Actor, time.GetUtcNow(), id.ToString(), identity),
                 context with { NewStream = context.CommandId is null, Keys = [new StreamKey(CandidateEmailKey, identity.Email.ToUpperInvariant())] }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return CandidateViewOf(id, result.State, result.Version);
+            return CandidateViewOf(id, result.State, result.Version, context.Actor);
         }
         catch (DuplicateStreamKeyException)
         {
@@ -83,16 +84,16 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.Verify(context.Actor, time.GetUtcNow()), context,
             state => EnsureReadable(state, context.Actor), cancellationToken).ConfigureAwait(false);
-        return CandidateViewOf(id, result.State, result.Version);
+        return CandidateViewOf(id, result.State, result.Version, context.Actor);
     }
 
-    /// <summary>A candidate's personal data: the candidate, administrators, supervisors and auditors only.</summary>
+    /// <summary>A candidate account: the candidate, administrators, supervisors and auditors; the identity not to administrators.</summary>
     public async Task<CandidateView> GetCandidateAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var (state, version) = await handler.LoadAsync(CandidateDecider.Decider, CandidateStream(id), null, cancellationToken).ConfigureAwait(false);
         EnsureReadable(state, actor);
-        return CandidateViewOf(id, state, version);
+        return CandidateViewOf(id, state, version, actor);
     }
 
     private static void EnsureReadable(CandidateState state, Actor actor)
@@ -166,10 +167,15 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
         return new CompetitionView(id, d.AdministrationId, d.Title, d.Grade, d.Posts, d.ApplicationDeadline, d.AcceptsElectronicApplications, status, version);
     }
 
-    private static CandidateView CandidateViewOf(Guid id, CandidateState state, long version)
+    /// <summary>Personal data reaches the candidate, supervisors and auditors; administrators and analysts never see it.</summary>
+    public static bool SeesIdentity(Actor actor, CandidateAccount account) =>
+        actor.Role is Role.Supervisor or Role.Auditor || account.Owner == actor.ToString();
+
+    private static CandidateView CandidateViewOf(Guid id, CandidateState state, long version, Actor reader)
     {
         var a = state.AccountOrNull!;
-        return new CandidateView(id, a.Identity.FullName, a.Identity.NationalId, a.Identity.Email, state is CandidateState.VerifiedAccount, version);
+        var identity = SeesIdentity(reader, a) ? a.Identity : null;
+        return new CandidateView(id, identity?.FullName, identity?.NationalId, identity?.Email, state is CandidateState.VerifiedAccount, version);
     }
 
     private static ApplicationView ApplicationViewOf(Guid id, ApplicationState state, long version)
