@@ -79,8 +79,13 @@ public static class ApiHost
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false));
             o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            ServiceDates.WithRange(o.SerializerOptions);
         });
-        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxBodyBytes);
+        builder.WebHost.ConfigureKestrel(o =>
+        {
+            o.Limits.MaxRequestBodySize = MaxBodyBytes;
+            RequestLimits.Configure(o);
+        });
         builder.Services.AddIdaratiDatabase(builder.Configuration);
         builder.Services.AddIdaratiHealth();
         builder.Services.AddIdaratiAuth(builder.Configuration);
@@ -106,7 +111,9 @@ public static class ApiHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestLimits();
         app.Use(RefuseOversizedBodies);
+        app.UseRequestTextCheck();
         app.UseIdaratiAuthentication();
         app.UseIdaratiAuthorization();
         // The OpenAPI document and its UI live under /swagger: other requests do not go through their middleware.

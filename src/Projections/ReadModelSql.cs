@@ -12,13 +12,61 @@ public static class ReadModelSql
         var command = new NpgsqlBatchCommand(sql);
         foreach (var value in values)
         {
-            command.Parameters.Add(value is DateTimeOffset d
-                ? new NpgsqlParameter<DateTime> { TypedValue = d.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz }
-                : new NpgsqlParameter { Value = value });
+            command.Parameters.Add(value switch
+            {
+                DateTimeOffset d => new NpgsqlParameter<DateTime> { TypedValue = d.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                string text => new NpgsqlParameter<string> { TypedValue = Clean(text) },
+                _ => new NpgsqlParameter { Value = value },
+            });
         }
 
         return command;
     }
+
+    /// <summary>
+    /// Text from an event as a read model can store it: PostgreSQL's text holds no NUL, and Npgsql refuses a lone
+    /// surrogate. The API refuses both at the door, but the log may hold older or imported events, and no event a
+    /// client could have caused may stop a projection: NUL is dropped and a lone surrogate becomes U+FFFD. The event
+    /// itself is never rewritten.
+    /// </summary>
+    public static string Clean(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var clean = true;
+        for (var i = 0; i < text.Length && clean; i++)
+        {
+            clean = text[i] != '\0' && (!char.IsSurrogate(text[i]) || (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[++i])));
+        }
+
+        if (clean)
+        {
+            return text;
+        }
+
+        var builder = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0')
+            {
+                continue;
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                builder.Append(c).Append(text[++i]);
+            }
+            else
+            {
+                builder.Append(char.IsSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary><see cref="Clean(string)"/> for an optional text.</summary>
+    public static string? CleanOrNull(string? text) => text is null ? null : Clean(text);
 
     /// <summary>The camelCase name the API and the events use for an enum value.</summary>
     public static string Wire<T>(T value)
@@ -97,7 +145,7 @@ public sealed class ColumnBatch
 
     private static NpgsqlParameter Column(List<object[]> rows, int c) => rows[0][c] switch
     {
-        string => new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => (string)r[c])] },
+        string => new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => ReadModelSql.Clean((string)r[c]))] },
         int => new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => (int)r[c])] },
         bool => new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(r => (bool)r[c])] },
         DateTimeOffset => new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => ((DateTimeOffset)r[c]).UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },

@@ -68,7 +68,7 @@ public sealed class GraphQLBatchingTests : IAsyncLifetime
             {
                 kind = "complaint", channel = "portal", administrationId = administrations[i % administrations.Length], categoryCode = "HEALTH.WAIT",
                 subject = "Attente", description = "Trop long.", location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
-                citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0600", email = "n@example.ma" },
+                citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0612345678", email = "n@example.ma" },
             });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }

@@ -30,7 +30,7 @@ public sealed class GraphQLComplaintSearchTests(ApiFactory factory) : IClassFixt
             {
                 kind = "complaint", channel = "portal", administrationId = Administrations[i % 3], categoryCode = "HEALTH.WAIT",
                 subject = "Attente", description = "Trop long.", location = new { region = $"{tag}-region-{i / 3}", province = "P", commune = "C" },
-                citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0600", email = "n@example.ma" },
+                citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0612345678", email = "n@example.ma" },
             });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }

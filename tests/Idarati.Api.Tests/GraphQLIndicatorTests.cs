@@ -27,7 +27,7 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
             {
                 kind = "complaint", channel = "portal", administrationId = i == 0 ? "DGI" : "MIN-SANTE", categoryCode = "HEALTH.WAIT", subject = "Attente", description = "Trop long.",
                 location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
-                citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0600", email = "n@example.ma" },
+                citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0612345678", email = "n@example.ma" },
             });
             Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
         }

@@ -45,7 +45,7 @@ public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<Api
         var second = Done(await Graph(agent, "mutation { openTicket(input: { channel: EMAIL, categoryCode: \"COMPLAINTS\", topic: \"Retard\", language: FRENCH }) { ticket { id } errors { code } } }"), "openTicket", "ticket");
         const string Escalate = """
             mutation ($id: ID!, $admin: ID!) { escalateTicket(input: { id: $id, administrationId: $admin, categoryCode: "HEALTH.WAIT", subject: "Attente", description: "Trop long.",
-              location: { region: "Oriental", province: "Oujda-Angad", commune: "Oujda" }, citizen: { fullName: "Nadia", nationalId: "Z1", phone: "0600", email: "n@example.ma" } })
+              location: { region: "Oriental", province: "Oujda-Angad", commune: "Oujda" }, citizen: { fullName: "Nadia", nationalId: "Z1", phone: "0612345678", email: "n@example.ma" } })
               { escalation { trackingNumber accessCode complaintId ticket { status complaintId } } errors { code field } } }
             """;
         var unknown = Refused(await Graph(agent, Escalate, new { id = second.GetProperty("id").GetString(), admin = "NOWHERE" }), "escalateTicket", "escalation");

@@ -110,14 +110,14 @@ public static class TicketEndpoints
 
         if (request?.Citizen is { } c)
         {
-            v.Text("citizen.fullName", c.FullName, 200).Text("citizen.nationalId", c.NationalId, 20).Text("citizen.phone", c.Phone, 30).Text("citizen.email", c.Email, 254);
+            v.Citizen("citizen", c.FullName, c.NationalId, c.Phone, c.Email);
         }
 
         v.ThrowIfInvalid();
         var r = request!;
         return new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId!, r.CategoryCode!, r.Subject!, r.Description!,
             new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!),
-            new Citizen(r.Citizen!.FullName!, r.Citizen.NationalId!, r.Citizen.Phone!, r.Citizen.Email!));
+            new Citizen(r.Citizen!.FullName!.Trim(), r.Citizen.NationalId!.Trim().ToUpperInvariant(), r.Citizen.Phone!.Trim(), r.Citizen.Email!.Trim()));
     }
 }
 

@@ -61,20 +61,14 @@ public static class ComplaintEndpoints
             .WithSummary("Every event in order with position, version, type, time, actor, data and hash. Roles: agent (own administration), supervisor, auditor.");
 
         Action(complaints, "acknowledge", [R.Agent, R.Supervisor], "Acknowledge receipt.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.Acknowledge(a, t));
-        Action(complaints, "request-information", [R.Agent, R.Supervisor], "Ask the citizen for more information.", (QuestionRequest? r, Actor a, DateTimeOffset t) =>
-            new Cmd.RequestInformation(a, t, Valid(r, v => v.Text("question", r?.Question, LongText)).Question!));
-        Action(complaints, "provide-information", [R.Citizen], "The citizen answers the question.", (TextRequest? r, Actor a, DateTimeOffset t) =>
-            new Cmd.ProvideInformation(a, t, Valid(r, v => v.Text("text", r?.Text, LongText)).Text!));
-        Action(complaints, "reject", [R.Agent, R.Supervisor], "Declare the complaint inadmissible, with a reason from the fixed list.", (RejectRequest? r, Actor a, DateTimeOffset t) =>
-            new Cmd.Reject(a, t, Valid(r, v => v.Required("reason", r?.Reason).Text("comment", r?.Comment, LongText, required: false)).Reason!.Value, r!.Comment));
-        Action(complaints, "answer", [R.Agent, R.Supervisor], "Answer the complaint with an outcome.", (AnswerRequest? r, Actor a, DateTimeOffset t) =>
-            new Cmd.Answer(a, t, Valid(r, v => v.Text("text", r?.Text, LongText).Required("outcome", r?.Outcome)).Text!, r!.Outcome!.Value));
+        Action<QuestionRequest>(complaints, "request-information", [R.Agent, R.Supervisor], "Ask the citizen for more information.", RequestInformation);
+        Action<TextRequest>(complaints, "provide-information", [R.Citizen], "The citizen answers the question.", ProvideInformation);
+        Action<RejectRequest>(complaints, "reject", [R.Agent, R.Supervisor], "Declare the complaint inadmissible, with a reason from the fixed list.", Reject);
+        Action<AnswerRequest>(complaints, "answer", [R.Agent, R.Supervisor], "Answer the complaint with an outcome.", Answer);
         Action(complaints, "take-into-account", [R.Agent, R.Supervisor], "Take an observation or suggestion into account.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.TakeIntoAccount(a, t));
         Action(complaints, "close", [R.Agent, R.Supervisor], "Close a processed complaint.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.Close(a, t));
-        Action(complaints, "feedback", [R.Citizen], "The citizen says whether the answer satisfied them.", (FeedbackRequest? r, Actor a, DateTimeOffset t) =>
-            new Cmd.GiveFeedback(a, t, Valid(r, v => v.Required("satisfied", r?.Satisfied).Text("comment", r?.Comment, LongText, required: false)).Satisfied!.Value, r!.Comment));
-        Action(complaints, "reopen", [R.Citizen], "The citizen reopens an answered complaint.", (ReasonRequest? r, Actor a, DateTimeOffset t) =>
-            new Cmd.Reopen(a, t, Valid(r, v => v.Text("reason", r?.Reason, LongText)).Reason!));
+        Action<FeedbackRequest>(complaints, "feedback", [R.Citizen], "The citizen says whether the answer satisfied them.", GiveFeedback);
+        Action<ReasonRequest>(complaints, "reopen", [R.Citizen], "The citizen reopens an answered complaint.", Reopen);
         complaints.MapPost("/{id:guid}/transfer", TransferAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
             .WithSummary("Transfer to another active administration, which then owns it. Roles: agent (owner), supervisor.");
 
@@ -85,11 +79,34 @@ public static class ComplaintEndpoints
 
     private static async Task<Created<SubmittedComplaint>> SubmitAsync(HttpContext http, ComplaintService service, CancellationToken cancellationToken)
     {
-        var request = await JsonBody.ReadAsync<SubmitComplaintRequest>(http, Idarati.Application.Serialization.Json, cancellationToken).ConfigureAwait(false);
+        var request = await JsonBody.ReadAsync<SubmitComplaintRequest>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
         var submitted = await service.SubmitAsync(ToCommand(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
         http.SetETag(submitted.Version);
         return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
     }
+
+    // The input rules of each action, shared by REST and the GraphQL mutations.
+    public static Cmd RequestInformation(QuestionRequest? r, Actor a, DateTimeOffset t) =>
+        new Cmd.RequestInformation(a, t, Valid(r, v => v.Text("question", r?.Question, LongText)).Question!.Trim());
+
+    public static Cmd ProvideInformation(TextRequest? r, Actor a, DateTimeOffset t) =>
+        new Cmd.ProvideInformation(a, t, Valid(r, v => v.Text("text", r?.Text, LongText)).Text!.Trim());
+
+    public static Cmd Reject(RejectRequest? r, Actor a, DateTimeOffset t) =>
+        new Cmd.Reject(a, t, Valid(r, v => v.Required("reason", r?.Reason).Text("comment", r?.Comment, LongText, required: false)).Reason!.Value, r!.Comment?.Trim());
+
+    public static Cmd Answer(AnswerRequest? r, Actor a, DateTimeOffset t) =>
+        new Cmd.Answer(a, t, Valid(r, v => v.Text("text", r?.Text, LongText).Required("outcome", r?.Outcome)).Text!.Trim(), r!.Outcome!.Value);
+
+    public static Cmd GiveFeedback(FeedbackRequest? r, Actor a, DateTimeOffset t) =>
+        new Cmd.GiveFeedback(a, t, Valid(r, v => v.Required("satisfied", r?.Satisfied).Text("comment", r?.Comment, LongText, required: false)).Satisfied!.Value, r!.Comment?.Trim());
+
+    public static Cmd Reopen(ReasonRequest? r, Actor a, DateTimeOffset t) =>
+        new Cmd.Reopen(a, t, Valid(r, v => v.Text("reason", r?.Reason, LongText)).Reason!.Trim());
+
+    /// <summary>A transfer's input; the target administration is looked up by the caller.</summary>
+    public static TransferRequest ValidTransfer(TransferRequest? request) =>
+        Valid(request, v => v.Text("toAdministrationId", request?.ToAdministrationId, 64).Text("reason", request?.Reason, LongText));
 
     /// <summary>Checks a submission (REST body or GraphQL input) field by field and turns it into the use case's request.</summary>
     public static SubmitComplaint ToCommand(SubmitComplaintRequest? request)
@@ -109,9 +126,7 @@ public static class ComplaintEndpoints
 
             if (request.Citizen is { } c)
             {
-                v.Text("citizen.fullName", c.FullName, ShortText).Text("citizen.nationalId", c.NationalId, 20)
-                    .Text("citizen.phone", c.Phone, 30).Text("citizen.email", c.Email, 254)
-                    .Check("citizen.email", c.Email is null || (c.Email.Contains('@', StringComparison.Ordinal) && !c.Email.Contains(' ', StringComparison.Ordinal)), "Not an e-mail address.");
+                v.Citizen("citizen", c.FullName, c.NationalId, c.Phone, c.Email);
             }
             else
             {
@@ -128,10 +143,10 @@ public static class ComplaintEndpoints
 
     private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, DateTimeOffset? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
     {
-        if (version is <= 0)
-        {
-            throw ValidationFailedException.For("version", "A version is a positive number.");
-        }
+        new Validation()
+            .Check("version", version is null or > 0, "A version is a positive number.")
+            .Check("asOf", asOf is not { } at || ServiceDates.InRange(at), ServiceDates.Message)
+            .ThrowIfInvalid();
 
         var read = version is null && asOf is null ? null : new StreamReadOptions { UpToVersion = version, AsOf = asOf };
         var view = await service.GetAsync(id, http.User.ToActor(), AccessCode(http), read, cancellationToken).ConfigureAwait(false);
@@ -180,10 +195,10 @@ public static class ComplaintEndpoints
     private static async Task<Ok<ComplaintView>> TransferAsync(Guid id, TransferRequest? request, HttpContext http, ComplaintService service,
         Idarati.Application.Administrations.AdministrationService administrations, CancellationToken cancellationToken)
     {
-        new Validation().Required("body", request).Text("toAdministrationId", request?.ToAdministrationId, 64).Text("reason", request?.Reason, LongText).ThrowIfInvalid();
-        var target = await administrations.FindAsync(request!.ToAdministrationId!, cancellationToken).ConfigureAwait(false)
+        request = ValidTransfer(request);
+        var target = await administrations.FindAsync(request.ToAdministrationId!, cancellationToken).ConfigureAwait(false)
             ?? throw ValidationFailedException.For("toAdministrationId", "No administration has this id.");
-        var view = await service.ActAsync(id, t => new Cmd.Transfer(http.User.ToActor(), t, target.Id, target.Active, request.Reason!), http.CommandContext(), AccessCode(http), cancellationToken)
+        var view = await service.ActAsync(id, t => new Cmd.Transfer(http.User.ToActor(), t, target.Id, target.Active, request.Reason!.Trim()), http.CommandContext(), AccessCode(http), cancellationToken)
             .ConfigureAwait(false);
         http.SetETag(view.Version);
         return TypedResults.Ok(view);
@@ -197,7 +212,7 @@ public static class ComplaintEndpoints
     {
         group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ComplaintView>> (Guid id, HttpContext http, ComplaintService service, CancellationToken cancellationToken) =>
             {
-                var request = await JsonBody.ReadAsync<TRequest>(http, Idarati.Application.Serialization.Json, cancellationToken).ConfigureAwait(false);
+                var request = await JsonBody.ReadAsync<TRequest>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
                 var actor = http.User.ToActor();
                 var view = await service.ActAsync(id, t => command(request, actor, t), http.CommandContext(), AccessCode(http), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Idarati.Api.Complaints;
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
@@ -90,37 +91,31 @@ public static partial class FrontEndSchema
                 },
             };
 
-        string Text(ResolveContext c, string name, int max)
-        {
-            var text = c.Argument<string>(name)?.Trim();
-            return string.IsNullOrEmpty(text) || text.Length > max ? throw ValidationFailedException.For(name, $"Between 1 and {max} characters.") : text;
-        }
-
         return
         [
             Action("acknowledgeComplaint", "Acknowledge receipt.", staff, [], (_, a, t) => new Cmd.Acknowledge(a, t)),
             Action("requestComplaintInformation", "Ask the citizen for more information.", staff, [new("question", Scalars.String.NonNull)],
-                (c, a, t) => new Cmd.RequestInformation(a, t, Text(c, "question", 5000))),
+                (c, a, t) => ComplaintEndpoints.RequestInformation(new(c.Argument<string>("question")), a, t)),
             Action("provideComplaintInformation", "The citizen answers the question.", citizen, [new("text", Scalars.String.NonNull)],
-                (c, a, t) => new Cmd.ProvideInformation(a, t, Text(c, "text", 5000))),
+                (c, a, t) => ComplaintEndpoints.ProvideInformation(new(c.Argument<string>("text")), a, t)),
             Action("answerComplaint", "Answer with an outcome.", staff, [new("text", Scalars.String.NonNull), new("outcome", outcome.NonNull)],
-                (c, a, t) => new Cmd.Answer(a, t, Text(c, "text", 5000), (AnswerOutcome)c.Arguments["outcome"]!)),
+                (c, a, t) => ComplaintEndpoints.Answer(new(c.Argument<string>("text"), (AnswerOutcome)c.Arguments["outcome"]!), a, t)),
             Prepared("transferComplaint", "Hand the complaint to another active administration, with a reason.", staff,
                 [new("toAdministrationId", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)], async (c, a) =>
                 {
-                    var reason = Text(c, "reason", 5000);
-                    var target = await Service<Application.Administrations.AdministrationService>(c).FindAsync(c.Argument<string>("toAdministrationId")!, c.CancellationToken).ConfigureAwait(false)
+                    var request = ComplaintEndpoints.ValidTransfer(new(c.Argument<string>("toAdministrationId"), c.Argument<string>("reason")));
+                    var target = await Service<Application.Administrations.AdministrationService>(c).FindAsync(request.ToAdministrationId!, c.CancellationToken).ConfigureAwait(false)
                         ?? throw ValidationFailedException.For("toAdministrationId", "No administration has this id.");
-                    return t => new Cmd.Transfer(a, t, target.Id, target.Active, reason);
+                    return t => new Cmd.Transfer(a, t, target.Id, target.Active, request.Reason!.Trim());
                 }),
             Action("rejectComplaint", "Declare it inadmissible, with a reason from the fixed list.", staff, [new("reason", rejection.NonNull), new("comment", Scalars.String)],
-                (c, a, t) => new Cmd.Reject(a, t, (RejectionReason)c.Arguments["reason"]!, c.Argument<string>("comment"))),
+                (c, a, t) => ComplaintEndpoints.Reject(new((RejectionReason)c.Arguments["reason"]!, c.Argument<string>("comment")), a, t)),
             Action("takeComplaintIntoAccount", "Take an observation or suggestion into account.", staff, [], (_, a, t) => new Cmd.TakeIntoAccount(a, t)),
             Action("closeComplaint", "Close a processed complaint.", staff, [], (_, a, t) => new Cmd.Close(a, t)),
             Action("giveComplaintFeedback", "Say whether the answer satisfies.", citizen, [new("satisfied", Scalars.Boolean.NonNull), new("comment", Scalars.String)],
-                (c, a, t) => new Cmd.GiveFeedback(a, t, c.Argument<bool>("satisfied"), c.Argument<string>("comment"))),
+                (c, a, t) => ComplaintEndpoints.GiveFeedback(new(c.Argument<bool>("satisfied"), c.Argument<string>("comment")), a, t)),
             Action("reopenComplaint", "Reopen an answered complaint.", citizen, [new("reason", Scalars.String.NonNull)],
-                (c, a, t) => new Cmd.Reopen(a, t, Text(c, "reason", 2000))),
+                (c, a, t) => ComplaintEndpoints.Reopen(new(c.Argument<string>("reason")), a, t)),
         ];
     }
 

@@ -31,11 +31,14 @@ public static partial class FrontEndSchema
 
     private static readonly ScalarGraphType DateTime = new("DateTime", "An instant, as an ISO-8601 string with its offset.",
         value => value is DateTimeOffset d ? d.ToString("O", CultureInfo.InvariantCulture) : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
-        value => value is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? d
+        value => value is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? InServiceRange(d)
             : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
-        literal => literal is StringValue s && DateTimeOffset.TryParse(s.Text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? d
+        literal => literal is StringValue s && DateTimeOffset.TryParse(s.Text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? InServiceRange(d)
             : throw new GraphQLCoercionException("DateTime cannot represent a non ISO-8601 value."),
         "https://www.rfc-editor.org/rfc/rfc3339");
+
+    private static DateTimeOffset InServiceRange(DateTimeOffset value) =>
+        ServiceDates.InRange(value) ? value : throw new GraphQLCoercionException($"DateTime out of range: {ServiceDates.Message}");
 
     /// <summary>A CLR enum as a GraphQL enum: SCREAMING_SNAKE_CASE names, the CLR values inside.</summary>
     private static EnumGraphType EnumOf<T>(string name, string description)
@@ -109,7 +112,8 @@ public static partial class FrontEndSchema
         var lists = SharedListTypes();
 
         var query = new ObjectGraphType("Query");
-        query.AddFields(
+        List<FieldDefinition> queries =
+        [
             new FieldDefinition("administrations", new NonNullGraphType(new ListGraphType(administration.NonNull)), "Every administration. Anyone.")
             {
                 Resolve = async c => await Service<AdministrationService>(c).ListAsync(c.CancellationToken).ConfigureAwait(false),
@@ -137,18 +141,17 @@ public static partial class FrontEndSchema
                 Arguments = [new("trackingNumber", Scalars.String.NonNull), new("accessCode", Scalars.String.NonNull)],
                 Resolve = c => Guard(async () =>
                     await Service<ComplaintService>(c).GetByTrackingAsync(c.Argument<string>("trackingNumber")!, c.Argument<string>("accessCode")!, c.CancellationToken).ConfigureAwait(false)),
-            });
-        query.AddFields(
+            },
             Connection(lists, new ListField<ComplaintRow>(
                 "complaints", "The complaint list, no personal data, filtered by where and sorted by order (newest first by default). Roles: agent (own administration only), supervisor, auditor.",
                 listItem, ComplaintListQuery.Shape, ComplaintListQuery.Read, [Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor], OwnAdministration)
             {
                 ExtraArguments = [new("administrationId", Scalars.ID, "Shorthand for where: { administrationId: { eq } }; an agent always sees only its own.")],
-            }));
-        query.AddFields(ListFields(lists, administration));
-
+            }),
+        ];
         var projectionStatus = ProjectionStatusType();
-        query.AddFields(IndicatorsField(label), ProjectionsField(projectionStatus));
+        queries.AddRange([.. ListFields(lists, administration), IndicatorsField(label), ProjectionsField(projectionStatus)]);
+        query.AddFields([.. queries.Select(ScreenedQuery)]);
 
         var mutation = new ObjectGraphType("Mutation");
         var (location, citizen) = PlaceAndPersonInputs();
@@ -163,8 +166,69 @@ public static partial class FrontEndSchema
                 EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
                 EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")),
         ];
-        mutation.AddFields([.. mutations.Select(WithInput)]);
+        mutation.AddFields([.. mutations.Select(WithInput).Select(ScreenedMutation)]);
         return new Schema(query, mutation, types: [DateTime]);
+    }
+
+    /// <summary>
+    /// Text a read model or the log could not store, or that no person typed (control characters, lone surrogates), is
+    /// refused before any resolver runs, whatever the field: BAD_USER_INPUT naming the argument, as REST's 400 names it.
+    /// </summary>
+    private static FieldDefinition ScreenedQuery(FieldDefinition field)
+    {
+        var resolve = field.Resolve ?? throw new ArgumentException($"Field {field.Name} has no resolver.", nameof(field));
+        return field with
+        {
+            Resolve = c => BadText(c.Arguments, null) is { } bad
+                ? throw new GraphQLException(bad.Problem, ErrorCodes.BadUserInput, new Dictionary<string, object?> { ["fields"] = new Dictionary<string, string[]> { [bad.Field] = [bad.Problem] } })
+                : resolve(c),
+        };
+    }
+
+    /// <summary>The same screen for a mutation: the refusal is data in its payload's errors, like every other input error.</summary>
+    private static FieldDefinition ScreenedMutation(FieldDefinition field)
+    {
+        var resolve = field.Resolve ?? throw new ArgumentException($"Mutation {field.Name} has no resolver.", nameof(field));
+        var payload = field.Type.Unwrap() as FieldsGraphType;
+        var state = payload?.Field("errors") is null ? null : payload.Fields.First(f => f.Name != "errors").Name;
+        return field with
+        {
+            Resolve = c => BadText(c.Argument<IReadOnlyDictionary<string, object?>>("input") ?? c.Arguments, null) is not { } bad ? resolve(c)
+                : state is null ? throw new GraphQLException(bad.Problem, ErrorCodes.BadUserInput, new Dictionary<string, object?> { ["fields"] = new Dictionary<string, string[]> { [bad.Field] = [bad.Problem] } })
+                : ValueTask.FromResult<object?>(new Dictionary<string, object?> { [state] = null, ["errors"] = new[] { UserError(ErrorCodes.BadUserInput, bad.Problem, field: bad.Field) } }),
+        };
+    }
+
+    /// <summary>The first string among the coerced arguments (nested inputs and lists included) that is not acceptable text.</summary>
+    private static (string Field, string Problem)? BadText(object? value, string? path)
+    {
+        switch (value)
+        {
+            case string text when Validation.TextProblem(text) is { } problem:
+                return (path ?? "input", problem);
+            case IReadOnlyDictionary<string, object?> fields:
+                foreach (var (name, inner) in fields)
+                {
+                    if (BadText(inner, path is null ? name : $"{path}.{name}") is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            case System.Collections.IEnumerable items and not string:
+                foreach (var item in items)
+                {
+                    if (BadText(item, path) is { } found)
+                    {
+                        return found;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
     }
 
     /// <summary>

@@ -172,7 +172,7 @@ public static class Auth
         problem = (subjects, roles, role, administrations) switch
         {
             (not 1, _, _, _) => "a token names exactly one subject ('sub').",
-            _ when subject is not { Length: > 0 and <= 200 } => "'sub' is a string of 1 to 200 characters.",
+            _ when subject is not { Length: > 0 and <= 200 } || Validation.TextProblem(subject) is not null => "'sub' is a string of 1 to 200 characters, without control characters.",
             (_, not 1, _, _) => "a token carries exactly one role.",
             (_, _, null, _) => $"'role' is one of {Roles.Citizen}, {Roles.Agent}, {Roles.Supervisor}, {Roles.Auditor}, {Roles.Analyst}, {Roles.Admin}.",
             (_, _, Role.Agent, not 1) => "an agent's token names exactly one administration ('administration_id').",
@@ -209,21 +209,17 @@ public static class Auth
     /// <summary>POST /api/dev/tokens: exists only in Development or with Auth:DevTokens=true.</summary>
     public static void MapDevTokens(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/dev/tokens", Results<Ok<DevTokenResponse>, ValidationProblem> (DevTokenRequest request, SymmetricSecurityKey key, TimeProvider time) =>
+        endpoints.MapPost("/api/dev/tokens", Ok<DevTokenResponse> (DevTokenRequest request, SymmetricSecurityKey key, TimeProvider time) =>
             {
                 string[] roles = [Roles.Citizen, Roles.Agent, Roles.Supervisor, Roles.Auditor, Roles.Analyst, Roles.Admin];
-                if (request.Role is null || !roles.Contains(request.Role))
-                {
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["role"] = [$"One of: {string.Join(", ", roles)}."] });
-                }
-
-                if (request.Role == Roles.Agent && string.IsNullOrWhiteSpace(request.AdministrationId))
-                {
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["administrationId"] = ["An agent is bound to one administration."] });
-                }
-
+                new Validation()
+                    .Check("role", request.Role is not null && roles.Contains(request.Role), $"One of: {string.Join(", ", roles)}.")
+                    .Check("administrationId", request.Role != Roles.Agent || !string.IsNullOrWhiteSpace(request.AdministrationId), "An agent is bound to one administration.")
+                    .Check("administrationId", request.AdministrationId is null || IsAdministrationId(request.AdministrationId), "Letters, digits, '-' and '_' only, at most 64.")
+                    .Text("subject", request.Subject, 200, required: false)
+                    .ThrowIfInvalid();
                 var subject = request.Subject ?? $"{request.Role}-{Guid.NewGuid():N}"[..24];
-                return TypedResults.Ok(new DevTokenResponse(Issue(key, subject, request.Role, request.Role == Roles.Agent ? request.AdministrationId : null, time)));
+                return TypedResults.Ok(new DevTokenResponse(Issue(key, subject, request.Role!, request.Role == Roles.Agent ? request.AdministrationId : null, time)));
             })
             .AllowAnonymous()
             .WithTags("development")

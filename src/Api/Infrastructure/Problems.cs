@@ -12,7 +12,7 @@ namespace Idarati.Api.Infrastructure;
 /// a body that is not JSON 415, a broken rule 409 naming the rule, a stale If-Match 412, a hidden or missing resource 404.
 /// Anything else is ours: 500.
 /// </summary>
-public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<ProblemMapper> logger) : IExceptionHandler
+public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogger<ProblemMapper> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -22,7 +22,7 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problem(413, "The request body is too large."),
             BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } media => Problem(415, media.Message),
             BadHttpRequestException { InnerException: JsonException json } => Invalid(JsonField(json), JsonMessage(json)),
-            BadHttpRequestException bad => Invalid("body", bad.Message),
+            BadHttpRequestException bad => Binding(bad),
             JsonException json => Invalid(JsonField(json), JsonMessage(json)),
             ValidationFailedException v => new ValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value)) { Status = 400, Title = "The request is not valid." },
             NotFoundException n => Problem(404, n.Message),
@@ -56,6 +56,28 @@ public sealed class ProblemMapper(IProblemDetailsService problems, ILogger<Probl
             problem.Extensions["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = [problem.Detail] };
         }
     }
+
+    /// <summary>
+    /// A route or query value the framework could not bind, named as the client knows it: "version", never the CLR
+    /// parameter ("Nullable&lt;long&gt; version") the framework's message shows.
+    /// </summary>
+    private ValidationProblemDetails Binding(BadHttpRequestException bad)
+    {
+        var match = BoundParameter().Match(bad.Message);
+        if (!match.Success)
+        {
+            logger.LogWarning("A request could not be bound: {Message}", bad.Message);
+            return Invalid("body", "The request could not be read.");
+        }
+
+        var name = match.Groups["name"].Value;
+        return bad.Message.StartsWith("Required", StringComparison.Ordinal)
+            ? Invalid(name, "This field is required.")
+            : Invalid(name, "Not a valid value for this field.");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)" """)]
+    private static partial System.Text.RegularExpressions.Regex BoundParameter();
 
     private static ValidationProblemDetails Invalid(string field, string message) =>
         new(new Dictionary<string, string[]> { [field] = [message] }) { Status = 400, Title = "The request is not valid." };

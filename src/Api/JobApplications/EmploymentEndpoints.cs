@@ -103,8 +103,7 @@ public static class EmploymentEndpoints
     /// <summary>Checks a candidate's identity field by field.</summary>
     public static CandidateIdentity ToIdentity(CreateCandidateRequest? r)
     {
-        new Validation().Required("body", r).Text("fullName", r?.FullName, 200).Text("nationalId", r?.NationalId, 20).Text("email", r?.Email, 254)
-            .Check("email", r?.Email is null || (r.Email.Contains('@', StringComparison.Ordinal) && !r.Email.Contains(' ', StringComparison.Ordinal)), "Not an e-mail address.").ThrowIfInvalid();
+        new Validation().Required("body", r).Text("fullName", r?.FullName, 200).NationalId("nationalId", r?.NationalId).Email("email", r?.Email).ThrowIfInvalid();
         return new CandidateIdentity(r!.FullName!.Trim(), r.NationalId!.Trim().ToUpperInvariant(), r.Email!.Trim());
     }
 
@@ -126,7 +125,7 @@ public static class EmploymentEndpoints
         where TRequest : class =>
         group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ApplicationView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
             {
-                var request = await JsonBody.ReadAsync<TRequest>(http, Idarati.Application.Serialization.Json, ct).ConfigureAwait(false);
+                var request = await JsonBody.ReadAsync<TRequest>(http, ServiceDates.RequestJson, ct).ConfigureAwait(false);
                 var actor = http.User.ToActor();
                 var made = command(request, actor, DateTimeOffset.MinValue);
                 var view = await service.ActOnApplicationAsync(id, t => made with { At = t }, http.CommandContext(), ct).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using Idarati.Api.Infrastructure;
 using Idarati.EventStore;
 using Idarati.EventStore.Projections;
 using Idarati.Projections.Complaints;
@@ -161,12 +162,14 @@ public static class ProjectionEndpoints
 
         if (DateOnly.TryParseExact(asOf, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
         {
-            return new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddMicroseconds(-1);
+            return ServiceDates.InRange(day)
+                ? new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddMicroseconds(-1)
+                : throw Idarati.Application.Handling.ValidationFailedException.For("asOf", ServiceDates.Message);
         }
 
-        return DateTimeOffset.TryParse(asOf, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var instant)
-            ? instant
-            : throw Idarati.Application.Handling.ValidationFailedException.For("asOf", "A date (2020-03-02) or an ISO-8601 instant (2020-03-02T12:00:00Z).");
+        return !DateTimeOffset.TryParse(asOf, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var instant)
+            ? throw Idarati.Application.Handling.ValidationFailedException.For("asOf", "A date (2020-03-02) or an ISO-8601 instant (2020-03-02T12:00:00Z).")
+            : ServiceDates.InRange(instant) ? instant : throw Idarati.Application.Handling.ValidationFailedException.For("asOf", ServiceDates.Message);
     }
 
     private sealed class ProjectionTablesAtStartup(ProjectionDaemon daemon, IConfiguration configuration) : IHostedService

@@ -130,13 +130,14 @@ public sealed class ComplaintListProjection(string schema) : IProjection
     /// <summary>The row after one event; null for an event on a complaint the list never saw submitted.</summary>
     private static Row? Evolve(Row? row, Guid id, ComplaintEvent @event) => (@event, row) switch
     {
-        (Submitted s, null) => new Row(id, s.TrackingNumber, s.AdministrationId, ReadModelSql.Wire(s.Kind), s.CategoryCode, ReadModelSql.Wire(s.Channel), s.Location.Region,
+        (Submitted s, null) => new Row(id, ReadModelSql.Clean(s.TrackingNumber), ReadModelSql.Clean(s.AdministrationId), ReadModelSql.Wire(s.Kind), ReadModelSql.Clean(s.CategoryCode),
+            ReadModelSql.Wire(s.Channel), ReadModelSql.Clean(s.Location.Region),
             "received", s.SubmittedAt, s.AcknowledgementDue, s.AnswerDue, null, null, null, null, null, 0, 0, null, 0, 0),
         (Submitted, _) or (_, null) => row,
         (Acknowledged a, _) => row with { Status = "acknowledged", AcknowledgedAt = row.AcknowledgedAt ?? a.AcknowledgedAt },
         (InformationRequested, _) => row with { Status = "awaitingInformation" },
         (InformationProvided, _) => row with { Status = "acknowledged" },
-        (Transferred t, _) => row with { Status = "received", AdministrationId = t.ToAdministrationId, TransferCount = row.TransferCount + 1 },
+        (Transferred t, _) => row with { Status = "received", AdministrationId = ReadModelSql.Clean(t.ToAdministrationId), TransferCount = row.TransferCount + 1 },
         (Rejected r, _) => row with { Status = "rejected", ProcessedAt = row.ProcessedAt ?? r.RejectedAt },
         (Answered a, _) => row with { Status = "answered", AnsweredAt = row.AnsweredAt ?? a.AnsweredAt, Outcome = ReadModelSql.Wire(a.Outcome), ProcessedAt = row.ProcessedAt ?? a.AnsweredAt },
         (TookIntoAccount t, _) => row with { Status = "takenIntoAccount", ProcessedAt = row.ProcessedAt ?? t.TakenAt },
