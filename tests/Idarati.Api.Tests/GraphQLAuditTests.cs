@@ -42,7 +42,7 @@ public sealed class GraphQLAuditTests
         }
     }
 
-    private static string Conformance()
+    internal static string Conformance()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Idarati.EventSourced.sln")))

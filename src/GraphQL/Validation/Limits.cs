@@ -9,6 +9,9 @@ namespace Idarati.GraphQL.Validation;
 /// per field and multiplies what a paged field selects by its page size (its <c>first</c> or <c>last</c> argument, else
 /// that argument's default) and what another list selects by <see cref="DefaultListSize"/> (but not the lists of a page,
 /// such as a connection's nodes, which hold that page). Each refusal is a GraphQL error with its own code.
+/// The depth limit counts data fields only: introspection (<c>__schema</c>, <c>__type</c>) is bounded by validation's
+/// own rule, graphql-js's MaxIntrospectionDepthRule (lists of fields, interfaces, possible types and input fields
+/// nested three deep), while its <c>ofType</c> chains (15 fields deep in GraphiQL's own query) are free.
 /// </summary>
 public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int MaxCost = 20_000, int DefaultListSize = 10)
 {
@@ -74,13 +77,15 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
         _ => 0,
     });
 
-    /// <summary>Finds the deepest field (fields nested in fields, through fragments) and its depth.</summary>
+    /// <summary>Finds the deepest data field (fields nested in fields, through fragments, introspection left out) and its depth.</summary>
     private static void Depth(SelectionSet set, Dictionary<string, FragmentDefinition> fragments, int level, HashSet<string> visiting, ref int best, ref Field? deepest)
     {
         foreach (var selection in set.Selections)
         {
             switch (selection)
             {
+                case Field { Name.Value: "__schema" or "__type" }:
+                    break;
                 case Field field:
                     if (level > best)
                     {

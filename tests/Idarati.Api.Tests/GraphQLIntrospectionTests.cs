@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>
+/// GraphiQL's and code generators' own introspection query (graphql-js's getIntrospectionQuery with every option, 15
+/// fields deep) passes the service's default limits; introspection has its own limit, data fields keep theirs.
+/// </summary>
+public sealed class GraphQLIntrospectionTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task Graphiqls_introspection_query_passes_the_default_limits_over_http()
+    {
+        var start = new ProcessStartInfo("node") { WorkingDirectory = GraphQLAuditTests.Conformance(), RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("introspection.mjs");
+        start.ArgumentList.Add("query");
+        using var node = Process.Start(start)!;
+        var query = await node.StandardOutput.ReadToEndAsync();
+        await node.WaitForExitAsync();
+        Assert.True(node.ExitCode == 0, await node.StandardError.ReadToEndAsync());
+        Assert.Contains("ofType {", query, StringComparison.Ordinal);
+
+        using var anonymous = factory.CreateClient();
+        var answer = await TestHttp.Graph(anonymous, query);
+        Assert.False(answer.TryGetProperty("errors", out var errors), errors.ToString());
+        Assert.True(answer.GetProperty("data").GetProperty("__schema").GetProperty("types").GetArrayLength() > 50);
+    }
+
+    [Fact]
+    public async Task Introspection_nested_too_deep_is_refused_by_its_own_rule_and_data_fields_keep_the_depth_limit()
+    {
+        using var anonymous = factory.CreateClient();
+        var deep = await TestHttp.Graph(anonymous, "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }");
+        Assert.True(deep.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString() == "GRAPHQL_VALIDATION_FAILED" && deep.GetProperty("errors")[0].GetProperty("message").GetString() == "Maximum introspection depth exceeded", deep.ToString());
+        var viaFragment = await TestHttp.Graph(anonymous, "{ __type(name: \"Query\") { ...F } } fragment F on __Type { fields { type { interfaces { possibleTypes { name } } } } }");
+        Assert.True(viaFragment.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString() == "GRAPHQL_VALIDATION_FAILED" && viaFragment.GetProperty("errors")[0].GetProperty("message").GetString() == "Maximum introspection depth exceeded", viaFragment.ToString());
+        var two = await TestHttp.Graph(anonymous, "{ __schema { types { fields { type { fields { name } } } } } }");
+        Assert.False(two.TryGetProperty("errors", out _), two.ToString());
+
+        var nested = "{ categories { " + string.Concat(Enumerable.Repeat("children { ", 12)) + "code" + new string('}', 12) + " } }";
+        var data = await TestHttp.Graph(anonymous, nested);
+        Assert.Equal("MAX_DEPTH_EXCEEDED", data.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
+}
