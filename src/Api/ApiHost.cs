@@ -89,6 +89,7 @@ public static class ApiHost
         builder.Services.AddIdaratiDatabase(builder.Configuration);
         builder.Services.AddIdaratiHealth();
         builder.Services.AddIdaratiAuth(builder.Configuration);
+        builder.Services.AddSingleton<GuessLimits>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Complaints").Get<ComplaintOptions>()!);
         builder.Services.AddSingleton<CommandHandler>();
         builder.Services.AddSingleton<AdministrationService>();

@@ -29,6 +29,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("Auth:DevTokens", DevTokens ? "true" : "false");
         builder.UseSetting("Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes");
         builder.UseSetting("Complaints:AccessCodeSecret", AccessCodeSecret);
+        // Every test of a class shares one client address; RateLimitTests sets the production limits back.
+        builder.UseSetting("RateLimits:GuessesPerClientPerMinute", "100000");
+        builder.UseSetting("RateLimits:GuessesPerTargetPer10Minutes", "100000");
         if (Time is { } time)
         {
             builder.ConfigureTestServices(services => services.AddSingleton(time));

@@ -41,7 +41,9 @@ public static class ComplaintEndpoints
 
     public static void MapComplaints(this IEndpointRouteBuilder endpoints)
     {
-        var complaints = endpoints.MapGroup("/api/complaints").WithTags("complaints");
+        // Any request that presents an access code is a guess at it: limited per client and per complaint.
+        var complaints = endpoints.MapGroup("/api/complaints").WithTags("complaints")
+            .AddEndpointFilter(GuessLimits.Filter(GuessLimits.ComplaintCodes, http => AccessCode(http) is null ? null : [http.GetRouteValue("id")?.ToString() ?? string.Empty]));
 
         complaints.MapPost("/", SubmitAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor))
             .Accepts<SubmitComplaintRequest>("application/json")
@@ -55,7 +57,8 @@ public static class ComplaintEndpoints
             .WithSummary("A complaint's state, now, at ?version=N or ?asOf=<ISO-8601>. Roles: agent (own administration), supervisor, auditor, citizen (own, or with X-Access-Code).");
 
         complaints.MapGet("/by-tracking/{trackingNumber}", ByTrackingAsync).AllowAnonymous()
-            .WithSummary("Follow a complaint with its tracking number and access code. Anyone holding both may call it.");
+            .AddEndpointFilter(GuessLimits.Filter(GuessLimits.ComplaintCodes, http => [http.GetRouteValue("trackingNumber")?.ToString()?.Trim().ToUpperInvariant() ?? string.Empty]))
+            .WithSummary("Follow a complaint with its tracking number and access code. Anyone holding both may call it; attempts are limited per client address and per tracking number (429 with Retry-After).");
 
         complaints.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("Every event in order with position, version, type, time, actor, data and hash. Roles: agent (own administration), supervisor, auditor.");

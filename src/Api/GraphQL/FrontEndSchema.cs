@@ -27,7 +27,12 @@ public static partial class FrontEndSchema
         services.AddScoped<BatchScheduler>().AddScoped<AdministrationLoader>();
 
     /// <summary>Open at the HTTP level (complaintByTracking needs no account); each field checks the caller's role itself.</summary>
-    public static void MapFrontEndGraphQL(this IEndpointRouteBuilder endpoints) => endpoints.MapGraphQL("/graphql", Build()).AllowAnonymous();
+    public static void MapFrontEndGraphQL(this IEndpointRouteBuilder endpoints) => endpoints.MapGraphQL("/graphql", Build(), new GraphQLHttpOptions
+    {
+        // Each complaintByTracking a request holds is one guess of an access code, counted before anything runs.
+        Admit = (http, document, operation, variables) => http.RequestServices.GetRequiredService<GuessLimits>()
+            .Admit(http, document, operation, variables, GuessLimits.ComplaintCodes, "complaintByTracking", "trackingNumber"),
+    }).AllowAnonymous();
 
     private static readonly ScalarGraphType DateTime = new("DateTime", "An instant, as an ISO-8601 string with its offset.",
         value => value is DateTimeOffset d ? d.ToString("O", CultureInfo.InvariantCulture) : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),

@@ -222,6 +222,7 @@ public static class Auth
                 return TypedResults.Ok(new DevTokenResponse(Issue(key, subject, request.Role!, request.Role == Roles.Agent ? request.AdministrationId : null, time)));
             })
             .AllowAnonymous()
+            .AddEndpointFilter(GuessLimits.Filter(GuessLimits.DevTokens, _ => []))
             .WithTags("development")
             .WithSummary("Issues a signed token for local use. Anyone may call it; it exists only in Development or with Auth:DevTokens=true.");
     }

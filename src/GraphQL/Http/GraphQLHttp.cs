@@ -30,6 +30,12 @@ public sealed class GraphQLHttpOptions
     /// <summary>The longest an execution may run; past it, the request answers EXECUTION_TIMEOUT.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Runs once a request's document has passed validation and the limits, before execution: a result to answer
+    /// instead (a 429 for a request that holds too many of some field), or null to go on.
+    /// </summary>
+    public Func<HttpContext, Document, OperationDefinition, IReadOnlyDictionary<string, object?>?, IResult?>? Admit { get; init; }
+
     /// <summary>Serve GraphiQL to a browser (a GET that accepts text/html and carries no query).</summary>
     public bool GraphiQL { get; init; } = true;
 }
@@ -122,6 +128,12 @@ public static class GraphQLHttp
             if (refusals.Count > 0)
             {
                 await Respond(http, media, requestFailed, null, refusals).ConfigureAwait(false);
+                return;
+            }
+
+            if (options.Admit is { } admit && Selected(document, parameters.OperationName) is { } operation && admit(http, document, operation, parameters.Variables) is { } refusal)
+            {
+                await refusal.ExecuteAsync(http).ConfigureAwait(false);
                 return;
             }
 
