@@ -137,12 +137,19 @@ public sealed partial class PostgresEventStore
                     }
                 }
 
+                if (connection is { FullState: not System.Data.ConnectionState.Open })
+                {
+                    // A kept connection the server closed meanwhile (a restart): never write a group on it.
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    connection = null;
+                }
+
                 try
                 {
                     connection ??= await store._dataSource.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
                     await store.WriteGroupAsync(connection, batch).ConfigureAwait(false);
                 }
-                catch (PostgresException)
+                catch (PostgresException) when (connection is { FullState: System.Data.ConnectionState.Open })
                 {
                     // The server refused the statement (a key taken, a command repeated, a deadlock with another node's
                     // group): nothing of the group was written. Each append tries again alone, where the store tells
@@ -154,7 +161,8 @@ public sealed partial class PostgresEventStore
                 }
                 catch (Exception e)
                 {
-                    // A broken connection or a timeout: whether the group committed is unknown, so no append is tried
+                    // A broken connection (the server shutting down answers a PostgresException and closes it) or a
+                    // timeout: whether the group committed is unknown, so no append is tried
                     // again behind its caller's back; each caller gets the error, as it would alone.
                     if (connection is not null)
                     {

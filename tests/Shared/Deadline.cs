@@ -18,4 +18,23 @@ internal readonly struct Deadline
     public static Deadline In(double seconds) => new(TimeSpan.FromSeconds(seconds));
 
     public bool Passed => TimeProvider.System.GetElapsedTime(_start) >= _limit;
+
+    /// <summary>
+    /// The one way tests wait for something eventual: checks <paramref name="condition"/> every 20 ms until it holds,
+    /// and fails naming <paramref name="what"/> when <paramref name="seconds"/> pass first.
+    /// </summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, double seconds, string what)
+    {
+        var deadline = In(seconds);
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        while (!await condition())
+        {
+            if (deadline.Passed)
+            {
+                throw new TimeoutException($"Waited {seconds} s for {what}.");
+            }
+
+            await tick.WaitForNextTickAsync();
+        }
+    }
 }

@@ -32,6 +32,10 @@ public static partial class FrontEndSchema
         // Each complaintByTracking a request holds is one guess of an access code, counted before anything runs.
         Admit = (http, document, operation, variables) => http.RequestServices.GetRequiredService<GuessLimits>()
             .Admit(http, document, operation, variables, GuessLimits.ComplaintCodes, "complaintByTracking", "trackingNumber"),
+        MapError = error => DatabaseUnavailable.Is(error)
+            ? new GraphQLException("The database cannot be reached right now; retry shortly.", DatabaseUnavailable.GraphQLCode,
+                new Dictionary<string, object?> { ["retryAfter"] = DatabaseUnavailable.RetryAfterSeconds })
+            : null,
     }).AllowAnonymous();
 
     private static readonly ScalarGraphType DateTime = new("DateTime", "An instant, as an ISO-8601 string with its offset.",

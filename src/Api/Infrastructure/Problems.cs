@@ -9,7 +9,8 @@ namespace Idarati.Api.Infrastructure;
 
 /// <summary>
 /// Every error as RFC 9457 problem details, mapped in one place: bad input 400 naming the field, a body too large 413,
-/// a body that is not JSON 415, a broken rule 409 naming the rule, a stale If-Match 412, a hidden or missing resource 404.
+/// a body that is not JSON 415, a broken rule 409 naming the rule, a stale If-Match 412, a hidden or missing resource 404,
+/// a database that cannot be reached 503 with Retry-After.
 /// Anything else is ours: 500.
 /// </summary>
 public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogger<ProblemMapper> logger) : IExceptionHandler
@@ -29,6 +30,7 @@ public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogg
             PreconditionFailedException p => Problem(412, p.Message, ("currentVersion", p.Actual)),
             StreamConcurrencyException c => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change"), ("currentVersion", c.ActualVersion)),
             RuleViolatedException r => Problem(409, r.Message, ("rule", r.Rule)),
+            _ when DatabaseUnavailable.Is(exception) => Unavailable(httpContext),
             _ => null,
         };
         if (problem is null)
@@ -78,6 +80,13 @@ public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogg
 
     [System.Text.RegularExpressions.GeneratedRegex("""parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)" """)]
     private static partial System.Text.RegularExpressions.Regex BoundParameter();
+
+    private ProblemDetails Unavailable(HttpContext http)
+    {
+        logger.LogWarning("The database is unavailable on {Method} {Path}: answered 503", http.Request.Method, http.Request.Path);
+        http.Response.Headers.RetryAfter = DatabaseUnavailable.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(503, "The database cannot be reached right now. Retry after the delay in Retry-After; with the same Idempotency-Key a retried command is never applied twice.");
+    }
 
     private static ValidationProblemDetails Invalid(string field, string message) =>
         new(new Dictionary<string, string[]> { [field] = [message] }) { Status = 400, Title = "The request is not valid." };

@@ -20,6 +20,9 @@ public sealed record ExecutionRequest(Schema Schema, Document Document)
 
     /// <summary>The request's batches (data loaders), dispatched whenever execution waits on them.</summary>
     public BatchScheduler? Scheduler { get; init; }
+
+    /// <summary>Turns a resolver's unexpected exception into an error with a code of the service's own; null keeps INTERNAL_SERVER_ERROR.</summary>
+    public Func<Exception, GraphQLException?>? MapError { get; init; }
 }
 
 /// <summary>
@@ -305,7 +308,7 @@ public static class Executor
         {
             if (error is not PropagatedNull)
             {
-                var graphQLError = error switch
+                var graphQLError = (error is GraphQLException or ArgumentCoercionException ? error : request.MapError?.Invoke(error) ?? error) switch
                 {
                     GraphQLException g => new GraphQLError(g.Message, [.. nodes.Select(n => n.Span.Location)], path?.ToList())
                     {

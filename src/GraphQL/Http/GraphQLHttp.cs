@@ -36,6 +36,9 @@ public sealed class GraphQLHttpOptions
     /// </summary>
     public Func<HttpContext, Document, OperationDefinition, IReadOnlyDictionary<string, object?>?, IResult?>? Admit { get; init; }
 
+    /// <summary>Turns a resolver's unexpected exception into an error with the service's own code; null keeps INTERNAL_SERVER_ERROR.</summary>
+    public Func<Exception, GraphQLException?>? MapError { get; init; }
+
     /// <summary>Serve GraphiQL to a browser (a GET that accepts text/html and carries no query).</summary>
     public bool GraphiQL { get; init; } = true;
 }
@@ -148,6 +151,7 @@ public static class GraphQLHttp
                     Variables = parameters.Variables,
                     Context = options.Context(http),
                     Scheduler = options.Scheduler(http),
+                    MapError = options.MapError,
                 }, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !http.RequestAborted.IsCancellationRequested)
