@@ -106,6 +106,7 @@ public static class ApiHost
             options.AddSecurityDefinition("bearer", new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "JWT", Description = "A token from POST /api/dev/tokens in development." });
             options.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
             options.OperationFilter<OpenApiExamples>();
+            options.OperationFilter<OpenApiIdempotency>();
             options.CustomSchemaIds(t => t.FullName!.Replace("Idarati.", string.Empty, StringComparison.Ordinal).Replace('+', '.'));
         });
 
@@ -115,6 +116,7 @@ public static class ApiHost
         app.UseRequestLimits();
         app.Use(RefuseOversizedBodies);
         app.UseRequestTextCheck();
+        app.UseIdempotencyFingerprints();
         app.UseIdaratiAuthentication();
         app.UseIdaratiAuthorization();
         // The OpenAPI document and its UI live under /swagger: other requests do not go through their middleware.

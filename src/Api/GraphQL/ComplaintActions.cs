@@ -86,7 +86,7 @@ public static partial class FrontEndSchema
 
                         var expected = c.Arguments.TryGetValue("expectedVersion", out var v) && v is int version ? version : (long?)null;
                         var command = await prepare(c, actor).ConfigureAwait(false);
-                        return await Service<ComplaintService>(c).ActAsync(id, command, new CommandContext(actor, null, expected), null, c.CancellationToken).ConfigureAwait(false);
+                        return await Service<ComplaintService>(c).ActAsync(id, command, Keyed(c) with { ExpectedVersion = expected }, null, c.CancellationToken).ConfigureAwait(false);
                     }).ConfigureAwait(false);
                 },
             };
@@ -145,6 +145,14 @@ public static partial class FrontEndSchema
         catch (NotFoundException e)
         {
             return Failed(field, [UserError("NOT_FOUND", e.Message)]);
+        }
+        catch (IdempotencyKeyReusedException e)
+        {
+            return Failed(field, [UserError("IDEMPOTENCY_KEY_REUSED", e.Message, field: Infrastructure.Http.IdempotencyKey)]);
+        }
+        catch (IdempotencyKeyInUseException e)
+        {
+            return Failed(field, [UserError("IDEMPOTENCY_KEY_IN_USE", e.Message, field: Infrastructure.Http.IdempotencyKey)]);
         }
     }
 

@@ -62,6 +62,13 @@ public static partial class FrontEndSchema
     private static T Service<T>(ResolveContext c)
         where T : notnull => Http(c).RequestServices.GetRequiredService<T>();
 
+    /// <summary>
+    /// A mutation's command context: an Idempotency-Key is scoped to the caller and this mutation (mutations share no
+    /// key space), and the mutation's input is the request it fingerprints.
+    /// </summary>
+    private static CommandContext Keyed(ResolveContext c) =>
+        Http(c).CommandContext($"mutation {c.Field.Name}", System.Text.Json.JsonSerializer.Serialize(c.Arguments));
+
     /// <summary>The caller, when authenticated with one of <paramref name="roles"/>; the same rule REST applies.</summary>
     private static Actor Caller(ResolveContext c, params string[] roles)
     {
@@ -96,6 +103,14 @@ public static partial class FrontEndSchema
         catch (PreconditionFailedException e)
         {
             throw new GraphQLException(e.Message, "PRECONDITION_FAILED");
+        }
+        catch (IdempotencyKeyReusedException e)
+        {
+            throw new GraphQLException(e.Message, "IDEMPOTENCY_KEY_REUSED");
+        }
+        catch (IdempotencyKeyInUseException e)
+        {
+            throw new GraphQLException(e.Message, "IDEMPOTENCY_KEY_IN_USE", new Dictionary<string, object?> { ["retryAfter"] = 1 });
         }
     }
 

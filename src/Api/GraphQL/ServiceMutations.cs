@@ -38,7 +38,7 @@ public static partial class FrontEndSchema
                         var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
                         var request = new Reference.RegisterAdministrationRequest((string?)i["id"], (string?)i["nameAr"], (string?)i["nameFr"],
                             (Domain.Administrations.AdministrationKind?)i["kind"], (string?)i["region"]);
-                        return await Service<Application.Administrations.AdministrationService>(c).RegisterAsync(Reference.ReferenceEndpoints.ToProfile(request), Http(c).CommandContext(), c.CancellationToken)
+                        return await Service<Application.Administrations.AdministrationService>(c).RegisterAsync(Reference.ReferenceEndpoints.ToProfile(request), Keyed(c), c.CancellationToken)
                             .ConfigureAwait(false);
                     });
                 },
@@ -51,7 +51,7 @@ public static partial class FrontEndSchema
                     Caller(c, admin);
                     return PayloadAsync("administration", async () =>
                         await Service<Application.Administrations.AdministrationService>(c).DeactivateAsync(c.Argument<string>("id")!,
-                            Reference.ReferenceEndpoints.ValidReason(new Reference.DeactivateAdministrationRequest(c.Argument<string>("reason"))), Http(c).CommandContext(), c.CancellationToken)
+                            Reference.ReferenceEndpoints.ValidReason(new Reference.DeactivateAdministrationRequest(c.Argument<string>("reason"))), Keyed(c), c.CancellationToken)
                             .ConfigureAwait(false));
                 },
             },
@@ -114,8 +114,6 @@ public static partial class FrontEndSchema
 
         static IReadOnlyDictionary<string, object?> Input(ResolveContext c) => c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
 
-        static CommandContext Context(ResolveContext c) => Http(c).CommandContext();
-
         var openInput = new InputObjectGraphType("OpenTicketInput").AddFields(
             new InputValueDefinition("channel", ticketChannel.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
             new InputValueDefinition("topic", Scalars.String.NonNull), new InputValueDefinition("language", language.NonNull));
@@ -132,15 +130,15 @@ public static partial class FrontEndSchema
 
         FieldDefinition TicketAction(string name, string description, InputValueDefinition[] arguments, Func<ResolveContext, Actor, Func<DateTimeOffset, TicketCommand>> command) =>
             Mutation(name, description, callCenter, ticketPayload, "ticket", [new("id", Scalars.ID.NonNull), .. arguments],
-                async (c, a) => await Service<TicketService>(c).ActAsync(Id(c), command(c, a), Context(c), c.CancellationToken).ConfigureAwait(false));
+                async (c, a) => await Service<TicketService>(c).ActAsync(Id(c), command(c, a), Keyed(c), c.CancellationToken).ConfigureAwait(false));
 
         FieldDefinition CompetitionAction(string name, string description, Func<Actor, DateTimeOffset, CompetitionCommand> command) =>
             Mutation(name, description, staff, competitionPayload, "competition", [new("id", Scalars.ID.NonNull)],
-                async (c, a) => await Service<EmploymentService>(c).ActOnCompetitionAsync(Id(c), t => command(a, t), Context(c), c.CancellationToken).ConfigureAwait(false));
+                async (c, a) => await Service<EmploymentService>(c).ActOnCompetitionAsync(Id(c), t => command(a, t), Keyed(c), c.CancellationToken).ConfigureAwait(false));
 
         FieldDefinition ApplicationAction(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Actor, DateTimeOffset, ApplicationCommand> command) =>
             Mutation(name, description, roles, applicationPayload, "application", [new("id", Scalars.ID.NonNull), .. arguments],
-                async (c, a) => await Service<EmploymentService>(c).ActOnApplicationAsync(Id(c), t => command(c, a, t), Context(c), c.CancellationToken).ConfigureAwait(false));
+                async (c, a) => await Service<EmploymentService>(c).ActOnApplicationAsync(Id(c), t => command(c, a, t), Keyed(c), c.CancellationToken).ConfigureAwait(false));
 
         return
         [
@@ -149,7 +147,7 @@ public static partial class FrontEndSchema
                 {
                     var i = Input(c);
                     var request = new OpenTicketRequest((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"]);
-                    return await Service<TicketService>(c).OpenAsync(TicketEndpoints.ToOpenTicket(request), Context(c), c.CancellationToken).ConfigureAwait(false);
+                    return await Service<TicketService>(c).OpenAsync(TicketEndpoints.ToOpenTicket(request), Keyed(c), c.CancellationToken).ConfigureAwait(false);
                 }),
             TicketAction("answerTicket", "Answer the question.", [new("answer", Scalars.String.NonNull)],
                 (c, a) =>
@@ -169,7 +167,7 @@ public static partial class FrontEndSchema
                     var request = new EscalateRequest((string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
                         new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
                         new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
-                    return await Service<TicketService>(c).EscalateAsync(id, TicketEndpoints.ToComplaint(request), Context(c), c.CancellationToken).ConfigureAwait(false);
+                    return await Service<TicketService>(c).EscalateAsync(id, TicketEndpoints.ToComplaint(request), Keyed(c), c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("publishCompetition", "Publish a competition.", staff, competitionPayload, "competition", [new("input", competitionInput.NonNull)],
                 async (c, _) =>
@@ -178,7 +176,7 @@ public static partial class FrontEndSchema
                     var request = new PublishCompetitionRequest((string?)i["administrationId"], (string?)i["title"], (string?)i["grade"], (int?)i["posts"],
                         (DateTimeOffset?)i["applicationDeadline"], (bool?)i["acceptsElectronicApplications"]);
                     var service = Service<EmploymentService>(c);
-                    var context = Context(c);
+                    var context = Keyed(c);
                     return await service.PublishAsync(EmploymentEndpoints.ToCompetition(request, service.NewId(context, "competition")), context, c.CancellationToken).ConfigureAwait(false);
                 }),
             CompetitionAction("closeCompetitionApplications", "Close applications.", (a, t) => new CompetitionCommand.CloseApplications(a, t)),
@@ -188,13 +186,13 @@ public static partial class FrontEndSchema
                 {
                     var i = Input(c);
                     var request = new CreateCandidateRequest((string?)i["fullName"], (string?)i["nationalId"], (string?)i["email"]);
-                    return await Service<EmploymentService>(c).CreateCandidateAsync(EmploymentEndpoints.ToIdentity(request), Context(c), c.CancellationToken).ConfigureAwait(false);
+                    return await Service<EmploymentService>(c).CreateCandidateAsync(EmploymentEndpoints.ToIdentity(request), Keyed(c), c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("verifyCandidate", "Verify the account.", [Auth.Roles.Citizen, Auth.Roles.Admin, Auth.Roles.Supervisor], candidatePayload, "candidate", [new("id", Scalars.ID.NonNull)],
-                async (c, _) => await Service<EmploymentService>(c).VerifyCandidateAsync(Id(c), Context(c), c.CancellationToken).ConfigureAwait(false)),
+                async (c, _) => await Service<EmploymentService>(c).VerifyCandidateAsync(Id(c), Keyed(c), c.CancellationToken).ConfigureAwait(false)),
             Mutation("applyToCompetition", "Apply electronically (before the deadline, where accepted, once per competition).", citizen, applicationPayload, "application",
                 [new("competitionId", Scalars.ID.NonNull), new("candidateId", Scalars.ID.NonNull)],
-                async (c, _) => await Service<EmploymentService>(c).ApplyAsync(Id(c, "competitionId"), Id(c, "candidateId"), Context(c), c.CancellationToken).ConfigureAwait(false)),
+                async (c, _) => await Service<EmploymentService>(c).ApplyAsync(Id(c, "competitionId"), Id(c, "candidateId"), Keyed(c), c.CancellationToken).ConfigureAwait(false)),
             ApplicationAction("withdrawApplication", "Withdraw the application.", citizen, [], (_, a, t) => new ApplicationCommand.Withdraw(a, t)),
             ApplicationAction("preselectApplication", "Decide pre-selection.", staff, [new("preselected", Scalars.Boolean.NonNull)],
                 (c, a, t) => new ApplicationCommand.Preselect(a, t, c.Argument<bool>("preselected"))),

@@ -4,7 +4,10 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace Idarati.Api.Infrastructure;
 
-/// <summary>Adds a worked example to the request bodies of the main commands, so that the Swagger UI shows a valid call.</summary>
+/// <summary>
+/// Adds a worked example to the request bodies of the main commands, so that the Swagger UI shows a valid call. The
+/// people in them are obviously fictitious: placeholder names and CINs, addresses under the reserved .invalid domain.
+/// </summary>
 public sealed class OpenApiExamples : IOperationFilter
 {
     private static readonly Dictionary<string, string> Examples = new(StringComparer.Ordinal)
@@ -12,7 +15,7 @@ public sealed class OpenApiExamples : IOperationFilter
         ["POST /api/complaints"] = """
             {"kind":"complaint","channel":"portal","administrationId":"MIN-SANTE","categoryCode":"HEALTH.WAIT","subject":"Attente aux urgences",
              "description":"Trois heures d'attente sans prise en charge.","location":{"region":"Rabat-Salé-Kénitra","province":"Rabat","commune":"Agdal-Riyad"},
-             "citizen":{"fullName":"Amina Benali","nationalId":"AB123456","phone":"+212600000000","email":"amina@example.ma"}}
+             "citizen":{"fullName":"Citoyenne Exemple","nationalId":"XX000000","phone":"+212600000000","email":"citoyenne@example.invalid"}}
             """,
         ["POST /api/complaints/{id}/answer"] = """{"text":"Un médecin supplémentaire assure la garde depuis le 1er mars.","outcome":"favourable"}""",
         ["POST /api/complaints/{id}/transfer"] = """{"toAdministrationId":"MIN-EDUCATION","reason":"Relève de l'éducation nationale."}""",
@@ -24,7 +27,7 @@ public sealed class OpenApiExamples : IOperationFilter
         ["POST /api/administrations"] = """{"id":"ANRT","nameAr":"الوكالة الوطنية لتقنين المواصلات","nameFr":"Agence Nationale de Réglementation des Télécommunications","kind":"publicEstablishment","region":"Rabat-Salé-Kénitra"}""",
         ["POST /api/call-center/tickets"] = """{"channel":"phone","categoryCode":"PROCEDURES","topic":"Renouvellement du passeport","language":"arabic"}""",
         ["POST /api/competitions"] = """{"administrationId":"MIN-FINANCES","title":"Administrateurs","grade":"Administrateur 3e grade","posts":40,"applicationDeadline":"2026-12-31T23:59:00Z","acceptsElectronicApplications":true}""",
-        ["POST /api/candidates"] = """{"fullName":"Salma Idrissi","nationalId":"CD112233","email":"salma@example.ma"}""",
+        ["POST /api/candidates"] = """{"fullName":"Candidat Exemple","nationalId":"XX000001","email":"candidat@example.invalid"}""",
         ["POST /api/dev/tokens"] = """{"role":"agent","administrationId":"MIN-SANTE"}""",
     };
 

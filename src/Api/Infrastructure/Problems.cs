@@ -30,6 +30,11 @@ public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogg
             PreconditionFailedException p => Problem(412, p.Message, ("currentVersion", p.Actual)),
             StreamConcurrencyException c => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change"), ("currentVersion", c.ActualVersion)),
             RuleViolatedException r => Problem(409, r.Message, ("rule", r.Rule)),
+            IdempotencyKeyReusedException reused => new ValidationProblemDetails(new Dictionary<string, string[]> { [Http.IdempotencyKey] = [reused.Message] })
+            {
+                Status = 422, Title = "The Idempotency-Key was used for another request.", Type = "/problems/idempotency-key-reused",
+            },
+            IdempotencyKeyInUseException inUse => InUse(httpContext, inUse),
             _ when DatabaseUnavailable.Is(exception) => Unavailable(httpContext),
             _ => null,
         };
@@ -80,6 +85,12 @@ public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogg
 
     [System.Text.RegularExpressions.GeneratedRegex("""parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)" """)]
     private static partial System.Text.RegularExpressions.Regex BoundParameter();
+
+    private static ProblemDetails InUse(HttpContext http, IdempotencyKeyInUseException inUse)
+    {
+        http.Response.Headers.RetryAfter = "1";
+        return new ProblemDetails { Status = 409, Title = "The Idempotency-Key is in use.", Detail = inUse.Message, Type = "/problems/idempotency-key-in-use" };
+    }
 
     private ProblemDetails Unavailable(HttpContext http)
     {

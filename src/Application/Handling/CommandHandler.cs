@@ -6,6 +6,12 @@ namespace Idarati.Application.Handling;
 /// <summary>What a caller says about a command besides the command: its id for safe retries and its expectation.</summary>
 public sealed record CommandContext(Actor Actor, Guid? CommandId = null, long? ExpectedVersion = null)
 {
+    /// <summary>
+    /// What the request that carried the idempotency key asked for (a hash of its operation, target and body): a
+    /// retry with the same key must ask for the same, or it is refused (<see cref="IdempotencyKeyReusedException"/>).
+    /// </summary>
+    public string? Fingerprint { get; init; }
+
     /// <summary>The stream is expected not to exist (a fresh id): skip the read; a surprise is retried with a read.</summary>
     public bool NewStream { get; init; }
 
@@ -24,6 +30,12 @@ public sealed class PreconditionFailedException(string streamId, long expected, 
 
     public long Actual { get; } = actual;
 }
+
+/// <summary>The idempotency key was used before for another request (another body, target or operation): 422.</summary>
+public sealed class IdempotencyKeyReusedException() : Exception("This Idempotency-Key was already used for a different request; use a new key for a new request.");
+
+/// <summary>The first request with this idempotency key is still running on this node: 409, retry shortly.</summary>
+public sealed class IdempotencyKeyInUseException() : Exception("A request with this Idempotency-Key is still being processed; retry shortly to get its result.");
 
 /// <summary>No such resource, or one the caller may not see (both answer 404).</summary>
 public sealed class NotFoundException(string what) : Exception($"{what} was not found.");
@@ -46,6 +58,12 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
 {
     private const int MaxAttempts = 10;
 
+    /// <summary>The event header that keeps the fingerprint of the request whose idempotency key made the command id.</summary>
+    public const string FingerprintHeader = "idempotency-fingerprint";
+
+    /// <summary>Command ids of keyed requests running on this node: a retry racing its first request waits for it.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _running = new();
+
     public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider,
         string streamId,
@@ -57,11 +75,49 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(decider);
         ArgumentNullException.ThrowIfNull(context);
-        if (context.CommandId is { } id && await store.FindCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } first)
+        if (context.CommandId is not { } id)
         {
-            return await FirstResultAsync(decider, first, cancellationToken).ConfigureAwait(false);
+            return await DecideAndAppendAsync(decider, streamId, command, context, authorize, cancellationToken).ConfigureAwait(false);
         }
 
+        if (!_running.TryAdd(id, 0))
+        {
+            throw new IdempotencyKeyInUseException();
+        }
+
+        try
+        {
+            if (await store.FindCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } first)
+            {
+                return await FirstResultAsync(decider, streamId, first, context, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                return await DecideAndAppendAsync(decider, streamId, command, context, authorize, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RuleViolatedException or StreamConcurrencyException or DuplicateStreamKeyException or PreconditionFailedException)
+            {
+                // A retry that raced its first request on another node: the first one's commit is what changed the
+                // stream (or took its key), so the answer is the first result, never a business-rule error.
+                if (await store.FindCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } raced)
+                {
+                    return await FirstResultAsync(decider, streamId, raced, context, cancellationToken).ConfigureAwait(false);
+                }
+
+                throw;
+            }
+        }
+        finally
+        {
+            _running.TryRemove(id, out _);
+        }
+    }
+
+    private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, Action<TState>? authorize, CancellationToken cancellationToken)
+        where TEvent : notnull
+    {
         for (var attempt = 1; ; attempt++)
         {
             var loaded = context.NewStream && attempt == 1 ? null : await store.LoadStreamAsync(streamId, null, cancellationToken).ConfigureAwait(false);
@@ -90,6 +146,7 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
                 Actor = context.Actor.ToString(),
                 CorrelationId = context.CommandId,
                 Keys = context.Keys,
+                Headers = context.CommandId is not null && context.Fingerprint is { } fingerprint ? new Dictionary<string, string> { [FingerprintHeader] = fingerprint } : null,
             };
             try
             {
@@ -97,7 +154,7 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
                     .ConfigureAwait(false);
                 if (result.Duplicate)
                 {
-                    return await FirstResultAsync(decider, result, cancellationToken).ConfigureAwait(false);
+                    return await FirstResultAsync(decider, streamId, result, context, cancellationToken).ConfigureAwait(false);
                 }
 
                 return new CommandResult<TState>(streamId, result.StreamVersion, events.Aggregate(state, decider.Evolve), events.Count, false);
@@ -125,11 +182,18 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
         return (decider.Fold(stream?.Events.Select(e => (TEvent)e.Data) ?? []), stream?.Version ?? 0);
     }
 
+    /// <summary>The state the first run of a command left, if the retry asks for what the first request asked for.</summary>
     private async Task<CommandResult<TState>> FirstResultAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, AppendResult first, CancellationToken cancellationToken)
+        Decider<TCommand, TEvent, TState> decider, string streamId, AppendResult first, CommandContext context, CancellationToken cancellationToken)
         where TEvent : notnull
     {
         var then = await store.LoadStreamAsync(first.StreamId, new StreamReadOptions { UpToVersion = first.StreamVersion }, cancellationToken).ConfigureAwait(false);
+        var recorded = then?.Events is [.., var last] ? last.Metadata.Headers?.GetValueOrDefault(FingerprintHeader) : null;
+        if (first.StreamId != streamId || (context.Fingerprint is { } asked && recorded is not null && recorded != asked))
+        {
+            throw new IdempotencyKeyReusedException();
+        }
+
         var state = decider.Fold(then?.Events.Select(e => (TEvent)e.Data) ?? []);
         return new CommandResult<TState>(first.StreamId, first.StreamVersion, state, 0, true);
     }
