@@ -53,7 +53,7 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
                     callCenter(groupBy: "channel") { groupBy total rows { group questions sharePercent } }
                     employment { candidateAccounts competitions funnel { competitionId applied } }
                   }
-                  projections { name state position lagEvents lagSeconds failedPosition }
+                  projections { name state position lagEvents lagSeconds leader deadLetterCount }
                 }
                 """);
             if (!body.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
@@ -83,6 +83,7 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
         var restProjections = await Rest(analyst, "/api/projections");
         Assert.Equal(restProjections.EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order(), projections.Select(p => p.GetProperty("name").GetString()).Order());
         Assert.All(projections, p => Assert.Equal("RUNNING", p.GetProperty("state").GetString()));
+        Assert.All(projections, p => Assert.Equal(0, p.GetProperty("deadLetterCount").GetInt32()));
         Assert.All(projections, p => Assert.True(long.Parse(p.GetProperty("position").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > 0));
     }
 

@@ -83,7 +83,7 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
                 return status;
             }
 
-            Assert.True(!deadline.Passed, $"{name} is at {status.Position} ({status.State}, failed at {status.FailedPosition}: {status.Error}) after {seconds} s");
+            Assert.True(!deadline.Passed, $"{name} is at {status.Position} ({status.State}, {status.DeadLetterCount} dead letters) after {seconds} s");
             await Task.Delay(50);
         }
     }
@@ -174,29 +174,75 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_projection_that_throws_stops_failed_at_the_event_and_the_others_carry_on()
+    public async Task An_event_a_projection_cannot_apply_becomes_a_dead_letter_and_the_projection_goes_on()
     {
         var id = "fail-" + Guid.NewGuid().ToString("N");
         await fixture.Store.AppendAsync(id, "test", ExpectedVersion.NoStream, [new Opened("a"), new Noted("b", 1)]);
         var poison = await fixture.Store.AppendAsync(id, "test", ExpectedVersion.Exactly(2), [new Closed("boom")]);
+        await fixture.Store.AppendAsync(id, "test", ExpectedVersion.Exactly(3), [new Noted("after", 2)]);
         var last = await AppendAsync(2, 3, "after-fail");
         var daemon = new ProjectionDaemon(fixture.Store,
             [new CountingProjection(fixture.Schema, "fragile", failOnType: "test.closed"), new CountingProjection(fixture.Schema, "sturdy")], Fast);
         using var stop = new CancellationTokenSource();
         var running = daemon.RunAsync(stop.Token);
 
-        var failed = await WaitForAsync(daemon, "fragile", s => s.State == ProjectionState.Failed);
+        var fragile = await WaitForAsync(daemon, "fragile", s => s.Position >= last);
         var sturdy = await WaitForAsync(daemon, "sturdy", s => s.Position >= last);
         await stop.CancelAsync();
         await running;
 
-        Assert.Equal(poison.FirstPosition, failed.FailedPosition);
-        Assert.Contains("cannot project test.closed", failed.Error, StringComparison.Ordinal);
-        Assert.True(failed.Position < poison.FirstPosition);
-        Assert.True(failed.LagEvents >= 1);
-        Assert.Equal(ProjectionState.Running, sturdy.State);
-        Assert.Equal(2, (await CountsAsync("fragile_counts"))[id]);
-        Assert.Equal(3, (await CountsAsync("sturdy_counts"))[id]);
+        Assert.Equal(ProjectionState.Running, fragile.State);
+        var letter = Assert.Single(fragile.DeadLetters);
+        Assert.Equal(1, fragile.DeadLetterCount);
+        Assert.Equal((poison.FirstPosition!.Value, id, 3L, "test.closed"), (letter.Position, letter.StreamId, letter.Version, letter.Type));
+        Assert.Contains("cannot project test.closed", letter.Error, StringComparison.Ordinal);
+        Assert.Equal(3, (await CountsAsync("fragile_counts"))[id]);
+        Assert.Equal(4, (await CountsAsync("sturdy_counts"))[id]);
+        Assert.Empty(sturdy.DeadLetters);
+
+        // After a fix, a rebuild replays the dead letter with everything else and forgets it.
+        var fixedDaemon = new ProjectionDaemon(fixture.Store, [new CountingProjection(fixture.Schema, "fragile")], Fast);
+        await fixedDaemon.RebuildAsync("fragile");
+        using var again = new CancellationTokenSource();
+        var rerun = fixedDaemon.RunAsync(again.Token);
+        var rebuilt = await WaitForAsync(fixedDaemon, "fragile", s => s.Position >= last && s.State == ProjectionState.Running);
+        await again.CancelAsync();
+        await rerun;
+        Assert.Equal(0, rebuilt.DeadLetterCount);
+        Assert.Equal(4, (await CountsAsync("fragile_counts"))[id]);
+    }
+
+    [Fact]
+    public async Task The_status_names_the_leading_node_and_says_stalled_when_no_node_leads_while_events_wait()
+    {
+        var options = new ProjectionDaemonOptions { BatchSize = 20, PollInterval = TimeSpan.FromMilliseconds(20), LeadershipRetry = TimeSpan.FromMilliseconds(300), NodeName = "node-a" };
+        var first = new ProjectionDaemon(fixture.Store, [new CountingProjection(fixture.Schema, "watched")], options);
+        var last = await AppendAsync(1, 2, "watch");
+        using (var stop = new CancellationTokenSource())
+        {
+            var running = first.RunAsync(stop.Token);
+            var led = await WaitForAsync(first, "watched", s => s.Position >= last && s.Leader == "node-a");
+            Assert.Equal(ProjectionState.Running, led.State);
+            await stop.CancelAsync();
+            await running;
+        }
+
+        var waiting = await AppendAsync(1, 2, "watch-more");
+        fixture.Time.Advance(options.StalledAfter + TimeSpan.FromSeconds(1));
+        var stalled = (await first.StatusAsync()).Single(s => s.Name == "watched");
+        Assert.Equal((ProjectionState.Stalled, (string?)null), (stalled.State, stalled.Leader));
+        Assert.True(stalled.LagEvents > 0);
+
+        var second = new ProjectionDaemon(fixture.Store, [new CountingProjection(fixture.Schema, "watched")], new ProjectionDaemonOptions
+        {
+            BatchSize = 20, PollInterval = TimeSpan.FromMilliseconds(20), LeadershipRetry = TimeSpan.FromMilliseconds(300), NodeName = "node-b",
+        });
+        using var stopSecond = new CancellationTokenSource();
+        var runningSecond = second.RunAsync(stopSecond.Token);
+        var takenOver = await WaitForAsync(second, "watched", s => s.Position >= waiting && s.Leader == "node-b");
+        await stopSecond.CancelAsync();
+        await runningSecond;
+        Assert.Equal(ProjectionState.Running, takenOver.State);
     }
 
     [Theory]

@@ -103,15 +103,23 @@ public static partial class FrontEndSchema
 
     private static ObjectGraphType ProjectionStatusType()
     {
-        var state = EnumOf<ProjectionState>("ProjectionState", "Running, rebuilding from zero, or stopped at a failing event.");
-        var status = new ObjectGraphType("ProjectionStatus", "A read model's projection: where it stands in the global log and how far behind it is.");
+        var state = EnumOf<ProjectionState>("ProjectionState", "Running, rebuilding from zero, or stalled (no node has led it for longer than a takeover takes while events wait).");
+        var deadLetter = new ObjectGraphType("DeadLetter", "An event the projection could not apply, set aside so that it goes on; a rebuild replays it.");
+        deadLetter.AddFields(
+            new FieldDefinition("position", Scalars.String.NonNull) { Resolve = c => Value(((DeadLetter)c.Source!).Position.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            new FieldDefinition("streamId", Scalars.String.NonNull), new FieldDefinition("version", Scalars.Int.NonNull) { Resolve = c => Value((int)((DeadLetter)c.Source!).Version) },
+            new FieldDefinition("type", Scalars.String.NonNull), new FieldDefinition("error", Scalars.String.NonNull), new FieldDefinition("failedAt", DateTime.NonNull));
+        var status = new ObjectGraphType("ProjectionStatus", "A read model's projection: where it stands in the global log, how far behind it is, who leads it, what it set aside.");
         status.AddFields(
             new FieldDefinition("name", Scalars.String.NonNull), new FieldDefinition("state", state.NonNull),
             new FieldDefinition("position", Scalars.String.NonNull, "The global log position applied (a 64-bit number, as a string).") { Resolve = c => Value(((ProjectionStatus)c.Source!).Position.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             new FieldDefinition("lagEvents", Scalars.Float.NonNull, "Events of the log after its position.") { Resolve = c => Value((double)((ProjectionStatus)c.Source!).LagEvents) },
             new FieldDefinition("lagSeconds", Scalars.Float.NonNull, "Age of the oldest event it has not applied."),
-            new FieldDefinition("failedPosition", Scalars.String) { Resolve = c => Value(((ProjectionStatus)c.Source!).FailedPosition?.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
-            new FieldDefinition("error", Scalars.String), new FieldDefinition("updatedAt", DateTime.NonNull));
+            new FieldDefinition("leader", Scalars.String, "The node that leads it (null: none has shown itself within the takeover time)."),
+            new FieldDefinition("leaderSeenAt", DateTime, "The leader's last heartbeat."),
+            new FieldDefinition("deadLetterCount", Scalars.Int.NonNull) { Resolve = c => Value((int)((ProjectionStatus)c.Source!).DeadLetterCount) },
+            new FieldDefinition("deadLetters", new NonNullGraphType(new ListGraphType(deadLetter.NonNull)), "The newest events it set aside (at most 100)."),
+            new FieldDefinition("updatedAt", DateTime.NonNull));
         return status;
     }
 

@@ -58,7 +58,7 @@ public static class ProjectionEndpoints
                 return TypedResults.Ok(await daemon.StatusAsync(ct).ConfigureAwait(false));
             })
             .RequireAuthorization(p => p.RequireRole(R.Admin, R.Supervisor, R.Analyst))
-            .WithSummary("Each projection's name, state, position, lag in events and seconds, and failure. Roles: admin, supervisor, analyst.");
+            .WithSummary("Each projection's name, state (running, rebuilding, stalled), position, lag in events and seconds, the node that leads it, and the events it set aside as dead letters (stream, version, type, error; a rebuild replays them). Roles: admin, supervisor, analyst.");
         group.MapPost("/{name}/rebuild", async Task<Results<Accepted, NotFound>> (string name, ProjectionDaemon daemon, CancellationToken ct) =>
             {
                 if (daemon.Projections.All(p => p.Name != name))

@@ -41,12 +41,24 @@ public enum ProjectionState
 {
     Running,
     Rebuilding,
-    Failed,
+
+    /// <summary>Reported only: no node has led the projection for longer than a takeover takes while events wait.</summary>
+    Stalled,
 }
 
-/// <summary>Where a projection stands: its checkpoint, how far behind the log it is, and why it stopped if it did.</summary>
+/// <summary>
+/// Where a projection stands: its checkpoint, how far behind the log it is, which node leads it (null when none has
+/// shown itself within the takeover time), and the events it set aside.
+/// </summary>
 public sealed record ProjectionStatus(
-    string Name, ProjectionState State, long Position, long LagEvents, double LagSeconds, long? FailedPosition, string? Error, DateTimeOffset UpdatedAt);
+    string Name, ProjectionState State, long Position, long LagEvents, double LagSeconds, string? Leader, DateTimeOffset? LeaderSeenAt,
+    long DeadLetterCount, IReadOnlyList<DeadLetter> DeadLetters, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// An event a projection could not apply, set aside so that the projection goes on: where it is in the log, whose it
+/// is, and the error. A rebuild replays it with everything else (and forgets the projection's dead letters first).
+/// </summary>
+public sealed record DeadLetter(long Position, string StreamId, long Version, string Type, string Error, DateTimeOffset FailedAt);
 
 /// <summary>
 /// A projection's checkpoint and the log's first and last stable positions. Positions grow with the writing

@@ -27,14 +27,30 @@ public sealed class ProjectionDaemonOptions
     /// queue behind. Set it for a projection whose effects would not be lost with its checkpoint.
     /// </summary>
     public bool SynchronousCommit { get; set; }
+
+    /// <summary>This node's name in the status: which node leads each projection.</summary>
+    public string NodeName { get; set; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>How often a leader says it still leads (written on its leadership connection).</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a projection may go without a leader's heartbeat, while events wait, before its status says Stalled:
+    /// a dead leader's lock goes with its connection and another node takes over within <see cref="LeadershipRetry"/>.
+    /// </summary>
+    public TimeSpan StalledAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many of each projection's dead letters the status lists (the newest; the count is always whole).</summary>
+    public int DeadLettersListed { get; set; } = 100;
 }
 
 /// <summary>
 /// Runs projections over the global log. Each projection is led by one node at a time: the leader holds a session
 /// advisory lock on a dedicated connection, so when its process dies the lock goes with the connection and another
-/// node takes over. Each batch is applied in one transaction with the checkpoint update. A projection that throws is
-/// stopped in the failed state with the offending event's position; the others carry on. Status times come from the
-/// store's TimeProvider.
+/// node takes over; the leader's heartbeat says which node leads. Each batch is applied in one transaction with the
+/// checkpoint update. An event a projection cannot apply is set aside as a dead letter (with its stream, version, type
+/// and error) in the same transaction that moves the checkpoint past it, and the projection goes on: no event, whatever
+/// a client put in it, stops a read model for everyone. Status times come from the store's TimeProvider.
 /// </summary>
 public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IProjection> projections, ProjectionDaemonOptions? options = null, ILogger? logger = null)
 {
@@ -62,9 +78,20 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                 name text PRIMARY KEY,
                 state text NOT NULL DEFAULT 'Running',
                 position bigint NOT NULL DEFAULT 0,
-                failed_position bigint,
-                error text,
-                updated_at timestamptz NOT NULL)
+                updated_at timestamptz NOT NULL);
+            ALTER TABLE {_s}.projections ADD COLUMN IF NOT EXISTS leader text, ADD COLUMN IF NOT EXISTS leader_seen_at timestamptz,
+                DROP COLUMN IF EXISTS failed_position, DROP COLUMN IF EXISTS error;
+            -- Projections used to stop at a failing event; that event now becomes a dead letter when they go on.
+            UPDATE {_s}.projections SET state = 'Running' WHERE state = 'Failed';
+            CREATE TABLE IF NOT EXISTS {_s}.projection_dead_letters (
+                projection text NOT NULL,
+                position bigint NOT NULL,
+                stream_id text NOT NULL,
+                version bigint NOT NULL,
+                type text NOT NULL,
+                error text NOT NULL,
+                failed_at timestamptz NOT NULL,
+                PRIMARY KEY (projection, position))
             """, connection, transaction))
         {
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -141,29 +168,53 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         await Task.WhenAll(projections.Select(p => LeadAsync(p, cancellationToken))).ConfigureAwait(false);
     }
 
-    /// <summary>Status of every projection, with lag measured against the log's stable head.</summary>
+    /// <summary>Status of every projection, with lag measured against the log's stable head, its leader and dead letters.</summary>
     public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = store.DataSource.CreateCommand($"""
-            SELECT p.name, p.state, p.position, p.failed_position, p.error, p.updated_at,
+        await using var batch = new NpgsqlBatch(await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false));
+        await using var connection = batch.Connection!;
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            SELECT p.name, p.state, p.position, p.leader, p.leader_seen_at, p.updated_at,
                    (SELECT count(*) FROM {_s}.events e WHERE e.position > p.position),
                    (SELECT extract(epoch FROM ($1 - min(e.recorded_at)))::float8 FROM {_s}.events e
-                     WHERE e.position = (SELECT min(position) FROM {_s}.events WHERE position > p.position))
+                     WHERE e.position = (SELECT min(position) FROM {_s}.events WHERE position > p.position)),
+                   (SELECT count(*) FROM {_s}.projection_dead_letters d WHERE d.projection = p.name)
               FROM {_s}.projections p ORDER BY p.name
-            """);
-        command.Parameters.Add(Now());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var list = new List<ProjectionStatus>();
+            """) { Parameters = { Now() } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            SELECT projection, position, stream_id, version, type, error, failed_at
+              FROM (SELECT d.*, row_number() OVER (PARTITION BY projection ORDER BY position DESC) AS n FROM {_s}.projection_dead_letters d) d
+             WHERE n <= $1 ORDER BY projection, position
+            """) { Parameters = { new NpgsqlParameter<int> { TypedValue = _options.DeadLettersListed } } });
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var rows = new List<(string Name, ProjectionState State, long Position, string? Leader, DateTimeOffset? Seen, DateTimeOffset Updated, long Lag, double LagSeconds, long Dead)>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            list.Add(new ProjectionStatus(
-                reader.GetString(0), Enum.Parse<ProjectionState>(reader.GetString(1)), reader.GetInt64(2), reader.GetInt64(6),
-                reader.IsDBNull(7) ? 0 : Math.Max(0, reader.GetDouble(7)),
-                reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                new DateTimeOffset(reader.GetFieldValue<DateTime>(5), TimeSpan.Zero)));
+            rows.Add((reader.GetString(0), Enum.Parse<ProjectionState>(reader.GetString(1)), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                At(reader, 4), At(reader, 5)!.Value, reader.GetInt64(6), reader.IsDBNull(7) ? 0 : Math.Max(0, reader.GetDouble(7)), reader.GetInt64(8)));
         }
 
-        return list;
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        var dead = new Dictionary<string, List<DeadLetter>>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var name = reader.GetString(0);
+            (dead.TryGetValue(name, out var list) ? list : dead[name] = []).Add(new DeadLetter(
+                reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetString(5), At(reader, 6)!.Value));
+        }
+
+        return rows.ConvertAll(r =>
+        {
+            // A leader shows itself by its heartbeat; one silent for longer than a takeover takes is gone.
+            var led = r.Seen is { } seen && now - seen <= _options.StalledAfter;
+            var state = !led && r.Lag > 0 && r.State == ProjectionState.Running ? ProjectionState.Stalled : r.State;
+            return new ProjectionStatus(r.Name, state, r.Position, r.Lag, r.LagSeconds, led ? r.Leader : null, r.Seen, r.Dead,
+                dead.TryGetValue(r.Name, out var letters) ? letters : [], r.Updated);
+        });
+
+        static DateTimeOffset? At(NpgsqlDataReader reader, int column) =>
+            reader.IsDBNull(column) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(column), TimeSpan.Zero);
     }
 
     /// <summary>
@@ -209,10 +260,16 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
             await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var reset = new NpgsqlCommand($"UPDATE {_s}.projections SET position = 0, state = 'Rebuilding', failed_position = NULL, error = NULL, updated_at = $2 WHERE name = $1", connection, transaction))
+        await using (var reset = new NpgsqlBatch(connection, transaction))
         {
-            reset.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
-            reset.Parameters.Add(Now());
+            reset.BatchCommands.Add(new NpgsqlBatchCommand($"UPDATE {_s}.projections SET position = 0, state = 'Rebuilding', updated_at = $2 WHERE name = $1")
+            {
+                Parameters = { new NpgsqlParameter<string> { TypedValue = name }, Now() },
+            });
+            reset.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE FROM {_s}.projection_dead_letters WHERE projection = $1")
+            {
+                Parameters = { new NpgsqlParameter<string> { TypedValue = name } },
+            });
             await reset.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -271,14 +328,16 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         var types = projection.EventTypes is { } wanted ? store.Options.Types.StoredNamesOf(wanted) : null;
         Task<(List<StoredEvent> Raw, long ScannedTo, Task<List<RecordedEvent>> Recorded)>? prefetched = null;
         var prefetchedFrom = -1L;
+        var lastHeartbeat = long.MinValue;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // Read on the leadership connection, which must stay alive: if it broke, the lock is gone and another node may lead.
-            var (state, position) = await CheckpointAsync(leadership, projection.Name, cancellationToken).ConfigureAwait(false);
-            if (state == ProjectionState.Failed)
+            // Read on the leadership connection, which must stay alive: if it broke, the lock is gone and another node
+            // may lead. Once a heartbeat interval, the same statement says this node still leads.
+            var heartbeat = lastHeartbeat == long.MinValue || _time.GetElapsedTime(lastHeartbeat) >= _options.Heartbeat;
+            var (state, position) = await CheckpointAsync(leadership, projection.Name, heartbeat, cancellationToken).ConfigureAwait(false);
+            if (heartbeat)
             {
-                await Task.Delay(_options.LeadershipRetry, cancellationToken).ConfigureAwait(false);
-                continue;
+                lastHeartbeat = _time.GetTimestamp();
             }
 
             var fetched = prefetched is not null && prefetchedFrom == position
@@ -322,7 +381,7 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
                     await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                await SetStateAsync(projection.Name, ProjectionState.Running, null, null, cancellationToken).ConfigureAwait(false);
+                await SetStateAsync(projection.Name, ProjectionState.Running, cancellationToken).ConfigureAwait(false);
             }
 
             if (scannedTo == position)
@@ -377,44 +436,87 @@ public sealed class ProjectionDaemon(PostgresEventStore store, IReadOnlyList<IPr
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Replays the failed batch one event at a time to name the event that fails, then stops the projection there.</summary>
+    /// <summary>
+    /// Replays a failed batch one event at a time: each event that still fails is set aside as a dead letter in the
+    /// transaction that moves the checkpoint past it, and the projection goes on with the next.
+    /// </summary>
     private async Task IsolateFailureAsync(IProjection projection, long from, IReadOnlyList<StoredEvent> raw, Exception batchError, CancellationToken cancellationToken)
     {
         var position = from;
+        var setAside = 0;
         foreach (var e in raw)
         {
             try
             {
                 await ApplyBatchAsync(projection, position, e.Position, [store.ToRecorded(e)], cancellationToken).ConfigureAwait(false);
-                position = e.Position;
             }
             catch (Exception error) when (error is not OperationCanceledException && error is not NpgsqlException { IsTransient: true })
             {
-                _logger.LogError(error, "Projection {Projection} failed at position {Position}", projection.Name, e.Position);
-                await SetStateAsync(projection.Name, ProjectionState.Failed, e.Position, error.Message, cancellationToken).ConfigureAwait(false);
-                return;
+                _logger.LogError(error, "Projection {Projection} set aside the event at position {Position} (stream {StreamId}, version {Version}, type {EventType}) as a dead letter",
+                    projection.Name, e.Position, e.StreamId, e.Version, e.Type);
+                await SetAsideAsync(projection, position, e, error, cancellationToken).ConfigureAwait(false);
+                setAside++;
             }
+
+            position = e.Position;
         }
 
-        _logger.LogWarning(batchError, "Projection {Projection}: a batch failed but each of its events applied alone", projection.Name);
+        if (setAside == 0)
+        {
+            _logger.LogWarning(batchError, "Projection {Projection}: a batch failed but each of its events applied alone", projection.Name);
+        }
     }
 
-    private async Task<(ProjectionState State, long Position)> CheckpointAsync(NpgsqlConnection connection, string name, CancellationToken cancellationToken)
+    /// <summary>Records a dead letter and moves the checkpoint past its event, in one transaction.</summary>
+    private async Task SetAsideAsync(IProjection projection, long from, StoredEvent e, Exception error, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT state, position FROM {_s}.projections WHERE name = $1", connection);
+        await using var connection = await store.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+            INSERT INTO {_s}.projection_dead_letters (projection, position, stream_id, version, type, error, failed_at)
+            SELECT $1, $3, $5, $6, $7, $8, $4 WHERE EXISTS (SELECT 1 FROM {_s}.projections WHERE name = $1 AND position = $2)
+            ON CONFLICT DO NOTHING
+            """)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = projection.Name }, new NpgsqlParameter<long> { TypedValue = from }, new NpgsqlParameter<long> { TypedValue = e.Position },
+                Now(), new NpgsqlParameter<string> { TypedValue = e.StreamId }, new NpgsqlParameter<long> { TypedValue = e.Version },
+                new NpgsqlParameter<string> { TypedValue = e.Type }, new NpgsqlParameter<string> { TypedValue = $"{error.GetType().Name}: {error.Message}" },
+            },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"UPDATE {_s}.projections SET position = $3, updated_at = $4 WHERE name = $1 AND position = $2")
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = projection.Name }, new NpgsqlParameter<long> { TypedValue = from }, new NpgsqlParameter<long> { TypedValue = e.Position }, Now() },
+        });
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        batch.Transaction = transaction;
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<(ProjectionState State, long Position)> CheckpointAsync(NpgsqlConnection connection, string name, bool heartbeat, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(heartbeat
+            ? $"UPDATE {_s}.projections SET leader = $2, leader_seen_at = $3 WHERE name = $1 RETURNING state, position"
+            : $"SELECT state, position FROM {_s}.projections WHERE name = $1", connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
+        if (heartbeat)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _options.NodeName });
+            command.Parameters.Add(Now());
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return (Enum.Parse<ProjectionState>(reader.GetString(0)), reader.GetInt64(1));
     }
 
-    private async Task SetStateAsync(string name, ProjectionState state, long? failedPosition, string? error, CancellationToken cancellationToken)
+    private async Task SetStateAsync(string name, ProjectionState state, CancellationToken cancellationToken)
     {
-        await using var command = store.DataSource.CreateCommand($"UPDATE {_s}.projections SET state = $2, failed_position = $3, error = $4, updated_at = $5 WHERE name = $1");
+        await using var command = store.DataSource.CreateCommand($"UPDATE {_s}.projections SET state = $2, updated_at = $3 WHERE name = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = state.ToString() });
-        command.Parameters.Add(failedPosition is { } p ? new NpgsqlParameter<long> { TypedValue = p } : new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.Add(error is null ? new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } : new NpgsqlParameter<string> { TypedValue = error });
         command.Parameters.Add(Now());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
