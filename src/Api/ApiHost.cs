@@ -67,8 +67,11 @@ public static class ApiHost
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The content root is the application's folder, wherever it is started from, so appsettings.json is always
+        // found (a host that names its own, such as the test host, keeps it).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = NamesContentRoot(args) ? null : AppContext.BaseDirectory });
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
+        builder.Logging.AddIdaratiConsole(builder.Environment);
         configure?.Invoke(builder);
         Secrets.Require(builder.Configuration, builder.Environment.EnvironmentName);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -111,6 +114,7 @@ public static class ApiHost
         });
 
         var app = builder.Build();
+        app.UseRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestLimits();
@@ -145,6 +149,9 @@ public static class ApiHost
         return app;
     }
 
+    private static bool NamesContentRoot(string[] args) =>
+        args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase)) || Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT") is not null;
+
     /// <summary>The largest request body accepted; a complaint with its longest texts fits in a few kilobytes.</summary>
     public const long MaxBodyBytes = 64 * 1024;
 
@@ -171,7 +178,9 @@ public static class ApiHost
         {
             Args = args,
             EnvironmentName = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environments.Production,
+            ContentRootPath = NamesContentRoot(args) ? null : AppContext.BaseDirectory,
         });
+        builder.Logging.AddIdaratiConsole(builder.Environment);
         if (secrets.Length > 0)
         {
             Secrets.Require(builder.Configuration, builder.Environment.EnvironmentName, secrets);

@@ -54,6 +54,20 @@ public sealed class CountingProjection(string schema, string name = "counting", 
     }
 }
 
+/// <summary>Keeps what a component logs, formatted, for tests that check what an operator would read.</summary>
+public sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+{
+    public System.Collections.Concurrent.ConcurrentQueue<string> Messages { get; } = new();
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Messages.Enqueue(formatter(state, exception));
+}
+
 [Collection(nameof(GlobalLogTests))]
 public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<StoreFixture>
 {
@@ -181,8 +195,9 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
         var poison = await fixture.Store.AppendAsync(id, "test", ExpectedVersion.Exactly(2), [new Closed("boom")]);
         await fixture.Store.AppendAsync(id, "test", ExpectedVersion.Exactly(3), [new Noted("after", 2)]);
         var last = await AppendAsync(2, 3, "after-fail");
+        var log = new ListLogger();
         var daemon = new ProjectionDaemon(fixture.Store,
-            [new CountingProjection(fixture.Schema, "fragile", failOnType: "test.closed"), new CountingProjection(fixture.Schema, "sturdy")], Fast);
+            [new CountingProjection(fixture.Schema, "fragile", failOnType: "test.closed"), new CountingProjection(fixture.Schema, "sturdy")], Fast, log);
         using var stop = new CancellationTokenSource();
         var running = daemon.RunAsync(stop.Token);
 
@@ -199,6 +214,7 @@ public sealed class ProjectionDaemonTests(StoreFixture fixture) : IClassFixture<
         Assert.Equal(3, (await CountsAsync("fragile_counts"))[id]);
         Assert.Equal(4, (await CountsAsync("sturdy_counts"))[id]);
         Assert.Empty(sturdy.DeadLetters);
+        Assert.Contains(log.Messages, m => m.Contains($"stream {id}, version 3, type test.closed", StringComparison.Ordinal));
 
         // After a fix, a rebuild replays the dead letter with everything else and forgets it.
         var fixedDaemon = new ProjectionDaemon(fixture.Store, [new CountingProjection(fixture.Schema, "fragile")], Fast);
