@@ -9,11 +9,11 @@ if [ -z "${IDARATI_DB:-}" ] && [ -z "${ConnectionStrings__Idarati:-}" ]; then
   port="${IDARATI_PG_PORT:-5433}"
   pg_start .data/pg "$port"
   # Stop the cluster first, then say so: the terminal may be gone already (Ctrl-C in a pipeline, a closed window).
-  cleanup() { pg_stop "$PWD/.data/pg"; echo "local PostgreSQL cluster stopped" >&2 2>/dev/null || true; }
+  cleanup() { pg_stop "$PG_DIR"; echo "local PostgreSQL cluster stopped" >&2 2>/dev/null || true; }
   trap cleanup EXIT
   trap 'exit 130' INT TERM HUP
   export IDARATI_DB="$(pg_connection_string "$port")"
-  echo "local PostgreSQL cluster in .data/pg on 127.0.0.1:$port"
+  echo "local PostgreSQL cluster in $PG_DIR on 127.0.0.1:$port"
 fi
 
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"

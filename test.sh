@@ -8,7 +8,7 @@ source scripts/pg.sh
 if [ -z "${IDARATI_TEST_DB:-}" ]; then
   dir="$(mktemp -d /tmp/idarati-test-pg.XXXXXX)"
   port="$(pg_free_port)"
-  trap 'pg_stop "$dir"; rm -rf "$dir"' EXIT
+  trap 'pg_stop "${PG_DIR:-$dir}"; rm -rf "${PG_DIR:-$dir}" "$dir"' EXIT
   pg_start "$dir" "$port" fast
   export IDARATI_TEST_DB="$(pg_connection_string "$port")"
 fi

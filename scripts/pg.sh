@@ -29,7 +29,8 @@ pg_ensure_installed() {
 # Runs a command as the cluster's owner: PostgreSQL refuses to run as root, so root hands over to 'postgres'.
 pg_as_owner() {
   if [ "$(id -u)" = "0" ]; then
-    runuser -u postgres -- "$@"
+    # From /, which 'postgres' can enter (it may not enter the caller's folder).
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
@@ -45,18 +46,48 @@ pg_free_port() {
   return 1
 }
 
-# pg_start DIR PORT [fast]: creates the cluster in DIR when missing, then starts it on 127.0.0.1:PORT.
+# pg_reachable DIR: prints where the cluster of DIR lives. As root, the server runs as 'postgres', which cannot
+# enter a private folder (a home folder, a mktemp -d): then the cluster lives under /var/lib/idarati/clusters/ and DIR
+# becomes a link to it, so that the next start finds it again (and 'ls -l' shows where it is).
+pg_reachable() {
+  local dir="$1" real key
+  if [ -L "$dir" ]; then
+    (cd -P "$dir" && pwd -P)
+    return 0
+  fi
+  mkdir -p "$dir"
+  dir="$(cd "$dir" && pwd -P)"
+  if [ "$(id -u)" != "0" ] || runuser -u postgres -- test -x "$(dirname "$dir")" 2>/dev/null; then
+    echo "$dir"
+    return 0
+  fi
+  key="$(printf '%s' "$dir" | sha256sum | cut -c1-16)"
+  real="/var/lib/idarati/clusters/$key"
+  mkdir -p "$real"
+  chmod 755 /var/lib/idarati /var/lib/idarati/clusters
+  if [ -z "$(ls -A "$dir")" ]; then
+    rmdir "$dir" && ln -s "$real" "$dir"
+    echo "The 'postgres' user cannot enter $(dirname "$dir"): the cluster lives in $real (linked from $dir)." >&2
+  else
+    echo "The 'postgres' user cannot enter $(dirname "$dir") and $dir is not empty: move it to a folder that user can reach, or run as another user." >&2
+    return 1
+  fi
+  echo "$real"
+}
+
+# pg_start DIR PORT [fast]: creates the cluster in DIR when missing, then starts it on 127.0.0.1:PORT. Sets PG_DIR to
+# where the cluster really is (see pg_reachable), for pg_stop.
 # 'fast' turns off durability (fsync) for throwaway test clusters.
 pg_start() {
   local dir="$1" port="$2" mode="${3:-}" bin
   pg_ensure_installed || return 1
   bin="$(pg_bindir)"
-  mkdir -p "$dir"
-  dir="$(cd "$dir" && pwd)"
+  if [ "$(id -u)" = "0" ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+  dir="$(pg_reachable "$dir")" || return 1
+  PG_DIR="$dir"
   if [ "$(id -u)" = "0" ]; then
-    if ! id postgres >/dev/null 2>&1; then
-      useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
-    fi
     chown postgres "$dir"
   fi
   chmod 700 "$dir"

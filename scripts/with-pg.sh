@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/pg.sh
 dir="$(mktemp -d /tmp/idarati-pg.XXXXXX)"
 port="$(pg_free_port)"
-trap 'pg_stop "$dir"; rm -rf "$dir"' EXIT
+trap 'pg_stop "${PG_DIR:-$dir}"; rm -rf "${PG_DIR:-$dir}" "$dir"' EXIT
 pg_start "$dir" "$port"
 export IDARATI_DB="$(pg_connection_string "$port")"
 "$@"
