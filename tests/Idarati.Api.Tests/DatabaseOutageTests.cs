@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Idarati.Tests;
@@ -15,26 +14,13 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "idarati-outage-" + Guid.NewGuid().ToString("N")[..8]);
     private int _port;
 
-    private static async Task<string> Bash(string script)
-    {
-        var root = Path.GetDirectoryName(GraphQLAuditTests.Conformance())!;
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = Path.GetDirectoryName(root)!, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("source scripts/pg.sh && " + script);
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{script}: {output}");
-        return output.Trim();
-    }
+    private Task StartAsync() => LocalCluster.Bash($"pg_start {_directory} {_port} fast");
 
-    private Task StartAsync() => Bash($"pg_start {_directory} {_port} fast");
-
-    private Task StopAsync() => Bash($"pg_stop {_directory}");
+    private Task StopAsync() => LocalCluster.Bash($"pg_stop {_directory}");
 
     public async Task InitializeAsync()
     {
-        _port = int.Parse(await Bash("pg_free_port"), System.Globalization.CultureInfo.InvariantCulture);
+        _port = int.Parse(await LocalCluster.Bash("pg_free_port"), System.Globalization.CultureInfo.InvariantCulture);
         await StartAsync();
     }
 

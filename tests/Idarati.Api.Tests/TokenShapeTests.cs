@@ -59,7 +59,9 @@ public sealed class TokenShapeTests(ApiFactory factory) : IClassFixture<ApiFacto
         [
             "/api/complaints?administrationId=MIN-JUSTICE", "/api/complaints/" + Guid.NewGuid(), "/api/call-center/tickets",
             "/api/applications?administrationId=MIN-SANTE", "/api/projections", "/api/indicators", "/api/administrations",
-            "/api/complaints/by-tracking/CHK-2026-AAAAA-AAAAA?accessCode=X",
+            "/api/complaints/by-tracking/CHK-2026-AAAAA-AAAAA?accessCode=X", $"/api/complaints/{Guid.NewGuid()}/history",
+            $"/api/call-center/tickets/{Guid.NewGuid()}", $"/api/candidates/{Guid.NewGuid()}", $"/api/applications/{Guid.NewGuid()}",
+            $"/api/competitions/{Guid.NewGuid()}", "/api/indicators/employment", "/api/indicators/complaints/processing", "/api/categories",
         ];
         foreach (var route in routes)
         {
@@ -69,7 +71,12 @@ public sealed class TokenShapeTests(ApiFactory factory) : IClassFixture<ApiFacto
             Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         }
 
-        foreach (var query in new[] { "{ complaints(administrationId: \"MIN-JUSTICE\") { totalCount } }", "{ administrations { id } }", "{ callCenterTickets { totalCount } }" })
+        foreach (var query in new[]
+                 {
+                     "{ complaints(administrationId: \"MIN-JUSTICE\") { totalCount } }", "{ administrations { id } }", "{ callCenterTickets { totalCount } }",
+                     "{ applications(administrationId: \"MIN-SANTE\") { totalCount } }", "{ candidates { totalCount } }", "{ competitions { totalCount } }",
+                     "{ projections { name } }", "{ indicators { employment { competitions } } }",
+                 })
         {
             using var response = await client.PostAsync("/graphql", new StringContent(JsonSerializer.Serialize(new { query }), Encoding.UTF8, "application/json"));
             Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{shape}: GraphQL {query} answered {(int)response.StatusCode}");

@@ -1,0 +1,81 @@
+using System.Text.Json;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>What a newcomer meets: run.sh's cluster in a private folder, and OpenAPI examples that name nobody real.</summary>
+public sealed class RunScriptTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    [Fact]
+    public async Task A_cluster_in_a_private_folder_starts_and_stops_wherever_it_has_to_live()
+    {
+        var home = Directory.CreateTempSubdirectory("idarati-private-");
+        var data = Path.Combine(home.FullName, ".data", "pg");
+        var port = await LocalCluster.Bash($"chmod 700 {home.FullName} && pg_free_port");
+        var real = await LocalCluster.Bash($"pg_start {data} {port} fast && echo \"$PG_DIR\"");
+        try
+        {
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres");
+            await using var command = dataSource.CreateCommand("SELECT 1");
+            Assert.Equal(1, await command.ExecuteScalarAsync());
+            if (Environment.UserName == "root")
+            {
+                // 'postgres' cannot enter a folder of mode 700: the cluster lives elsewhere, and .data/pg links to it.
+                Assert.StartsWith("/var/lib/idarati/clusters/", real, StringComparison.Ordinal);
+                Assert.Equal(real, new DirectoryInfo(data).ResolveLinkTarget(returnFinalTarget: true)?.FullName);
+                Assert.Equal(real, await LocalCluster.Bash($"pg_reachable {data}"));
+            }
+            else
+            {
+                Assert.Equal(data, real);
+            }
+        }
+        finally
+        {
+            await LocalCluster.Bash($"pg_stop {real} && rm -rf {real}");
+            home.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task OpenApi_examples_use_fictitious_people_and_reserved_addresses()
+    {
+        using var client = factory.CreateClient();
+        var document = await client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative));
+        var examples = new List<JsonElement>();
+        void Collect(JsonElement e)
+        {
+            if (e.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var p in e.EnumerateObject())
+                {
+                    if (p.Name == "example")
+                    {
+                        examples.Add(p.Value);
+                    }
+
+                    Collect(p.Value);
+                }
+            }
+            else if (e.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in e.EnumerateArray())
+                {
+                    Collect(item);
+                }
+            }
+        }
+
+        Collect(JsonDocument.Parse(document).RootElement);
+        Assert.True(examples.Count >= 10, $"{examples.Count} examples");
+        var text = string.Join('\n', examples.Select(e => e.GetRawText()));
+        var emails = System.Text.RegularExpressions.Regex.Matches(text, @"[\w.+-]+@[\w.-]+").Select(m => m.Value).ToList();
+        Assert.NotEmpty(emails);
+        Assert.All(emails, email => Assert.EndsWith(".invalid", email, StringComparison.Ordinal));
+        foreach (var name in System.Text.RegularExpressions.Regex.Matches(text, "\"fullName\":\"([^\"]+)\"").Select(m => m.Groups[1].Value))
+        {
+            Assert.Contains("Exemple", name, StringComparison.Ordinal);
+        }
+
+        Assert.All(System.Text.RegularExpressions.Regex.Matches(text, "\"nationalId\":\"([^\"]+)\"").Select(m => m.Groups[1].Value), cin => Assert.StartsWith("XX0000", cin, StringComparison.Ordinal));
+    }
+}
