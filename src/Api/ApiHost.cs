@@ -105,12 +105,12 @@ public static class ApiHost
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {
-            options.SwaggerDoc("v1", new() { Title = "Idarati.EventSourced", Version = "v1", Description = "Complaints, job applications and call-centre tickets as event streams. Every operation's summary says who may call it." });
+            OpenApiContract.Configure(options);
             options.AddSecurityDefinition("bearer", new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "JWT", Description = "A token from POST /api/dev/tokens in development." });
             options.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", document)] = [] });
             options.OperationFilter<OpenApiExamples>();
             options.OperationFilter<OpenApiIdempotency>();
-            options.CustomSchemaIds(t => t.FullName!.Replace("Idarati.", string.Empty, StringComparison.Ordinal).Replace('+', '.'));
+            options.CustomSchemaIds(OpenApiContract.SchemaId);
         });
 
         var app = builder.Build();

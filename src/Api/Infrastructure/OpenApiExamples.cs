@@ -35,9 +35,7 @@ public sealed class OpenApiExamples : IOperationFilter
     {
         ArgumentNullException.ThrowIfNull(operation);
         ArgumentNullException.ThrowIfNull(context);
-        var path = "/" + context.ApiDescription.RelativePath?.Split('?')[0].TrimEnd('/');
-        var route = $"{context.ApiDescription.HttpMethod} {System.Text.RegularExpressions.Regex.Replace(path, ":[a-z]+}", "}")}";
-        if (Examples.TryGetValue(route, out var example) && operation.RequestBody?.Content is { } content)
+        if (Examples.TryGetValue(OpenApiContract.RouteKey(context.ApiDescription), out var example) && operation.RequestBody?.Content is { } content)
         {
             foreach (var media in content.Values.OfType<OpenApiMediaType>())
             {
