@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/pg.sh
+source scripts/node.sh
+# The build embeds the pages' npm packages (src/Api/web): npm must be there.
+node_ensure_installed
 
 if [ -z "${IDARATI_DB:-}" ] && [ -z "${ConnectionStrings__Idarati:-}" ]; then
   port="${IDARATI_PG_PORT:-5433}"

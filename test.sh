@@ -13,17 +13,10 @@ if [ -z "${IDARATI_TEST_DB:-}" ]; then
   export IDARATI_TEST_DB="$(pg_connection_string "$port")"
 fi
 
-# graphql-js for the conformance checks (tests/conformance), at the versions its lock file pins.
-if ! command -v npm >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "npm not found: installing Debian's nodejs and npm packages..." >&2
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >&2
-  else
-    echo "Node.js and npm are needed for the GraphQL conformance tests (Debian: sudo apt-get install nodejs npm)." >&2
-    exit 1
-  fi
-fi
+# graphql-js, graphql-http, redocly, openapi-typescript, tsc and graphql-inspector for the conformance and contract
+# checks (tests/conformance), at the versions its lock file pins; npm also builds the API's pages.
+source scripts/node.sh
+node_ensure_installed
 npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error
 
 log="$(mktemp /tmp/idarati-test-log.XXXXXX)"

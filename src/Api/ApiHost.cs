@@ -129,6 +129,7 @@ public static class ApiHost
             swagger.UseSwagger();
             swagger.UseSwaggerUI(options => options.SwaggerEndpoint("/swagger/v1/swagger.json", "Idarati.EventSourced v1"));
         });
+        app.UseWebPages();
         app.MapIdaratiHealth();
         app.MapReference();
         app.MapComplaints();

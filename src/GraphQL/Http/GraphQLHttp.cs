@@ -41,6 +41,9 @@ public sealed class GraphQLHttpOptions
 
     /// <summary>Serve GraphiQL to a browser (a GET that accepts text/html and carries no query).</summary>
     public bool GraphiQL { get; init; } = true;
+
+    /// <summary>Where the host serves GraphiQL's scripts and styles (see GraphiQLPage): never a CDN, the page must work offline.</summary>
+    public string GraphiQLAssets { get; init; } = "/lib";
 }
 
 /// <summary>
@@ -92,7 +95,7 @@ public static class GraphQLHttp
             if (options.GraphiQL && HttpMethods.IsGet(http.Request.Method) && !http.Request.Query.ContainsKey("query") && AcceptsHtml(http.Request.Headers.Accept))
             {
                 http.Response.ContentType = "text/html; charset=utf-8";
-                await http.Response.WriteAsync(GraphiQLPage.Html(http.Request.PathBase + http.Request.Path)).ConfigureAwait(false);
+                await http.Response.WriteAsync(GraphiQLPage.Html(http.Request.PathBase + http.Request.Path, http.Request.PathBase + options.GraphiQLAssets)).ConfigureAwait(false);
                 return;
             }
 

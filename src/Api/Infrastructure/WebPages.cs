@@ -1,0 +1,31 @@
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Net.Http.Headers;
+
+namespace Idarati.Api.Infrastructure;
+
+/// <summary>
+/// The pages people open (the front door at /, GraphiQL's scripts under /lib), served from files embedded in the
+/// assembly at build time from web/pages and web/package.json's npm packages: the service needs no CDN and no internet.
+/// </summary>
+public static class WebPages
+{
+    private static readonly EmbeddedFileProvider Files = new(typeof(WebPages).Assembly, "Idarati.Api.web");
+
+    public static WebApplication UseWebPages(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/lib", StringComparison.Ordinal), lib => lib.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = Files,
+            OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "public, max-age=3600",
+        }));
+        app.MapGet("/", (HttpContext http) =>
+            {
+                http.Response.Headers[HeaderNames.CacheControl] = "no-cache";
+                return Results.Stream(Files.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8");
+            })
+            .AllowAnonymous()
+            .ExcludeFromDescription();
+        return app;
+    }
+}
