@@ -133,6 +133,7 @@ public static class ApiHost
         app.MapIdaratiHealth();
         app.MapReference();
         app.MapComplaints();
+        app.MapAudit();
         app.MapProjections();
         app.MapIndicators();
         app.MapResponseTimes();

@@ -502,29 +502,57 @@ public sealed partial class PostgresEventStore
     public async Task<HashChainVerification> VerifyStreamAsync(string streamId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(streamId);
+        return (await ReadVerifiedAsync([streamId], cancellationToken).ConfigureAwait(false))[0].Verification;
+    }
+
+    /// <summary>
+    /// The stored rows of several streams (in the order given; none for a stream that does not exist) with each one's
+    /// hash chain verified from them, in one round trip: what an export of many histories reads, a page at a time.
+    /// </summary>
+    public async Task<IReadOnlyList<(string StreamId, IReadOnlyList<RawEvent> Events, HashChainVerification Verification)>> ReadVerifiedAsync(
+        IReadOnlyList<string> streamIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(streamIds);
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(_streamSql) { Parameters = { new NpgsqlParameter<string> { TypedValue = streamId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {EventColumns} FROM {_options.Schema}.events WHERE stream_id = $1 ORDER BY version")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT id, version, last_hash FROM {_options.Schema}.streams WHERE id = ANY($1)")
         {
-            Parameters = { new NpgsqlParameter<string> { TypedValue = streamId } },
+            Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. streamIds] } },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT {EventColumns} FROM {_options.Schema}.events WHERE stream_id = ANY($1) ORDER BY stream_id, version")
+        {
+            Parameters = { new NpgsqlParameter<string[]> { TypedValue = [.. streamIds] } },
         });
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        var heads = new Dictionary<string, (long Version, byte[] Hash)>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            return new HashChainVerification(streamId, true, null, 0);
+            heads[reader.GetString(0)] = (reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
         }
 
-        var streamVersion = reader.GetInt64(1);
-        var headHash = reader.GetFieldValue<byte[]>(2);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        byte[] previous = HashChain.Genesis.ToArray();
-        long expectedVersion = 1, count = 0;
-        long? firstInvalid = null;
+        var events = new Dictionary<string, List<RawEvent>>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             var e = ReadRaw(reader);
-            count++;
+            (events.TryGetValue(e.StreamId, out var list) ? list : events[e.StreamId] = []).Add(e);
+        }
+
+        return [.. streamIds.Select(id =>
+        {
+            IReadOnlyList<RawEvent> rows = events.TryGetValue(id, out var list) ? list : [];
+            return (id, rows, heads.TryGetValue(id, out var head) ? Verify(id, rows, head.Version, head.Hash) : new HashChainVerification(id, true, null, 0));
+        })];
+    }
+
+    /// <summary>The first version whose hash the rows do not reproduce, or whose row is missing, or past the rows if the head was altered.</summary>
+    private static HashChainVerification Verify(string streamId, IReadOnlyList<RawEvent> rows, long streamVersion, byte[] headHash)
+    {
+        byte[] previous = HashChain.Genesis.ToArray();
+        long expectedVersion = 1;
+        long? firstInvalid = null;
+        foreach (var e in rows)
+        {
             var computed = HashChain.Next(previous, e.StreamId, e.Version, e.Type, e.RecordedAt.UtcDateTime, e.Metadata, e.Data);
             if (firstInvalid is null && (e.Version != expectedVersion || !computed.AsSpan().SequenceEqual(e.Hash)))
             {
@@ -535,13 +563,13 @@ public sealed partial class PostgresEventStore
             expectedVersion = e.Version + 1;
         }
 
-        if (firstInvalid is null && (count != streamVersion || !previous.AsSpan().SequenceEqual(headHash)))
+        if (firstInvalid is null && (rows.Count != streamVersion || !previous.AsSpan().SequenceEqual(headHash)))
         {
             // Rows were deleted or the head was altered: the first version that cannot be proven is the one after the last row.
-            firstInvalid = count + 1;
+            firstInvalid = rows.Count + 1;
         }
 
-        return new HashChainVerification(streamId, firstInvalid is null, firstInvalid, count);
+        return new HashChainVerification(streamId, firstInvalid is null, firstInvalid, rows.Count);
     }
 
     private sealed record PreparedAppend(

@@ -14,7 +14,7 @@ namespace Idarati.Api.GraphQL;
 
 public static partial class FrontEndSchema
 {
-    /// <summary>history and stateAsOf(at) on a complaint: the auditors' view, with the roles of REST's history route.</summary>
+    /// <summary>history, verification and stateAsOf(at) on a complaint: the auditors' view, with the roles of REST's history and verify routes.</summary>
     private static void AddAuditFields(ObjectGraphType complaint)
     {
         var entry = new ObjectGraphType("HistoryEntry", "One event of a complaint's stream, in order.");
@@ -26,11 +26,21 @@ public static partial class FrontEndSchema
             new FieldDefinition("actor", Scalars.String),
             new FieldDefinition("data", Scalars.String.NonNull, "The event's body, as JSON text.") { Resolve = c => Value(((HistoryEntry)c.Source!).Data.GetRawText()) },
             new FieldDefinition("hash", Scalars.String.NonNull));
+        var verification = new ObjectGraphType("ChainVerification", "A complaint's hash chain checked: valid, or the first version whose hash its stored event does not reproduce.");
+        verification.AddFields(
+            new FieldDefinition("valid", Scalars.Boolean.NonNull),
+            new FieldDefinition("firstInvalidVersion", Scalars.Int) { Resolve = c => Value(((HashChainVerification)c.Source!).FirstInvalidVersion is { } v ? (int)v : null) },
+            new FieldDefinition("eventCount", Scalars.Int.NonNull) { Resolve = c => Value((int)((HashChainVerification)c.Source!).EventCount) });
         complaint.AddFields(
             new FieldDefinition("history", new NonNullGraphType(new ListGraphType(entry.NonNull)), "Every event in order. Roles: agent (own administration), supervisor, auditor.")
             {
                 Resolve = c => Guard(async () => await Service<ComplaintService>(c).HistoryAsync(((ComplaintView)c.Source!).Id,
                     Caller(c, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor), c.CancellationToken).ConfigureAwait(false)),
+            },
+            new FieldDefinition("verification", verification.NonNull, "The hash chain recomputed from the stored events: the first version it does not reproduce, if any. Roles: auditor, supervisor.")
+            {
+                Resolve = c => Guard(async () => await Service<ComplaintService>(c).VerifyAsync(((ComplaintView)c.Source!).Id,
+                    Caller(c, Auth.Roles.Auditor, Auth.Roles.Supervisor), c.CancellationToken).ConfigureAwait(false)),
             },
             new FieldDefinition("stateAsOf", complaint, "The complaint as it stood at an instant (time travel). Same readers as the complaint.")
             {

@@ -21,12 +21,22 @@ public sealed class GuessLimits : IDisposable
 
     private readonly PartitionedRateLimiter<string> _clients;
     private readonly PartitionedRateLimiter<string> _targets;
+    private readonly PartitionedRateLimiter<string> _exports;
 
     public GuessLimits(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         _clients = Buckets(configuration.GetValue("RateLimits:GuessesPerClientPerMinute", 60), TimeSpan.FromMinutes(1));
         _targets = Buckets(configuration.GetValue("RateLimits:GuessesPerTargetPer10Minutes", 10), TimeSpan.FromMinutes(10));
+        _exports = Buckets(configuration.GetValue("RateLimits:ExportsPerClientPerMinute", 10), TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>Heavy reads (bulk exports) take one token from the caller's own bucket; the time to wait when refused.</summary>
+    public TimeSpan? ExportRefusal(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        using var lease = _exports.AttemptAcquire($"{http.User.FindFirst("sub")?.Value}|{http.Connection.RemoteIpAddress}");
+        return lease.IsAcquired ? null : RetryAfter(lease);
     }
 
     private static PartitionedRateLimiter<string> Buckets(int limit, TimeSpan period) =>
@@ -141,5 +151,6 @@ public sealed class GuessLimits : IDisposable
     {
         _clients.Dispose();
         _targets.Dispose();
+        _exports.Dispose();
     }
 }

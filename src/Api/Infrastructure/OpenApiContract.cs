@@ -31,6 +31,8 @@ public static class OpenApiContract
         ["POST /api/complaints/{id}/reopen"] = "reopenComplaint",
         ["POST /api/complaints/{id}/transfer"] = "transferComplaint",
         ["GET /api/audit/complaints/{id}/verify"] = "verifyComplaintHistory",
+        ["GET /api/audit/complaints/{id}/export"] = "exportComplaintHistory",
+        ["GET /api/audit/complaints/export"] = "exportComplaintHistories",
         ["POST /api/call-center/tickets"] = "openTicket",
         ["GET /api/call-center/tickets/{id}"] = "getTicket",
         ["GET /api/call-center/tickets/{id}/history"] = "getTicketHistory",
@@ -132,7 +134,7 @@ public static class OpenApiContract
             var command = api.HttpMethod == "POST" && !route.StartsWith("POST /api/dev/", StringComparison.Ordinal) && !route.StartsWith("POST /api/projections/", StringComparison.Ordinal);
             var database = route is not ("GET /health/live" or "GET /health/ready" or "GET /api/categories" or "GET /api/call-center/categories" or "POST /api/dev/tokens");
             var roles = metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
-            var guess = route is "GET /api/complaints/by-tracking/{trackingNumber}" or "POST /api/dev/tokens" or "GET /api/complaints/{id}"
+            var guess = route is "GET /api/complaints/by-tracking/{trackingNumber}" or "POST /api/dev/tokens" or "GET /api/complaints/{id}" or "GET /api/audit/complaints/export"
                 || (route.StartsWith("POST /api/complaints/{id}/", StringComparison.Ordinal));
 
             operation.Responses ??= [];

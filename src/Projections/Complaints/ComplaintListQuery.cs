@@ -16,6 +16,49 @@ public sealed record ComplaintFilter(string? AdministrationId, string? Status, s
 /// <summary>Reads the complaint list read model, newest first, with keyset paging.</summary>
 public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schema)
 {
+    /// <summary>
+    /// The ids of an administration's complaints submitted in [from, to), oldest first, a page at a time after
+    /// <paramref name="after"/> (the last id of the previous page, with its submission time): what an export walks.
+    /// </summary>
+    public async Task<IReadOnlyList<(Guid Id, DateTimeOffset SubmittedAt)>> IdsAsync(
+        string? administrationId, DateTimeOffset from, DateTimeOffset to, (DateTimeOffset SubmittedAt, Guid Id)? after, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT complaint_id, submitted_at FROM {schema}.rm_complaint_list
+             WHERE ($1::text IS NULL OR administration_id = $1) AND submitted_at >= $2 AND submitted_at < $3
+               AND ($4::timestamptz IS NULL OR (submitted_at, complaint_id) > ($4, $5))
+             ORDER BY submitted_at, complaint_id
+             LIMIT $6
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)administrationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = from.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = to.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after?.SubmittedAt.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)after?.Id ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var ids = new List<(Guid, DateTimeOffset)>(limit);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add((reader.GetGuid(0), new DateTimeOffset(reader.GetFieldValue<DateTime>(1), TimeSpan.Zero)));
+        }
+
+        return ids;
+    }
+
+    /// <summary>How many complaints an export of the same filter will write.</summary>
+    public async Task<long> CountAsync(string? administrationId, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT count(*) FROM {schema}.rm_complaint_list
+             WHERE ($1::text IS NULL OR administration_id = $1) AND submitted_at >= $2 AND submitted_at < $3
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)administrationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = from.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = to.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async Task<ComplaintPage> PageAsync(ComplaintFilter filter, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);

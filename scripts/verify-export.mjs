@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Checks the hash chain of exported complaint histories without the service: node scripts/verify-export.mjs FILE
+// FILE is one history (GET /api/audit/complaints/{id}/export) or NDJSON, one history per line (.../export?...).
+// Canonical form (idarati-history-v1): hash(0) = 32 zero bytes; hash(v) = SHA-256(hash(v-1) || UTF-8 of
+// streamId LF version LF type LF recordedAtMicros LF metadataJson LF dataJson), lowercase hex.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const text = readFileSync(process.argv[2], 'utf8').trim();
+const histories = text.startsWith('{') && !text.includes('\n{') ? [JSON.parse(text)] : text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+let broken = 0;
+for (const h of histories) {
+  if (h.format !== 'idarati-history-v1') throw new Error(`unknown format ${h.format}`);
+  let previous = Buffer.alloc(32);
+  let firstInvalid = null;
+  h.events.forEach((e, i) => {
+    const canonical = [h.streamId, e.version, e.type, e.recordedAtMicros, e.metadataJson, e.dataJson].join('\n');
+    const hash = createHash('sha256').update(previous).update(Buffer.from(canonical, 'utf8')).digest();
+    if (firstInvalid === null && (e.version !== i + 1 || hash.toString('hex') !== e.hash)) firstInvalid = Math.min(e.version, i + 1);
+    previous = hash;
+  });
+  if (firstInvalid !== null) broken++;
+  console.log(`${h.streamId}: ${firstInvalid === null ? `valid, ${h.events.length} events` : `first invalid version ${firstInvalid}`}`);
+}
+console.log(`${histories.length} histories, ${broken} broken`);
+process.exit(broken === 0 ? 0 : 1);

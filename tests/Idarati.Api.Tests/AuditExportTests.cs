@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Idarati.Application.Complaints;
+using Idarati.Application.Seeding;
+using Idarati.Tests;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>
+/// The auditors' exports: a history anyone can check without the service (scripts/verify-export.mjs), and an
+/// administration's histories streamed as NDJSON or CSV in bounded memory.
+/// </summary>
+public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFactory>
+{
+    private static string Repository => Path.GetDirectoryName(Path.GetDirectoryName(GraphQLAuditTests.Conformance()))!;
+
+    private static async Task<(int Code, string Output)> CheckerAsync(string file)
+    {
+        var start = new ProcessStartInfo("node") { WorkingDirectory = Repository, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("scripts/verify-export.mjs");
+        start.ArgumentList.Add(file);
+        using var node = Process.Start(start)!;
+        var output = await node.StandardOutput.ReadToEndAsync() + await node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync();
+        return (node.ExitCode, output);
+    }
+
+    private async Task<Guid> ProcessedComplaintAsync(string administration = "MIN-SANTE")
+    {
+        var citizen = await factory.ClientAsync("citizen", subject: "export-citizen");
+        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint(administration)), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var agent = await factory.ClientAsync("agent", administration);
+        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.OK);
+        await TestHttp.Json(await agent.PostAsJsonAsync($"/api/complaints/{id}/answer", new { text = "Réponse, \"citée\", sur\ndeux lignes", outcome = "favourable" }), HttpStatusCode.OK);
+        return id;
+    }
+
+    [Fact]
+    public async Task A_history_export_verifies_without_the_service_until_one_event_is_tampered_with()
+    {
+        var id = await ProcessedComplaintAsync();
+        var auditor = await factory.ClientAsync("auditor");
+        var file = Path.GetTempFileName();
+        try
+        {
+            var json = await auditor.GetStringAsync($"/api/audit/complaints/{id}/export");
+            var export = JsonDocument.Parse(json).RootElement;
+            Assert.Equal("idarati-history-v1", export.GetProperty("format").GetString());
+            Assert.Equal(3, export.GetProperty("events").GetArrayLength());
+            Assert.True(export.GetProperty("verification").GetProperty("valid").GetBoolean());
+            Assert.Equal("Amina Benali", export.GetProperty("events")[0].GetProperty("data").GetProperty("citizen").GetProperty("fullName").GetString());
+            await File.WriteAllTextAsync(file, json);
+            var (valid, output) = await CheckerAsync(file);
+            Assert.True(valid == 0, output);
+            Assert.Contains("valid, 3 events", output, StringComparison.Ordinal);
+
+            await factory.ExecuteSqlAsync($"UPDATE {{s}}.events SET data = replace(data::text, 'MIN-SANTE', 'MIN-JUSTICE')::json WHERE stream_id = 'complaint-{id:N}' AND version = 2");
+            var tampered = await auditor.GetStringAsync($"/api/audit/complaints/{id}/export");
+            var verification = JsonDocument.Parse(tampered).RootElement.GetProperty("verification");
+            Assert.Equal((false, 2), (verification.GetProperty("valid").GetBoolean(), verification.GetProperty("firstInvalidVersion").GetInt32()));
+            await File.WriteAllTextAsync(file, tampered);
+            var (broken, report) = await CheckerAsync(file);
+            Assert.Equal(1, broken);
+            Assert.Contains("first invalid version 2", report, StringComparison.Ordinal);
+
+            var graph = await TestHttp.Graph(auditor, "query($id: ID!) { complaint(id: $id) { verification { valid firstInvalidVersion eventCount } history { version hash } } }", new { id });
+            var graphVerification = graph.GetProperty("data").GetProperty("complaint").GetProperty("verification");
+            Assert.Equal((false, 2, 3), (graphVerification.GetProperty("valid").GetBoolean(), graphVerification.GetProperty("firstInvalidVersion").GetInt32(), graphVerification.GetProperty("eventCount").GetInt32()));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var citizen = await factory.ClientAsync("citizen", subject: "export-citizen");
+        Assert.Equal(HttpStatusCode.Forbidden, (await citizen.GetAsync($"/api/audit/complaints/{id}/export")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await (await factory.ClientAsync("analyst")).GetAsync("/api/audit/complaints/export")).StatusCode);
+        var agentGraph = await TestHttp.Graph(await factory.ClientAsync("agent", "MIN-SANTE"), "query($id: ID!) { complaint(id: $id) { verification { valid } } }", new { id });
+        Assert.Equal("FORBIDDEN", agentGraph.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task An_administrations_histories_stream_as_ndjson_or_csv_with_their_count()
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add(await ProcessedComplaintAsync("MIN-EDUCATION"));
+        }
+
+        var supervisor = await factory.ClientAsync("supervisor");
+        await Deadline.UntilAsync(async () =>
+        {
+            var page = await TestHttp.Json(await supervisor.GetAsync("/api/complaints?administrationId=MIN-EDUCATION&limit=200"), HttpStatusCode.OK);
+            return ids.All(id => page.GetProperty("items").EnumerateArray().Any(r => r.GetProperty("id").GetGuid() == id));
+        }, 30, "the complaint list to hold the three complaints");
+
+        using var ndjson = new HttpRequestMessage(HttpMethod.Get, "/api/audit/complaints/export?administrationId=MIN-EDUCATION");
+        ndjson.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-ndjson"));
+        using var lines = await supervisor.SendAsync(ndjson);
+        Assert.Equal("application/x-ndjson", lines.Content.Headers.ContentType?.MediaType);
+        var body = await lines.Content.ReadAsStringAsync();
+        var histories = body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(histories.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), lines.Headers.GetValues("X-Total-Count").Single());
+        Assert.Superset(ids.ToHashSet(), histories.Select(h => h.GetProperty("complaintId").GetGuid()).ToHashSet());
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, body);
+            var (code, output) = await CheckerAsync(file);
+            Assert.True(code == 0, output);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        using var csv = new HttpRequestMessage(HttpMethod.Get, "/api/audit/complaints/export?administrationId=MIN-EDUCATION");
+        csv.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        var table = await (await supervisor.SendAsync(csv)).Content.ReadAsStringAsync();
+        Assert.StartsWith("complaintId,streamId,version,position,type", table, StringComparison.Ordinal);
+        Assert.Equal(histories.Sum(h => h.GetProperty("events").GetArrayLength()), table.Split('\n').Skip(1).Count(l => l.Length > 0 && char.IsAsciiHexDigit(l[0])));
+        // The JSON texts are quoted fields with their quotes doubled (RFC 4180).
+        Assert.Contains(",\"{\"\"", table, StringComparison.Ordinal);
+
+        using var html = new HttpRequestMessage(HttpMethod.Get, "/api/audit/complaints/export");
+        html.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
+        Assert.Equal(HttpStatusCode.NotAcceptable, (await supervisor.SendAsync(html)).StatusCode);
+        var badPeriod = await TestHttp.Json(await supervisor.GetAsync("/api/audit/complaints/export?from=2026-01-02&to=2026-01-01"), HttpStatusCode.BadRequest);
+        Assert.True(badPeriod.GetProperty("errors").TryGetProperty("to", out _));
+    }
+
+    [Fact]
+    public async Task Ten_thousand_histories_stream_in_bounded_memory()
+    {
+        await using var seeded = new ApiFactory { Settings = { ["ReferenceData:LoadDefaults"] = "false", ["RateLimits:ExportsPerClientPerMinute"] = "1000" } };
+        using (var scope = seeded.Services.CreateScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<EventStore.PostgresEventStore>();
+            await new SyntheticDataset(store, new ComplaintOptions { AccessCodeSecret = ApiFactory.AccessCodeSecret }, TimeProvider.System).SeedAsync(SeedPlan.AtScale(0.05));
+        }
+
+        var auditor = await seeded.ClientAsync("auditor");
+        var supervisor = await seeded.ClientAsync("supervisor");
+        await Deadline.UntilAsync(async () =>
+            (await TestHttp.Json(await supervisor.GetAsync("/api/projections"), HttpStatusCode.OK)).EnumerateArray()
+                .Single(p => p.GetProperty("name").GetString() == "complaint-list").GetProperty("lagEvents").GetInt64() == 0, 120, "the complaint list to catch up with the seed");
+
+        GC.Collect();
+        var baseline = GC.GetTotalMemory(forceFullCollection: true);
+        var peak = baseline;
+        var started = Stopwatch.GetTimestamp();
+        using var response = await auditor.GetAsync("/api/audit/complaints/export", HttpCompletionOption.ResponseHeadersRead);
+        var expected = long.Parse(response.Headers.GetValues("X-Total-Count").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        using var reader = new StreamReader(stream);
+        long histories = 0, bytes = 0;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            histories++;
+            bytes += line.Length + 1;
+            if (histories % 500 == 0)
+            {
+                peak = Math.Max(peak, GC.GetTotalMemory(false));
+            }
+        }
+
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Assert.True(histories >= 10_000, $"{histories} histories");
+        Assert.Equal(expected, histories);
+        // Streamed, not buffered: the process never held more than three quarters of the body beyond its baseline
+        // (18 MB for 56 MB here; a buffered body would hold all of it, and more as UTF-16 strings).
+        var held = peak - baseline;
+        Assert.True(held < bytes * 3 / 4, $"{held / 1024 / 1024} MB held while streaming {bytes / 1024 / 1024} MB");
+        Console.WriteLine(System.FormattableString.Invariant($"export: {histories} histories, {bytes / 1024 / 1024} MB in {seconds:F1} s, at most {held / 1024 / 1024} MB above the baseline"));
+    }
+}
