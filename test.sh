@@ -19,6 +19,18 @@ source scripts/node.sh
 node_ensure_installed
 npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error
 
+# Debian's Chromium for the dashboard's browser tests (driven by playwright-core from tests/conformance).
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "chromium not found: installing Debian's chromium package..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+  else
+    echo "Chromium is needed for the dashboard's browser tests (Debian: sudo apt-get install chromium), or set CHROMIUM to its path." >&2
+    exit 1
+  fi
+fi
+
 log="$(mktemp /tmp/idarati-test-log.XXXXXX)"
 dotnet build Idarati.EventSourced.sln -c Release -nologo -v quiet
 status=0

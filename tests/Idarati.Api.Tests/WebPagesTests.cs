@@ -21,6 +21,7 @@ public sealed class WebPagesTests(ApiFactory factory) : IClassFixture<ApiFactory
         Assert.Contains("Chikaya.ma", html, StringComparison.Ordinal);
         var links = References(html).ToList();
         Assert.Contains("/graphql", links);
+        Assert.Contains("/dashboard", links);
         Assert.Contains("/swagger", links);
         Assert.Contains("/health/ready", links);
         Assert.DoesNotContain(links, l => l.Contains("//", StringComparison.Ordinal));

@@ -14,18 +14,30 @@ public static class WebPages
     public static WebApplication UseWebPages(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // /lib: the npm packages' files; /assets: the pages' own scripts and styles.
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/lib", StringComparison.Ordinal), lib => lib.UseStaticFiles(new StaticFileOptions
         {
             FileProvider = Files,
             OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "public, max-age=3600",
         }));
-        app.MapGet("/", (HttpContext http) =>
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/assets", StringComparison.Ordinal), assets => assets.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = Files,
+            RequestPath = "/assets",
+            OnPrepareResponse = file => file.Context.Response.Headers.CacheControl = "no-cache",
+        }));
+        Page(app, "/", "index.html");
+        // The dashboard's data need an analyst's, a supervisor's or an admin's token, which the page asks for; the page itself is public.
+        Page(app, "/dashboard", "dashboard.html");
+        return app;
+    }
+
+    private static void Page(WebApplication app, string path, string file) =>
+        app.MapGet(path, (HttpContext http) =>
             {
                 http.Response.Headers[HeaderNames.CacheControl] = "no-cache";
-                return Results.Stream(Files.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8");
+                return Results.Stream(Files.GetFileInfo(file).CreateReadStream(), "text/html; charset=utf-8");
             })
             .AllowAnonymous()
             .ExcludeFromDescription();
-        return app;
-    }
 }

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Idarati.Application.Complaints;
+using Idarati.Application.Seeding;
+using Idarati.Tests;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>
+/// The analysts' dashboard in a real headless browser (Debian's Chromium, driven by playwright-core from
+/// tests/conformance/dashboard.mjs) against the service on a real port, on a database seeded at a small scale, with
+/// every request that would leave the machine refused and recorded.
+/// </summary>
+public sealed class DashboardBrowserTests
+{
+    private static string Chromium() =>
+        new[] { Environment.GetEnvironmentVariable("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("Chromium is missing: ./test.sh installs Debian's chromium package (apt-get install chromium).");
+
+    [Fact]
+    public async Task An_analyst_sees_every_chart_with_the_apis_numbers_in_french_and_arabic_and_nothing_leaves_the_machine()
+    {
+        var schema = "dash_" + Guid.NewGuid().ToString("N")[..12];
+        var app = ApiHost.Build(
+        [
+            "--urls", "http://127.0.0.1:0", "--IDARATI_DB", ApiFactory.TestDatabase, "--EventStore:Schema", schema,
+            "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes", "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret,
+            "--Auth:DevTokens", "true", "--ReferenceData:LoadDefaults", "false", "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await app.StartAsync();
+        var output = Directory.CreateTempSubdirectory("idarati-dashboard-");
+        try
+        {
+            var plan = SeedPlan.AtScale(0.01);
+            await new SyntheticDataset(app.Services.GetRequiredService<EventStore.PostgresEventStore>(), new ComplaintOptions { AccessCodeSecret = ApiFactory.AccessCodeSecret }, TimeProvider.System).SeedAsync(plan);
+            var daemon = app.Services.GetRequiredService<EventStore.Projections.ProjectionDaemon>();
+            await Deadline.UntilAsync(async () => (await daemon.StatusAsync()).All(p => p.LagEvents == 0 && p.State == EventStore.Projections.ProjectionState.Running), 120, "every projection to catch up with the seed");
+
+            var start = new ProcessStartInfo("node") { WorkingDirectory = GraphQLAuditTests.Conformance(), RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[] { "dashboard.mjs", app.Urls.Single(), Chromium(), output.FullName })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using var node = Process.Start(start)!;
+            var stdout = node.StandardOutput.ReadToEndAsync();
+            var stderr = node.StandardError.ReadToEndAsync();
+            await node.WaitForExitAsync();
+            var result = (await stdout).Trim();
+            Assert.True(node.ExitCode == 0, result + await stderr);
+            var summary = JsonDocument.Parse(result.Split('\n')[^1]).RootElement;
+            Assert.Equal(0, summary.GetProperty("outside").GetInt32());
+            Assert.Equal(7, summary.GetProperty("charts").GetInt32());
+            Assert.True(File.Exists(Path.Combine(output.FullName, "dashboard-fr.png")) && File.Exists(Path.Combine(output.FullName, "dashboard-ar.png")));
+            Console.WriteLine($"dashboard: drawn {summary.GetProperty("drawnMs").GetInt32()} ms after sign-in (seed at scale 0.01: {plan.Complaints} complaints)");
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+            await app.StopAsync();
+            await app.DisposeAsync();
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}
