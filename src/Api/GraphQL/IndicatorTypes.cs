@@ -35,6 +35,7 @@ public static partial class FrontEndSchema
             new FieldDefinition("group", Scalars.String.NonNull), new FieldDefinition("received", Scalars.Int.NonNull), new FieldDefinition("processed", Scalars.Int.NonNull),
             new FieldDefinition("processingRate", Scalars.Float.NonNull), new FieldDefinition("favourable", Scalars.Int.NonNull), new FieldDefinition("satisfied", Scalars.Int.NonNull),
             new FieldDefinition("unsatisfied", Scalars.Int.NonNull), new FieldDefinition("reopened", Scalars.Int.NonNull), new FieldDefinition("inProgress", Scalars.Int.NonNull),
+            new FieldDefinition("answered", Scalars.Int.NonNull), new FieldDefinition("answeredWithinDeadlinePercent", Scalars.Float, "Answered by the legal due date, of those answered."),
             new FieldDefinition("overdue", Scalars.Int.NonNull));
         var processing = new ObjectGraphType("ProcessingReport");
         processing.AddFields(

@@ -6,7 +6,7 @@ namespace Idarati.Projections.Indicators;
 /// <summary>Processing figures of one group: received, processed (answered, rejected, taken into account or closed), and their shares.</summary>
 public sealed record ProcessingRow(
     string Group, long Received, long Processed, double ProcessingRate, long Favourable, long Satisfied, long Unsatisfied,
-    long Reopened, long InProgress, long Overdue);
+    long Reopened, long InProgress, long Overdue, long Answered, double? AnsweredWithinDeadlinePercent);
 
 public sealed record ProcessingReport(string GroupBy, IReadOnlyList<ProcessingRow> Rows, ProcessingRow Total, long Position);
 
@@ -42,7 +42,9 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
                    count(*) FILTER (WHERE NOT satisfied),
                    count(*) FILTER (WHERE reopen_count > 0),
                    count(*) FILTER (WHERE status IN ('received', 'acknowledged', 'awaitingInformation')),
-                   count(*) FILTER (WHERE status IN ('received', 'acknowledged', 'awaitingInformation') AND answer_due < $1)
+                   count(*) FILTER (WHERE status IN ('received', 'acknowledged', 'awaitingInformation') AND answer_due < $1),
+                   count(answered_at),
+                   count(*) FILTER (WHERE answered_at <= answer_due)
               FROM {schema}.rm_complaint_list
              GROUP BY 1
             """)
@@ -54,7 +56,7 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
         var raw = new List<(string Group, long[] Counts)>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            raw.Add((reader.GetString(0), Enumerable.Range(1, 8).Select(reader.GetInt64).ToArray()));
+            raw.Add((reader.GetString(0), Enumerable.Range(1, Counts).Select(reader.GetInt64).ToArray()));
         }
 
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
@@ -64,15 +66,20 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
         if (groupBy == "administrationKind")
         {
             raw = raw.GroupBy(r => administrationKinds.GetValueOrDefault(r.Group, "unknown"))
-                .Select(g => (g.Key, Enumerable.Range(0, 8).Select(i => g.Sum(r => r.Counts[i])).ToArray()))
+                .Select(g => (g.Key, Enumerable.Range(0, Counts).Select(i => g.Sum(r => r.Counts[i])).ToArray()))
                 .ToList();
         }
 
         var rows = raw.Select(r => Row(r.Group, r.Counts)).OrderBy(r => r.Group, StringComparer.Ordinal).ToList();
-        var total = Row("total", Enumerable.Range(0, 8).Select(i => raw.Sum(r => r.Counts[i])).ToArray());
+        var total = Row("total", Enumerable.Range(0, Counts).Select(i => raw.Sum(r => r.Counts[i])).ToArray());
         return new ProcessingReport(groupBy, rows, total, position);
     }
 
+    /// <summary>The counts each group's statement reads, in order.</summary>
+    private const int Counts = 10;
+
+    /// <remarks>The share answered within the legal deadline is the response-time report's, from the same rows: answered by the due date, of those answered.</remarks>
     private static ProcessingRow Row(string group, long[] c) =>
-        new(group, c[0], c[1], c[0] == 0 ? 0 : Math.Round(100.0 * c[1] / c[0], 2), c[2], c[3], c[4], c[5], c[6], c[7]);
+        new(group, c[0], c[1], c[0] == 0 ? 0 : Math.Round(100.0 * c[1] / c[0], 2), c[2], c[3], c[4], c[5], c[6], c[7], c[8],
+            c[8] == 0 ? null : Math.Round(100.0 * c[9] / c[8], 2));
 }

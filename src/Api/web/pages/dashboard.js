@@ -30,7 +30,7 @@ const TEXT = {
 const state = { lang: sessionStorage.getItem('idarati.lang') ?? 'fr', token: sessionStorage.getItem('idarati.token'), data: null, charts: new Map() };
 const $ = (selector) => document.querySelector(selector);
 const t = (key) => TEXT[state.lang][key] ?? key;
-const number = (value, digits = 0) => new Intl.NumberFormat(state.lang === 'ar' ? 'ar-MA' : 'fr-MA', { maximumFractionDigits: digits }).format(value);
+const number = (value, digits = 0, least = 0) => new Intl.NumberFormat(state.lang === 'ar' ? 'ar-MA' : 'fr-MA', { minimumFractionDigits: least, maximumFractionDigits: digits }).format(value);
 const label = (pair) => (pair ? (state.lang === 'ar' ? pair.ar : pair.fr) : '');
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -42,17 +42,27 @@ async function api(path, options = {}) {
 
 /** Everything the charts show, read at once; groups are named from the reference data, in both languages. */
 async function load(asOf) {
-  const [report, monthly, administrations, kinds, times, timesByAdministration, categories, channels, employment, directory, complaintCategories, callCategories] = await Promise.all([
+  // Each request reads the read models once: the kinds are summed here from the administrations' rows (the same
+  // figures as groupBy=administrationKind), so that the slow queries run once each (1.1-1.7 s to draw at scale 1 before).
+  const [report, monthly, administrations, times, categories, channels, employment, directory, complaintCategories, callCategories] = await Promise.all([
     api(`/api/indicators?asOf=${asOf}`), api('/api/indicators/complaints/processing?groupBy=month'), api('/api/indicators/complaints/processing?groupBy=administration'),
-    api('/api/indicators/complaints/processing?groupBy=administrationKind'), api('/api/indicators/complaints/response-times?groupBy=category'),
-    api('/api/indicators/complaints/response-times?groupBy=administration'), api('/api/indicators/call-center?groupBy=category'),
+    api('/api/indicators/complaints/response-times?groupBy=category'), api('/api/indicators/call-center?groupBy=category'),
     api('/api/indicators/call-center?groupBy=channel'), api('/api/indicators/employment'), api('/api/administrations'), api('/api/categories'), api('/api/call-center/categories'),
   ]);
   const names = new Map(directory.map((a) => [a.id, { ar: a.nameAr, fr: a.nameFr }]));
+  const kindOf = new Map(directory.map((a) => [a.id, a.kind]));
   const flatten = (nodes) => nodes.flatMap((n) => [n, ...flatten(n.children ?? [])]);
   const categoryNames = new Map([...flatten(complaintCategories), ...flatten(callCategories)].map((c) => [c.code, c.label]));
-  const within = new Map(timesByAdministration.rows.map((r) => [r.group, r.answeredWithinDeadlinePercent]));
-  return { report, monthly, administrations, kinds, times, categories, channels, employment, names, categoryNames, within };
+  const byKind = new Map();
+  for (const r of administrations.rows) {
+    const kind = kindOf.get(r.group) ?? 'unknown';
+    const sum = byKind.get(kind) ?? { group: kind, received: 0, processed: 0 };
+    sum.received += r.received;
+    sum.processed += r.processed;
+    byKind.set(kind, sum);
+  }
+  const kinds = [...byKind.values()].map((k) => ({ ...k, processingRate: k.received === 0 ? 0 : Math.round((10000 * k.processed) / k.received) / 100 }));
+  return { report, monthly, administrations, kinds, times, categories, channels, employment, names, categoryNames };
 }
 
 /** Each block's rows: what its chart draws and what its CSV holds (the CSV always has both languages' labels). */
@@ -62,8 +72,8 @@ function tables(d) {
   return {
     report: d.report.sections.flatMap((s) => s.figures.map((f) => ({ label: f.label, section: s.label, values: { value: f.value, sharePercent: f.sharePercent ?? '' } }))),
     monthly: d.monthly.rows.slice().sort((a, b) => a.group.localeCompare(b.group)).map((r) => ({ label: { ar: r.group, fr: r.group }, values: { received: r.received, processed: r.processed } })),
-    administrations: sorted.map((r) => ({ label: named(d.names, r.group), values: { processingRate: r.processingRate, withinDeadline: d.within.get(r.group) ?? 0 } })),
-    kinds: d.kinds.rows.slice().sort((a, b) => b.processingRate - a.processingRate).map((r) => ({ label: { ar: TEXT.ar[r.group] ?? r.group, fr: TEXT.fr[r.group] ?? r.group }, values: { processingRate: r.processingRate } })),
+    administrations: sorted.map((r) => ({ label: named(d.names, r.group), values: { processingRate: r.processingRate, withinDeadline: r.answeredWithinDeadlinePercent ?? 0 } })),
+    kinds: d.kinds.slice().sort((a, b) => b.processingRate - a.processingRate).map((r) => ({ label: { ar: TEXT.ar[r.group] ?? r.group, fr: TEXT.fr[r.group] ?? r.group }, values: { processingRate: r.processingRate } })),
     responseTimes: d.times.rows.map((r) => ({ label: named(d.categoryNames, r.group), values: { median: r.answerMedianDays ?? 0, p90: r.answerP90Days ?? 0 } })),
     callCenterCategories: d.categories.rows.map((r) => ({ label: named(d.categoryNames, r.group), values: { questions: r.questions } })),
     callCenterChannels: d.channels.rows.map((r) => ({ label: { ar: TEXT.ar[r.group] ?? r.group, fr: TEXT.fr[r.group] ?? r.group }, values: { questions: r.questions } })),
@@ -112,7 +122,7 @@ function render() {
       const line = Object.assign(document.createElement('div'), { className: 'figure' });
       line.dataset.key = `${s.key}.${f.key}`;
       line.dataset.value = String(f.value);
-      const text = f.unit === 'percent' ? `${number(f.value, 2)} %` : number(f.value) + (f.sharePercent != null ? ` (${number(f.sharePercent, 2)} %)` : '');
+      const text = f.unit === 'percent' ? `${number(f.value, 2, 2)} %` : number(f.value) + (f.sharePercent != null ? ` (${number(f.sharePercent, 2, 2)} %)` : '');
       line.append(Object.assign(document.createElement('span'), { textContent: label(f.label) }), Object.assign(document.createElement('span'), { className: 'value', textContent: text }));
       section.append(line);
     }
