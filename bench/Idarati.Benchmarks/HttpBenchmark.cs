@@ -340,7 +340,7 @@ public static class HttpBenchmark
         return new Slice(total, clock.Elapsed);
     };
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
