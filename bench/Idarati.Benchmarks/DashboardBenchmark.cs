@@ -23,8 +23,8 @@ public static class DashboardBenchmark
 {
     private static readonly string[] Requests =
     [
-        "/api/indicators?asOf=2020-03-02", "/api/indicators/complaints/processing?groupBy=month", "/api/indicators/complaints/processing?groupBy=administration",
-        "/api/indicators/complaints/response-times?groupBy=category", "/api/indicators/call-center?groupBy=category", "/api/indicators/call-center?groupBy=channel",
+        "/api/indicators?asOf=2020-03-02", "/api/indicators/complaints/processing?groupBy=month&asOf=2020-03-02", "/api/indicators/complaints/processing?groupBy=administration&asOf=2020-03-02",
+        "/api/indicators/complaints/response-times?groupBy=category&asOf=2020-03-02", "/api/indicators/call-center?groupBy=category&asOf=2020-03-02", "/api/indicators/call-center?groupBy=channel&asOf=2020-03-02",
         "/api/indicators/employment", "/api/administrations", "/api/categories", "/api/call-center/categories",
     ];
 

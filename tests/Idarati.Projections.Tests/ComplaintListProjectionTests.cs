@@ -120,7 +120,7 @@ public sealed class ResponseTimeIndicatorTests(StoreFixture fixture) : IClassFix
         var deadline = Deadline.In(30);
         var indicators = new Indicators.ResponseTimeIndicators(fixture.DataSource, fixture.Schema);
         Indicators.ResponseTimeReport report;
-        while ((report = await indicators.ReportAsync("administration")).Position < last)
+        while ((report = await indicators.ReportAsync("administration", T0.AddDays(100))).Position < last)
         {
             Assert.True(!deadline.Passed, "the projection did not catch up");
             await Task.Delay(20);
@@ -133,6 +133,11 @@ public sealed class ResponseTimeIndicatorTests(StoreFixture fixture) : IClassFix
         Assert.Equal((3L, 2.0, 2.0, 2.8), (row.Acknowledged, row.AcknowledgeMeanDays, row.AcknowledgeMedianDays, row.AcknowledgeP90Days));
         Assert.Equal((2L, 40.0, 40.0, 64.0, 50.0), (row.Answered, row.AnswerMeanDays, row.AnswerMedianDays, row.AnswerP90Days, row.AnsweredWithinDeadlinePercent));
         Assert.Equal(row with { Group = "total" }, report.Total);
-        Assert.Equal("2026-01", (await indicators.ReportAsync("month")).Rows.Single().Group);
+        Assert.Equal("2026-01", (await indicators.ReportAsync("month", T0.AddDays(100))).Rows.Single().Group);
+
+        // As of day 20: all three acknowledged, only the answer of day 10 given, within its deadline.
+        var then = (await indicators.ReportAsync("administration", T0.AddDays(20))).Rows.Single();
+        Assert.Equal((3L, 1L, 10.0, 100.0), (then.Acknowledged, then.Answered, then.AnswerMedianDays, then.AnsweredWithinDeadlinePercent));
+        Assert.Empty((await indicators.ReportAsync("administration", T0.AddDays(-1))).Rows);
     }
 }

@@ -52,7 +52,7 @@ public static partial class FrontEndSchema
             },
             new FieldDefinition("processing", processing.NonNull, $"Processing figures grouped by {string.Join(", ", ProcessingIndicators.Groupings)}.")
             {
-                Arguments = [new InputValueDefinition("groupBy", Scalars.String).WithDefault("none")],
+                Arguments = [new InputValueDefinition("groupBy", Scalars.String).WithDefault("none"), AsOfArgument()],
                 Resolve = c => Guard(async () =>
                 {
                     var groupBy = c.Argument<string>("groupBy") ?? "none";
@@ -63,7 +63,7 @@ public static partial class FrontEndSchema
 
                     var kinds = (await Service<AdministrationService>(c).ListAsync(c.CancellationToken).ConfigureAwait(false))
                         .ToDictionary(a => a.Id, a => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(a.Kind.ToString()));
-                    return await Service<ProcessingIndicators>(c).ReportAsync(groupBy, kinds, Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken).ConfigureAwait(false);
+                    return await Service<ProcessingIndicators>(c).ReportAsync(groupBy, kinds, AsOf(c), c.CancellationToken).ConfigureAwait(false);
                 }),
             });
         indicators.AddFields(MoreIndicatorFields());

@@ -11,6 +11,12 @@ namespace Idarati.Api.GraphQL;
 /// <summary>The indicators beyond the tracking report and processing: response times, the call centre, employment; and projection status.</summary>
 public static partial class FrontEndSchema
 {
+    private static InputValueDefinition AsOfArgument() => new("asOf", DateTime, "The figures as they stood at this instant (now by default).");
+
+    /// <summary>The asOf argument, or now.</summary>
+    private static DateTimeOffset AsOf(ResolveContext c) =>
+        c.Arguments.TryGetValue("asOf", out var at) && at is DateTimeOffset asOf ? asOf : Service<TimeProvider>(c).GetUtcNow();
+
     /// <summary>A groupBy argument checked against the groupings a report knows, with a BAD_USER_INPUT naming the choices.</summary>
     private static string GroupBy(ResolveContext c, IReadOnlyList<string> groupings)
     {
@@ -61,13 +67,13 @@ public static partial class FrontEndSchema
         [
             new FieldDefinition("responseTimes", responseTimes.NonNull, $"Response times grouped by {string.Join(", ", ResponseTimeIndicators.Groupings)}.")
             {
-                Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("none")],
-                Resolve = c => Guard(async () => await Service<ResponseTimeIndicators>(c).ReportAsync(GroupBy(c, ResponseTimeIndicators.Groupings), c.CancellationToken).ConfigureAwait(false)),
+                Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("none"), AsOfArgument()],
+                Resolve = c => Guard(async () => await Service<ResponseTimeIndicators>(c).ReportAsync(GroupBy(c, ResponseTimeIndicators.Groupings), AsOf(c), c.CancellationToken).ConfigureAwait(false)),
             },
             new FieldDefinition("callCenter", callCenter.NonNull, $"The 3737 centre's questions grouped by {string.Join(", ", CallCenterIndicators.Groupings)}.")
             {
-                Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("category")],
-                Resolve = c => Guard(async () => await Service<CallCenterIndicators>(c).ReportAsync(GroupBy(c, CallCenterIndicators.Groupings), c.CancellationToken).ConfigureAwait(false)),
+                Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("category"), AsOfArgument()],
+                Resolve = c => Guard(async () => await Service<CallCenterIndicators>(c).ReportAsync(GroupBy(c, CallCenterIndicators.Groupings), AsOf(c), c.CancellationToken).ConfigureAwait(false)),
             },
             new FieldDefinition("employment", employment.NonNull, "The employment figures and each competition's funnel.")
             {

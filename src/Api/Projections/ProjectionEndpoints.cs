@@ -77,7 +77,7 @@ public static class ProjectionEndpoints
     public static void MapIndicators(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/indicators/complaints/processing", async Task<Ok<Idarati.Projections.Indicators.ProcessingReport>> (
-                string? groupBy, Idarati.Projections.Indicators.ProcessingIndicators indicators, Idarati.Application.Administrations.AdministrationService administrations,
+                string? groupBy, string? asOf, Idarati.Projections.Indicators.ProcessingIndicators indicators, Idarati.Application.Administrations.AdministrationService administrations,
                 TimeProvider time, CancellationToken ct) =>
             {
                 groupBy ??= "none";
@@ -88,17 +88,17 @@ public static class ProjectionEndpoints
 
                 var kinds = (await administrations.ListAsync(ct).ConfigureAwait(false))
                     .ToDictionary(a => a.Id, a => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(a.Kind.ToString()));
-                return TypedResults.Ok(await indicators.ReportAsync(groupBy, kinds, time.GetUtcNow(), ct).ConfigureAwait(false));
+                return TypedResults.Ok(await indicators.ReportAsync(groupBy, kinds, ParseAsOf(asOf, time), ct).ConfigureAwait(false));
             })
             .WithTags("indicators")
             .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
-            .WithSummary("Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress and overdue, grouped by administration, administrationKind, category, kind, channel, month or none; with the global position they were computed at. No personal data. Roles: analyst, supervisor, admin.");
+            .WithSummary("Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress and overdue, grouped by administration, administrationKind, category, kind, channel, month or none, as of a date (asOf: a date counted to the end of that day, UTC, or an instant; now by default); with the global position they were computed at. No personal data. Roles: analyst, supervisor, admin.");
     }
 
     public static void MapResponseTimes(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/indicators/complaints/response-times", async Task<Ok<Idarati.Projections.Indicators.ResponseTimeReport>> (
-                string? groupBy, Idarati.Projections.Indicators.ResponseTimeIndicators indicators, CancellationToken ct) =>
+                string? groupBy, string? asOf, Idarati.Projections.Indicators.ResponseTimeIndicators indicators, TimeProvider time, CancellationToken ct) =>
             {
                 groupBy ??= "none";
                 if (!Idarati.Projections.Indicators.ResponseTimeIndicators.Groupings.Contains(groupBy))
@@ -106,17 +106,17 @@ public static class ProjectionEndpoints
                     throw Idarati.Application.Handling.ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", Idarati.Projections.Indicators.ResponseTimeIndicators.Groupings)}.");
                 }
 
-                return TypedResults.Ok(await indicators.ReportAsync(groupBy, ct).ConfigureAwait(false));
+                return TypedResults.Ok(await indicators.ReportAsync(groupBy, ParseAsOf(asOf, time), ct).ConfigureAwait(false));
             })
             .WithTags("indicators")
             .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
-            .WithSummary("Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by administration, category, month or none; with the global position. Roles: analyst, supervisor, admin.");
+            .WithSummary("Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by administration, category, month or none, as of a date (asOf, now by default); with the global position. Roles: analyst, supervisor, admin.");
     }
 
     public static void MapCallCenterIndicators(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/api/indicators/call-center", async Task<Ok<Idarati.Projections.CallCenter.CallCenterReport>> (
-                string? groupBy, Idarati.Projections.CallCenter.CallCenterIndicators indicators, CancellationToken ct) =>
+                string? groupBy, string? asOf, Idarati.Projections.CallCenter.CallCenterIndicators indicators, TimeProvider time, CancellationToken ct) =>
             {
                 groupBy ??= "category";
                 if (!Idarati.Projections.CallCenter.CallCenterIndicators.Groupings.Contains(groupBy))
@@ -124,11 +124,11 @@ public static class ProjectionEndpoints
                     throw Idarati.Application.Handling.ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", Idarati.Projections.CallCenter.CallCenterIndicators.Groupings)}.");
                 }
 
-                return TypedResults.Ok(await indicators.ReportAsync(groupBy, ct).ConfigureAwait(false));
+                return TypedResults.Ok(await indicators.ReportAsync(groupBy, ParseAsOf(asOf, time), ct).ConfigureAwait(false));
             })
             .WithTags("indicators")
             .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
-            .WithSummary("3737 questions per category or channel with their share of the total, answered and escalated counts, answer times in minutes; with the global position. Roles: analyst, supervisor, admin.");
+            .WithSummary("3737 questions per category or channel with their share of the total, answered and escalated counts, answer times in minutes, as of a date (asOf, now by default); with the global position. Roles: analyst, supervisor, admin.");
     }
 
     public static void MapTrackingReport(this IEndpointRouteBuilder endpoints)

@@ -77,7 +77,8 @@ public sealed class CallCenterIndicators(NpgsqlDataSource dataSource, string sch
 {
     public static readonly IReadOnlyList<string> Groupings = ["category", "channel"];
 
-    public async Task<CallCenterReport> ReportAsync(string groupBy, CancellationToken cancellationToken = default)
+    /// <param name="asOf">Questions opened by then, answered and escalated by then.</param>
+    public async Task<CallCenterReport> ReportAsync(string groupBy, DateTimeOffset asOf, CancellationToken cancellationToken = default)
     {
         var key = groupBy switch
         {
@@ -85,13 +86,16 @@ public sealed class CallCenterIndicators(NpgsqlDataSource dataSource, string sch
             "channel" => "channel",
             _ => throw new ArgumentOutOfRangeException(nameof(groupBy), groupBy, "Unknown grouping."),
         };
-        const string Minutes = "extract(epoch FROM answered_at - opened_at) / 60.0";
+        const string Minutes = "extract(epoch FROM CASE WHEN answered_at <= $1 THEN answered_at END - opened_at) / 60.0";
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-            SELECT {key}, count(*), (100.0 * count(*) / sum(count(*)) OVER ())::float8, count(answered_at), count(escalated_at),
+            SELECT {key}, count(*), (100.0 * count(*) / sum(count(*)) OVER ())::float8, count(*) FILTER (WHERE answered_at <= $1), count(*) FILTER (WHERE escalated_at <= $1),
                    avg({Minutes})::float8, (percentile_cont(0.5) WITHIN GROUP (ORDER BY {Minutes}))::float8
-              FROM {schema}.rm_ticket_list GROUP BY 1 ORDER BY 1
-            """));
+              FROM {schema}.rm_ticket_list WHERE opened_at <= $1 GROUP BY 1 ORDER BY 1
+            """)
+        {
+            Parameters = { new NpgsqlParameter<DateTime> { TypedValue = asOf.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz } },
+        });
         batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, TicketListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<CallCenterRow>();

@@ -12,14 +12,19 @@ public sealed record ProcessingReport(string GroupBy, IReadOnlyList<ProcessingRo
 
 /// <summary>
 /// Aggregates the complaint list read model at query time, so the figures always agree with the list; the position says
-/// how far into the log they are. Overdue uses the reader's clock: due date passed and not processed.
+/// how far into the log they are. Overdue: due date passed and not processed, at the date asked for (now by default).
 /// </summary>
 public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string schema)
 {
     public static readonly IReadOnlyList<string> Groupings = ["administration", "administrationKind", "category", "kind", "channel", "month", "none"];
 
     /// <param name="administrationKinds">administration id -> kind, for grouping by administration kind.</param>
-    public async Task<ProcessingReport> ReportAsync(string groupBy, IReadOnlyDictionary<string, string> administrationKinds, DateTimeOffset now, CancellationToken cancellationToken = default)
+    /// <param name="asOf">
+    /// Complaints submitted by then, processed, answered and overdue as they stood then (the read model keeps each
+    /// step's time). Satisfaction and reopenings have no time of their own in the list: they count for the complaints
+    /// processed by then, as they stand now.
+    /// </param>
+    public async Task<ProcessingReport> ReportAsync(string groupBy, IReadOnlyDictionary<string, string> administrationKinds, DateTimeOffset asOf, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(administrationKinds);
         var key = groupBy switch
@@ -36,20 +41,21 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             SELECT {key} AS grp,
                    count(*),
-                   count(*) FILTER (WHERE processed_at IS NOT NULL),
-                   count(*) FILTER (WHERE outcome = 'favourable'),
-                   count(*) FILTER (WHERE satisfied),
-                   count(*) FILTER (WHERE NOT satisfied),
-                   count(*) FILTER (WHERE reopen_count > 0),
-                   count(*) FILTER (WHERE status IN ('received', 'acknowledged', 'awaitingInformation')),
-                   count(*) FILTER (WHERE status IN ('received', 'acknowledged', 'awaitingInformation') AND answer_due < $1),
-                   count(answered_at),
-                   count(*) FILTER (WHERE answered_at <= answer_due)
+                   count(*) FILTER (WHERE processed_at <= $1),
+                   count(*) FILTER (WHERE outcome = 'favourable' AND answered_at <= $1),
+                   count(*) FILTER (WHERE satisfied AND processed_at <= $1),
+                   count(*) FILTER (WHERE NOT satisfied AND processed_at <= $1),
+                   count(*) FILTER (WHERE reopen_count > 0 AND processed_at <= $1),
+                   count(*) FILTER (WHERE processed_at IS NULL OR processed_at > $1),
+                   count(*) FILTER (WHERE (processed_at IS NULL OR processed_at > $1) AND answer_due < $1),
+                   count(*) FILTER (WHERE answered_at <= $1),
+                   count(*) FILTER (WHERE answered_at <= $1 AND answered_at <= answer_due)
               FROM {schema}.rm_complaint_list
+             WHERE submitted_at <= $1
              GROUP BY 1
             """)
         {
-            Parameters = { new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz } },
+            Parameters = { new NpgsqlParameter<DateTime> { TypedValue = asOf.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz } },
         });
         batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
