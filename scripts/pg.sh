@@ -36,10 +36,12 @@ pg_as_owner() {
   fi
 }
 
+# A port below Linux's ephemeral range (32768 up), where the kernel hands out the ports of outgoing connections and of
+# servers bound to port 0: one picked there can be taken between this check and the server's start.
 pg_free_port() {
   local port
   for _ in $(seq 1 50); do
-    port=$(( 20000 + RANDOM % 20000 ))
+    port=$(( 20000 + RANDOM % 12000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return 0; fi
   done
   echo "no free port found" >&2

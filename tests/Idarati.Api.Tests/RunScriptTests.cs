@@ -10,8 +10,8 @@ public sealed class RunScriptTests(ApiFactory factory) : IClassFixture<ApiFactor
     {
         var home = Directory.CreateTempSubdirectory("idarati-private-");
         var data = Path.Combine(home.FullName, ".data", "pg");
-        var port = await LocalCluster.Bash($"chmod 700 {home.FullName} && pg_free_port");
-        var real = await LocalCluster.Bash($"pg_start {data} {port} fast && echo \"$PG_DIR\"");
+        var started = (await LocalCluster.Bash($"chmod 700 {home.FullName} && port=$(pg_free_port) && pg_start {data} $port fast && echo \"$port $PG_DIR\"")).Split('\n')[^1].Split(' ');
+        var (port, real) = (started[0], started[1]);
         try
         {
             await using var dataSource = Npgsql.NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres");

@@ -1,8 +1,9 @@
 // Usage: node dashboard.mjs BASE_URL CHROMIUM OUT_DIR
-// Drives the analysts' dashboard in headless Chromium (the machine's own, through playwright-core) with every request
+// Drives the analysts' dashboard (and GraphiQL) in headless Chromium (the machine's own, through playwright-core) with every request
 // that leaves the service refused and recorded: a citizen's token is refused, an analyst signs in through the
 // development role picker, every chart shows the numbers the API returns, in French and in Arabic (right to left), one
-// CSV is downloaded, and a screenshot per language is written to OUT_DIR. Prints one JSON line; exit 1 on a failure.
+// CSV is downloaded, the print layout is one block per A4 page, GraphiQL renders, and a screenshot per language is
+// written to OUT_DIR. Prints one JSON line; exit 1 on a failure.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -63,7 +64,17 @@ const kindRates = [...charts.kinds.datasets[0].data].sort((a, b) => a - b);
 check(kindRates.length === kinds.length && kinds.map((r) => r.processingRate).sort((a, b) => a - b).every((rate, i) => Math.abs(rate - kindRates[i]) <= 0.011), 'administration kinds differ from the API');
 const byAdministration = (await get('/api/indicators/complaints/processing?groupBy=administration&asOf=2020-03-02')).rows;
 check(JSON.stringify([...charts.administrations.datasets[1].data].sort((a, b) => a - b)) === JSON.stringify(byAdministration.map((r) => r.answeredWithinDeadlinePercent ?? 0).sort((a, b) => a - b)), 'the shares within the deadline differ from the API');
+const times = (await get('/api/indicators/complaints/response-times?groupBy=category&asOf=2020-03-02')).rows;
+check(JSON.stringify(charts.responseTimes.datasets[0].data) === JSON.stringify(times.map((r) => r.answerMedianDays ?? 0)), 'response-time medians differ from the API');
+const channels = (await get('/api/indicators/call-center?groupBy=channel&asOf=2020-03-02')).rows;
+check(JSON.stringify(charts.callCenterChannels.datasets[0].data) === JSON.stringify(channels.map((r) => r.questions)), '3737 channels differ from the API');
 await page.screenshot({ path: join(out, 'dashboard-fr.png') });
+
+// Printed: no controls, one chart block per A4 page.
+await page.emulateMedia({ media: 'print' });
+const printed = await page.evaluate(() => ({ controls: getComputedStyle(document.querySelector('.controls')).display, breaks: getComputedStyle(document.querySelectorAll('.block')[1]).breakBefore }));
+check(printed.controls === 'none' && printed.breaks === 'page', `the print layout is not A4 blocks: ${JSON.stringify(printed)}`);
+await page.emulateMedia({ media: 'screen' });
 
 // One CSV, as an analyst downloads it.
 const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-block=monthly] .csv')]);
@@ -78,6 +89,12 @@ check(arabic.dir === 'rtl' && arabic.lang === 'ar', `not right to left: ${JSON.s
 check(arabic.section === report.sections[0].label.ar, `the report's heading is not the API's Arabic label: ${arabic.section}`);
 check(/[\u0600-\u06FF]/.test(arabic.title) && /[\u0600-\u06FF]/.test(arabic.legend), `labels are not Arabic: ${JSON.stringify(arabic)}`);
 await page.screenshot({ path: join(out, 'dashboard-ar.png') });
+
+// GraphiQL works without internet too: its editor renders from the service's own scripts.
+const graphiql = await context.newPage();
+graphiql.on('pageerror', (e) => errors.push(`GraphiQL: ${e.message}`));
+await graphiql.goto(`${base}/graphql`);
+await graphiql.waitForSelector('.graphiql-container', { timeout: 15000 });
 
 check(outside.length === 0, `requests left the machine: ${outside.join(', ')}`);
 check(errors.length === 0, `page errors: ${errors.join('; ')}`);
