@@ -16,17 +16,10 @@ namespace Idarati.Api.Tests;
 /// </summary>
 public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static string Repository => Path.GetDirectoryName(Path.GetDirectoryName(GraphQLAuditTests.Conformance()))!;
-
     private static async Task<(int Code, string Output)> CheckerAsync(string file)
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = Repository, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("scripts/verify-export.mjs");
-        start.ArgumentList.Add(file);
-        using var node = Process.Start(start)!;
-        var output = await node.StandardOutput.ReadToEndAsync() + await node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        return (node.ExitCode, output);
+        var (code, output, error) = await Tools.RunAsync(Tools.Repository, "node", "scripts/verify-export.mjs", file);
+        return (code, output + error);
     }
 
     private async Task<Guid> ProcessedComplaintAsync(string administration = "MIN-SANTE")

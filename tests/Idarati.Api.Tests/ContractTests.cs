@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -11,27 +10,10 @@ namespace Idarati.Api.Tests;
 /// </summary>
 public sealed class ContractTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
-    private static string Conformance => GraphQLAuditTests.Conformance();
-
-    private static string Repository => Path.GetDirectoryName(Path.GetDirectoryName(Conformance))!;
-
     private static async Task<(int Code, string Output)> ToolAsync(string tool, params string[] arguments)
     {
-        var start = new ProcessStartInfo(Path.Combine(Conformance, "node_modules", ".bin", tool)) { WorkingDirectory = Conformance, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Offline: no telemetry, no update check.
-        start.Environment["REDOCLY_TELEMETRY"] = "off";
-        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-        start.Environment["NO_UPDATE_NOTIFIER"] = "1";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
+        var (code, output, error) = await Tools.RunAsync(Tools.Conformance, Path.Combine(Tools.Conformance, "node_modules", ".bin", tool), arguments);
+        return (code, output + error);
     }
 
     private async Task<string> SaveAsync(string url, string name)
@@ -104,19 +86,11 @@ public sealed class ContractTests(ApiFactory factory) : IClassFixture<ApiFactory
         var served = await SaveAsync("/graphql/schema.graphql", "schema.graphql");
         try
         {
-            var start = new ProcessStartInfo("node") { WorkingDirectory = Conformance, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "queries.mjs", served, Path.Combine(Repository, "docs", "queries") })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var node = Process.Start(start)!;
-            var output = await node.StandardOutput.ReadToEndAsync() + await node.StandardError.ReadToEndAsync();
-            await node.WaitForExitAsync();
-            Assert.True(node.ExitCode == 0, output);
+            var (checkedCode, output, error) = await Tools.NodeAsync("queries.mjs", served, Path.Combine(Tools.Repository, "docs", "queries"));
+            Assert.True(checkedCode == 0, output + error);
             Assert.Matches("front-end documents: [3-9][0-9] checked, 0 errors", output);
 
-            var (code, diff) = await ToolAsync("graphql-inspector", "diff", Path.Combine(Repository, "docs", "schema.graphql"), served);
+            var (code, diff) = await ToolAsync("graphql-inspector", "diff", Path.Combine(Tools.Repository, "docs", "schema.graphql"), served);
             Assert.True(code == 0, "the served schema breaks docs/schema.graphql; if on purpose, update the committed SDL:\n" + diff);
         }
         finally

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Idarati.Application.Complaints;
 using Idarati.Application.Seeding;
@@ -48,18 +47,9 @@ public sealed class DashboardBrowserTests
                 Assert.InRange(before.GetProperty("received").GetInt64(), 1, plan.Complaints - 1);
             }
 
-            var start = new ProcessStartInfo("node") { WorkingDirectory = GraphQLAuditTests.Conformance(), RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "dashboard.mjs", app.Urls.Single(), Chromium(), output.FullName })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var node = Process.Start(start)!;
-            var stdout = node.StandardOutput.ReadToEndAsync();
-            var stderr = node.StandardError.ReadToEndAsync();
-            await node.WaitForExitAsync();
-            var result = (await stdout).Trim();
-            Assert.True(node.ExitCode == 0, result + await stderr);
+            var (code, stdout, stderr) = await Tools.NodeAsync("dashboard.mjs", app.Urls.Single(), Chromium(), output.FullName);
+            var result = stdout.Trim();
+            Assert.True(code == 0, result + stderr);
             var summary = JsonDocument.Parse(result.Split('\n')[^1]).RootElement;
             Assert.Equal(0, summary.GetProperty("outside").GetInt32());
             Assert.Equal(7, summary.GetProperty("charts").GetInt32());

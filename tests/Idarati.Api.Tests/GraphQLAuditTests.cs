@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Idarati.Api;
 
 namespace Idarati.Api.Tests;
@@ -22,14 +21,9 @@ public sealed class GraphQLAuditTests
         await app.StartAsync();
         try
         {
-            var conformance = Conformance();
-            var start = new ProcessStartInfo("node") { WorkingDirectory = conformance, RedirectStandardOutput = true, RedirectStandardError = true };
-            start.ArgumentList.Add("audit.mjs");
-            start.ArgumentList.Add(app.Urls.Single() + "/graphql");
-            using var node = Process.Start(start)!;
-            var output = await node.StandardOutput.ReadToEndAsync() + await node.StandardError.ReadToEndAsync();
-            await node.WaitForExitAsync();
-            Assert.True(node.ExitCode == 0, output);
+            var (code, stdout, stderr) = await Tools.NodeAsync("audit.mjs", app.Urls.Single() + "/graphql");
+            var output = stdout + stderr;
+            Assert.True(code == 0, output);
             Assert.Contains("graphql-http audit:", output, StringComparison.Ordinal);
         }
         finally

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 
 namespace Idarati.Api.Tests;
@@ -12,13 +11,8 @@ public sealed class GraphQLIntrospectionTests(ApiFactory factory) : IClassFixtur
     [Fact]
     public async Task Graphiqls_introspection_query_passes_the_default_limits_over_http()
     {
-        var start = new ProcessStartInfo("node") { WorkingDirectory = GraphQLAuditTests.Conformance(), RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("introspection.mjs");
-        start.ArgumentList.Add("query");
-        using var node = Process.Start(start)!;
-        var query = await node.StandardOutput.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        Assert.True(node.ExitCode == 0, await node.StandardError.ReadToEndAsync());
+        var (code, query, error) = await Tools.NodeAsync("introspection.mjs", "query");
+        Assert.True(code == 0, error);
         Assert.Contains("ofType {", query, StringComparison.Ordinal);
 
         using var anonymous = factory.CreateClient();
