@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using System.Text.Json;
+using JasperFx.Events;
+using Marten;
+using Npgsql;
+
+namespace Idarati.Application.Audit;
+
+/// <summary>A stream's chain checked: valid, or the first version whose hash its stored event does not reproduce.</summary>
+public sealed record ChainVerdict(bool Valid, long? FirstInvalidVersion, long EventCount);
+
+/// <summary>
+/// Tamper evidence on Marten, our thin layer over its events: each event's header "hash" is
+/// SHA-256(previous hash || RFC 8785 canonical form of {"data", "stream", "timestamp", "type", "version"}), where
+/// timestamp is the event's time in microseconds since 1970 (PostgreSQL keeps no finer), the first previous hash 32
+/// zero bytes, and every hash lowercase hexadecimal. Marten keeps bodies as jsonb, which reorders keys and respells
+/// numbers: the canonical form survives that, so anyone can recompute the chain from the stored rows.
+/// </summary>
+public static class TamperEvidence
+{
+    public const string HashHeader = "hash";
+
+    public static string Genesis { get; } = new('0', 64);
+
+    /// <summary>
+    /// Seals the events of an append to a stream at <paramref name="expectedVersion"/> (0 for a new stream; Marten's own
+    /// expected version is the one after the append), after <paramref name="previousHash"/> (<see cref="Genesis"/> for
+    /// a new stream): each gets its time (truncated to microseconds, as stored) and its hash header.
+    /// </summary>
+    public static void Seal(IDocumentSession session, IReadOnlyList<IEvent> events, string stream, long expectedVersion, string previousHash, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(events);
+        var serializer = session.DocumentStore.Options.Serializer();
+        var previous = previousHash;
+        var time = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            e.Timestamp = time;
+            var type = Streams.MartenStreams.StoredNames[e.EventType];
+            previous = Link(previous, stream, expectedVersion + i + 1, type, Micros(time), serializer.ToJson(e.Data));
+            e.SetHeader(HashHeader, previous);
+        }
+    }
+
+    /// <summary>The hash after <paramref name="previous"/> of one event, from its parts as stored.</summary>
+    public static string Link(string previous, string stream, long version, string type, long timestampMicros, string dataJson)
+    {
+        var form = new JsonObject
+        {
+            ["data"] = JsonNode.Parse(dataJson), ["stream"] = stream, ["timestamp"] = timestampMicros, ["type"] = type, ["version"] = version,
+        };
+        var bytes = Convert.FromHexString(previous).Concat(CanonicalJson.Canonicalize(form.ToJsonString())).ToArray();
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+
+    public static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
+
+    /// <summary>Recomputes a stream's chain from the rows Marten stored and names the first version it does not reproduce.</summary>
+    public static async Task<ChainVerdict> VerifyAsync(NpgsqlDataSource dataSource, string schema, string stream, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        await using var command = dataSource.CreateCommand($"""
+            SELECT version, type, timestamp, data::text, headers ->> '{HashHeader}' FROM {schema}.mt_events WHERE stream_id = $1 ORDER BY version
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var previous = Genesis;
+        long count = 0;
+        long? firstInvalid = null;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            count++;
+            var version = reader.GetInt64(0);
+            var computed = Link(previous, stream, version, reader.GetString(1), Micros(reader.GetFieldValue<DateTimeOffset>(2)), reader.GetString(3));
+            if (firstInvalid is null && (version != count || reader.IsDBNull(4) || reader.GetString(4) != computed))
+            {
+                firstInvalid = Math.Min(version, count);
+            }
+
+            previous = computed;
+        }
+
+        return new ChainVerdict(firstInvalid is null, firstInvalid, count);
+    }
+}

@@ -1,0 +1,41 @@
+using Idarati.Domain.Administrations;
+using Idarati.Domain.CallCenter;
+using Idarati.Domain.Complaints;
+using Idarati.Domain.JobApplications;
+using JasperFx.Events;
+using Marten;
+
+namespace Idarati.Application.Streams;
+
+/// <summary>
+/// The Marten event store the product is moving onto (issue 14): streams keyed by the ids the service already uses
+/// ("complaint-…"), every event type under the stable name it has today (never a CLR name), the metadata the design
+/// asks for (correlation, causation, actor, headers, where the tamper-evidence hashes live), and the same JSON
+/// conventions as the events stored so far.
+/// </summary>
+public static class MartenStreams
+{
+    /// <summary>Every domain event type with its stored name, as <see cref="Serialization.RegisterEvents"/> registers them today.</summary>
+    public static IReadOnlyDictionary<Type, string> StoredNames { get; } =
+        ComplaintEvent.StoredNames.Concat(AdministrationEvent.StoredNames).Concat(TicketEvent.StoredNames)
+            .Concat(CompetitionEvent.StoredNames).Concat(CandidateEvent.StoredNames).Concat(ApplicationEvent.StoredNames)
+            .ToDictionary(p => p.Key, p => p.Value);
+
+    public static void Configure(StoreOptions options, string schema)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.DatabaseSchemaName = schema;
+        options.Events.StreamIdentity = StreamIdentity.AsString;
+        // Rich: versions are assigned before the commit, which an append after a known version and the hash chain need.
+        options.Events.AppendMode = EventAppendMode.Rich;
+        options.Events.MetadataConfig.HeadersEnabled = true;
+        options.Events.MetadataConfig.CausationIdEnabled = true;
+        options.Events.MetadataConfig.CorrelationIdEnabled = true;
+        options.Events.MetadataConfig.UserNameEnabled = true;
+        options.UseSystemTextJsonForSerialization(Serialization.Create());
+        foreach (var (type, name) in StoredNames)
+        {
+            options.Events.MapEventType(type, name);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using System.Text;
+using Idarati.Application.Audit;
+
+namespace Idarati.Application.Tests;
+
+/// <summary>RFC 8785's own examples, and what jsonb does to a document: the canonical bytes do not change.</summary>
+public sealed class CanonicalJsonTests
+{
+    private static string Canonical(string json) => Encoding.UTF8.GetString(CanonicalJson.Canonicalize(json));
+
+    [Fact]
+    public void The_rfcs_example_of_numbers_strings_and_literals_canonicalizes_as_the_rfc_says()
+    {
+        const string Input = """
+            {
+              "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+              "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+              "literals": [null, true, false]
+            }
+            """;
+        Assert.Equal("""{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}""", Canonical(Input));
+    }
+
+    [Fact]
+    public void Members_sort_by_utf16_code_units()
+    {
+        const string Input = """{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}""";
+        Assert.Equal("{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u0080\":\"Control\",\"\u00f6\":\"Latin Small Letter O With Diaeresis\",\"\u20ac\":\"Euro Sign\",\"\ud83d\ude00\":\"Emoji: Grinning Face\",\"\ufb33\":\"Hebrew Letter Dalet With Dagesh\"}", Canonical(Input));
+    }
+
+    [Theory]
+    [InlineData(0.0, "0")]
+    [InlineData(1.0, "1")]
+    [InlineData(-1.5, "-1.5")]
+    [InlineData(1e21, "1e+21")]
+    [InlineData(1e20, "100000000000000000000")]
+    [InlineData(0.000001, "0.000001")]
+    [InlineData(0.0000001, "1e-7")]
+    [InlineData(123456789012345680000.0, "123456789012345680000")]
+    [InlineData(9007199254740993.0, "9007199254740992")]
+    [InlineData(5e-324, "5e-324")]
+    [InlineData(1.7976931348623157e308, "1.7976931348623157e+308")]
+    public void Numbers_print_as_ecmascript_prints_them(double value, string expected) => Assert.Equal(expected, CanonicalJson.Number(value));
+
+    [Fact]
+    public void A_document_reordered_and_respelled_as_jsonb_returns_it_has_the_same_canonical_bytes()
+    {
+        const string Written = """{"text":"Réponse \"citée\"","outcome":"favourable","at":"2026-03-02T09:00:00+00:00","count":1.50,"tags":["a","b"]}""";
+        const string FromJsonb = """{"at": "2026-03-02T09:00:00+00:00", "tags": ["a", "b"], "text": "R\u00e9ponse \"cit\u00e9e\"", "count": 1.5, "outcome": "favourable"}""";
+        Assert.Equal(CanonicalJson.Canonicalize(Written), CanonicalJson.Canonicalize(FromJsonb));
+        Assert.NotEqual(CanonicalJson.Canonicalize(Written), CanonicalJson.Canonicalize(Written.Replace("favourable", "unfavourable", StringComparison.Ordinal)));
+    }
+}

@@ -1,0 +1,90 @@
+using Idarati.Application.Audit;
+using Idarati.Application.Streams;
+using Idarati.Domain.Complaints;
+using Idarati.EventStore.Tests;
+using JasperFx;
+using Marten;
+using static Idarati.Domain.Complaints.ComplaintEvent;
+
+namespace Idarati.Application.Tests;
+
+/// <summary>
+/// The first guarantees proven on Marten (issue 14): stable event names, metadata, time travel by version, and the
+/// tamper-evidence chain that survives jsonb, naming the first version an SQL edit changed.
+/// </summary>
+public sealed class MartenStreamsTests : IAsyncLifetime
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, 123, TimeSpan.Zero);
+
+    private readonly string _schema = "mt_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly Npgsql.NpgsqlDataSource _dataSource = StoreFixture.CreateDataSource();
+    private DocumentStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = DocumentStore.For(options =>
+        {
+            options.Connection(_dataSource);
+            MartenStreams.Configure(options, _schema);
+            options.AutoCreateSchemaObjects = AutoCreate.All;
+        });
+        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _store.Dispose();
+        await using var drop = _dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+        await drop.ExecuteNonQueryAsync();
+        await _dataSource.DisposeAsync();
+    }
+
+    private static Submitted Submitted(Guid id) => new(
+        id.ToString(), "CHK-2026-" + id.ToString("N")[..5].ToUpperInvariant(), "hash", ComplaintKind.Complaint, ComplaintChannel.Portal, "MIN-SANTE", "HEALTH.WAIT",
+        "Attente « urgences »", "Trois heures d'attente — 3 h.", new Location("Rabat-Salé-Kénitra", "Rabat", "Agdal-Riyad"),
+        new Citizen("Citoyenne Exemple", "XX000000", "+212600000000", "citoyenne@example.invalid"), "Citizen:c", T0, T0.AddDays(7), T0.AddDays(60));
+
+    [Fact]
+    public async Task A_complaint_stream_keeps_stable_names_metadata_and_a_chain_that_names_the_first_tampered_version()
+    {
+        var id = Guid.NewGuid();
+        var stream = $"complaint-{id:N}";
+        await using (var session = _store.LightweightSession())
+        {
+            session.CorrelationId = "correlation-1";
+            session.LastModifiedBy = "Citizen:c";
+            var started = session.Events.StartStream(stream, Submitted(id), new Acknowledged("MIN-SANTE", "Agent:a", T0.AddDays(1)));
+            TamperEvidence.Seal(session, started.Events, stream, 0, TamperEvidence.Genesis, T0);
+            await session.SaveChangesAsync();
+        }
+
+        await using (var session = _store.LightweightSession())
+        {
+            var so_far = await session.Events.FetchStreamAsync(stream);
+            var previous = so_far[^1].Headers![TamperEvidence.HashHeader].ToString()!;
+            // Marten's expected version is the stream's version once the events are appended.
+            var appended = session.Events.Append(stream, 3, new Answered("Réponse \"favorable\" : 1.50 €", AnswerOutcome.Favourable, "Agent:a", T0.AddDays(20)));
+            TamperEvidence.Seal(session, appended.Events, stream, 2, previous, T0.AddDays(20));
+            await session.SaveChangesAsync();
+        }
+
+        Assert.Equal(new ChainVerdict(true, null, 3), await TamperEvidence.VerifyAsync(_dataSource, _schema, stream));
+        await using (var query = _store.QuerySession())
+        {
+            var events = await query.Events.FetchStreamAsync(stream);
+            Assert.Equal(["complaint.submitted", "complaint.acknowledged", "complaint.answered"], events.Select(e => e.EventTypeName));
+            Assert.IsType<Submitted>(events[0].Data);
+            Assert.Equal(("correlation-1", "Citizen:c"), (events[0].CorrelationId, events[0].UserName));
+            Assert.Equal(T0.AddDays(20).UtcTicks - (T0.UtcTicks % 10), events[2].Timestamp.UtcTicks);
+            Assert.Equal(2, (await query.Events.FetchStreamAsync(stream, version: 2)).Count);
+        }
+
+        await using (var edit = _dataSource.CreateCommand($"UPDATE {_schema}.mt_events SET data = data || '{{\"forged\": true}}'::jsonb WHERE stream_id = $1 AND version = 2"))
+        {
+            edit.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = stream });
+            Assert.Equal(1, await edit.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(new ChainVerdict(false, 2, 3), await TamperEvidence.VerifyAsync(_dataSource, _schema, stream));
+    }
+}
