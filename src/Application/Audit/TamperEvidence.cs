@@ -39,7 +39,7 @@ public static class TamperEvidence
         {
             var e = events[i];
             e.Timestamp = time;
-            var type = Streams.MartenStreams.StoredNames[e.EventType];
+            var type = e.EventTypeName;
             previous = Link(previous, stream, expectedVersion + i + 1, type, Micros(time), serializer.ToJson(e.Data));
             e.SetHeader(HashHeader, previous);
         }

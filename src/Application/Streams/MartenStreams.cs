@@ -37,5 +37,9 @@ public static class MartenStreams
         {
             options.Events.MapEventType(type, name);
         }
+
+        // Saved in the session of the events they belong to, so claimed or recorded atomically with them.
+        options.Schema.For<CommandRecord>();
+        options.Schema.For<StreamKeyClaim>();
     }
 }

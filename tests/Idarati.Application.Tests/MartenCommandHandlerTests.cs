@@ -1,0 +1,138 @@
+using Idarati.Application.Audit;
+using Idarati.Application.Handling;
+using Idarati.Application.Streams;
+using Idarati.Domain.Shared;
+using Idarati.EventStore;
+using Idarati.EventStore.Tests;
+using JasperFx;
+using Marten;
+
+namespace Idarati.Application.Tests;
+
+/// <summary>
+/// What CommandHandlerTests proved on the service's own store, test for test, on Marten (issue 14); plus the unique
+/// keys claimed with the append and the tamper-evidence chain of every command's events.
+/// </summary>
+public sealed class MartenCommandHandlerTests : IAsyncLifetime
+{
+    private static readonly Decider<Increment, Incremented, int> Counter = new(
+        "counter", 0, (total, e) => e.Total, (command, total) => command.By == 0 ? [] : [new Incremented(total + command.By)]);
+
+    private static readonly CommandContext Someone = new(new Actor("tester", Role.Supervisor));
+
+    private readonly string _schema = "mtc_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly Npgsql.NpgsqlDataSource _dataSource = StoreFixture.CreateDataSource();
+    private DocumentStore _store = null!;
+
+    private MartenCommandHandler Handler => new(_store, TimeProvider.System);
+
+    public async Task InitializeAsync()
+    {
+        _store = DocumentStore.For(options =>
+        {
+            options.Connection(_dataSource);
+            MartenStreams.Configure(options, _schema);
+            options.Events.MapEventType<Incremented>("counter.incremented");
+            options.AutoCreateSchemaObjects = AutoCreate.All;
+        });
+        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _store.Dispose();
+        await using var drop = _dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
+        await drop.ExecuteNonQueryAsync();
+        await _dataSource.DisposeAsync();
+    }
+
+    private static string NewId() => "counter-" + Guid.NewGuid().ToString("N");
+
+    private async Task<IReadOnlyList<int>> TotalsAsync(string id)
+    {
+        await using var session = _store.QuerySession();
+        return [.. (await session.Events.FetchStreamAsync(id)).Select(e => ((Incremented)e.Data).Total)];
+    }
+
+    [Fact]
+    public async Task Concurrent_commands_are_decided_again_on_fresh_state_until_each_lands_and_the_chain_holds()
+    {
+        var id = NewId();
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Handler.HandleAsync(Counter, id, new Increment(1), Someone))));
+
+        Assert.Equal(Enumerable.Range(1, 8), await TotalsAsync(id));
+        Assert.Equal(new ChainVerdict(true, null, 8), await TamperEvidence.VerifyAsync(_dataSource, _schema, id));
+    }
+
+    [Fact]
+    public async Task A_repeated_command_id_returns_the_first_result_and_appends_nothing()
+    {
+        var id = NewId();
+        var context = Someone with { CommandId = Guid.NewGuid(), Fingerprint = "first" };
+        var first = await Handler.HandleAsync(Counter, id, new Increment(5), context);
+        await Handler.HandleAsync(Counter, id, new Increment(1), Someone);
+        var retry = await Handler.HandleAsync(Counter, id, new Increment(5), context);
+
+        Assert.Equal((1L, 5, false), (first.Version, first.State, first.Duplicate));
+        Assert.Equal((1L, 5, true), (retry.Version, retry.State, retry.Duplicate));
+        Assert.Equal([5, 6], await TotalsAsync(id));
+        await Assert.ThrowsAsync<IdempotencyKeyReusedException>(() => Handler.HandleAsync(Counter, id, new Increment(5), context with { Fingerprint = "another request" }));
+    }
+
+    [Fact]
+    public async Task A_pinned_stale_version_is_refused_and_writes_nothing()
+    {
+        var id = NewId();
+        await Handler.HandleAsync(Counter, id, new Increment(1), Someone);
+        await Handler.HandleAsync(Counter, id, new Increment(1), Someone);
+
+        var stale = await Assert.ThrowsAsync<PreconditionFailedException>(() => Handler.HandleAsync(Counter, id, new Increment(1), Someone with { ExpectedVersion = 1 }));
+        Assert.Equal(2, stale.Actual);
+        Assert.Equal(2, (await TotalsAsync(id)).Count);
+        var ok = await Handler.HandleAsync(Counter, id, new Increment(1), Someone with { ExpectedVersion = 2 });
+        Assert.Equal(3, ok.State);
+    }
+
+    [Fact]
+    public async Task A_command_that_changes_nothing_appends_nothing()
+    {
+        var id = NewId();
+        await Handler.HandleAsync(Counter, id, new Increment(2), Someone);
+        var nothing = await Handler.HandleAsync(Counter, id, new Increment(0), Someone);
+        Assert.Equal((1L, 2, 0), (nothing.Version, nothing.State, nothing.EventsAppended));
+    }
+
+    [Fact]
+    public async Task A_fresh_stream_skips_the_read_and_still_refuses_an_existing_one()
+    {
+        var id = NewId();
+        await Handler.HandleAsync(Counter, id, new Increment(1), Someone with { NewStream = true });
+        var second = await Handler.HandleAsync(Counter, id, new Increment(1), Someone with { NewStream = true });
+        Assert.Equal((2L, 2), (second.Version, second.State));
+    }
+
+    [Fact]
+    public async Task A_unique_key_is_claimed_with_the_append_and_a_second_claim_appends_nothing()
+    {
+        var (first, second) = (NewId(), NewId());
+        var key = new StreamKey("complaint-tracking-number", "CHK-2026-" + Guid.NewGuid().ToString("N")[..10]);
+        await Handler.HandleAsync(Counter, first, new Increment(1), Someone with { Keys = [key] });
+        await Assert.ThrowsAsync<DuplicateStreamKeyException>(() => Handler.HandleAsync(Counter, second, new Increment(1), Someone with { Keys = [key] }));
+
+        Assert.Empty(await TotalsAsync(second));
+        Assert.Equal(first, await Handler.FindStreamIdAsync(key));
+    }
+
+    [Fact]
+    public async Task A_stream_loads_at_a_version()
+    {
+        var id = NewId();
+        for (var i = 0; i < 3; i++)
+        {
+            await Handler.HandleAsync(Counter, id, new Increment(10), Someone);
+        }
+
+        Assert.Equal((20, 2L), await Handler.LoadAsync(Counter, id, 2));
+        Assert.Equal((30, 3L), await Handler.LoadAsync(Counter, id));
+    }
+}
