@@ -135,4 +135,23 @@ public sealed class MartenCommandHandlerTests : IAsyncLifetime
         Assert.Equal((20, 2L), await Handler.LoadAsync(Counter, id, 2));
         Assert.Equal((30, 3L), await Handler.LoadAsync(Counter, id));
     }
+
+    [Fact]
+    public async Task A_stream_loads_as_of_a_time_and_every_event_carries_its_actor_and_command()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var handler = new MartenCommandHandler(_store, time);
+        var id = NewId();
+        var command = Guid.NewGuid();
+        await handler.HandleAsync(Counter, id, new Increment(1), Someone with { CommandId = command });
+        time.Advance(TimeSpan.FromDays(1));
+        await handler.HandleAsync(Counter, id, new Increment(1), Someone);
+
+        Assert.Equal((1, 1L), await handler.LoadAsync(Counter, id, asOf: new DateTimeOffset(2026, 3, 2, 12, 0, 0, TimeSpan.Zero)));
+        Assert.Equal((2, 2L), await handler.LoadAsync(Counter, id, asOf: new DateTimeOffset(2026, 3, 4, 0, 0, 0, TimeSpan.Zero)));
+        await using var session = _store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(id);
+        Assert.Equal(("Supervisor:tester", command.ToString(), command.ToString()), (events[0].UserName, events[0].CorrelationId, events[0].Headers![MartenCommandHandler.CommandHeader].ToString()));
+        Assert.Equal(new DateTimeOffset(2026, 3, 3, 9, 0, 0, TimeSpan.Zero), events[1].Timestamp);
+    }
 }

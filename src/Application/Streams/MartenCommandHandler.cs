@@ -25,6 +25,9 @@ public sealed class MartenCommandHandler(IDocumentStore store, TimeProvider time
 {
     private const int MaxAttempts = 10;
 
+    /// <summary>The event header naming the command that appended the event.</summary>
+    public const string CommandHeader = "commandId";
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _running = new();
 
     public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
@@ -73,14 +76,14 @@ public sealed class MartenCommandHandler(IDocumentStore store, TimeProvider time
         }
     }
 
-    /// <summary>A stream's state and version now, or at a version (time travel), from Marten.</summary>
+    /// <summary>A stream's state and version now, at a version, or as of a time (the auditors' time travel), from Marten.</summary>
     public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, long? version = null, CancellationToken cancellationToken = default)
+        Decider<TCommand, TEvent, TState> decider, string streamId, long? version = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
         where TEvent : notnull
     {
         ArgumentNullException.ThrowIfNull(decider);
         await using var session = store.QuerySession();
-        var events = await session.Events.FetchStreamAsync(streamId, version ?? 0, token: cancellationToken).ConfigureAwait(false);
+        var events = await session.Events.FetchStreamAsync(streamId, version ?? 0, asOf, token: cancellationToken).ConfigureAwait(false);
         return (decider.Fold(events.Select(e => (TEvent)e.Data)), events.Count == 0 ? 0 : events[^1].Version);
     }
 
@@ -109,8 +112,17 @@ public sealed class MartenCommandHandler(IDocumentStore store, TimeProvider time
             var data = events.Cast<object>().ToArray();
             // Marten's expected version is the stream's version once the events are appended.
             var action = version == 0 ? session.Events.StartStream(streamId, data) : session.Events.Append(streamId, version + events.Count, data);
+            // Metadata: the actor as Marten's user name, the command id as correlation id and header of every event.
             session.LastModifiedBy = context.Actor.ToString();
             session.CorrelationId = context.CommandId?.ToString();
+            if (context.CommandId is { } commandId)
+            {
+                foreach (var e in action.Events)
+                {
+                    e.SetHeader(CommandHeader, commandId.ToString());
+                }
+            }
+
             TamperEvidence.Seal(session, action.Events, streamId, version, version == 0 ? TamperEvidence.Genesis : (string)stored[^1].Headers![TamperEvidence.HashHeader].ToString()!, time.GetUtcNow());
             foreach (var key in context.Keys ?? [])
             {
@@ -176,7 +188,7 @@ public sealed class MartenCommandHandler(IDocumentStore store, TimeProvider time
             throw new IdempotencyKeyReusedException();
         }
 
-        var (state, version) = await LoadAsync(decider, streamId, first.Version, cancellationToken).ConfigureAwait(false);
+        var (state, version) = await LoadAsync(decider, streamId, first.Version, null, cancellationToken).ConfigureAwait(false);
         return new CommandResult<TState>(streamId, version, state, 0, true);
     }
 }
