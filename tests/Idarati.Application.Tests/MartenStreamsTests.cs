@@ -54,7 +54,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
             session.CorrelationId = "correlation-1";
             session.LastModifiedBy = "Citizen:c";
             var started = session.Events.StartStream(stream, Submitted(id), new Acknowledged("MIN-SANTE", "Agent:a", T0.AddDays(1)));
-            TamperEvidence.Seal(session, started.Events, stream, 0, TamperEvidence.Genesis, T0);
+            TamperEvidence.Seal(_store.Options.Serializer(), started.Events, stream, 0, TamperEvidence.Genesis, T0);
             await session.SaveChangesAsync();
         }
 
@@ -64,7 +64,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
             var previous = so_far[^1].Headers![TamperEvidence.HashHeader].ToString()!;
             // Marten's expected version is the stream's version once the events are appended.
             var appended = session.Events.Append(stream, 3, new Answered("Réponse \"favorable\" : 1.50 €", AnswerOutcome.Favourable, "Agent:a", T0.AddDays(20)));
-            TamperEvidence.Seal(session, appended.Events, stream, 2, previous, T0.AddDays(20));
+            TamperEvidence.Seal(_store.Options.Serializer(), appended.Events, stream, 2, previous, T0.AddDays(20));
             await session.SaveChangesAsync();
         }
 
@@ -86,5 +86,35 @@ public sealed class MartenStreamsTests : IAsyncLifetime
         }
 
         Assert.Equal(new ChainVerdict(false, 2, 3), await TamperEvidence.VerifyAsync(_dataSource, _schema, stream));
+    }
+
+    [Fact]
+    public async Task The_synthetic_dataset_seeds_through_marten_with_sealed_chains_and_stable_names()
+    {
+        var result = await new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(_store, TimeProvider.System),
+            new Complaints.ComplaintOptions { AccessCodeSecret = "tests-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(Seeding.SeedPlan.AtScale(0.005));
+
+        await using var count = _dataSource.CreateCommand($"SELECT count(*), count(DISTINCT stream_id), count(*) FILTER (WHERE type LIKE 'complaint.%') FROM {_schema}.mt_events");
+        await using var reader = await count.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal((result.Events, (long)result.Streams), (reader.GetInt64(0), reader.GetInt64(1)));
+        Assert.True(reader.GetInt64(2) > 1000, $"{reader.GetInt64(2)} complaint events");
+        await reader.DisposeAsync();
+
+        await using var sample = _dataSource.CreateCommand($"SELECT DISTINCT stream_id FROM {_schema}.mt_events ORDER BY stream_id LIMIT 20");
+        await using var streams = await sample.ExecuteReaderAsync();
+        var ids = new List<string>();
+        while (await streams.ReadAsync())
+        {
+            ids.Add(streams.GetString(0));
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.True((await TamperEvidence.VerifyAsync(_dataSource, _schema, id)).Valid, id);
+        }
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(_store, TimeProvider.System),
+            new Complaints.ComplaintOptions { AccessCodeSecret = "tests-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(Seeding.SeedPlan.AtScale(0.005)));
     }
 }

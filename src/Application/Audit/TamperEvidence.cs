@@ -28,11 +28,10 @@ public static class TamperEvidence
     /// expected version is the one after the append), after <paramref name="previousHash"/> (<see cref="Genesis"/> for
     /// a new stream): each gets its time (truncated to microseconds, as stored) and its hash header.
     /// </summary>
-    public static void Seal(IDocumentSession session, IReadOnlyList<IEvent> events, string stream, long expectedVersion, string previousHash, DateTimeOffset at)
+    public static void Seal(ISerializer serializer, IReadOnlyList<IEvent> events, string stream, long expectedVersion, string previousHash, DateTimeOffset at)
     {
-        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(serializer);
         ArgumentNullException.ThrowIfNull(events);
-        var serializer = session.DocumentStore.Options.Serializer();
         var previous = previousHash;
         var time = new DateTimeOffset(at.UtcTicks - (at.UtcTicks % 10), TimeSpan.Zero);
         for (var i = 0; i < events.Count; i++)

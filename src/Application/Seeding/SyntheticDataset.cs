@@ -56,8 +56,13 @@ public sealed record SeedResult(int Streams, long Events, TimeSpan Elapsed);
 /// API would, then written with the bulk path. Deterministic: the same plan writes the same events (event times come
 /// from the plan, not the clock; the TimeProvider only times the run and stamps recorded_at through the store).
 /// </summary>
-public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions options, TimeProvider time)
+public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, TimeProvider time)
 {
+    public SyntheticDataset(PostgresEventStore store, ComplaintOptions options, TimeProvider time)
+        : this(new EventStoreSeedSink(store), options, time)
+    {
+    }
+
     public static readonly DateTimeOffset Start = new(2018, 1, 2, 8, 0, 0, TimeSpan.Zero);
 
     /// <summary>The day IDARATI published the figures the generator reproduces: every synthetic event happens before it ends.</summary>
@@ -70,14 +75,9 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
     public async Task<SeedResult> SeedAsync(SeedPlan plan, IProgress<SeedProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        await using (var count = store.DataSource.CreateCommand($"SELECT count(*) FROM {store.Options.Schema}.streams"))
+        if (!await sink.PrepareAsync(cancellationToken).ConfigureAwait(false))
         {
-            var existing = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-            if (existing > 0)
-            {
-                throw new InvalidOperationException($"The store already holds {existing} streams: the generator fills an empty database only.");
-            }
+            throw new InvalidOperationException("The store already holds streams: the generator fills an empty database only.");
         }
 
         var started = time.GetTimestamp();
@@ -108,12 +108,12 @@ public sealed class SyntheticDataset(PostgresEventStore store, ComplaintOptions 
 
                     var chunk = new BulkStream[Math.Min(ChunkStreams, total - from)];
                     Parallel.For(0, chunk.Length, new ParallelOptions { CancellationToken = cancellationToken }, i => chunk[i] = build(from + i));
-                    var result = await store.BulkAppendAsync(chunk, cancellationToken).ConfigureAwait(false);
+                    var (written, writtenEvents) = await sink.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
                     lock (gate)
                     {
                         done += chunk.Length;
-                        streams += result.StreamsWritten;
-                        events += result.EventsWritten;
+                        streams += written;
+                        events += writtenEvents;
                         progress?.Report(new SeedProgress(phase, done, total, events));
                     }
                 }

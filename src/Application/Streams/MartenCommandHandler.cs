@@ -123,7 +123,7 @@ public sealed class MartenCommandHandler(IDocumentStore store, TimeProvider time
                 }
             }
 
-            TamperEvidence.Seal(session, action.Events, streamId, version, version == 0 ? TamperEvidence.Genesis : (string)stored[^1].Headers![TamperEvidence.HashHeader].ToString()!, time.GetUtcNow());
+            TamperEvidence.Seal(store.Options.Serializer(), action.Events, streamId, version, version == 0 ? TamperEvidence.Genesis : (string)stored[^1].Headers![TamperEvidence.HashHeader].ToString()!, time.GetUtcNow());
             foreach (var key in context.Keys ?? [])
             {
                 session.Insert(new StreamKeyClaim(KeyId(key), streamId));
