@@ -156,19 +156,21 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
         {
             histories++;
             bytes += line.Length + 1;
-            if (histories % 500 == 0)
+            if (histories % 1000 == 0)
             {
-                peak = Math.Max(peak, GC.GetTotalMemory(false));
+                // Live memory only (a full collection first): other test classes allocate in this process at the same
+                // time, and their garbage says nothing about what the export holds.
+                peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: true));
             }
         }
 
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         Assert.True(histories >= 10_000, $"{histories} histories");
         Assert.Equal(expected, histories);
-        // Streamed, not buffered: the process never held more than three quarters of the body beyond its baseline
-        // (18 MB for 56 MB here; a buffered body would hold all of it, and more as UTF-16 strings).
+        // Streamed, not buffered: the live memory never grew by half the body (a buffered body would hold all of it,
+        // and more as UTF-16 strings).
         var held = peak - baseline;
-        Assert.True(held < bytes * 3 / 4, $"{held / 1024 / 1024} MB held while streaming {bytes / 1024 / 1024} MB");
+        Assert.True(held < bytes / 2, $"{held / 1024 / 1024} MB held while streaming {bytes / 1024 / 1024} MB");
         Console.WriteLine(System.FormattableString.Invariant($"export: {histories} histories, {bytes / 1024 / 1024} MB in {seconds:F1} s, at most {held / 1024 / 1024} MB above the baseline"));
     }
 }
