@@ -20,37 +20,25 @@ public sealed class MartenCommandHandlerTests : IAsyncLifetime
 
     private static readonly CommandContext Someone = new(new Actor("tester", Role.Supervisor));
 
-    private readonly string _schema = "mtc_" + Guid.NewGuid().ToString("N")[..12];
-    private readonly Npgsql.NpgsqlDataSource _dataSource = StoreFixture.CreateDataSource();
-    private DocumentStore _store = null!;
+    private MartenSchema _marten = null!;
 
-    private MartenCommandHandler Handler => new(_store, TimeProvider.System);
+    private DocumentStore Store => _marten.Store;
 
-    public async Task InitializeAsync()
-    {
-        _store = DocumentStore.For(options =>
-        {
-            options.Connection(_dataSource);
-            MartenStreams.Configure(options, _schema);
-            options.Events.MapEventType<Incremented>("counter.incremented");
-            options.AutoCreateSchemaObjects = AutoCreate.All;
-        });
-        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-    }
+    private Npgsql.NpgsqlDataSource DataSource => _marten.DataSource;
 
-    public async Task DisposeAsync()
-    {
-        _store.Dispose();
-        await using var drop = _dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
-        await drop.ExecuteNonQueryAsync();
-        await _dataSource.DisposeAsync();
-    }
+    private string Schema => _marten.Schema;
+
+    private MartenCommandHandler Handler => new(Store, TimeProvider.System);
+
+    public async Task InitializeAsync() => _marten = await MartenSchema.CreateAsync("mtc_", options => { options.Events.MapEventType<Incremented>("counter.incremented"); });
+
+    public async Task DisposeAsync() => await _marten.DisposeAsync();
 
     private static string NewId() => "counter-" + Guid.NewGuid().ToString("N");
 
     private async Task<IReadOnlyList<int>> TotalsAsync(string id)
     {
-        await using var session = _store.QuerySession();
+        await using var session = Store.QuerySession();
         return [.. (await session.Events.FetchStreamAsync(id)).Select(e => ((Incremented)e.Data).Total)];
     }
 
@@ -61,7 +49,7 @@ public sealed class MartenCommandHandlerTests : IAsyncLifetime
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Handler.HandleAsync(Counter, id, new Increment(1), Someone))));
 
         Assert.Equal(Enumerable.Range(1, 8), await TotalsAsync(id));
-        Assert.Equal(new ChainVerdict(true, null, 8), await TamperEvidence.VerifyAsync(_dataSource, _schema, id));
+        Assert.Equal(new ChainVerdict(true, null, 8), await TamperEvidence.VerifyAsync(DataSource, Schema, id));
     }
 
     [Fact]
@@ -140,7 +128,7 @@ public sealed class MartenCommandHandlerTests : IAsyncLifetime
     public async Task A_stream_loads_as_of_a_time_and_every_event_carries_its_actor_and_command()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
-        var handler = new MartenCommandHandler(_store, time);
+        var handler = new MartenCommandHandler(Store, time);
         var id = NewId();
         var command = Guid.NewGuid();
         await handler.HandleAsync(Counter, id, new Increment(1), Someone with { CommandId = command });
@@ -149,7 +137,7 @@ public sealed class MartenCommandHandlerTests : IAsyncLifetime
 
         Assert.Equal((1, 1L), await handler.LoadAsync(Counter, id, asOf: new DateTimeOffset(2026, 3, 2, 12, 0, 0, TimeSpan.Zero)));
         Assert.Equal((2, 2L), await handler.LoadAsync(Counter, id, asOf: new DateTimeOffset(2026, 3, 4, 0, 0, 0, TimeSpan.Zero)));
-        await using var session = _store.QuerySession();
+        await using var session = Store.QuerySession();
         var events = await session.Events.FetchStreamAsync(id);
         Assert.Equal(("Supervisor:tester", command.ToString(), command.ToString()), (events[0].UserName, events[0].CorrelationId, events[0].Headers![MartenCommandHandler.CommandHeader].ToString()));
         Assert.Equal(new DateTimeOffset(2026, 3, 3, 9, 0, 0, TimeSpan.Zero), events[1].Timestamp);

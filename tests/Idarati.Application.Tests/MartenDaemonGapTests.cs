@@ -37,46 +37,39 @@ public sealed class SeenProjection : Marten.Events.Projections.IProjection
 /// </summary>
 public sealed class MartenDaemonGapTests : IAsyncLifetime
 {
-    private readonly string _schema = "mtd_" + Guid.NewGuid().ToString("N")[..12];
-    private readonly Npgsql.NpgsqlDataSource _dataSource = StoreFixture.CreateDataSource();
-    private DocumentStore _store = null!;
+    private MartenSchema _marten = null!;
+
+    private DocumentStore Store => _marten.Store;
+
+    private Npgsql.NpgsqlDataSource DataSource => _marten.DataSource;
+
+    private string Schema => _marten.Schema;
+
     private IProjectionDaemon _daemon = null!;
 
     public async Task InitializeAsync()
     {
-        _store = DocumentStore.For(options =>
-        {
-            options.Connection(_dataSource);
-            MartenStreams.Configure(options, _schema);
-            options.Events.MapEventType<Incremented>("counter.incremented");
-            options.Projections.Add(new SeenProjection(), ProjectionLifecycle.Async, "seen");
-            options.Projections.StaleSequenceThreshold = TimeSpan.FromSeconds(3);
-            options.AutoCreateSchemaObjects = AutoCreate.All;
-        });
-        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        _daemon = await _store.BuildProjectionDaemonAsync();
+        _marten = await MartenSchema.CreateAsync("mtd_", options => { options.Events.MapEventType<Incremented>("counter.incremented"); options.Projections.Add(new SeenProjection(), ProjectionLifecycle.Async, "seen"); options.Projections.StaleSequenceThreshold = TimeSpan.FromSeconds(3); });
+        _daemon = await Store.BuildProjectionDaemonAsync();
         await _daemon.StartAllAsync();
     }
 
     public async Task DisposeAsync()
     {
         await _daemon.StopAllAsync();
-        _store.Dispose();
-        await using var drop = _dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
-        await drop.ExecuteNonQueryAsync();
-        await _dataSource.DisposeAsync();
+        await _marten.DisposeAsync();
     }
 
     private async Task AppendAsync(string stream)
     {
-        await using var session = _store.LightweightSession();
+        await using var session = Store.LightweightSession();
         session.Events.StartStream(stream, new Incremented(1));
         await session.SaveChangesAsync();
     }
 
     private async Task<bool> SeenAsync(params string[] streams)
     {
-        await using var query = _store.QuerySession();
+        await using var query = Store.QuerySession();
         var ids = streams.Select(s => s + "/1").ToArray();
         return (await query.LoadManyAsync<SeenEvent>(ids)).Count == ids.Length;
     }
@@ -84,9 +77,9 @@ public sealed class MartenDaemonGapTests : IAsyncLifetime
     /// <summary>Appends to <paramref name="stream"/> in a transaction of its own, left open: its sequence number is taken, its event not yet visible.</summary>
     private async Task<(Npgsql.NpgsqlConnection Connection, Npgsql.NpgsqlTransaction Transaction)> OpenAppendAsync(string stream)
     {
-        var connection = await _dataSource.OpenConnectionAsync();
+        var connection = await DataSource.OpenConnectionAsync();
         var transaction = await connection.BeginTransactionAsync();
-        await using var session = _store.LightweightSession(SessionOptions.ForTransaction(transaction));
+        await using var session = Store.LightweightSession(SessionOptions.ForTransaction(transaction));
         session.Events.StartStream(stream, new Incremented(1));
         await session.SaveChangesAsync();
         return (connection, transaction);

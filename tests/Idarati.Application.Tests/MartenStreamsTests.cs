@@ -16,28 +16,17 @@ public sealed class MartenStreamsTests : IAsyncLifetime
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, 123, TimeSpan.Zero);
 
-    private readonly string _schema = "mt_" + Guid.NewGuid().ToString("N")[..12];
-    private readonly Npgsql.NpgsqlDataSource _dataSource = StoreFixture.CreateDataSource();
-    private DocumentStore _store = null!;
+    private MartenSchema _marten = null!;
 
-    public async Task InitializeAsync()
-    {
-        _store = DocumentStore.For(options =>
-        {
-            options.Connection(_dataSource);
-            MartenStreams.Configure(options, _schema);
-            options.AutoCreateSchemaObjects = AutoCreate.All;
-        });
-        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-    }
+    private DocumentStore Store => _marten.Store;
 
-    public async Task DisposeAsync()
-    {
-        _store.Dispose();
-        await using var drop = _dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {_schema} CASCADE");
-        await drop.ExecuteNonQueryAsync();
-        await _dataSource.DisposeAsync();
-    }
+    private Npgsql.NpgsqlDataSource DataSource => _marten.DataSource;
+
+    private string Schema => _marten.Schema;
+
+    public async Task InitializeAsync() => _marten = await MartenSchema.CreateAsync("mt_");
+
+    public async Task DisposeAsync() => await _marten.DisposeAsync();
 
     private static Submitted Submitted(Guid id) => new(
         id.ToString(), "CHK-2026-" + id.ToString("N")[..5].ToUpperInvariant(), "hash", ComplaintKind.Complaint, ComplaintChannel.Portal, "MIN-SANTE", "HEALTH.WAIT",
@@ -49,27 +38,27 @@ public sealed class MartenStreamsTests : IAsyncLifetime
     {
         var id = Guid.NewGuid();
         var stream = $"complaint-{id:N}";
-        await using (var session = _store.LightweightSession())
+        await using (var session = Store.LightweightSession())
         {
             session.CorrelationId = "correlation-1";
             session.LastModifiedBy = "Citizen:c";
             var started = session.Events.StartStream(stream, Submitted(id), new Acknowledged("MIN-SANTE", "Agent:a", T0.AddDays(1)));
-            TamperEvidence.Seal(_store.Options.Serializer(), started.Events, stream, 0, TamperEvidence.Genesis, T0);
+            TamperEvidence.Seal(Store.Options.Serializer(), started.Events, stream, 0, TamperEvidence.Genesis, T0);
             await session.SaveChangesAsync();
         }
 
-        await using (var session = _store.LightweightSession())
+        await using (var session = Store.LightweightSession())
         {
             var so_far = await session.Events.FetchStreamAsync(stream);
             var previous = so_far[^1].Headers![TamperEvidence.HashHeader].ToString()!;
             // Marten's expected version is the stream's version once the events are appended.
             var appended = session.Events.Append(stream, 3, new Answered("Réponse \"favorable\" : 1.50 €", AnswerOutcome.Favourable, "Agent:a", T0.AddDays(20)));
-            TamperEvidence.Seal(_store.Options.Serializer(), appended.Events, stream, 2, previous, T0.AddDays(20));
+            TamperEvidence.Seal(Store.Options.Serializer(), appended.Events, stream, 2, previous, T0.AddDays(20));
             await session.SaveChangesAsync();
         }
 
-        Assert.Equal(new ChainVerdict(true, null, 3), await TamperEvidence.VerifyAsync(_dataSource, _schema, stream));
-        await using (var query = _store.QuerySession())
+        Assert.Equal(new ChainVerdict(true, null, 3), await TamperEvidence.VerifyAsync(DataSource, Schema, stream));
+        await using (var query = Store.QuerySession())
         {
             var events = await query.Events.FetchStreamAsync(stream);
             Assert.Equal(["complaint.submitted", "complaint.acknowledged", "complaint.answered"], events.Select(e => e.EventTypeName));
@@ -79,29 +68,29 @@ public sealed class MartenStreamsTests : IAsyncLifetime
             Assert.Equal(2, (await query.Events.FetchStreamAsync(stream, version: 2)).Count);
         }
 
-        await using (var edit = _dataSource.CreateCommand($"UPDATE {_schema}.mt_events SET data = data || '{{\"forged\": true}}'::jsonb WHERE stream_id = $1 AND version = 2"))
+        await using (var edit = DataSource.CreateCommand($"UPDATE {Schema}.mt_events SET data = data || '{{\"forged\": true}}'::jsonb WHERE stream_id = $1 AND version = 2"))
         {
             edit.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = stream });
             Assert.Equal(1, await edit.ExecuteNonQueryAsync());
         }
 
-        Assert.Equal(new ChainVerdict(false, 2, 3), await TamperEvidence.VerifyAsync(_dataSource, _schema, stream));
+        Assert.Equal(new ChainVerdict(false, 2, 3), await TamperEvidence.VerifyAsync(DataSource, Schema, stream));
     }
 
     [Fact]
     public async Task The_synthetic_dataset_seeds_through_marten_with_sealed_chains_and_stable_names()
     {
-        var result = await new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(_store, TimeProvider.System),
+        var result = await new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(Store, TimeProvider.System),
             new Complaints.ComplaintOptions { AccessCodeSecret = "tests-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(Seeding.SeedPlan.AtScale(0.005));
 
-        await using var count = _dataSource.CreateCommand($"SELECT count(*), count(DISTINCT stream_id), count(*) FILTER (WHERE type LIKE 'complaint.%') FROM {_schema}.mt_events");
+        await using var count = DataSource.CreateCommand($"SELECT count(*), count(DISTINCT stream_id), count(*) FILTER (WHERE type LIKE 'complaint.%') FROM {Schema}.mt_events");
         await using var reader = await count.ExecuteReaderAsync();
         await reader.ReadAsync();
         Assert.Equal((result.Events, (long)result.Streams), (reader.GetInt64(0), reader.GetInt64(1)));
         Assert.True(reader.GetInt64(2) > 1000, $"{reader.GetInt64(2)} complaint events");
         await reader.DisposeAsync();
 
-        await using var sample = _dataSource.CreateCommand($"SELECT DISTINCT stream_id FROM {_schema}.mt_events ORDER BY stream_id LIMIT 20");
+        await using var sample = DataSource.CreateCommand($"SELECT DISTINCT stream_id FROM {Schema}.mt_events ORDER BY stream_id LIMIT 20");
         await using var streams = await sample.ExecuteReaderAsync();
         var ids = new List<string>();
         while (await streams.ReadAsync())
@@ -111,10 +100,10 @@ public sealed class MartenStreamsTests : IAsyncLifetime
 
         foreach (var id in ids)
         {
-            Assert.True((await TamperEvidence.VerifyAsync(_dataSource, _schema, id)).Valid, id);
+            Assert.True((await TamperEvidence.VerifyAsync(DataSource, Schema, id)).Valid, id);
         }
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(_store, TimeProvider.System),
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(Store, TimeProvider.System),
             new Complaints.ComplaintOptions { AccessCodeSecret = "tests-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(Seeding.SeedPlan.AtScale(0.005)));
     }
 }
