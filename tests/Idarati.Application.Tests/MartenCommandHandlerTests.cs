@@ -3,8 +3,6 @@ using Idarati.Application.Handling;
 using Idarati.Application.Streams;
 using Idarati.Domain.Shared;
 using Idarati.EventStore;
-using Idarati.EventStore.Tests;
-using JasperFx;
 using Marten;
 
 namespace Idarati.Application.Tests;

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using Idarati.Application.Streams;
-using Idarati.EventStore.Tests;
 using Idarati.Tests;
-using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;

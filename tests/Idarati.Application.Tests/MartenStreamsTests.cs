@@ -1,8 +1,6 @@
 using Idarati.Application.Audit;
 using Idarati.Application.Streams;
 using Idarati.Domain.Complaints;
-using Idarati.EventStore.Tests;
-using JasperFx;
 using Marten;
 using static Idarati.Domain.Complaints.ComplaintEvent;
 
