@@ -50,4 +50,12 @@ public sealed class CanonicalJsonTests
         Assert.Equal(CanonicalJson.Canonicalize(Written), CanonicalJson.Canonicalize(FromJsonb));
         Assert.NotEqual(CanonicalJson.Canonicalize(Written), CanonicalJson.Canonicalize(Written.Replace("favourable", "unfavourable", StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public void A_link_hashes_the_previous_hash_and_the_canonical_form_of_the_event()
+    {
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            [.. new byte[32], .. Encoding.UTF8.GetBytes("""{"data":{"a":2,"b":"é"},"stream":"complaint-1","timestamp":1772442000000000,"type":"complaint.submitted","version":1}""")]));
+        Assert.Equal(expected, TamperEvidence.Link(TamperEvidence.Genesis, "complaint-1", 1, "complaint.submitted", 1772442000000000, """{ "b": "\u00e9", "a": 2.0 }"""));
+    }
 }

@@ -24,6 +24,21 @@ public static class CanonicalJson
         return Canonicalize(document.RootElement);
     }
 
+    /// <summary>Appends the canonical form of <paramref name="value"/> to <paramref name="text"/>.</summary>
+    public static void Append(StringBuilder text, JsonElement value)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Write(value, text);
+    }
+
+    /// <summary>Appends a string as RFC 8785 writes it, quotes included.</summary>
+    public static void Append(StringBuilder text, string value)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(value);
+        WriteString(value, text);
+    }
+
     private static void Write(JsonElement value, StringBuilder text)
     {
         switch (value.ValueKind)
