@@ -1,20 +1,25 @@
 #!/usr/bin/env node
 // Checks the hash chain of exported complaint histories without the service: node scripts/verify-export.mjs FILE
 // FILE is one history (GET /api/audit/complaints/{id}/export) or NDJSON, one history per line (.../export?...).
-// Canonical form (idarati-history-v1): hash(0) = 32 zero bytes; hash(v) = SHA-256(hash(v-1) || UTF-8 of
-// streamId LF version LF type LF recordedAtMicros LF metadataJson LF dataJson), lowercase hex.
+// Canonical form (idarati-history-v2): hash(0) = 32 zero bytes; hash(v) = SHA-256(hash(v-1) || UTF-8 of the RFC 8785
+// canonical JSON of {data, stream, timestamp (recordedAtMicros), type, version}), lowercase hex.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+
+// RFC 8785: members sorted by UTF-16 code units, no white space, numbers and strings as ECMAScript prints them.
+const jcs = (v) => Array.isArray(v) ? `[${v.map(jcs).join(',')}]`
+  : v !== null && typeof v === 'object' ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${jcs(v[k])}`).join(',')}}`
+  : JSON.stringify(v);
 
 const text = readFileSync(process.argv[2], 'utf8').trim();
 const histories = text.startsWith('{') && !text.includes('\n{') ? [JSON.parse(text)] : text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 let broken = 0;
 for (const h of histories) {
-  if (h.format !== 'idarati-history-v1') throw new Error(`unknown format ${h.format}`);
+  if (h.format !== 'idarati-history-v2') throw new Error(`unknown format ${h.format}`);
   let previous = Buffer.alloc(32);
   let firstInvalid = null;
   h.events.forEach((e, i) => {
-    const canonical = [h.streamId, e.version, e.type, e.recordedAtMicros, e.metadataJson, e.dataJson].join('\n');
+    const canonical = jcs({ data: e.data, stream: h.streamId, timestamp: e.recordedAtMicros, type: e.type, version: e.version });
     const hash = createHash('sha256').update(previous).update(Buffer.from(canonical, 'utf8')).digest();
     if (firstInvalid === null && (e.version !== i + 1 || hash.toString('hex') !== e.hash)) firstInvalid = Math.min(e.version, i + 1);
     previous = hash;

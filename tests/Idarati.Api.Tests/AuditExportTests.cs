@@ -115,7 +115,7 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
         using var csv = new HttpRequestMessage(HttpMethod.Get, "/api/audit/complaints/export?administrationId=MIN-EDUCATION");
         csv.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
         var table = await (await supervisor.SendAsync(csv)).Content.ReadAsStringAsync();
-        Assert.StartsWith("complaintId,streamId,version,position,type", table, StringComparison.Ordinal);
+        Assert.StartsWith("complaintId,streamId,version,sequence,type", table, StringComparison.Ordinal);
         Assert.Equal(histories.Sum(h => h.GetProperty("events").GetArrayLength()), table.Split('\n').Skip(1).Count(l => l.Length > 0 && char.IsAsciiHexDigit(l[0])));
         // The JSON texts are quoted fields with their quotes doubled (RFC 4180).
         Assert.Contains(",\"{\"\"", table, StringComparison.Ordinal);

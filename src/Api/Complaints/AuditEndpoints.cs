@@ -71,7 +71,7 @@ public static class AuditEndpoints
         var body = http.Response.Body;
         if (media == Csv)
         {
-            await body.WriteAsync(Encoding.UTF8.GetBytes("complaintId,streamId,version,position,type,recordedAt,recordedAtMicros,actor,hash,metadataJson,dataJson,chainValid,firstInvalidVersion\n"), cancellationToken).ConfigureAwait(false);
+            await body.WriteAsync(Encoding.UTF8.GetBytes("complaintId,streamId,version,sequence,type,recordedAt,recordedAtMicros,actor,hash,headersJson,dataJson,chainValid,firstInvalidVersion\n"), cancellationToken).ConfigureAwait(false);
         }
 
         // Page by page through the read model, a page of histories per round trip: memory stays that of one page.
@@ -109,9 +109,9 @@ public static class AuditEndpoints
         {
             rows.AppendJoin(',',
             [
-                export.ComplaintId.ToString(), export.StreamId, e.Version.ToString(CultureInfo.InvariantCulture), e.Position.ToString(CultureInfo.InvariantCulture),
+                export.ComplaintId.ToString(), export.StreamId, e.Version.ToString(CultureInfo.InvariantCulture), e.Sequence.ToString(CultureInfo.InvariantCulture),
                 Field(e.Type), e.RecordedAt.ToString("O", CultureInfo.InvariantCulture), e.RecordedAtMicros.ToString(CultureInfo.InvariantCulture), Field(e.Actor ?? string.Empty),
-                e.Hash, Field(e.MetadataJson), Field(e.DataJson), export.Verification.Valid ? "true" : "false",
+                e.Hash, Field(e.Headers.GetRawText()), Field(e.Data.GetRawText()), export.Verification.Valid ? "true" : "false",
                 export.Verification.FirstInvalidVersion?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
             ]).Append('\n');
         }

@@ -2,7 +2,7 @@ using Idarati.Application.Handling;
 using Idarati.Domain.Administrations;
 using Idarati.Domain.Reference;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
+using Idarati.Application.Streams;
 
 namespace Idarati.Application.Administrations;
 
@@ -10,7 +10,7 @@ namespace Idarati.Application.Administrations;
 public sealed record AdministrationView(string Id, string NameAr, string NameFr, AdministrationKind Kind, string Region, bool Active, long Version);
 
 /// <summary>Reference data kept as administration streams, registered and deactivated by administrators.</summary>
-public sealed class AdministrationService(PostgresEventStore store, CommandHandler handler, TimeProvider time)
+public sealed class AdministrationService(StoredStreams streams, CommandHandler handler, TimeProvider time)
 {
     /// <summary>How long a node may answer from its copy of the list: submissions tolerate a few seconds of staleness.</summary>
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
@@ -26,9 +26,9 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
 
     public async Task<IReadOnlyList<AdministrationView>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var streams = await store.LoadStreamsOfTypeAsync(AdministrationDecider.StreamType, cancellationToken).ConfigureAwait(false);
-        return streams
-            .Select(s => (s.Version, State: AdministrationDecider.Decider.Fold(s.Events.Select(e => (AdministrationEvent)e.Data))))
+        var listed = await streams.LoadListedAsync(AdministrationDecider.StreamType, cancellationToken).ConfigureAwait(false);
+        return listed
+            .Select(s => (s.Version, State: AdministrationDecider.Decider.Fold(s.Events.Cast<AdministrationEvent>())))
             .Select(x => x.State switch
             {
                 AdministrationState.Active a => View(a.Profile, true, x.Version),
@@ -153,7 +153,7 @@ public sealed class AdministrationService(PostgresEventStore store, CommandHandl
     /// <summary>Registers the default catalogue when no administration exists yet (first start).</summary>
     public async Task EnsureDefaultsAsync(CancellationToken cancellationToken = default)
     {
-        if ((await store.LoadStreamsOfTypeAsync(AdministrationDecider.StreamType, cancellationToken).ConfigureAwait(false)).Count > 0)
+        if ((await streams.LoadListedAsync(AdministrationDecider.StreamType, cancellationToken).ConfigureAwait(false)).Count > 0)
         {
             return;
         }

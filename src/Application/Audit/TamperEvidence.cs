@@ -8,7 +8,7 @@ using Npgsql;
 namespace Idarati.Application.Audit;
 
 /// <summary>A stream's chain checked: valid, or the first version whose hash its stored event does not reproduce.</summary>
-public sealed record ChainVerdict(bool Valid, long? FirstInvalidVersion, long EventCount);
+public sealed record HashChainVerification(string StreamId, bool Valid, long? FirstInvalidVersion, long EventCount);
 
 /// <summary>
 /// Tamper evidence on Marten, our thin layer over its events: each event's header "hash" is
@@ -62,32 +62,4 @@ public static class TamperEvidence
     }
 
     public static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
-
-    /// <summary>Recomputes a stream's chain from the rows Marten stored and names the first version it does not reproduce.</summary>
-    public static async Task<ChainVerdict> VerifyAsync(NpgsqlDataSource dataSource, string schema, string stream, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        await using var command = dataSource.CreateCommand($"""
-            SELECT version, type, timestamp, data::text, headers ->> '{HashHeader}' FROM {schema}.mt_events WHERE stream_id = $1 ORDER BY version
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stream });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var previous = Genesis;
-        long count = 0;
-        long? firstInvalid = null;
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            count++;
-            var version = reader.GetInt64(0);
-            var computed = Link(previous, stream, version, reader.GetString(1), Micros(reader.GetFieldValue<DateTimeOffset>(2)), reader.GetString(3));
-            if (firstInvalid is null && (version != count || reader.IsDBNull(4) || reader.GetString(4) != computed))
-            {
-                firstInvalid = Math.Min(version, count);
-            }
-
-            previous = computed;
-        }
-
-        return new ChainVerdict(firstInvalid is null, firstInvalid, count);
-    }
 }

@@ -1,3 +1,4 @@
+using Idarati.Application;
 using System.Security.Cryptography;
 using System.Text;
 using Idarati.Application.Complaints;
@@ -5,7 +6,6 @@ using Idarati.Application.Handling;
 using Idarati.Domain.CallCenter;
 using Idarati.Domain.Complaints;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
 
 namespace Idarati.Application.CallCenter;
 

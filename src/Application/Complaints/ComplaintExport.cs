@@ -1,12 +1,13 @@
 using System.Text.Json;
-using Idarati.EventStore;
+using Idarati.Application.Audit;
+using Idarati.Application.Streams;
 
 namespace Idarati.Application.Complaints;
 
-/// <summary>One event of an exported history: what it says, who did it, and the exact bytes its hash covers.</summary>
+/// <summary>One event of an exported history: what it says, who did it, when, and its hash.</summary>
 public sealed record ExportedEvent(
-    long Version, long Position, string Type, DateTimeOffset RecordedAt, long RecordedAtMicros, string? Actor,
-    JsonElement Metadata, JsonElement Data, string MetadataJson, string DataJson, string Hash);
+    long Version, long Sequence, string Type, DateTimeOffset RecordedAt, long RecordedAtMicros, string? Actor, string? CorrelationId,
+    JsonElement Headers, JsonElement Data, string Hash);
 
 /// <summary>The verdict on the chain, as the service computed it when exporting.</summary>
 public sealed record ExportVerification(bool Valid, long? FirstInvalidVersion, long EventCount);
@@ -18,27 +19,26 @@ public sealed record ExportVerification(bool Valid, long? FirstInvalidVersion, l
 public sealed record ComplaintHistoryExport(
     string Format, string CanonicalForm, Guid ComplaintId, string StreamId, IReadOnlyList<ExportedEvent> Events, ExportVerification Verification)
 {
-    public const string FormatV1 = "idarati-history-v1";
+    public const string FormatV2 = "idarati-history-v2";
 
-    public const string CanonicalFormV1 =
-        "hash(0) = 32 zero bytes; hash(v) = SHA-256(hash(v-1) || UTF-8(streamId LF version LF type LF recordedAtMicros LF metadataJson LF dataJson)), " +
-        "LF a line feed, version and recordedAtMicros (microseconds since 1970-01-01T00:00:00Z) in decimal, metadataJson and dataJson the exact " +
-        "stored texts given in this document; every hash in lowercase hexadecimal.";
+    public const string CanonicalFormV2 =
+        "hash(0) = 32 zero bytes; hash(v) = SHA-256(hash(v-1) || UTF-8(JCS({\"data\": data, \"stream\": streamId, \"timestamp\": recordedAtMicros, " +
+        "\"type\": type, \"version\": version}))), JCS the JSON Canonicalization Scheme (RFC 8785), recordedAtMicros the microseconds since " +
+        "1970-01-01T00:00:00Z; hash(v-1) as its 32 bytes; every hash in lowercase hexadecimal.";
 
-    /// <summary>Builds the document from a stream's stored rows and the store's verdict on them.</summary>
-    public static ComplaintHistoryExport From(Guid complaintId, string streamId, IReadOnlyList<RawEvent> events, HashChainVerification verification)
+    /// <summary>Builds the document from a stream's stored rows and the verdict on them.</summary>
+    public static ComplaintHistoryExport From(Guid complaintId, string streamId, IReadOnlyList<StoredEvent> events, HashChainVerification verification)
     {
         ArgumentNullException.ThrowIfNull(events);
         ArgumentNullException.ThrowIfNull(verification);
         var exported = events.Select(e =>
         {
-            using var metadata = JsonDocument.Parse(e.Metadata);
-            using var data = JsonDocument.Parse(e.Data);
-            var actor = metadata.RootElement.TryGetProperty("actor", out var a) ? a.GetString() : null;
-            return new ExportedEvent(e.Version, e.Position, e.Type, e.RecordedAt, HashChain.ToUnixMicroseconds(e.RecordedAt.UtcDateTime), actor,
-                metadata.RootElement.Clone(), data.RootElement.Clone(), e.Metadata, e.Data, Convert.ToHexStringLower(e.Hash));
+            using var headers = JsonDocument.Parse(e.HeadersJson);
+            using var data = JsonDocument.Parse(e.DataJson);
+            return new ExportedEvent(e.Version, e.Sequence, e.Type, e.Timestamp, TamperEvidence.Micros(e.Timestamp), e.Actor, e.CorrelationId,
+                headers.RootElement.Clone(), data.RootElement.Clone(), e.Hash);
         }).ToList();
-        return new ComplaintHistoryExport(FormatV1, CanonicalFormV1, complaintId, streamId, exported,
+        return new ComplaintHistoryExport(FormatV2, CanonicalFormV2, complaintId, streamId, exported,
             new ExportVerification(verification.Valid, verification.FirstInvalidVersion, verification.EventCount));
     }
 }

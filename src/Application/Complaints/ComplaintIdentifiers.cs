@@ -1,6 +1,6 @@
+using Idarati.Application;
 using System.Security.Cryptography;
 using System.Text;
-using Idarati.EventStore;
 
 namespace Idarati.Application.Complaints;
 

@@ -3,7 +3,8 @@ using Idarati.Application.Handling;
 using Idarati.Domain.Complaints;
 using Idarati.Domain.Reference;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
+using Idarati.Application.Audit;
+using Idarati.Application.Streams;
 
 namespace Idarati.Application.Complaints;
 
@@ -28,7 +29,7 @@ public sealed record ComplaintView(
 public sealed record HistoryEntry(long Position, long Version, string Type, DateTimeOffset RecordedAt, string? Actor, System.Text.Json.JsonElement Data, string Hash);
 
 /// <summary>The complaints use cases over the shared command path, with who may see and do what.</summary>
-public sealed class ComplaintService(PostgresEventStore store, CommandHandler handler, AdministrationService administrations, ComplaintOptions options, TimeProvider time)
+public sealed class ComplaintService(StoredStreams streams, CommandHandler handler, AdministrationService administrations, ComplaintOptions options, TimeProvider time)
 {
     public async Task<SubmittedComplaint> SubmitAsync(SubmitComplaint request, CommandContext context, CancellationToken cancellationToken = default)
     {
@@ -113,7 +114,7 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
     /// <summary>The citizen's door: tracking number and access code, no account needed.</summary>
     public async Task<ComplaintView> GetByTrackingAsync(string trackingNumber, string accessCode, CancellationToken cancellationToken = default)
     {
-        var streamId = await store.FindStreamIdAsync(ComplaintIdentifiers.TrackingKeyKind, trackingNumber.Trim().ToUpperInvariant(), cancellationToken).ConfigureAwait(false);
+        var streamId = await handler.FindStreamIdAsync(new StreamKey(ComplaintIdentifiers.TrackingKeyKind, trackingNumber.Trim().ToUpperInvariant()), cancellationToken).ConfigureAwait(false);
         if (streamId is null || ComplaintIdentifiers.FromStreamId(streamId) is not { } id)
         {
             throw new NotFoundException("The complaint");
@@ -125,13 +126,11 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
     public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         await GetAsync(id, actor, null, null, cancellationToken).ConfigureAwait(false);
-        var (_, events) = await store.ReadStreamRawAsync(ComplaintIdentifiers.StreamId(id), null, cancellationToken).ConfigureAwait(false);
+        var events = await streams.ReadAsync(ComplaintIdentifiers.StreamId(id), cancellationToken).ConfigureAwait(false);
         return events.Select(e =>
         {
-            using var metadata = System.Text.Json.JsonDocument.Parse(e.Metadata);
-            using var data = System.Text.Json.JsonDocument.Parse(e.Data);
-            var who = metadata.RootElement.TryGetProperty("actor", out var a) ? a.GetString() : null;
-            return new HistoryEntry(e.Position, e.Version, e.Type, e.RecordedAt, who, data.RootElement.Clone(), Convert.ToHexStringLower(e.Hash));
+            using var data = System.Text.Json.JsonDocument.Parse(e.DataJson);
+            return new HistoryEntry(e.Sequence, e.Version, e.Type, e.Timestamp, e.Actor, data.RootElement.Clone(), e.Hash);
         }).ToList();
     }
 
@@ -148,14 +147,14 @@ public sealed class ComplaintService(PostgresEventStore store, CommandHandler ha
             throw new NotFoundException("The complaint");
         }
 
-        var read = await store.ReadVerifiedAsync([.. ids.Select(ComplaintIdentifiers.StreamId)], cancellationToken).ConfigureAwait(false);
+        var read = await streams.ReadVerifiedAsync([.. ids.Select(ComplaintIdentifiers.StreamId)], cancellationToken).ConfigureAwait(false);
         return [.. read.Where(r => r.Events.Count > 0).Select(r => ComplaintHistoryExport.From(ComplaintIdentifiers.FromStreamId(r.StreamId)!.Value, r.StreamId, r.Events, r.Verification))];
     }
 
     public async Task<HashChainVerification> VerifyAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         await GetAsync(id, actor, null, null, cancellationToken).ConfigureAwait(false);
-        return await store.VerifyStreamAsync(ComplaintIdentifiers.StreamId(id), cancellationToken).ConfigureAwait(false);
+        return await streams.VerifyAsync(ComplaintIdentifiers.StreamId(id), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

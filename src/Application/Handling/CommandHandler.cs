@@ -1,5 +1,9 @@
+using Idarati.Application.Audit;
+using Idarati.Application.Streams;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
 
 namespace Idarati.Application.Handling;
 
@@ -49,27 +53,65 @@ public sealed class ValidationFailedException(IReadOnlyDictionary<string, string
     public static ValidationFailedException For(string field, string message) => new(new Dictionary<string, string[]> { [field] = [message] });
 }
 
+/// <summary>A unique key a stream claims with its events (a complaint's tracking number, a candidate's e-mail).</summary>
+public sealed record StreamKey(string Kind, string Value);
+
+/// <summary>Which state of a stream to read: up to a version, or as of a time (auditors' time travel).</summary>
+public sealed record StreamReadOptions
+{
+    public long? UpToVersion { get; init; }
+
+    public DateTimeOffset? AsOf { get; init; }
+}
+
+/// <summary>The unique key the command claims already belongs to another stream.</summary>
+public sealed class DuplicateStreamKeyException(string streamId, StreamKey? key, Exception? inner = null)
+    : Exception(key is null
+        ? $"An append to stream '{streamId}' claimed a unique key that another stream holds."
+        : $"The key {key.Kind} '{key.Value}' already belongs to another stream than '{streamId}'.", inner)
+{
+    public string StreamId { get; } = streamId;
+
+    public StreamKey? Key { get; } = key;
+}
+
+/// <summary>Others kept changing the stream between our read and our write, more often than the handler retries: 409.</summary>
+public sealed class ConcurrentChangeException(string streamId, Exception inner)
+    : Exception($"Stream '{streamId}' kept changing while the command was decided; read it again and retry.", inner)
+{
+    public string StreamId { get; } = streamId;
+}
+
+/// <summary>A command id recorded in the transaction of its events: a retry finds it and answers the first result.</summary>
+public sealed record CommandRecord(string Id, string StreamId, long Version, string? Fingerprint);
+
+/// <summary>A unique key (a tracking number, a candidate's e-mail) claimed by one stream, in the transaction of its events.</summary>
+public sealed record StreamKeyClaim(string Id, string StreamId);
+
+/// <summary>A stream of a type that is listed whole (reference data such as administrations), recorded when it starts.</summary>
+public sealed record ListedStream(string Id, string Type);
+
 /// <summary>
-/// The one path every command takes: load the stream, fold it, decide, append after the head just read. A conflict is
-/// retried a bounded number of times when the caller did not pin a version (the decision is taken again on fresh
-/// state); a repeated command id answers with the state its first run produced. Ids come from the injected clock.
+/// The one command path on Marten, with the guarantees the service's own store proved (issue 14): load the stream,
+/// fold it, authorize on the state read, decide, append after the version read with the tamper-evidence hashes, claim
+/// the command's unique keys and record its command id, all in one session and one transaction. A conflict is decided
+/// again on fresh state a bounded number of times unless the caller pinned a version (then 412); a repeated command
+/// id appends nothing and answers the first result (422 when the retry asks for something else).
 /// </summary>
-public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
+public sealed class CommandHandler(IDocumentStore store, TimeProvider time)
 {
     private const int MaxAttempts = 10;
 
-    /// <summary>The event header that keeps the fingerprint of the request whose idempotency key made the command id.</summary>
-    public const string FingerprintHeader = "idempotency-fingerprint";
+    /// <summary>The event header naming the command that appended the event.</summary>
+    public const string CommandHeader = "commandId";
 
-    /// <summary>Command ids of keyed requests running on this node: a retry racing its first request waits for it.</summary>
+    /// <summary>Stream types whose streams are listed whole (<see cref="ListedStream"/>): reference data.</summary>
+    public static IReadOnlySet<string> ListedStreamTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { Idarati.Domain.Administrations.AdministrationDecider.StreamType };
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _running = new();
 
     public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider,
-        string streamId,
-        TCommand command,
-        CommandContext context,
-        Action<TState>? authorize = null,
+        Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, Action<TState>? authorize = null,
         CancellationToken cancellationToken = default)
         where TEvent : notnull
     {
@@ -87,7 +129,7 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
 
         try
         {
-            if (await store.FindCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } first)
+            if (await FindCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } first)
             {
                 return await FirstResultAsync(decider, streamId, first, context, cancellationToken).ConfigureAwait(false);
             }
@@ -96,11 +138,11 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
             {
                 return await DecideAndAppendAsync(decider, streamId, command, context, authorize, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RuleViolatedException or StreamConcurrencyException or DuplicateStreamKeyException or PreconditionFailedException)
+            catch (Exception e) when (e is RuleViolatedException or DocumentAlreadyExistsException or DuplicateStreamKeyException or PreconditionFailedException
+                                          or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException)
             {
-                // A retry that raced its first request on another node: the first one's commit is what changed the
-                // stream (or took its key), so the answer is the first result, never a business-rule error.
-                if (await store.FindCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } raced)
+                // A retry that raced its first request: that request's commit is what changed the stream.
+                if (await FindCommandAsync(id, cancellationToken).ConfigureAwait(false) is { } raced)
                 {
                     return await FirstResultAsync(decider, streamId, raced, context, cancellationToken).ConfigureAwait(false);
                 }
@@ -114,17 +156,33 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
         }
     }
 
+    /// <summary>A stream's state (and version) now, at a version or as of a time; the initial state when it does not exist.</summary>
+    public Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, StreamReadOptions? read, CancellationToken cancellationToken = default)
+        where TEvent : notnull =>
+        LoadAsync(decider, streamId, read?.UpToVersion, read?.AsOf, cancellationToken);
+
+    /// <summary>A stream's state and version now, at a version, or as of a time (the auditors' time travel), from Marten.</summary>
+    public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, long? version = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
+        where TEvent : notnull
+    {
+        ArgumentNullException.ThrowIfNull(decider);
+        await using var session = store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(streamId, version ?? 0, asOf, token: cancellationToken).ConfigureAwait(false);
+        return (decider.Fold(events.Select(e => (TEvent)e.Data)), events.Count == 0 ? 0 : events[^1].Version);
+    }
+
     private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, Action<TState>? authorize, CancellationToken cancellationToken)
         where TEvent : notnull
     {
         for (var attempt = 1; ; attempt++)
         {
-            var loaded = context.NewStream && attempt == 1 ? null : await store.LoadStreamAsync(streamId, null, cancellationToken).ConfigureAwait(false);
-            var version = loaded?.Version ?? 0;
-            var state = decider.Fold(loaded?.Events.Select(e => (TEvent)e.Data) ?? []);
-
-            // Who may act is decided on the state just read, before anything else is revealed (a stale If-Match included).
+            await using var session = store.LightweightSession();
+            IReadOnlyList<IEvent> stored = context.NewStream && attempt == 1 ? [] : await session.Events.FetchStreamAsync(streamId, token: cancellationToken).ConfigureAwait(false);
+            var version = stored.Count == 0 ? 0 : stored[^1].Version;
+            var state = decider.Fold(stored.Select(e => (TEvent)e.Data));
             authorize?.Invoke(state);
             if (context.ExpectedVersion is { } expected && expected != version)
             {
@@ -137,64 +195,95 @@ public sealed class CommandHandler(PostgresEventStore store, TimeProvider time)
                 return new CommandResult<TState>(streamId, version, state, 0, false);
             }
 
-            var options = new AppendOptions
+            var data = events.Cast<object>().ToArray();
+            // Marten's expected version is the stream's version once the events are appended.
+            var action = version == 0 ? session.Events.StartStream(streamId, data) : session.Events.Append(streamId, version + events.Count, data);
+            // Metadata: the actor as Marten's user name, the command id as correlation id and header of every event.
+            session.LastModifiedBy = context.Actor.ToString();
+            session.CorrelationId = context.CommandId?.ToString();
+            if (context.CommandId is { } commandId)
             {
-                CommandId = context.CommandId ?? Guid.CreateVersion7(time.GetUtcNow()),
-                // Only an id derived from the client's Idempotency-Key can come again; a made-up one stays in the
-                // metadata (it groups the command's events) without an idempotency row.
-                RecordCommand = context.CommandId is not null,
-                Actor = context.Actor.ToString(),
-                CorrelationId = context.CommandId,
-                Keys = context.Keys,
-                Headers = context.CommandId is not null && context.Fingerprint is { } fingerprint ? new Dictionary<string, string> { [FingerprintHeader] = fingerprint } : null,
-            };
+                foreach (var e in action.Events)
+                {
+                    e.SetHeader(CommandHeader, commandId.ToString());
+                }
+            }
+
+            TamperEvidence.Seal(store.Options.Serializer(), action.Events, streamId, version, version == 0 ? TamperEvidence.Genesis : (string)stored[^1].Headers![TamperEvidence.HashHeader].ToString()!, time.GetUtcNow());
+            if (version == 0 && ListedStreamTypes.Contains(decider.StreamType))
+            {
+                session.Store(new ListedStream(streamId, decider.StreamType));
+            }
+
+            foreach (var key in context.Keys ?? [])
+            {
+                session.Insert(new StreamKeyClaim(KeyId(key), streamId));
+            }
+
+            if (context.CommandId is { } id)
+            {
+                session.Insert(new CommandRecord(id.ToString(), streamId, version + events.Count, context.Fingerprint));
+            }
+
             try
             {
-                var result = await store.AppendAsync(streamId, decider.StreamType, loaded?.Head ?? StreamHead.New, events.Cast<object>().ToList(), options, cancellationToken)
-                    .ConfigureAwait(false);
-                if (result.Duplicate)
-                {
-                    return await FirstResultAsync(decider, streamId, result, context, cancellationToken).ConfigureAwait(false);
-                }
-
-                return new CommandResult<TState>(streamId, result.StreamVersion, events.Aggregate(state, decider.Evolve), events.Count, false);
+                await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                return new CommandResult<TState>(streamId, version + events.Count, events.Aggregate(state, decider.Evolve), events.Count, false);
             }
-            catch (StreamConcurrencyException) when (context.ExpectedVersion is null && attempt < MaxAttempts)
+            catch (DocumentAlreadyExistsException e) when (e.DocType == typeof(StreamKeyClaim))
+            {
+                throw new DuplicateStreamKeyException(streamId, context.Keys?.FirstOrDefault(k => Equals(KeyId(k), e.Id?.ToString())), e);
+            }
+            catch (Exception e) when (IsConflict(e) && context.ExpectedVersion is null && attempt < MaxAttempts)
             {
                 // Someone else appended between our read and our write: decide again on what they wrote, after a
                 // short random pause that grows with each attempt so that racing writers spread out.
                 await Task.Delay(Random.Shared.Next(0, 1 << Math.Min(attempt, 6)), cancellationToken).ConfigureAwait(false);
             }
-            catch (StreamConcurrencyException e) when (context.ExpectedVersion is { } pinned)
+            catch (Exception e) when (IsConflict(e) && context.ExpectedVersion is { } pinned)
             {
-                throw new PreconditionFailedException(streamId, pinned, e.ActualVersion ?? pinned + 1);
+                throw new PreconditionFailedException(streamId, pinned, pinned + 1);
+            }
+            catch (Exception e) when (IsConflict(e))
+            {
+                throw new ConcurrentChangeException(streamId, e);
             }
         }
     }
 
-    /// <summary>A stream's state (and version) now, at a version or as of a time; the initial state when it does not exist.</summary>
-    public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, StreamReadOptions? read = null, CancellationToken cancellationToken = default)
-        where TEvent : notnull
+    private static bool IsConflict(Exception e) =>
+        e is EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException or ConcurrencyException;
+
+    public static string KeyId(StreamKey key)
     {
-        ArgumentNullException.ThrowIfNull(decider);
-        var stream = await store.LoadStreamAsync(streamId, read, cancellationToken).ConfigureAwait(false);
-        return (decider.Fold(stream?.Events.Select(e => (TEvent)e.Data) ?? []), stream?.Version ?? 0);
+        ArgumentNullException.ThrowIfNull(key);
+        return $"{key.Kind}:{key.Value}";
+    }
+
+    /// <summary>The stream a unique key belongs to, or null.</summary>
+    public async Task<string?> FindStreamIdAsync(StreamKey key, CancellationToken cancellationToken = default)
+    {
+        await using var session = store.QuerySession();
+        return (await session.LoadAsync<StreamKeyClaim>(KeyId(key), cancellationToken).ConfigureAwait(false))?.StreamId;
+    }
+
+    private async Task<CommandRecord?> FindCommandAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        return await session.LoadAsync<CommandRecord>(id.ToString(), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The state the first run of a command left, if the retry asks for what the first request asked for.</summary>
     private async Task<CommandResult<TState>> FirstResultAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, AppendResult first, CommandContext context, CancellationToken cancellationToken)
+        Decider<TCommand, TEvent, TState> decider, string streamId, CommandRecord first, CommandContext context, CancellationToken cancellationToken)
         where TEvent : notnull
     {
-        var then = await store.LoadStreamAsync(first.StreamId, new StreamReadOptions { UpToVersion = first.StreamVersion }, cancellationToken).ConfigureAwait(false);
-        var recorded = then?.Events is [.., var last] ? last.Metadata.Headers?.GetValueOrDefault(FingerprintHeader) : null;
-        if (first.StreamId != streamId || (context.Fingerprint is { } asked && recorded is not null && recorded != asked))
+        if (first.StreamId != streamId || (context.Fingerprint is { } asked && first.Fingerprint is { } recorded && asked != recorded))
         {
             throw new IdempotencyKeyReusedException();
         }
 
-        var state = decider.Fold(then?.Events.Select(e => (TEvent)e.Data) ?? []);
-        return new CommandResult<TState>(first.StreamId, first.StreamVersion, state, 0, true);
+        var (state, version) = await LoadAsync(decider, streamId, first.Version, null, cancellationToken).ConfigureAwait(false);
+        return new CommandResult<TState>(streamId, version, state, 0, true);
     }
 }

@@ -1,9 +1,9 @@
+using Idarati.Application;
 using System.Security.Cryptography;
 using System.Text;
 using Idarati.Application.Handling;
 using Idarati.Domain.JobApplications;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
 
 namespace Idarati.Application.JobApplications;
 

@@ -1,35 +1,24 @@
 using Idarati.Application.Audit;
-using Idarati.EventStore;
+using Idarati.Application.Handling;
 using JasperFx.Events;
 using Marten;
 
 namespace Idarati.Application.Seeding;
 
-/// <summary>Where the synthetic dataset is written: the service's own store, or Marten (issue 14).</summary>
+/// <summary>One new stream of the synthetic dataset: its events and what the seed says about them.</summary>
+public sealed record SeedStream(string StreamId, string StreamType, IReadOnlyList<object> Events, SeedMetadata Metadata);
+
+/// <summary>The seed's actor, its label headers, and the unique keys a stream claims.</summary>
+public sealed record SeedMetadata(string Actor, IReadOnlyDictionary<string, string> Headers, IReadOnlyList<StreamKey> Keys);
+
+/// <summary>Where the synthetic dataset is written.</summary>
 public interface ISeedSink
 {
     /// <summary>Creates what is missing and says whether the store is empty (the generator fills an empty one only).</summary>
     Task<bool> PrepareAsync(CancellationToken cancellationToken);
 
     /// <summary>Writes new streams in one transaction; how many streams and events were written.</summary>
-    Task<(int Streams, long Events)> WriteAsync(IReadOnlyList<BulkStream> streams, CancellationToken cancellationToken);
-}
-
-/// <summary>The service's own store, through its binary COPY bulk path.</summary>
-public sealed class EventStoreSeedSink(PostgresEventStore store) : ISeedSink
-{
-    public async Task<bool> PrepareAsync(CancellationToken cancellationToken)
-    {
-        await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        await using var any = store.DataSource.CreateCommand($"SELECT NOT EXISTS (SELECT FROM {store.Options.Schema}.streams)");
-        return (bool)(await any.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    public async Task<(int Streams, long Events)> WriteAsync(IReadOnlyList<BulkStream> streams, CancellationToken cancellationToken)
-    {
-        var result = await store.BulkAppendAsync(streams, cancellationToken).ConfigureAwait(false);
-        return (result.StreamsWritten, result.EventsWritten);
-    }
+    Task<(int Streams, long Events)> WriteAsync(IReadOnlyList<SeedStream> streams, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -45,7 +34,7 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
         return !await session.Events.QueryAllRawEvents().AnyAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<(int Streams, long Events)> WriteAsync(IReadOnlyList<BulkStream> streams, CancellationToken cancellationToken)
+    public async Task<(int Streams, long Events)> WriteAsync(IReadOnlyList<SeedStream> streams, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(streams);
         var serializer = store.Options.Serializer();
@@ -57,8 +46,8 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
             var action = StreamAction.Start(store.Events, s.StreamId, [.. s.Events]);
             foreach (var e in action.Events)
             {
-                e.UserName = s.Options?.Actor;
-                foreach (var (key, value) in s.Options?.Headers ?? new Dictionary<string, string>())
+                e.UserName = s.Metadata.Actor;
+                foreach (var (key, value) in s.Metadata.Headers)
                 {
                     e.SetHeader(key, value);
                 }
@@ -69,6 +58,19 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
         }
 
         await store.BulkInsertEventsAsync(actions, 1000, cancellationToken).ConfigureAwait(false);
+        // The keys and listed streams the command path would have recorded with the events.
+        var claims = streams.SelectMany(s => s.Metadata.Keys.Select(k => new StreamKeyClaim(CommandHandler.KeyId(k), s.StreamId))).ToList();
+        if (claims.Count > 0)
+        {
+            await store.BulkInsertAsync(claims, Weasel.Core.BulkInsertMode.InsertsOnly, 5000, cancellationToken).ConfigureAwait(false);
+        }
+
+        var listed = streams.Where(s => CommandHandler.ListedStreamTypes.Contains(s.StreamType)).Select(s => new ListedStream(s.StreamId, s.StreamType)).ToList();
+        if (listed.Count > 0)
+        {
+            await store.BulkInsertAsync(listed, Weasel.Core.BulkInsertMode.InsertsOnly, 5000, cancellationToken).ConfigureAwait(false);
+        }
+
         return (actions.Length, actions.Sum(a => (long)a.Events.Count));
     }
 }

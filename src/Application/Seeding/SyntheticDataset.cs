@@ -8,7 +8,7 @@ using Idarati.Domain.Complaints;
 using Idarati.Domain.JobApplications;
 using Idarati.Domain.Reference;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
+using Idarati.Application.Handling;
 
 namespace Idarati.Application.Seeding;
 
@@ -58,11 +58,6 @@ public sealed record SeedResult(int Streams, long Events, TimeSpan Elapsed);
 /// </summary>
 public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, TimeProvider time)
 {
-    public SyntheticDataset(PostgresEventStore store, ComplaintOptions options, TimeProvider time)
-        : this(new EventStoreSeedSink(store), options, time)
-    {
-    }
-
     public static readonly DateTimeOffset Start = new(2018, 1, 2, 8, 0, 0, TimeSpan.Zero);
 
     /// <summary>The day IDARATI published the figures the generator reproduces: every synthetic event happens before it ends.</summary>
@@ -84,7 +79,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         var administrations = Administrations(plan.Administrations);
         var (streams, events) = (0, 0L);
         var gate = new object();
-        async Task WriteAsync(string phase, int total, Func<int, BulkStream> build)
+        async Task WriteAsync(string phase, int total, Func<int, SeedStream> build)
         {
             var done = 0;
             // Two chunks in flight, each built and written by its own task: while the database copies one chunk, the
@@ -106,7 +101,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
                         return;
                     }
 
-                    var chunk = new BulkStream[Math.Min(ChunkStreams, total - from)];
+                    var chunk = new SeedStream[Math.Min(ChunkStreams, total - from)];
                     Parallel.For(0, chunk.Length, new ParallelOptions { CancellationToken = cancellationToken }, i => chunk[i] = build(from + i));
                     var (written, writtenEvents) = await sink.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
                     lock (gate)
@@ -140,8 +135,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
     /// The seed's append options: actor, label and keys, but no command id: the generator fills an empty store only,
     /// so there is no retry to recognise, and 243,000 idempotency rows would slow the import for nothing.
     /// </summary>
-    internal static AppendOptions Metadata(IReadOnlyList<StreamKey>? keys = null) =>
-        new() { Actor = Seed.ToString(), Headers = Label, Keys = keys };
+    internal static SeedMetadata Metadata(IReadOnlyList<StreamKey>? keys = null) => new(Seed.ToString(), Label, keys ?? []);
 
     /// <summary>A seed per stream that is the same in every process (HashCode is randomized per process).</summary>
     internal static int StreamSeed(int family, int index) => unchecked((family * 1_000_003) ^ (index * 486_187_739));
@@ -197,7 +191,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         return list;
     }
 
-    private static BulkStream AdministrationStream(AdministrationProfile profile, int index)
+    private static SeedStream AdministrationStream(AdministrationProfile profile, int index)
     {
         var builder = new StreamBuilder<AdministrationCommand, AdministrationEvent, AdministrationState>(AdministrationDecider.Decider);
         builder.Do(new AdministrationCommand.Register(Seed, Start.AddDays(-30).AddHours(index), profile));
@@ -236,7 +230,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
 
     private static readonly string[] Leaves = [.. Catalogue.ComplaintCategories.SelectMany(c => c.SelfAndDescendants()).Where(c => c.Children.Count == 0).Select(c => c.Code)];
 
-    private BulkStream ComplaintStream(int index, DateTimeOffset submittedAt, bool processed, string[] administrations)
+    private SeedStream ComplaintStream(int index, DateTimeOffset submittedAt, bool processed, string[] administrations)
     {
         var random = new Random(StreamSeed(211_644, index));
         var id = NewVersion7Guid(random, submittedAt);
@@ -345,7 +339,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata([new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
     }
 
-    private static BulkStream TicketStream(int index, string category)
+    private static SeedStream TicketStream(int index, string category)
     {
         var random = new Random(StreamSeed(3_737, index));
         var id = NewGuid(random);
@@ -436,7 +430,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         /// <summary>Applications close at the deadline; results come out two months later when that is before the end.</summary>
         private static DateTimeOffset ResultsAt(CompetitionDetails details) => details.ApplicationDeadline.AddDays(60);
 
-        public BulkStream CompetitionStream(int index)
+        public SeedStream CompetitionStream(int index)
         {
             var (details, published) = Competitions[index];
             var builder = new StreamBuilder<CompetitionCommand, CompetitionEvent, CompetitionState>(CompetitionDecider.Decider);
@@ -454,7 +448,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
             return builder.ToBulk(EmploymentService.CompetitionStream(id), Metadata());
         }
 
-        public BulkStream CandidateStream(int index)
+        public SeedStream CandidateStream(int index)
         {
             var (id, created, verified) = Candidates[index];
             var email = $"candidat{index + 1:D6}@synthetic.invalid";
@@ -469,7 +463,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
             return builder.ToBulk(EmploymentService.CandidateStream(id), Metadata([new StreamKey(EmploymentService.CandidateEmailKey, email.ToUpperInvariant())]));
         }
 
-        public BulkStream ApplicationStream(int index)
+        public SeedStream ApplicationStream(int index)
         {
             var (c, k, at, isElectronic) = Applications[index];
             var random = new Random(StreamSeed(10_602, index));
@@ -527,5 +521,5 @@ internal sealed class StreamBuilder<TCommand, TEvent, TState>(Decider<TCommand, 
         }
     }
 
-    public BulkStream ToBulk(string streamId, AppendOptions options) => new(streamId, decider.StreamType, ExpectedVersion.NoStream, _events, options);
+    public SeedStream ToBulk(string streamId, SeedMetadata metadata) => new(streamId, decider.StreamType, _events, metadata);
 }

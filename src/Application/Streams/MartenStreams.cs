@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using Idarati.Domain.Administrations;
 using Idarati.Domain.CallCenter;
 using Idarati.Domain.Complaints;
@@ -41,5 +42,6 @@ public static class MartenStreams
         // Saved in the session of the events they belong to, so claimed or recorded atomically with them.
         options.Schema.For<CommandRecord>();
         options.Schema.For<StreamKeyClaim>();
+        options.Schema.For<ListedStream>().Index(x => x.Type);
     }
 }

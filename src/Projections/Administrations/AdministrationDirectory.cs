@@ -1,12 +1,11 @@
 using Idarati.Domain.Administrations;
 using Idarati.EventStore;
-using Idarati.EventStore.Projections;
 using Npgsql;
 
 namespace Idarati.Projections.Administrations;
 
 /// <summary>Administrations with the dates they joined and left the platform, so a report can count the participants as of any day.</summary>
-public sealed class AdministrationDirectoryProjection(string schema) : IProjection
+public sealed class AdministrationDirectoryProjection(string schema) : IReadModelProjection
 {
     public const string ProjectionName = "administration-directory";
 
@@ -29,7 +28,7 @@ public sealed class AdministrationDirectoryProjection(string schema) : IProjecti
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         var batch = new ColumnBatch();
@@ -51,6 +50,5 @@ public sealed class AdministrationDirectoryProjection(string schema) : IProjecti
         await ReadModelSql.ExecuteAsync(connection, transaction, batch.Commands(), cancellationToken).ConfigureAwait(false);
     }
 
-    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        ReadModelSql.TruncateAsync(connection, transaction, Table, cancellationToken);
+    public IReadOnlyList<string> Tables => [Table];
 }

@@ -1,12 +1,11 @@
 using Idarati.Domain.CallCenter;
 using Idarati.EventStore;
-using Idarati.EventStore.Projections;
 using Npgsql;
 
 namespace Idarati.Projections.CallCenter;
 
 /// <summary>One row per 3737 ticket: channel, category, language and its times. Topics and answers stay in the stream.</summary>
-public sealed class TicketListProjection(string schema) : IProjection
+public sealed class TicketListProjection(string schema) : IReadModelProjection
 {
     public const string ProjectionName = "ticket-list";
 
@@ -33,7 +32,7 @@ public sealed class TicketListProjection(string schema) : IProjection
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         var batch = new ColumnBatch();
@@ -64,8 +63,7 @@ public sealed class TicketListProjection(string schema) : IProjection
         await ReadModelSql.ExecuteAsync(connection, transaction, batch.Commands(), cancellationToken).ConfigureAwait(false);
     }
 
-    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        ReadModelSql.TruncateAsync(connection, transaction, Table, cancellationToken);
+    public IReadOnlyList<string> Tables => [Table];
 }
 
 /// <summary>Questions per category or channel with their share of the total, and answer times in minutes.</summary>

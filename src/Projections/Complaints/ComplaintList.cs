@@ -1,6 +1,5 @@
 using Idarati.Domain.Complaints;
 using Idarati.EventStore;
-using Idarati.EventStore.Projections;
 using Npgsql;
 using static Idarati.Domain.Complaints.ComplaintEvent;
 
@@ -11,7 +10,7 @@ namespace Idarati.Projections.Complaints;
 /// personal data. Overdue is computed by the reader against its own clock (due date passed and not processed), since a
 /// projection must give the same rows on every rebuild.
 /// </summary>
-public sealed class ComplaintListProjection(string schema) : IProjection
+public sealed class ComplaintListProjection(string schema) : IReadModelProjection
 {
     public const string ProjectionName = "complaint-list";
 
@@ -56,7 +55,7 @@ public sealed class ComplaintListProjection(string schema) : IProjection
     /// batch, then writes every touched row at once (an insert and an update): a batch costs two round trips whatever
     /// its size, which is what makes a rebuild of the whole log fast. Events at or below a row's version are ignored.
     /// </summary>
-    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         var rows = new Dictionary<Guid, Row>();
@@ -89,7 +88,7 @@ public sealed class ComplaintListProjection(string schema) : IProjection
 
             if (Evolve(row, id, @event) is { } next)
             {
-                rows[id] = next with { Version = recorded.Version, Position = recorded.Position };
+                rows[id] = next with { Version = recorded.Version, Position = recorded.Sequence };
                 touched.Add(id);
             }
         }
@@ -101,8 +100,7 @@ public sealed class ComplaintListProjection(string schema) : IProjection
         }
     }
 
-    public Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        ReadModelSql.TruncateAsync(connection, transaction, Table, cancellationToken);
+    public IReadOnlyList<string> Tables => [Table];
 
     /// <summary>The indexes the list's filters need; a rebuild builds them once at the end.</summary>
     public IReadOnlyList<DeferredIndex> DeferredIndexes =>

@@ -1,6 +1,5 @@
 using Idarati.Domain.JobApplications;
 using Idarati.EventStore;
-using Idarati.EventStore.Projections;
 using Npgsql;
 
 namespace Idarati.Projections.Employment;
@@ -9,7 +8,7 @@ namespace Idarati.Projections.Employment;
 /// emploi-public.ma as analysts see it: competitions, candidate accounts and applications, one row each, without names,
 /// national ID numbers or e-mails (those stay in the candidate streams).
 /// </summary>
-public sealed class EmploymentProjection(string schema) : IProjection
+public sealed class EmploymentProjection(string schema) : IReadModelProjection
 {
     public const string ProjectionName = "employment";
 
@@ -59,7 +58,7 @@ public sealed class EmploymentProjection(string schema) : IProjection
     }
 
     /// <summary>One statement per kind of change in the batch (see <see cref="ColumnBatch"/>), whatever the number of events.</summary>
-    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<RecordedEvent> events, CancellationToken cancellationToken)
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
         var batch = new ColumnBatch();
@@ -82,11 +81,7 @@ public sealed class EmploymentProjection(string schema) : IProjection
         await ReadModelSql.ExecuteAsync(connection, transaction, batch.Commands(), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task ResetAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"TRUNCATE {Competitions}, {Candidates}, {Applications}", connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public IReadOnlyList<string> Tables => [Competitions, Candidates, Applications];
 
     /// <summary>Sets one column of the rows whose key is in the first array to the values of the second.</summary>
     private static string Set(string table, string key, string column, string type) =>

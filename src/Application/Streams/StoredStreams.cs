@@ -1,0 +1,97 @@
+using Idarati.Application.Audit;
+using Idarati.Application.Handling;
+using JasperFx.Events;
+using Marten;
+using Marten.Linq.MatchesSql;
+using Npgsql;
+
+namespace Idarati.Application.Streams;
+
+/// <summary>One event as Marten stored it: what auditors read and what the tamper-evidence hash covers.</summary>
+public sealed record StoredEvent(
+    long Sequence, string StreamId, long Version, string Type, DateTimeOffset Timestamp, string? Actor, string? CorrelationId, string HeadersJson, string DataJson, string Hash);
+
+/// <summary>A stream's stored events and the verdict on their hash chain.</summary>
+public sealed record VerifiedStream(string StreamId, IReadOnlyList<StoredEvent> Events, HashChainVerification Verification);
+
+/// <summary>A stream loaded whole: its version and events.</summary>
+public sealed record LoadedStream(string StreamId, long Version, IReadOnlyList<object> Events);
+
+/// <summary>Reads of Marten's event rows the command path does not need: auditors' histories, chain checks, listed streams.</summary>
+public sealed class StoredStreams(IDocumentStore store, NpgsqlDataSource dataSource)
+{
+    private string Schema => store.Options.DatabaseSchemaName;
+
+    /// <summary>A stream's events as stored (bodies as PostgreSQL prints the jsonb), oldest first; empty when it does not exist.</summary>
+    public async Task<IReadOnlyList<StoredEvent>> ReadAsync(string streamId, CancellationToken cancellationToken = default) =>
+        (await ReadVerifiedAsync([streamId], cancellationToken).ConfigureAwait(false))[0].Events;
+
+    /// <summary>Recomputes a stream's chain from its stored rows and names the first version it does not reproduce.</summary>
+    public async Task<HashChainVerification> VerifyAsync(string streamId, CancellationToken cancellationToken = default) =>
+        (await ReadVerifiedAsync([streamId], cancellationToken).ConfigureAwait(false))[0].Verification;
+
+    /// <summary>Several streams' events with their chains' verdicts, in one round trip; in the order asked.</summary>
+    public async Task<IReadOnlyList<VerifiedStream>> ReadVerifiedAsync(IReadOnlyList<string> streamIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(streamIds);
+        await using var command = dataSource.CreateCommand($$"""
+            SELECT seq_id, stream_id, version, type, timestamp, user_name, correlation_id, coalesce(headers::text, '{}'), data::text, headers ->> '{{TamperEvidence.HashHeader}}'
+              FROM {{Schema}}.mt_events WHERE stream_id = ANY($1) ORDER BY stream_id, version
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streamIds] });
+        var byStream = new Dictionary<string, List<StoredEvent>>(StringComparer.Ordinal);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var e = new StoredEvent(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7), reader.GetString(8),
+                    reader.IsDBNull(9) ? "" : reader.GetString(9));
+                (byStream.TryGetValue(e.StreamId, out var list) ? list : byStream[e.StreamId] = []).Add(e);
+            }
+        }
+
+        return [.. streamIds.Select(id =>
+        {
+            var events = byStream.GetValueOrDefault(id) ?? [];
+            return new VerifiedStream(id, events, Verify(id, events));
+        })];
+    }
+
+    /// <summary>The chain's verdict over a stream's stored rows (see <see cref="TamperEvidence"/>).</summary>
+    public static HashChainVerification Verify(string streamId, IReadOnlyList<StoredEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var previous = TamperEvidence.Genesis;
+        long? firstInvalid = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            var computed = TamperEvidence.Link(previous, streamId, e.Version, e.Type, TamperEvidence.Micros(e.Timestamp), e.DataJson);
+            if (firstInvalid is null && (e.Version != i + 1 || e.Hash != computed))
+            {
+                firstInvalid = Math.Min(e.Version, i + 1);
+            }
+
+            previous = computed;
+        }
+
+        return new HashChainVerification(streamId, firstInvalid is null, firstInvalid, events.Count);
+    }
+
+    /// <summary>Every stream of a listed type (<see cref="CommandHandler.ListedStreamTypes"/>), loaded whole, in two queries.</summary>
+    public async Task<IReadOnlyList<LoadedStream>> LoadListedAsync(string streamType, CancellationToken cancellationToken = default)
+    {
+        await using var session = store.QuerySession();
+        var ids = (await session.Query<ListedStream>().Where(s => s.Type == streamType).Select(s => s.Id).ToListAsync(cancellationToken).ConfigureAwait(false)).ToArray();
+        if (ids.Length == 0)
+        {
+            return [];
+        }
+
+        var events = await session.Events.QueryAllRawEvents().Where(e => e.MatchesSql("d.stream_id = ANY(?)", ids)).OrderBy(e => e.Sequence)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. events.GroupBy(e => e.StreamKey!, StringComparer.Ordinal)
+            .Select(g => new LoadedStream(g.Key, g.Max(e => e.Version), [.. g.OrderBy(e => e.Version).Select(e => e.Data)]))];
+    }
+}

@@ -1,0 +1,156 @@
+using System.Collections.Concurrent;
+using JasperFx.Events.Daemon;
+using Marten;
+using Npgsql;
+
+namespace Idarati.Projections;
+
+public enum ProjectionState
+{
+    Running,
+    Rebuilding,
+
+    /// <summary>No node holds the daemon's leadership while events wait.</summary>
+    Stalled,
+}
+
+/// <summary>
+/// Where a projection stands: its position in the log (Marten's progression), how far behind it is, which node leads
+/// it (the holder of Marten's daemon lock, named by its connections' application name), and the events it set aside.
+/// </summary>
+public sealed record ProjectionStatus(
+    string Name, ProjectionState State, long Position, long LagEvents, double LagSeconds, string? Leader, DateTimeOffset? LeaderSeenAt,
+    long DeadLetterCount, IReadOnlyList<DeadLetter> DeadLetters, DateTimeOffset UpdatedAt);
+
+/// <summary>An event a projection could not apply, set aside in Marten's dead-letter storage so that it went on; a rebuild replays it.</summary>
+public sealed record DeadLetter(long Position, string StreamId, long Version, string Type, string Error, DateTimeOffset FailedAt);
+
+/// <summary>The read models' state as every node can see it, from Marten's tables and the server's lock table.</summary>
+public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dataSource, IReadOnlyList<IReadModelProjection> projections, IReadOnlyDictionary<Type, string> storedNames, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, byte> _rebuilding = new(StringComparer.Ordinal);
+
+    /// <summary>How many of each projection's dead letters the status lists (the newest; the count is always whole).</summary>
+    public int DeadLettersListed { get; init; } = 100;
+
+    public IReadOnlyList<IReadModelProjection> Projections { get; } = projections;
+
+    private string Schema => store.Options.DatabaseSchemaName;
+
+    private StoreOptions Options => ((DocumentStore)store).Options;
+
+    /// <summary>Marks a rebuild run by this node, for the status.</summary>
+    public IDisposable Rebuilding(string name)
+    {
+        _rebuilding[name] = 0;
+        return new Unmark(() => _rebuilding.TryRemove(name, out _));
+    }
+
+    public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var leader = await LeaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<ProjectionStatus>(Projections.Count);
+        foreach (var projection in Projections)
+        {
+            var types = projection.EventTypes.Select(t => storedNames[t]).ToArray();
+            await using var command = dataSource.CreateCommand($"""
+                SELECT coalesce(p.last_seq_id, 0), p.last_updated, l.count, l.oldest
+                  FROM (SELECT 1) one
+                  LEFT JOIN {Schema}.mt_event_progression p ON p.name = $1
+                  CROSS JOIN LATERAL (SELECT count(*) AS count, min(e.timestamp) AS oldest FROM {Schema}.mt_events e
+                                       WHERE e.seq_id > coalesce(p.last_seq_id, 0) AND e.type = ANY($2)) l
+                """);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ShardName(projection.Name) });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = types });
+            long position, lag;
+            DateTimeOffset? updated, oldest;
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                position = reader.GetInt64(0);
+                updated = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+                lag = reader.GetInt64(2);
+                oldest = reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3);
+            }
+
+            var (count, letters) = await DeadLettersAsync(projection.Name, cancellationToken).ConfigureAwait(false);
+            var state = _rebuilding.ContainsKey(projection.Name) ? ProjectionState.Rebuilding
+                : leader is null && lag > 0 ? ProjectionState.Stalled : ProjectionState.Running;
+            list.Add(new ProjectionStatus(projection.Name, state, position, lag, oldest is { } o && lag > 0 ? Math.Max(0, (now - o).TotalSeconds) : 0,
+                leader, leader is null ? null : now, count, letters, updated ?? now));
+        }
+
+        return list;
+    }
+
+    /// <summary>The shard Marten keeps a read model's progression under.</summary>
+    public static string ShardName(string projection) => $"{projection}:All";
+
+    /// <summary>How far a projection has come, in Marten's progression table (0 before its first batch).</summary>
+    public async Task<long> PositionAsync(string projection, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT last_seq_id FROM {Schema}.mt_event_progression WHERE name = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = ShardName(projection) });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long position ? position : 0;
+    }
+
+    /// <summary>The last event of the log (0 when empty).</summary>
+    public async Task<long> HeadAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT coalesce(max(seq_id), 0) FROM {Schema}.mt_events");
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// The node that holds the daemon's leadership: the application name of the session holding Marten's advisory lock
+    /// for this store (each node names its connections "idarati@node").
+    /// </summary>
+    public async Task<string?> LeaderAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+               AND ((l.classid::bigint << 32) | l.objid::bigint) = $1
+             ORDER BY a.backend_start LIMIT 1
+            """);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Options.Projections.DaemonLockId });
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string name
+            ? name.StartsWith("idarati@", StringComparison.Ordinal) ? name["idarati@".Length..] : name
+            : null;
+    }
+
+    private async Task<(long Count, IReadOnlyList<DeadLetter> Letters)> DeadLettersAsync(string projection, CancellationToken cancellationToken)
+    {
+        await using var session = store.QuerySession();
+        var count = await session.Query<DeadLetterEvent>().CountAsync(d => d.ProjectionName == projection, cancellationToken).ConfigureAwait(false);
+        if (count == 0)
+        {
+            return (0, []);
+        }
+
+        var newest = await session.Query<DeadLetterEvent>().Where(d => d.ProjectionName == projection).OrderByDescending(d => d.EventSequence)
+            .Take(DeadLettersListed).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = dataSource.CreateCommand($"SELECT seq_id, stream_id, version, type FROM {Schema}.mt_events WHERE seq_id = ANY($1)");
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. newest.Select(d => d.EventSequence)] });
+        var events = new Dictionary<long, (string Stream, long Version, string Type)>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                events[reader.GetInt64(0)] = (reader.GetString(1), reader.GetInt64(2), reader.GetString(3));
+            }
+        }
+
+        return (count, [.. newest.OrderBy(d => d.EventSequence).Select(d =>
+        {
+            var e = events.GetValueOrDefault(d.EventSequence, ("", 0, ""));
+            return new DeadLetter(d.EventSequence, e.Stream, e.Version, e.Type, d.ExceptionMessage, d.Timestamp);
+        })]);
+    }
+
+    private sealed class Unmark(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+}
