@@ -6,7 +6,6 @@ using Idarati.Api.Reference;
 using Idarati.Application.Administrations;
 using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
-using Idarati.EventStore;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.OpenApi;
 
@@ -226,13 +225,13 @@ public static class ApiHost
         }
 
         using var disposeHost = host;
-        var store = host.Services.GetRequiredService<PostgresEventStore>();
+        var store = (Marten.DocumentStore)host.Services.GetRequiredService<Marten.IDocumentStore>();
         var plan = Idarati.Application.Seeding.SeedPlan.AtScale(scale);
-        var dataset = new Idarati.Application.Seeding.SyntheticDataset(store, host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>()!, host.Services.GetRequiredService<TimeProvider>());
+        var dataset = new Idarati.Application.Seeding.SyntheticDataset(new Idarati.Application.Seeding.MartenSeedSink(store, host.Services.GetRequiredService<TimeProvider>()), host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>()!, host.Services.GetRequiredService<TimeProvider>());
         try
         {
             var result = await dataset.SeedAsync(plan, new ProgressBar()).ConfigureAwait(false);
-            await host.Services.GetRequiredService<Idarati.EventStore.Projections.ProjectionDaemon>().InitializeAsync().ConfigureAwait(false);
+            await Idarati.Api.Projections.ProjectionEndpoints.CreateTablesAsync(host.Services, default).ConfigureAwait(false);
             await Console.Out.WriteLineAsync(System.FormattableString.Invariant(
                 $"synthetic dataset (scale {scale}): {result.Streams:N0} streams, {result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s ({result.Events / result.Elapsed.TotalSeconds:N0} events/s); {plan.Complaints:N0} complaints, {plan.Processed:N0} processed, {plan.Administrations} administrations, {plan.TotalQuestions:N0} questions, {plan.CandidateAccounts:N0} candidate accounts, {plan.ElectronicApplications:N0} electronic applications, {plan.ElectronicCompetitions} competitions accepting them")).ConfigureAwait(false);
             return 0;
@@ -245,16 +244,16 @@ public static class ApiHost
     }
 
     /// <summary>
-    /// The 'rebuild [name ...]' verb: tears the named projections down (all when none is named), replays them from
-    /// zero with a progress line, and exits once each is running at the head of the log. Online: if another node leads
-    /// a projection, that node does the replay and this one follows its progress.
+    /// The 'rebuild [name ...]' verb: tears the named projections down (all when none is named) and replays them from
+    /// zero with Marten's daemon in this process, one after the other, then exits. Run it while no service node runs
+    /// the daemon (or call POST /api/projections/{name}/rebuild on the leading node).
     /// </summary>
     private static async Task<int> RebuildAsync(string[] args)
     {
         var names = args.TakeWhile(a => !a.StartsWith('-')).ToArray();
         using var host = CliHost(args[names.Length..], daemon: false);
-        var daemon = host.Services.GetRequiredService<Idarati.EventStore.Projections.ProjectionDaemon>();
-        var known = daemon.Projections.Select(p => p.Name).ToArray();
+        var monitor = host.Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>();
+        var known = monitor.Projections.Select(p => p.Name).ToArray();
         if (names.Except(known).FirstOrDefault() is { } unknown)
         {
             await Console.Error.WriteLineAsync($"usage: rebuild [name ...]; no projection is named '{unknown}' (known: {string.Join(", ", known)})").ConfigureAwait(false);
@@ -262,50 +261,33 @@ public static class ApiHost
         }
 
         var targets = names.Length == 0 ? known : names;
-        var store = host.Services.GetRequiredService<PostgresEventStore>();
+        var store = host.Services.GetRequiredService<Marten.IDocumentStore>();
         var time = host.Services.GetRequiredService<TimeProvider>();
-        await daemon.InitializeAsync().ConfigureAwait(false);
-        var (events, last) = await CountEventsAsync(store).ConfigureAwait(false);
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
+        await Idarati.Api.Projections.ProjectionEndpoints.CreateTablesAsync(host.Services, default).ConfigureAwait(false);
+        var events = await CountEventsAsync(host.Services).ConfigureAwait(false);
+        using var daemon = await store.BuildProjectionDaemonAsync().ConfigureAwait(false);
         var started = time.GetTimestamp();
         foreach (var name in targets)
         {
-            await daemon.RebuildAsync(name).ConfigureAwait(false);
-        }
-
-        using var stop = new CancellationTokenSource();
-        var running = daemon.RunAsync(stop.Token);
-        while (true)
-        {
-            var checkpoints = await daemon.CheckpointsAsync().ConfigureAwait(false);
-            var mine = checkpoints.Where(c => targets.Contains(c.Name)).ToArray();
-            Console.Error.Write("\r" + string.Join("  ", mine.Select(c => System.FormattableString.Invariant($"{c.Name} {100 * c.Progress,5:F1}%"))));
-            // Caught up with the log's stable head, and past every event committed before the verb started: the stable
-            // head can lag behind them while older transactions are open on the server. Once, in a full test run, the
-            // verb returned with the complaint list still empty; this guarantees it has replayed what it counted.
-            if (mine.All(c => c.State == Idarati.EventStore.Projections.ProjectionState.Running && c.Position >= Math.Max(c.Head, last)))
-            {
-                break;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(250), time).ConfigureAwait(false);
+            var one = time.GetTimestamp();
+            await daemon.RebuildProjectionAsync(name, TimeSpan.FromHours(2), CancellationToken.None).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(System.FormattableString.Invariant($"{name}: rebuilt in {time.GetElapsedTime(one).TotalSeconds:F1} s")).ConfigureAwait(false);
         }
 
         var elapsed = time.GetElapsedTime(started);
-        await stop.CancelAsync().ConfigureAwait(false);
-        await running.ConfigureAwait(false);
-        await Console.Error.WriteLineAsync().ConfigureAwait(false);
+        await daemon.StopAllAsync().ConfigureAwait(false);
         await Console.Out.WriteLineAsync(System.FormattableString.Invariant(
-            $"rebuilt {targets.Length} projection(s) from {events:N0} events in {elapsed.TotalSeconds:F1} s ({events / elapsed.TotalSeconds:N0} events/s)")).ConfigureAwait(false);
+            $"rebuilt {targets.Length} projection(s) from {events:N0} events in {elapsed.TotalSeconds:F1} s ({events * targets.Length / elapsed.TotalSeconds:N0} events/s over all projections)")).ConfigureAwait(false);
         return 0;
     }
 
-    /// <summary>How many events the log holds, and the position of the last one (0 for an empty log).</summary>
-    private static async Task<(long Count, long Last)> CountEventsAsync(PostgresEventStore store)
+    /// <summary>How many events the log holds.</summary>
+    private static async Task<long> CountEventsAsync(IServiceProvider services)
     {
-        await using var command = store.DataSource.CreateCommand($"SELECT count(*), coalesce(max(position), 0) FROM {store.Options.Schema}.events");
-        await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
-        await reader.ReadAsync().ConfigureAwait(false);
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        var schema = Database.Schema(services.GetRequiredService<IConfiguration>());
+        await using var command = services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand($"SELECT count(*) FROM {schema}.mt_events");
+        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 
     /// <summary>One line on stderr, rewritten in place: the phase, a bar and the events written so far.</summary>
@@ -325,10 +307,10 @@ public static class ApiHost
     private static async Task<int> MigrateAsync(string[] args)
     {
         using var host = CliHost(args, daemon: false);
-        var store = host.Services.GetRequiredService<PostgresEventStore>();
-        await store.MigrateAsync().ConfigureAwait(false);
-        await host.Services.GetRequiredService<Idarati.EventStore.Projections.ProjectionDaemon>().InitializeAsync().ConfigureAwait(false);
-        await Console.Out.WriteLineAsync($"event store schema '{store.Options.Schema}' and read models are up to date").ConfigureAwait(false);
+        var store = host.Services.GetRequiredService<Marten.IDocumentStore>();
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
+        await Idarati.Api.Projections.ProjectionEndpoints.CreateTablesAsync(host.Services, default).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync($"Marten's schema '{store.Options.DatabaseSchemaName}' and the read models are up to date").ConfigureAwait(false);
         return 0;
     }
 }

@@ -5,7 +5,6 @@ using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
 using Idarati.Domain.CallCenter;
 using Idarati.Domain.Complaints;
-using Idarati.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using R = Idarati.Api.Infrastructure.Auth.Roles;
 
@@ -42,10 +41,10 @@ public static class TicketEndpoints
             .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("A ticket's state. Roles: call-centre agent, supervisor, auditor.");
 
-        tickets.MapGet("/{id:guid}/history", async Task<Ok<IReadOnlyList<RawEventView>>> (Guid id, HttpContext http, TicketService service, PostgresEventStore store, CancellationToken cancellationToken) =>
+        tickets.MapGet("/{id:guid}/history", async Task<Ok<IReadOnlyList<RawEventView>>> (Guid id, HttpContext http, TicketService service, Idarati.Application.Streams.StoredStreams streams, CancellationToken cancellationToken) =>
             {
                 await service.GetAsync(id, http.User.ToActor(), cancellationToken).ConfigureAwait(false);
-                var (_, events) = await store.ReadStreamRawAsync(TicketService.StreamId(id), null, cancellationToken).ConfigureAwait(false);
+                var events = await streams.ReadAsync(TicketService.StreamId(id), cancellationToken).ConfigureAwait(false);
                 return TypedResults.Ok<IReadOnlyList<RawEventView>>(events.Select(RawEventView.From).ToList());
             })
             .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
@@ -124,11 +123,12 @@ public static class TicketEndpoints
 /// <summary>A stored event as auditors read it.</summary>
 public sealed record RawEventView(long Position, long Version, string Type, DateTimeOffset RecordedAt, System.Text.Json.JsonElement Metadata, System.Text.Json.JsonElement Data, string Hash)
 {
-    public static RawEventView From(RawEvent e)
+    public static RawEventView From(Idarati.Application.Streams.StoredEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        using var metadata = System.Text.Json.JsonDocument.Parse(e.Metadata);
-        using var data = System.Text.Json.JsonDocument.Parse(e.Data);
-        return new RawEventView(e.Position, e.Version, e.Type, e.RecordedAt, metadata.RootElement.Clone(), data.RootElement.Clone(), Convert.ToHexStringLower(e.Hash));
+        using var headers = System.Text.Json.JsonDocument.Parse(e.HeadersJson);
+        using var data = System.Text.Json.JsonDocument.Parse(e.DataJson);
+        var metadata = System.Text.Json.JsonSerializer.SerializeToElement(new { actor = e.Actor, correlationId = e.CorrelationId, headers = headers.RootElement });
+        return new RawEventView(e.Sequence, e.Version, e.Type, e.Timestamp, metadata, data.RootElement.Clone(), e.Hash);
     }
 }

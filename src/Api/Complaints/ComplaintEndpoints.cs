@@ -2,7 +2,6 @@ using Idarati.Api.Infrastructure;
 using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
 using Idarati.Domain.Complaints;
-using Idarati.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Idarati.Domain.Shared;

@@ -5,7 +5,6 @@ using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
 using Idarati.Domain.Complaints;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
 using Idarati.GraphQL.Execution;
 using Idarati.GraphQL.Types;
 using Cmd = Idarati.Domain.Complaints.ComplaintCommand;
@@ -29,8 +28,8 @@ public static partial class FrontEndSchema
         var verification = new ObjectGraphType("ChainVerification", "A complaint's hash chain checked: valid, or the first version whose hash its stored event does not reproduce.");
         verification.AddFields(
             new FieldDefinition("valid", Scalars.Boolean.NonNull),
-            new FieldDefinition("firstInvalidVersion", Scalars.Int) { Resolve = c => Value(((HashChainVerification)c.Source!).FirstInvalidVersion is { } v ? (int)v : null) },
-            new FieldDefinition("eventCount", Scalars.Int.NonNull) { Resolve = c => Value((int)((HashChainVerification)c.Source!).EventCount) });
+            new FieldDefinition("firstInvalidVersion", Scalars.Int) { Resolve = c => Value(((Idarati.Application.Audit.HashChainVerification)c.Source!).FirstInvalidVersion is { } v ? (int)v : null) },
+            new FieldDefinition("eventCount", Scalars.Int.NonNull) { Resolve = c => Value((int)((Idarati.Application.Audit.HashChainVerification)c.Source!).EventCount) });
         complaint.AddFields(
             new FieldDefinition("history", new NonNullGraphType(new ListGraphType(entry.NonNull)), "Every event in order. Roles: agent (own administration), supervisor, auditor.")
             {
@@ -163,6 +162,14 @@ public static partial class FrontEndSchema
         catch (IdempotencyKeyInUseException e)
         {
             return Failed(field, [UserError("IDEMPOTENCY_KEY_IN_USE", e.Message, field: Infrastructure.Http.IdempotencyKey)]);
+        }
+        catch (ConcurrentChangeException e)
+        {
+            return Failed(field, [UserError("CONCURRENT_CHANGE", e.Message)]);
+        }
+        catch (Idarati.Api.Projections.NotLeaderException e)
+        {
+            return Failed(field, [UserError("NOT_LEADER", e.Message)]);
         }
     }
 

@@ -112,6 +112,10 @@ public static partial class FrontEndSchema
         {
             throw new GraphQLException(e.Message, "IDEMPOTENCY_KEY_IN_USE", new Dictionary<string, object?> { ["retryAfter"] = 1 });
         }
+        catch (ConcurrentChangeException e)
+        {
+            throw new GraphQLException(e.Message, "CONCURRENT_CHANGE");
+        }
     }
 
     public static Schema Build()

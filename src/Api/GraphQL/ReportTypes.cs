@@ -1,6 +1,6 @@
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Handling;
-using Idarati.EventStore.Projections;
+using Idarati.Projections;
 using Idarati.GraphQL.Types;
 using Idarati.Projections.CallCenter;
 using Idarati.Projections.Employment;
@@ -93,16 +93,13 @@ public static partial class FrontEndSchema
                 Caller(c, Auth.Roles.Admin);
                 return PayloadAsync("projection", async () =>
                 {
-                    var daemon = Service<ProjectionDaemon>(c);
                     var name = c.Argument<string>("name")!;
-                    if (daemon.Projections.All(p => p.Name != name))
+                    if (!await Service<Idarati.Api.Projections.ReadModelRebuilds>(c).StartAsync(name, c.CancellationToken).ConfigureAwait(false))
                     {
                         throw new NotFoundException($"The projection '{name}'");
                     }
 
-                    await daemon.EnsureInitializedAsync(c.CancellationToken).ConfigureAwait(false);
-                    await daemon.RebuildAsync(name, c.CancellationToken).ConfigureAwait(false);
-                    return (await daemon.StatusAsync(c.CancellationToken).ConfigureAwait(false)).Single(p => p.Name == name);
+                    return (await Service<ProjectionMonitor>(c).StatusAsync(c.CancellationToken).ConfigureAwait(false)).Single(p => p.Name == name);
                 });
             },
         };
@@ -118,11 +115,11 @@ public static partial class FrontEndSchema
         var status = new ObjectGraphType("ProjectionStatus", "A read model's projection: where it stands in the global log, how far behind it is, who leads it, what it set aside.");
         status.AddFields(
             new FieldDefinition("name", Scalars.String.NonNull), new FieldDefinition("state", state.NonNull),
-            new FieldDefinition("position", Scalars.String.NonNull, "The global log position applied (a 64-bit number, as a string).") { Resolve = c => Value(((ProjectionStatus)c.Source!).Position.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
+            new FieldDefinition("position", Scalars.String.NonNull, "The sequence of the last event of the log applied (a 64-bit number, as a string).") { Resolve = c => Value(((ProjectionStatus)c.Source!).Position.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             new FieldDefinition("lagEvents", Scalars.Float.NonNull, "Events of the log after its position.") { Resolve = c => Value((double)((ProjectionStatus)c.Source!).LagEvents) },
             new FieldDefinition("lagSeconds", Scalars.Float.NonNull, "Age of the oldest event it has not applied."),
-            new FieldDefinition("leader", Scalars.String, "The node that leads it (null: none has shown itself within the takeover time)."),
-            new FieldDefinition("leaderSeenAt", DateTime, "The leader's last heartbeat."),
+            new FieldDefinition("leader", Scalars.String, "The node that leads Marten's async daemon (null: none holds its lock)."),
+            new FieldDefinition("leaderSeenAt", DateTime, "When the leader was seen holding the lock (the time of the status)."),
             new FieldDefinition("deadLetterCount", Scalars.Int.NonNull) { Resolve = c => Value((int)((ProjectionStatus)c.Source!).DeadLetterCount) },
             new FieldDefinition("deadLetters", new NonNullGraphType(new ListGraphType(deadLetter.NonNull)), "The newest events it set aside (at most 100)."),
             new FieldDefinition("updatedAt", DateTime.NonNull));
@@ -135,9 +132,7 @@ public static partial class FrontEndSchema
             Resolve = c => Guard(async () =>
             {
                 Caller(c, Auth.Roles.Admin, Auth.Roles.Supervisor, Auth.Roles.Analyst);
-                var daemon = Service<ProjectionDaemon>(c);
-                await daemon.EnsureInitializedAsync(c.CancellationToken).ConfigureAwait(false);
-                return await daemon.StatusAsync(c.CancellationToken).ConfigureAwait(false);
+                return await Service<ProjectionMonitor>(c).StatusAsync(c.CancellationToken).ConfigureAwait(false);
             }),
         };
 }

@@ -1,4 +1,4 @@
-using Idarati.EventStore;
+using Marten;
 using Npgsql;
 
 namespace Idarati.Api.Infrastructure;
@@ -30,20 +30,32 @@ public static class Database
         return given.ContainsKey("No Reset On Close") || given.ContainsKey("NoResetOnClose");
     }
 
+    /// <summary>This node's name: in the status of the projections and in its connections' application name ("idarati@name").</summary>
+    public static string NodeName(IConfiguration configuration) =>
+        configuration?["Projections:NodeName"] is { Length: > 0 } name ? name : $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>The schema of the event store and the read models.</summary>
+    public static string Schema(IConfiguration configuration) => configuration?["EventStore:Schema"] ?? "event_store";
+
+    /// <summary>
+    /// The data source, Marten over it (the event store, the command path's documents and the async daemon running the
+    /// read models, unless Projections:Daemon=false), and the reads of stored streams.
+    /// </summary>
     public static IServiceCollection AddIdaratiDatabase(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(_ =>
         {
             var builder = new NpgsqlDataSourceBuilder(ConnectionString(configuration));
-            builder.ConnectionStringBuilder.ApplicationName ??= "idarati";
+            // The daemon's leader is named by the application name of the session that holds Marten's lock.
+            builder.ConnectionStringBuilder.ApplicationName ??= "idarati@" + NodeName(configuration);
             if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
             {
                 builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
             }
 
-            // The service leaves no session state on a pooled connection (no SET, LISTEN or temporary table; the
-            // daemon's session lock is released before its connection goes back), so the seven reset statements Npgsql
-            // would otherwise run at every reuse are pure cost: a fifth of the database's work per command.
+            // The service leaves no session state on a pooled connection (no SET, LISTEN or temporary table; advisory
+            // locks are held on connections of their own), so the seven reset statements Npgsql would otherwise run at
+            // every reuse are pure cost: a fifth of the database's work per command.
             // (NpgsqlConnectionStringBuilder.ContainsKey says whether a keyword exists, not whether it was given: ask
             // the plain builder, which knows only the keys of the text.)
             if (!SaysResetOnClose(ConnectionString(configuration)))
@@ -53,29 +65,58 @@ public static class Database
 
             return builder.Build();
         });
-        services.AddSingleton(sp =>
+        services.AddSingleton<IReadOnlyList<Idarati.Projections.IReadModelProjection>>(_ => Idarati.Projections.ReadModels.All(Schema(configuration)));
+        var marten = services.AddMarten(sp =>
         {
-            var options = Idarati.Application.Serialization.StoreOptions(
-                configuration["EventStore:Schema"] ?? "event_store", sp.GetRequiredService<TimeProvider>(), configuration.GetValue<int?>("EventStore:GroupCommitWriters"));
-            return new PostgresEventStore(sp.GetRequiredService<NpgsqlDataSource>(), options);
+            var options = new StoreOptions();
+            options.Connection(sp.GetRequiredService<NpgsqlDataSource>());
+            Idarati.Application.Streams.MartenStreams.Configure(options, Schema(configuration));
+            options.AutoCreateSchemaObjects = JasperFx.AutoCreate.CreateOrUpdate;
+            Idarati.Projections.MartenReadModel.Register(options, sp.GetRequiredService<IReadOnlyList<Idarati.Projections.IReadModelProjection>>(),
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), configuration.GetValue("Projections:BatchSize", 1000));
+            // A bad event goes to Marten's dead letters and the projection goes on, whatever fails: the body, its type, the apply.
+            foreach (var errors in new[] { options.Projections.Errors, options.Projections.RebuildErrors })
+            {
+                errors.SkipApplyErrors = true;
+                errors.SkipSerializationErrors = true;
+                errors.SkipUnknownEvents = true;
+            }
+
+            // No event is skipped: a gap is passed only once no transaction that could fill it is open (issue 14).
+            options.Projections.UseTransactionEvidenceForGapSkipping = true;
+            // One leadership lock per store: schemas on one server (tests, several deployments) lead independently.
+            options.Projections.DaemonLockId = DaemonLockId(Schema(configuration));
+            if (configuration.GetValue<TimeSpan?>("Projections:PollInterval") is { } poll)
+            {
+                options.Projections.FastPollingTime = poll;
+            }
+
+            return options;
         });
-        services.AddHostedService<MigrateAtStartup>();
+        if (configuration.GetValue("EventStore:MigrateAtStartup", true))
+        {
+            marten.ApplyAllDatabaseChangesOnStartup();
+        }
+
+        if (configuration.GetValue("Projections:Daemon", true))
+        {
+            marten.AddAsyncDaemon(JasperFx.Events.Daemon.DaemonMode.HotCold);
+        }
+
+        services.AddSingleton<Idarati.Application.Streams.StoredStreams>();
         return services;
     }
 
-    private sealed class MigrateAtStartup(PostgresEventStore store, IConfiguration configuration, ILogger<MigrateAtStartup> logger) : IHostedService
+    /// <summary>A stable lock id per schema (FNV-1a of its name), away from zero.</summary>
+    public static int DaemonLockId(string schema)
     {
-        public async Task StartAsync(CancellationToken cancellationToken)
+        ArgumentNullException.ThrowIfNull(schema);
+        var hash = 2166136261u;
+        foreach (var c in schema)
         {
-            if (!configuration.GetValue("EventStore:MigrateAtStartup", true))
-            {
-                return;
-            }
-
-            await store.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            logger.LogInformation("Event store schema {Schema} is up to date", store.Options.Schema);
+            hash = (hash ^ c) * 16777619u;
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        return (int)(hash & 0x3FFFFFFF) + 1_000;
     }
 }

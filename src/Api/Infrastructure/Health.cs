@@ -1,4 +1,3 @@
-using Idarati.EventStore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
@@ -40,14 +39,14 @@ public static class Health
 
     public sealed record HealthEntry(string Status, string? Description);
 
-    private sealed class DatabaseReady(NpgsqlDataSource dataSource, PostgresEventStore store) : IHealthCheck
+    private sealed class DatabaseReady(NpgsqlDataSource dataSource, IConfiguration configuration) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
                 await using var command = dataSource.CreateCommand("SELECT to_regclass($1) IS NOT NULL");
-                command.Parameters.AddWithValue($"{store.Options.Schema}.events");
+                command.Parameters.AddWithValue($"{Database.Schema(configuration)}.mt_events");
                 var migrated = (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
                 return migrated
                     ? HealthCheckResult.Healthy("PostgreSQL answers and the event store schema exists.")

@@ -1,4 +1,4 @@
-using Idarati.EventStore;
+using Idarati.Application;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;

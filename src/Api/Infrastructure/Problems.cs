@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Idarati.Application.Handling;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -28,7 +27,10 @@ public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogg
             ValidationFailedException v => new ValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value)) { Status = 400, Title = "The request is not valid." },
             NotFoundException n => Problem(404, n.Message),
             PreconditionFailedException p => Problem(412, p.Message, ("currentVersion", p.Actual)),
-            StreamConcurrencyException c => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change"), ("currentVersion", c.ActualVersion)),
+            ConcurrentChangeException => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change")),
+            // Marten's own conflict, should one escape the command handler's retries: never a 500.
+            JasperFx.ConcurrencyException or JasperFx.Events.EventStreamUnexpectedMaxEventIdException => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change")),
+            Idarati.Api.Projections.NotLeaderException leader => Problem(409, leader.Message, ("rule", "not-leader"), ("leader", leader.Leader)),
             RuleViolatedException r => Problem(409, r.Message, ("rule", r.Rule)),
             IdempotencyKeyReusedException reused => new ValidationProblemDetails(new Dictionary<string, string[]> { [Http.IdempotencyKey] = [reused.Message] })
             {

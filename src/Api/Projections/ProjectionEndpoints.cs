@@ -1,32 +1,19 @@
 using Idarati.Api.Infrastructure;
-using Idarati.EventStore;
-using Idarati.EventStore.Projections;
+using Idarati.Projections;
 using Idarati.Projections.Complaints;
 using Microsoft.AspNetCore.Http.HttpResults;
 using R = Idarati.Api.Infrastructure.Auth.Roles;
 
 namespace Idarati.Api.Projections;
 
-/// <summary>The projection daemon in the API process (unless Projections:Daemon=false), and its status routes.</summary>
+/// <summary>The read models (run by Marten's async daemon, see <see cref="Database"/>), their queries, status and rebuild routes.</summary>
 public static class ProjectionEndpoints
 {
     public static IServiceCollection AddIdaratiProjections(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(sp =>
-        {
-            var store = sp.GetRequiredService<PostgresEventStore>();
-            IProjection[] projections =
-            [
-                new ComplaintListProjection(store.Options.Schema),
-                new Idarati.Projections.CallCenter.TicketListProjection(store.Options.Schema),
-                new Idarati.Projections.Employment.EmploymentProjection(store.Options.Schema),
-                new Idarati.Projections.Administrations.AdministrationDirectoryProjection(store.Options.Schema),
-            ];
-            // Projections:BatchSize, Projections:PollInterval, Projections:BatchInterval, Projections:LeadershipRetry.
-            var options = new ProjectionDaemonOptions();
-            configuration.GetSection("Projections").Bind(options);
-            return new ProjectionDaemon(store, projections, options, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ProjectionDaemon>());
-        });
+        services.AddSingleton(sp => new ProjectionMonitor(sp.GetRequiredService<Marten.IDocumentStore>(), sp.GetRequiredService<Npgsql.NpgsqlDataSource>(),
+            sp.GetRequiredService<IReadOnlyList<IReadModelProjection>>(), Idarati.Application.Streams.MartenStreams.StoredNames, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ReadModelRebuilds>();
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.ReadModelLists(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.TrackingReportQuery(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Employment.EmploymentIndicators(db, schema));
@@ -36,42 +23,24 @@ public static class ProjectionEndpoints
         services.AddReadModelQuery((db, schema) => new ComplaintListQuery(db, schema));
         // Read-model tables exist on every node, daemon or not, so queries never meet a missing table.
         services.AddHostedService<ProjectionTablesAtStartup>();
-        if (configuration.GetValue("Projections:Daemon", true))
-        {
-            services.AddHostedService<DaemonService>();
-        }
-
         return services;
     }
 
     /// <summary>A query over read models: it needs the data source and the store's schema, where the projections write.</summary>
     private static void AddReadModelQuery<T>(this IServiceCollection services, Func<Npgsql.NpgsqlDataSource, string, T> create)
         where T : class =>
-        services.AddSingleton(sp => create(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PostgresEventStore>().Options.Schema));
+        services.AddSingleton(sp => create(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), Database.Schema(sp.GetRequiredService<IConfiguration>())));
 
     public static void MapProjections(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/projections").WithTags("projections");
-        group.MapGet("/", async (ProjectionDaemon daemon, CancellationToken ct) =>
-            {
-                await daemon.EnsureInitializedAsync(ct).ConfigureAwait(false);
-                return TypedResults.Ok(await daemon.StatusAsync(ct).ConfigureAwait(false));
-            })
+        group.MapGet("/", async (ProjectionMonitor monitor, CancellationToken ct) => TypedResults.Ok(await monitor.StatusAsync(ct).ConfigureAwait(false)))
             .RequireAuthorization(p => p.RequireRole(R.Admin, R.Supervisor, R.Analyst))
-            .WithSummary("Each projection's name, state (running, rebuilding, stalled), position, lag in events and seconds, the node that leads it, and the events it set aside as dead letters (stream, version, type, error; a rebuild replays them). Roles: admin, supervisor, analyst.");
-        group.MapPost("/{name}/rebuild", async Task<Results<Accepted, NotFound>> (string name, ProjectionDaemon daemon, CancellationToken ct) =>
-            {
-                if (daemon.Projections.All(p => p.Name != name))
-                {
-                    return TypedResults.NotFound();
-                }
-
-                await daemon.EnsureInitializedAsync(ct).ConfigureAwait(false);
-                await daemon.RebuildAsync(name, ct).ConfigureAwait(false);
-                return TypedResults.Accepted($"/api/projections");
-            })
+            .WithSummary("Each projection's name, state (running, rebuilding, stalled), position in the log, lag in events and seconds, the node that leads Marten's async daemon, and the events it set aside in Marten's dead-letter storage (stream, version, type, error; a rebuild replays them). Roles: admin, supervisor, analyst.");
+        group.MapPost("/{name}/rebuild", async Task<Results<Accepted, NotFound>> (string name, ReadModelRebuilds rebuilds, CancellationToken ct) =>
+                await rebuilds.StartAsync(name, ct).ConfigureAwait(false) ? TypedResults.Accepted("/api/projections") : TypedResults.NotFound())
             .RequireAuthorization(p => p.RequireRole(R.Admin))
-            .WithSummary("Tear the read model down and replay it from zero, online; follow the progress in GET /api/projections. Role: admin.");
+            .WithSummary("Tear the read model down and replay it from zero on the node that leads the daemon (this one, or 409 naming the leader); follow the progress in GET /api/projections. Role: admin.");
     }
 
     public static void MapIndicators(this IEndpointRouteBuilder endpoints)
@@ -172,17 +141,30 @@ public static class ProjectionEndpoints
             : ServiceDates.InRange(instant) ? instant : throw Idarati.Application.Handling.ValidationFailedException.For("asOf", ServiceDates.Message);
     }
 
-    private sealed class ProjectionTablesAtStartup(ProjectionDaemon daemon, IConfiguration configuration) : IHostedService
+    /// <summary>Creates the schema and every read model's tables and indexes when missing.</summary>
+    public static async Task CreateTablesAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        public Task StartAsync(CancellationToken cancellationToken) =>
-            configuration.GetValue("EventStore:MigrateAtStartup", true) ? daemon.InitializeAsync(cancellationToken) : Task.CompletedTask;
+        ArgumentNullException.ThrowIfNull(services);
+        var configuration = services.GetRequiredService<IConfiguration>();
+        var projections = services.GetRequiredService<IReadOnlyList<IReadModelProjection>>();
+        var dataSource = services.GetRequiredService<Npgsql.NpgsqlDataSource>();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var schema = new Npgsql.NpgsqlCommand($"CREATE SCHEMA IF NOT EXISTS {Database.Schema(configuration)}", connection))
+        {
+            await schema.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        foreach (var projection in projections)
+        {
+            await MartenReadModel.CreateAsync(projection, connection, null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Runs the daemon for the life of the host; its own leadership locks keep one leader per projection.</summary>
-    private sealed class DaemonService(ProjectionDaemon daemon) : BackgroundService
+    private sealed class ProjectionTablesAtStartup(IServiceProvider services, IConfiguration configuration) : IHostedService
     {
-        protected override Task ExecuteAsync(CancellationToken stoppingToken) => daemon.RunAsync(stoppingToken);
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            configuration.GetValue("EventStore:MigrateAtStartup", true) ? CreateTablesAsync(services, cancellationToken) : Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

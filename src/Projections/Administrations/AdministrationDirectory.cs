@@ -1,5 +1,4 @@
 using Idarati.Domain.Administrations;
-using Idarati.EventStore;
 using Npgsql;
 
 namespace Idarati.Projections.Administrations;

@@ -1,5 +1,4 @@
 using Idarati.Domain.CallCenter;
-using Idarati.EventStore;
 using Npgsql;
 
 namespace Idarati.Projections.CallCenter;

@@ -1,5 +1,4 @@
 using Idarati.Domain.Complaints;
-using Idarati.EventStore;
 using Npgsql;
 using static Idarati.Domain.Complaints.ComplaintEvent;
 

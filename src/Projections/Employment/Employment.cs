@@ -1,5 +1,4 @@
 using Idarati.Domain.JobApplications;
-using Idarati.EventStore;
 using Npgsql;
 
 namespace Idarati.Projections.Employment;

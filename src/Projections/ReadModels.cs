@@ -1,0 +1,18 @@
+using Idarati.Projections.Administrations;
+using Idarati.Projections.CallCenter;
+using Idarati.Projections.Complaints;
+using Idarati.Projections.Employment;
+
+namespace Idarati.Projections;
+
+/// <summary>The service's read models, in the schema of the event store.</summary>
+public static class ReadModels
+{
+    public static IReadOnlyList<IReadModelProjection> All(string schema) =>
+    [
+        new ComplaintListProjection(schema),
+        new TicketListProjection(schema),
+        new EmploymentProjection(schema),
+        new AdministrationDirectoryProjection(schema),
+    ];
+}
