@@ -81,7 +81,7 @@ public static class ReadModelSql
     }
 
     public static NpgsqlBatchCommand Checkpoint(string schema, string projection) =>
-        Command($"SELECT coalesce((SELECT position FROM {schema}.projections WHERE name = $1), 0)", projection);
+        Command($"SELECT coalesce((SELECT last_seq_id FROM {schema}.mt_event_progression WHERE name = $1), 0)", ProjectionMonitor.ShardName(projection));
 
     public static async Task TruncateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, CancellationToken cancellationToken)
     {

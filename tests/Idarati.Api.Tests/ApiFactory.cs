@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Idarati.Tests;
 
 namespace Idarati.Api.Tests;
 
@@ -86,9 +87,18 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public async Task<long> CountEventsAsync()
     {
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(TestDatabase);
-        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {Schema}.events");
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {Schema}.mt_events");
         return (long)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>Seeds this host's store with the synthetic dataset through Marten's bulk insert.</summary>
+    public Task<Application.Seeding.SeedResult> SeedAsync(Application.Seeding.SeedPlan plan) =>
+        TestStores.SeedAsync((Marten.DocumentStore)Services.GetRequiredService<Marten.IDocumentStore>(), plan);
+
+    /// <summary>The one wait for the projections: until every read model has applied every event of its types and runs.</summary>
+    public Task WaitForProjectionsAsync(int seconds = 60) =>
+        Deadline.UntilAsync(async () => (await Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>().StatusAsync())
+            .All(p => p.LagEvents == 0 && p.State == Idarati.Projections.ProjectionState.Running), seconds, "every projection to catch up");
 
     public async Task ExecuteSqlAsync(string sql)
     {

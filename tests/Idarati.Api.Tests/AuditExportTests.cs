@@ -42,7 +42,7 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
         {
             var json = await auditor.GetStringAsync($"/api/audit/complaints/{id}/export");
             var export = JsonDocument.Parse(json).RootElement;
-            Assert.Equal("idarati-history-v1", export.GetProperty("format").GetString());
+            Assert.Equal("idarati-history-v2", export.GetProperty("format").GetString());
             Assert.Equal(3, export.GetProperty("events").GetArrayLength());
             Assert.True(export.GetProperty("verification").GetProperty("valid").GetBoolean());
             Assert.Equal("Amina Benali", export.GetProperty("events")[0].GetProperty("data").GetProperty("citizen").GetProperty("fullName").GetString());
@@ -51,7 +51,7 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
             Assert.True(valid == 0, output);
             Assert.Contains("valid, 3 events", output, StringComparison.Ordinal);
 
-            await factory.ExecuteSqlAsync($"UPDATE {{s}}.events SET data = replace(data::text, 'MIN-SANTE', 'MIN-JUSTICE')::json WHERE stream_id = 'complaint-{id:N}' AND version = 2");
+            await factory.ExecuteSqlAsync($"UPDATE {{s}}.mt_events SET data = replace(data::text, 'MIN-SANTE', 'MIN-JUSTICE')::jsonb WHERE stream_id = 'complaint-{id:N}' AND version = 2");
             var tampered = await auditor.GetStringAsync($"/api/audit/complaints/{id}/export");
             var verification = JsonDocument.Parse(tampered).RootElement.GetProperty("verification");
             Assert.Equal((false, 2), (verification.GetProperty("valid").GetBoolean(), verification.GetProperty("firstInvalidVersion").GetInt32()));
@@ -131,11 +131,7 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
     public async Task Ten_thousand_histories_stream_in_bounded_memory()
     {
         await using var seeded = new ApiFactory { Settings = { ["ReferenceData:LoadDefaults"] = "false", ["RateLimits:ExportsPerClientPerMinute"] = "1000" } };
-        using (var scope = seeded.Services.CreateScope())
-        {
-            var store = scope.ServiceProvider.GetRequiredService<EventStore.PostgresEventStore>();
-            await new SyntheticDataset(store, new ComplaintOptions { AccessCodeSecret = ApiFactory.AccessCodeSecret }, TimeProvider.System).SeedAsync(SeedPlan.AtScale(0.05));
-        }
+        await seeded.SeedAsync(SeedPlan.AtScale(0.05));
 
         var auditor = await seeded.ClientAsync("auditor");
         var supervisor = await seeded.ClientAsync("supervisor");

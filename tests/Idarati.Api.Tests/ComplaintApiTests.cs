@@ -189,7 +189,7 @@ public sealed class ComplaintApiTests(ApiFactory factory) : IClassFixture<ApiFac
         Assert.DoesNotContain("accessCode\"", history[0].GetProperty("data").GetRawText(), StringComparison.Ordinal);
 
         Assert.True((await OkJson(await auditor.GetAsync($"/api/audit/complaints/{id}/verify"))).GetProperty("valid").GetBoolean());
-        await factory.ExecuteSqlAsync($"UPDATE {{s}}.events SET data = '{{\"question\":\"forged\"}}' WHERE stream_id = 'complaint-{id:N}' AND version = 3");
+        await factory.ExecuteSqlAsync($"UPDATE {{s}}.mt_events SET data = '{{\"question\":\"forged\"}}' WHERE stream_id = 'complaint-{id:N}' AND version = 3");
         var verdict = await OkJson(await auditor.GetAsync($"/api/audit/complaints/{id}/verify"));
         Assert.False(verdict.GetProperty("valid").GetBoolean());
         Assert.Equal(3, verdict.GetProperty("firstInvalidVersion").GetInt64());

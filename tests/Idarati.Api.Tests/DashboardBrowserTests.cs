@@ -32,9 +32,9 @@ public sealed class DashboardBrowserTests
         try
         {
             var plan = SeedPlan.AtScale(0.01);
-            await new SyntheticDataset(app.Services.GetRequiredService<EventStore.PostgresEventStore>(), new ComplaintOptions { AccessCodeSecret = ApiFactory.AccessCodeSecret }, TimeProvider.System).SeedAsync(plan);
-            var daemon = app.Services.GetRequiredService<EventStore.Projections.ProjectionDaemon>();
-            await Deadline.UntilAsync(async () => (await daemon.StatusAsync()).All(p => p.LagEvents == 0 && p.State == EventStore.Projections.ProjectionState.Running), 120, "every projection to catch up with the seed");
+            await TestStores.SeedAsync((Marten.DocumentStore)app.Services.GetRequiredService<Marten.IDocumentStore>(), plan);
+            var monitor = app.Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>();
+            await Deadline.UntilAsync(async () => (await monitor.StatusAsync()).All(p => p.LagEvents == 0 && p.State == Idarati.Projections.ProjectionState.Running), 120, "every projection to catch up with the seed");
 
             // As of the report's date the processing indicator counts exactly what the tracking report publishes.
             using (var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) })

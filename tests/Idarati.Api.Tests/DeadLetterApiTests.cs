@@ -13,7 +13,7 @@ public sealed class DeadLetterApiTests(ApiFactory factory) : IClassFixture<ApiFa
     {
         var citizen = await factory.ClientAsync("citizen", subject: "dead-letter-citizen");
         var broken = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        await factory.ExecuteSqlAsync($"UPDATE {{s}}.events SET data = '{{\"kind\":\"complaint\"}}' WHERE stream_id = 'complaint-{broken:N}' AND version = 1");
+        await factory.ExecuteSqlAsync($"UPDATE {{s}}.mt_events SET data = '{{\"kind\":\"complaint\"}}' WHERE stream_id = 'complaint-{broken:N}' AND version = 1");
         var admin = await factory.ClientAsync("admin");
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/projections/complaint-list/rebuild", null)).StatusCode);
         var after = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();

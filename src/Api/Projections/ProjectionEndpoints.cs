@@ -12,7 +12,10 @@ public static class ProjectionEndpoints
     public static IServiceCollection AddIdaratiProjections(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(sp => new ProjectionMonitor(sp.GetRequiredService<Marten.IDocumentStore>(), sp.GetRequiredService<Npgsql.NpgsqlDataSource>(),
-            sp.GetRequiredService<IReadOnlyList<IReadModelProjection>>(), Idarati.Application.Streams.MartenStreams.StoredNames, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IReadOnlyList<IReadModelProjection>>(), Idarati.Application.Streams.MartenStreams.StoredNames, sp.GetRequiredService<TimeProvider>())
+        {
+            StalledAfter = configuration.GetValue("Projections:StalledAfter", TimeSpan.FromSeconds(10)),
+        });
         services.AddSingleton<ReadModelRebuilds>();
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.ReadModelLists(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.TrackingReportQuery(db, schema));
@@ -23,6 +26,11 @@ public static class ProjectionEndpoints
         services.AddReadModelQuery((db, schema) => new ComplaintListQuery(db, schema));
         // Read-model tables exist on every node, daemon or not, so queries never meet a missing table.
         services.AddHostedService<ProjectionTablesAtStartup>();
+        if (configuration.GetValue("Projections:Daemon", true))
+        {
+            services.AddHostedService<LeaderHeartbeat>();
+        }
+
         return services;
     }
 
@@ -158,6 +166,9 @@ public static class ProjectionEndpoints
         {
             await MartenReadModel.CreateAsync(projection, connection, null, cancellationToken).ConfigureAwait(false);
         }
+
+        await using var leader = new Npgsql.NpgsqlCommand(services.GetRequiredService<ProjectionMonitor>().CreateLeaderTableSql, connection);
+        await leader.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class ProjectionTablesAtStartup(IServiceProvider services, IConfiguration configuration) : IHostedService

@@ -65,5 +65,35 @@ public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonit
     private IProjectionDaemon? Daemon() => services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>()?.DaemonForMainDatabase();
 
     private async Task<bool> LeaderElsewhereAsync(CancellationToken cancellationToken) =>
-        throw new NotLeaderException(await monitor.LeaderAsync(cancellationToken).ConfigureAwait(false));
+        throw new NotLeaderException((await monitor.LeaderAsync(cancellationToken).ConfigureAwait(false)).Node);
+}
+
+/// <summary>
+/// While this node's Marten daemon runs the read models (HotCold: it holds Marten's leadership lock), it says so every
+/// Projections:Heartbeat (1 s), so that every node's status names the leader and shows a projection as stalled when no
+/// node has led it for Projections:StalledAfter while events wait.
+/// </summary>
+public sealed class LeaderHeartbeat(IServiceProvider services, ProjectionMonitor monitor, IConfiguration configuration, TimeProvider time, ILogger<LeaderHeartbeat> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var node = Idarati.Api.Infrastructure.Database.NodeName(configuration);
+        using var timer = new PeriodicTimer(configuration.GetValue("Projections:Heartbeat", TimeSpan.FromSeconds(1)), time);
+        do
+        {
+            try
+            {
+                var daemon = services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>()?.DaemonForMainDatabase();
+                if (daemon is { IsRunning: true } && daemon.CurrentAgents().Count > 0)
+                {
+                    await monitor.BeatAsync(node, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "The daemon's heartbeat could not be written");
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
 }

@@ -33,7 +33,9 @@ public static class MartenStreams
         options.Events.MetadataConfig.CausationIdEnabled = true;
         options.Events.MetadataConfig.CorrelationIdEnabled = true;
         options.Events.MetadataConfig.UserNameEnabled = true;
-        options.UseSystemTextJsonForSerialization(Serialization.Create());
+        // Marten puts its own enum converter first: ours goes back in front, so enums stay camelCase strings as before.
+        options.UseSystemTextJsonForSerialization(Serialization.Create(), Weasel.Core.EnumStorage.AsString, Weasel.Core.Casing.CamelCase,
+            json => json.Converters.Insert(0, new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
         foreach (var (type, name) in StoredNames)
         {
             options.Events.MapEventType(type, name);

@@ -89,7 +89,7 @@ public sealed class StoredStreams(IDocumentStore store, NpgsqlDataSource dataSou
             return [];
         }
 
-        var events = await session.Events.QueryAllRawEvents().Where(e => e.MatchesSql("d.stream_id = ANY(?)", ids)).OrderBy(e => e.Sequence)
+        var events = await session.Events.QueryAllRawEvents().Where(e => e.MatchesSql("d.stream_id = ANY(?)", (object)ids)).OrderBy(e => e.Sequence)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. events.GroupBy(e => e.StreamKey!, StringComparer.Ordinal)
             .Select(g => new LoadedStream(g.Key, g.Max(e => e.Version), [.. g.OrderBy(e => e.Version).Select(e => e.Data)]))];

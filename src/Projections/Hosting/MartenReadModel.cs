@@ -76,15 +76,40 @@ public sealed class MartenReadModel(IReadModelProjection projection, TimeProvide
         Volatile.Write(ref _created, 1);
     }
 
-    /// <summary>A read model's tables and indexes, created when missing.</summary>
+    /// <summary>
+    /// A read model's tables and indexes, created when missing, under a transaction-scoped advisory lock: CREATE ... IF
+    /// NOT EXISTS is not safe against itself (two nodes, or the start-up and the daemon's first batch, at once).
+    /// </summary>
     public static async Task CreateAsync(IReadModelProjection projection, NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(projection);
-        await projection.CreateAsync(connection, cancellationToken).ConfigureAwait(false);
-        foreach (var index in projection.DeferredIndexes)
+        ArgumentNullException.ThrowIfNull(connection);
+        var own = transaction is null ? await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+        try
         {
-            await using var command = new NpgsqlCommand(index.CreateSql, connection, transaction);
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await using (var gate = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7310412)", connection, transaction ?? own))
+            {
+                await gate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await projection.CreateAsync(connection, cancellationToken).ConfigureAwait(false);
+            foreach (var index in projection.DeferredIndexes)
+            {
+                await using var command = new NpgsqlCommand(index.CreateSql, connection, transaction ?? own);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (own is not null)
+            {
+                await own.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (own is not null)
+            {
+                await own.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -10,13 +10,13 @@ public enum ProjectionState
     Running,
     Rebuilding,
 
-    /// <summary>No node holds the daemon's leadership while events wait.</summary>
+    /// <summary>No node has said it leads the daemon for longer than a takeover takes while events wait.</summary>
     Stalled,
 }
 
 /// <summary>
 /// Where a projection stands: its position in the log (Marten's progression), how far behind it is, which node leads
-/// it (the holder of Marten's daemon lock, named by its connections' application name), and the events it set aside.
+/// it (the node whose daemon holds Marten's leadership lock says so every second), and the events it set aside.
 /// </summary>
 public sealed record ProjectionStatus(
     string Name, ProjectionState State, long Position, long LagEvents, double LagSeconds, string? Leader, DateTimeOffset? LeaderSeenAt,
@@ -49,7 +49,7 @@ public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dat
     public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
-        var leader = await LeaderAsync(cancellationToken).ConfigureAwait(false);
+        var (leader, seenAt) = await LeaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<ProjectionStatus>(Projections.Count);
         foreach (var projection in Projections)
         {
@@ -78,7 +78,7 @@ public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dat
             var state = _rebuilding.ContainsKey(projection.Name) ? ProjectionState.Rebuilding
                 : leader is null && lag > 0 ? ProjectionState.Stalled : ProjectionState.Running;
             list.Add(new ProjectionStatus(projection.Name, state, position, lag, oldest is { } o && lag > 0 ? Math.Max(0, (now - o).TotalSeconds) : 0,
-                leader, leader is null ? null : now, count, letters, updated ?? now));
+                leader, seenAt, count, letters, updated ?? now));
         }
 
         return list;
@@ -102,22 +102,38 @@ public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dat
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <summary>
-    /// The node that holds the daemon's leadership: the application name of the session holding Marten's advisory lock
-    /// for this store (each node names its connections "idarati@node").
-    /// </summary>
-    public async Task<string?> LeaderAsync(CancellationToken cancellationToken = default)
+    /// <summary>How long a leader stays named without a heartbeat; past it, a projection with events waiting is stalled.</summary>
+    public TimeSpan StalledAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The table where the node running Marten's daemon says so (<see cref="BeatAsync"/>).</summary>
+    public string LeaderTable => $"{Schema}.daemon_leader";
+
+    public string CreateLeaderTableSql => $"CREATE TABLE IF NOT EXISTS {LeaderTable} (id int PRIMARY KEY, node text NOT NULL, seen_at timestamptz NOT NULL)";
+
+    /// <summary>Called periodically by the node whose daemon runs the read models (it holds Marten's leadership lock).</summary>
+    public async Task BeatAsync(string node, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
-            SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-             WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-               AND ((l.classid::bigint << 32) | l.objid::bigint) = $1
-             ORDER BY a.backend_start LIMIT 1
+        await using var command = dataSource.CreateCommand($"""
+            INSERT INTO {LeaderTable} (id, node, seen_at) VALUES (1, $1, $2)
+            ON CONFLICT (id) DO UPDATE SET node = excluded.node, seen_at = excluded.seen_at
             """);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Options.Projections.DaemonLockId });
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string name
-            ? name.StartsWith("idarati@", StringComparison.Ordinal) ? name["idarati@".Length..] : name
-            : null;
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The node that leads the daemon and when it last said so; the node is null once it is silent for <see cref="StalledAfter"/>.</summary>
+    public async Task<(string? Node, DateTimeOffset? SeenAt)> LeaderAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT node, seen_at FROM {LeaderTable} WHERE id = 1");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (null, null);
+        }
+
+        var seen = reader.GetFieldValue<DateTimeOffset>(1);
+        return (time.GetUtcNow() - seen <= StalledAfter ? reader.GetString(0) : null, seen);
     }
 
     private async Task<(long Count, IReadOnlyList<DeadLetter> Letters)> DeadLettersAsync(string projection, CancellationToken cancellationToken)

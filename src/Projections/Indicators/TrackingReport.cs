@@ -41,8 +41,8 @@ public sealed class TrackingReportQuery(NpgsqlDataSource dataSource, string sche
                    (SELECT count(*) FROM {schema}.rm_applications WHERE electronic AND submitted_at <= $1),
                    (SELECT count(*) FROM {schema}.rm_competitions WHERE accepts_electronic AND published_at <= $1)
             """, asOf));
-        var position = new NpgsqlBatchCommand($"SELECT coalesce(min(position), 0) FROM {schema}.projections WHERE name = ANY($1)");
-        position.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Projections });
+        var position = new NpgsqlBatchCommand($"SELECT coalesce(min(last_seq_id), 0) FROM {schema}.mt_event_progression WHERE name = ANY($1)");
+        position.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. Projections.Select(ProjectionMonitor.ShardName)] });
         batch.BatchCommands.Add(position);
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
