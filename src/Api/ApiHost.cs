@@ -286,7 +286,7 @@ public static class ApiHost
     private static async Task<long> CountEventsAsync(IServiceProvider services)
     {
         var schema = Database.Schema(services.GetRequiredService<IConfiguration>());
-        await using var command = services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand($"SELECT count(*) FROM {schema}.mt_events");
+        await using var command = services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand($"SELECT count(*) FROM {schema}.mt_events WHERE type <> 'tombstone'");
         return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 

@@ -78,13 +78,18 @@ public sealed class LeaderHeartbeat(IServiceProvider services, ProjectionMonitor
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var node = Idarati.Api.Infrastructure.Database.NodeName(configuration);
-        using var timer = new PeriodicTimer(configuration.GetValue("Projections:Heartbeat", TimeSpan.FromSeconds(1)), time);
+        var interval = configuration.GetValue("Projections:Heartbeat", TimeSpan.FromSeconds(1));
+        // Every 50 ms while this node does not lead (so a new leader shows at once), every interval while it does.
+        using var fast = new PeriodicTimer(TimeSpan.FromMilliseconds(50), time);
+        using var slow = new PeriodicTimer(interval, time);
+        var leading = false;
         do
         {
             try
             {
                 var daemon = services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>()?.DaemonForMainDatabase();
-                if (daemon is { IsRunning: true } && daemon.CurrentAgents().Count > 0)
+                leading = daemon is { IsRunning: true } && daemon.CurrentAgents().Count > 0;
+                if (leading)
                 {
                     await monitor.BeatAsync(node, stoppingToken).ConfigureAwait(false);
                 }
@@ -94,6 +99,6 @@ public sealed class LeaderHeartbeat(IServiceProvider services, ProjectionMonitor
                 logger.LogWarning(e, "The daemon's heartbeat could not be written");
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        while (await (leading ? slow : fast).WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 }
