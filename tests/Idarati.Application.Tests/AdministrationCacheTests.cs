@@ -2,15 +2,20 @@ using Idarati.Application.Administrations;
 using Idarati.Application.Handling;
 using Idarati.Domain.Administrations;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
-using Idarati.EventStore.Tests;
+using Idarati.Application.Streams;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Idarati.Application.Tests;
 
 /// <summary>Each node's copy of the administrations: shared by concurrent lookups, never older than its lifetime, this node's changes at once.</summary>
-public sealed class AdministrationCacheTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+public sealed class AdministrationCacheTests : IAsyncLifetime
 {
+    private MartenSchema _marten = null!;
+
+    public async Task InitializeAsync() => _marten = await MartenSchema.CreateAsync("adm_");
+
+    public async Task DisposeAsync() => await _marten.DisposeAsync();
+
     private static readonly CommandContext Admin = new(new Actor("admin", Role.Admin));
 
     private static AdministrationProfile Profile(string id) => new(id, "إدارة", "Administration " + id, AdministrationKind.Ministry, "Oriental");
@@ -19,9 +24,7 @@ public sealed class AdministrationCacheTests(StoreFixture fixture) : IClassFixtu
     public async Task Lookups_share_one_copy_that_is_never_older_than_its_lifetime_and_shows_this_nodes_changes_at_once()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
-        var store = new PostgresEventStore(fixture.DataSource, Serialization.StoreOptions(fixture.Schema, time));
-        await store.MigrateAsync();
-        var (here, there) = (Node(store, time), Node(store, time));
+        var (here, there) = (Node(time), Node(time));
         var (first, second) = ("CACHE-" + Guid.NewGuid().ToString("N")[..8], "CACHE-" + Guid.NewGuid().ToString("N")[..8]);
 
         await here.RegisterAsync(Profile(first), Admin);
@@ -41,5 +44,5 @@ public sealed class AdministrationCacheTests(StoreFixture fixture) : IClassFixtu
         Assert.False((await here.FindCachedAsync(first))!.Active);
     }
 
-    private static AdministrationService Node(PostgresEventStore store, TimeProvider time) => new(store, new CommandHandler(store, time), time);
+    private AdministrationService Node(TimeProvider time) => new(new StoredStreams(_marten.Store, _marten.DataSource), new CommandHandler(_marten.Store, time), time);
 }

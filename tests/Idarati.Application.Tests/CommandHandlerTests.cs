@@ -1,50 +1,67 @@
+using Idarati.Application.Audit;
 using Idarati.Application.Handling;
+using Idarati.Application.Streams;
 using Idarati.Domain.Shared;
-using Idarati.EventStore;
-using Idarati.EventStore.Tests;
+using Marten;
 
 namespace Idarati.Application.Tests;
 
-public sealed record Increment(int By);
-
-public sealed record Incremented(int Total);
-
-/// <summary>The shared command path on a real store, with a counter whose every decision depends on the state read.</summary>
-public sealed class CommandHandlerTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+/// <summary>
+/// The command path on Marten, with what the service's own store proved test for test (issue 14): concurrency, retries,
+/// command ids, unique keys claimed with the append, time travel, metadata, and the tamper-evidence chain.
+/// </summary>
+public sealed class CommandHandlerTests : IAsyncLifetime
 {
     private static readonly Decider<Increment, Incremented, int> Counter = new(
         "counter", 0, (total, e) => e.Total, (command, total) => command.By == 0 ? [] : [new Incremented(total + command.By)]);
 
-    private readonly PostgresEventStore _store = fixture.NewStore(types => types.Register<Incremented>("counter.incremented"));
-
-    private CommandHandler Handler => new(_store, fixture.Time);
-
     private static readonly CommandContext Someone = new(new Actor("tester", Role.Supervisor));
+
+    private MartenSchema _marten = null!;
+
+    private DocumentStore Store => _marten.Store;
+
+    private Npgsql.NpgsqlDataSource DataSource => _marten.DataSource;
+
+    private string Schema => _marten.Schema;
+
+    private CommandHandler Handler => new(Store, TimeProvider.System);
+
+    public async Task InitializeAsync() => _marten = await MartenSchema.CreateAsync("mtc_", options => { options.Events.MapEventType<Incremented>("counter.incremented"); });
+
+    public async Task DisposeAsync() => await _marten.DisposeAsync();
 
     private static string NewId() => "counter-" + Guid.NewGuid().ToString("N");
 
+    private async Task<IReadOnlyList<int>> TotalsAsync(string id)
+    {
+        await using var session = Store.QuerySession();
+        return [.. (await session.Events.FetchStreamAsync(id)).Select(e => ((Incremented)e.Data).Total)];
+    }
+
     [Fact]
-    public async Task Concurrent_commands_are_decided_again_on_fresh_state_until_each_lands()
+    public async Task Concurrent_commands_are_decided_again_on_fresh_state_until_each_lands_and_the_chain_holds()
     {
         var id = NewId();
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Handler.HandleAsync(Counter, id, new Increment(1), Someone))));
 
-        var stream = (await _store.LoadStreamAsync(id))!;
-        Assert.Equal(Enumerable.Range(1, 8), stream.Events.Select(e => ((Incremented)e.Data).Total));
+        Assert.Equal(Enumerable.Range(1, 8), await TotalsAsync(id));
+        Assert.Equal(new HashChainVerification(id, true, null, 8), await new StoredStreams(Store, DataSource).VerifyAsync(id));
     }
 
     [Fact]
     public async Task A_repeated_command_id_returns_the_first_result_and_appends_nothing()
     {
         var id = NewId();
-        var context = Someone with { CommandId = Guid.NewGuid() };
+        var context = Someone with { CommandId = Guid.NewGuid(), Fingerprint = "first" };
         var first = await Handler.HandleAsync(Counter, id, new Increment(5), context);
         await Handler.HandleAsync(Counter, id, new Increment(1), Someone);
         var retry = await Handler.HandleAsync(Counter, id, new Increment(5), context);
 
         Assert.Equal((1L, 5, false), (first.Version, first.State, first.Duplicate));
         Assert.Equal((1L, 5, true), (retry.Version, retry.State, retry.Duplicate));
-        Assert.Equal(2, (await _store.LoadStreamAsync(id))!.Version);
+        Assert.Equal([5, 6], await TotalsAsync(id));
+        await Assert.ThrowsAsync<IdempotencyKeyReusedException>(() => Handler.HandleAsync(Counter, id, new Increment(5), context with { Fingerprint = "another request" }));
     }
 
     [Fact]
@@ -56,7 +73,7 @@ public sealed class CommandHandlerTests(StoreFixture fixture) : IClassFixture<St
 
         var stale = await Assert.ThrowsAsync<PreconditionFailedException>(() => Handler.HandleAsync(Counter, id, new Increment(1), Someone with { ExpectedVersion = 1 }));
         Assert.Equal(2, stale.Actual);
-        Assert.Equal(2, (await _store.LoadStreamAsync(id))!.Version);
+        Assert.Equal(2, (await TotalsAsync(id)).Count);
         var ok = await Handler.HandleAsync(Counter, id, new Increment(1), Someone with { ExpectedVersion = 2 });
         Assert.Equal(3, ok.State);
     }
@@ -78,4 +95,52 @@ public sealed class CommandHandlerTests(StoreFixture fixture) : IClassFixture<St
         var second = await Handler.HandleAsync(Counter, id, new Increment(1), Someone with { NewStream = true });
         Assert.Equal((2L, 2), (second.Version, second.State));
     }
+
+    [Fact]
+    public async Task A_unique_key_is_claimed_with_the_append_and_a_second_claim_appends_nothing()
+    {
+        var (first, second) = (NewId(), NewId());
+        var key = new StreamKey("complaint-tracking-number", "CHK-2026-" + Guid.NewGuid().ToString("N")[..10]);
+        await Handler.HandleAsync(Counter, first, new Increment(1), Someone with { Keys = [key] });
+        await Assert.ThrowsAsync<DuplicateStreamKeyException>(() => Handler.HandleAsync(Counter, second, new Increment(1), Someone with { Keys = [key] }));
+
+        Assert.Empty(await TotalsAsync(second));
+        Assert.Equal(first, await Handler.FindStreamIdAsync(key));
+    }
+
+    [Fact]
+    public async Task A_stream_loads_at_a_version()
+    {
+        var id = NewId();
+        for (var i = 0; i < 3; i++)
+        {
+            await Handler.HandleAsync(Counter, id, new Increment(10), Someone);
+        }
+
+        Assert.Equal((20, 2L), await Handler.LoadAsync(Counter, id, 2));
+        Assert.Equal((30, 3L), await Handler.LoadAsync(Counter, id));
+    }
+
+    [Fact]
+    public async Task A_stream_loads_as_of_a_time_and_every_event_carries_its_actor_and_command()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var handler = new CommandHandler(Store, time);
+        var id = NewId();
+        var command = Guid.NewGuid();
+        await handler.HandleAsync(Counter, id, new Increment(1), Someone with { CommandId = command });
+        time.Advance(TimeSpan.FromDays(1));
+        await handler.HandleAsync(Counter, id, new Increment(1), Someone);
+
+        Assert.Equal((1, 1L), await handler.LoadAsync(Counter, id, asOf: new DateTimeOffset(2026, 3, 2, 12, 0, 0, TimeSpan.Zero)));
+        Assert.Equal((2, 2L), await handler.LoadAsync(Counter, id, asOf: new DateTimeOffset(2026, 3, 4, 0, 0, 0, TimeSpan.Zero)));
+        await using var session = Store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(id);
+        Assert.Equal(("Supervisor:tester", command.ToString(), command.ToString()), (events[0].UserName, events[0].CorrelationId, events[0].Headers![CommandHandler.CommandHeader].ToString()));
+        Assert.Equal(new DateTimeOffset(2026, 3, 3, 9, 0, 0, TimeSpan.Zero), events[1].Timestamp);
+    }
 }
+
+public sealed record Increment(int By);
+
+public sealed record Incremented(int Total);

@@ -1,5 +1,4 @@
 using Idarati.Application.Streams;
-using Idarati.EventStore.Tests;
 using JasperFx;
 using Marten;
 
@@ -19,7 +18,7 @@ public sealed class MartenSchema : IAsyncDisposable
     public static async Task<MartenSchema> CreateAsync(string prefix, Action<StoreOptions>? configure = null)
     {
         var schema = prefix + Guid.NewGuid().ToString("N")[..12];
-        var dataSource = StoreFixture.CreateDataSource();
+        var dataSource = Npgsql.NpgsqlDataSource.Create(Idarati.Tests.TestStores.TestDatabase);
         var store = DocumentStore.For(options =>
         {
             options.Connection(dataSource);

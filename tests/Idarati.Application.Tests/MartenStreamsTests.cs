@@ -55,7 +55,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
             await session.SaveChangesAsync();
         }
 
-        Assert.Equal(new ChainVerdict(true, null, 3), await TamperEvidence.VerifyAsync(DataSource, Schema, stream));
+        Assert.Equal(new HashChainVerification(stream, true, null, 3), await new StoredStreams(Store, DataSource).VerifyAsync(stream));
         await using (var query = Store.QuerySession())
         {
             var events = await query.Events.FetchStreamAsync(stream);
@@ -72,7 +72,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
             Assert.Equal(1, await edit.ExecuteNonQueryAsync());
         }
 
-        Assert.Equal(new ChainVerdict(false, 2, 3), await TamperEvidence.VerifyAsync(DataSource, Schema, stream));
+        Assert.Equal(new HashChainVerification(stream, false, 2, 3), await new StoredStreams(Store, DataSource).VerifyAsync(stream));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
 
         foreach (var id in ids)
         {
-            Assert.True((await TamperEvidence.VerifyAsync(DataSource, Schema, id)).Valid, id);
+            Assert.True((await new StoredStreams(Store, DataSource).VerifyAsync(id)).Valid, id);
         }
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(Store, TimeProvider.System),

@@ -1,37 +1,32 @@
 using Idarati.Tests;
 using Idarati.Domain.Complaints;
-using Idarati.EventStore;
-using Idarati.EventStore.Projections;
-using Idarati.EventStore.Tests;
 using Idarati.Projections.Complaints;
 using static Idarati.Domain.Complaints.ComplaintEvent;
 
 namespace Idarati.Projections.Tests;
 
-/// <summary>Given events in the store, the daemon builds the expected rows, and a rebuild builds the same ones.</summary>
-public sealed class ComplaintListProjectionTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+/// <summary>Given events in Marten, its daemon builds the expected rows through our projection, and a rebuild builds the same ones.</summary>
+public sealed class ComplaintListProjectionTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
-
-    private PostgresEventStore Store() => fixture.NewStore(Application.Serialization.RegisterEvents);
 
     private static Submitted Submitted(Guid id, string administration) => new(
         id.ToString(), "CHK-2026-" + id.ToString("N")[..5].ToUpperInvariant(), "hash", ComplaintKind.Complaint, ComplaintChannel.Portal, administration, "HEALTH.WAIT",
         "Objet", "Description", new Location("Oriental", "Oujda-Angad", "Oujda"), new Citizen("Nadia", "Z1", "0600", "n@example.ma"), "Citizen:c", T0, T0.AddDays(7), T0.AddDays(60));
 
-    private async Task<ComplaintPage> ProjectAsync(PostgresEventStore store, long until)
+    private static async Task<ComplaintPage> ProjectAsync(ReadModelStore store)
     {
-        await Daemon.CatchUpAsync(store, new ComplaintListProjection(fixture.Schema), until);
-        return await new ComplaintListQuery(fixture.DataSource, fixture.Schema).PageAsync(new ComplaintFilter(null, null, null, null, 100, null), T0.AddDays(90));
+        await store.CatchUpAsync();
+        return await new ComplaintListQuery(store.DataSource, store.Schema).PageAsync(new ComplaintFilter(null, null, null, null, 100, null), T0.AddDays(90));
     }
 
     [Fact]
     public async Task Events_become_rows_with_dates_status_counts_and_no_personal_data()
     {
-        var store = Store();
+        await using var store = await ReadModelStore.CreateAsync(s => [new ComplaintListProjection(s)]);
         var answered = Guid.NewGuid();
         var transferredAndLate = Guid.NewGuid();
-        await store.AppendAsync($"complaint-{answered:N}", "complaint", StreamHead.New,
+        await store.AppendAsync($"complaint-{answered:N}", 0,
         [
             Submitted(answered, "MIN-SANTE"),
             new Acknowledged("MIN-SANTE", "Agent:a", T0.AddDays(1)),
@@ -41,13 +36,14 @@ public sealed class ComplaintListProjectionTests(StoreFixture fixture) : IClassF
             new Answered("Réponse 2", AnswerOutcome.Favourable, "Agent:a", T0.AddDays(30)),
             new ComplaintEvent.Closed("Agent:a", T0.AddDays(31)),
         ]);
-        var last = await store.AppendAsync($"complaint-{transferredAndLate:N}", "complaint", StreamHead.New,
+        await store.AppendAsync($"complaint-{transferredAndLate:N}", 0,
         [
             Submitted(transferredAndLate, "MIN-SANTE"),
             new Transferred("MIN-SANTE", "MIN-EDUCATION", "Compétence", "Agent:a", T0.AddDays(2)),
         ]);
 
-        var page = await ProjectAsync(store, last.LastPosition!.Value);
+        var page = await ProjectAsync(store);
+        var last = await store.ScalarAsync<long>("SELECT max(seq_id) FROM {s}.mt_events");
 
         var a = page.Items.Single(r => r.Id == answered);
         Assert.Equal(("closed", "MIN-SANTE", 1, false), (a.Status, a.AdministrationId, a.ReopenCount, a.Satisfied));
@@ -56,46 +52,30 @@ public sealed class ComplaintListProjectionTests(StoreFixture fixture) : IClassF
         var t = page.Items.Single(r => r.Id == transferredAndLate);
         Assert.Equal(("received", "MIN-EDUCATION"), (t.Status, t.AdministrationId));
         Assert.True(t.Overdue);
-        Assert.True(page.Position >= last.LastPosition, "the page covers the last event");
+        Assert.True(page.Position >= last, "the page covers the last event");
         Assert.DoesNotContain(page.Items, r => r.ToString().Contains("Nadia", StringComparison.Ordinal));
 
-        // Replaying from zero gives the same rows; the list's indexes are dropped for the rebuild and built at its end.
+        // Replaying from zero with Marten's rebuild gives the same rows, the list's indexes kept.
         async Task<long> IndexCount() =>
-            await fixture.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE schemaname = '{s}' AND tablename = 'rm_complaint_list'");
+            await store.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE schemaname = '{s}' AND tablename = 'rm_complaint_list'");
         Assert.Equal(5, await IndexCount());
-        var daemon = new ProjectionDaemon(store, [new ComplaintListProjection(fixture.Schema)], new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
-        await daemon.RebuildAsync(ComplaintListProjection.ProjectionName);
-        Assert.Equal(1, await IndexCount());
-        using (var stop = new CancellationTokenSource())
-        {
-            var running = daemon.RunAsync(stop.Token);
-            var deadline = Deadline.In(30);
-            while ((await daemon.StatusAsync()).Single() is var status && (status.State != ProjectionState.Running || status.Position < last.LastPosition))
-            {
-                Assert.True(!deadline.Passed, "the rebuild did not finish");
-                await Task.Delay(20);
-            }
-
-            await stop.CancelAsync();
-            await running;
-        }
-
+        await store.ScalarAsync<int>("UPDATE {s}.rm_complaint_list SET status = 'forged' RETURNING 1");
+        await store.RebuildAsync(ComplaintListProjection.ProjectionName);
         Assert.Equal(5, await IndexCount());
-        var rebuilt = await ProjectAsync(store, last.LastPosition!.Value);
+        var rebuilt = await ProjectAsync(store);
         Assert.Equal(page.Items.OrderBy(r => r.Id), rebuilt.Items.OrderBy(r => r.Id));
     }
 }
 
-/// <summary>Response times computed from the list read model built by the daemon.</summary>
-public sealed class ResponseTimeIndicatorTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+/// <summary>Response times computed from the list read model built by Marten's daemon.</summary>
+public sealed class ResponseTimeIndicatorTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 5, 9, 0, 0, TimeSpan.Zero);
 
     [Fact]
     public async Task Days_to_acknowledge_and_answer_with_median_p90_and_share_within_deadline()
     {
-        var store = fixture.NewStore(Application.Serialization.RegisterEvents);
-        long last = 0;
+        await using var store = await ReadModelStore.CreateAsync(s => [new ComplaintListProjection(s)]);
         foreach (var (ack, answer) in new (int Ack, int? Answer)[] { (1, 10), (3, 70), (2, null) })
         {
             var id = Guid.NewGuid();
@@ -110,24 +90,13 @@ public sealed class ResponseTimeIndicatorTests(StoreFixture fixture) : IClassFix
                 events.Add(new Answered("a", AnswerOutcome.Favourable, "Agent:a", T0.AddDays(days)));
             }
 
-            last = (await store.AppendAsync($"complaint-{id:N}", "complaint", StreamHead.New, events)).LastPosition!.Value;
+            await store.AppendAsync($"complaint-{id:N}", 0, [.. events]);
         }
 
-        var daemon = new ProjectionDaemon(store, [new ComplaintListProjection(fixture.Schema)], new ProjectionDaemonOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
-        await daemon.InitializeAsync();
-        using var stop = new CancellationTokenSource();
-        var running = daemon.RunAsync(stop.Token);
-        var deadline = Deadline.In(30);
-        var indicators = new Indicators.ResponseTimeIndicators(fixture.DataSource, fixture.Schema);
-        Indicators.ResponseTimeReport report;
-        while ((report = await indicators.ReportAsync("administration", T0.AddDays(100))).Position < last)
-        {
-            Assert.True(!deadline.Passed, "the projection did not catch up");
-            await Task.Delay(20);
-        }
-
-        await stop.CancelAsync();
-        await running;
+        await store.CatchUpAsync();
+        var indicators = new Indicators.ResponseTimeIndicators(store.DataSource, store.Schema);
+        var report = await indicators.ReportAsync("administration", T0.AddDays(100));
+        Assert.Equal(await store.ScalarAsync<long>("SELECT max(seq_id) FROM {s}.mt_events WHERE type LIKE 'complaint.%'"), report.Position);
         var row = report.Rows.Single();
         Assert.Equal("MIN-SANTE", row.Group);
         Assert.Equal((3L, 2.0, 2.0, 2.8), (row.Acknowledged, row.AcknowledgeMeanDays, row.AcknowledgeMedianDays, row.AcknowledgeP90Days));

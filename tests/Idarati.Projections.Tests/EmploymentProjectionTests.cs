@@ -1,39 +1,34 @@
 using Idarati.Domain.JobApplications;
-using Idarati.EventStore;
-using Idarati.EventStore.Projections;
-using Idarati.EventStore.Tests;
 using Idarati.Projections.Employment;
 
 namespace Idarati.Projections.Tests;
 
-/// <summary>Given employment events in the store, the daemon builds the funnel; changes of one batch meet the rows it inserts.</summary>
-public sealed class EmploymentProjectionTests(StoreFixture fixture) : IClassFixture<StoreFixture>
+/// <summary>Given employment events in Marten, its daemon builds the funnel; changes of one batch meet the rows it inserts.</summary>
+public sealed class EmploymentProjectionTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
-
-    private Task CatchUpAsync(PostgresEventStore store, long until) => Daemon.CatchUpAsync(store, new EmploymentProjection(fixture.Schema), until);
 
     [Fact]
     public async Task Competitions_candidates_and_applications_become_the_funnel_in_any_batch_order()
     {
-        var store = fixture.NewStore(Application.Serialization.RegisterEvents);
+        await using var store = await ReadModelStore.CreateAsync(s => [new EmploymentProjection(s)]);
         var competition = Guid.NewGuid();
         var (early, late) = (Guid.NewGuid(), Guid.NewGuid());
         var details = new CompetitionDetails(competition.ToString(), "MIN-FINANCES", "Administrateurs", "Grade", 3, T0.AddDays(20), true);
-        await store.AppendAsync($"competition-{competition:N}", "competition", StreamHead.New, [new CompetitionEvent.Published(details, "Agent:a", T0)]);
-        var first = await store.AppendAsync($"candidate-{early:N}", "candidate", StreamHead.New,
+        await store.AppendAsync($"competition-{competition:N}", 0, [new CompetitionEvent.Published(details, "Agent:a", T0)]);
+        await store.AppendAsync($"candidate-{early:N}", 0,
             [new CandidateEvent.AccountCreated(early.ToString(), new CandidateIdentity("Salma", "AB1", "s@example.ma"), "Citizen:s", T0)]);
-        await CatchUpAsync(store, first.LastPosition!.Value);
+        await store.CatchUpAsync();
 
         // One batch whose first change is an update of an earlier row, before the insert of a row it then updates.
-        await store.AppendAsync($"candidate-{early:N}", "candidate", ExpectedVersion.Exactly(1), [new CandidateEvent.Verified("Citizen:s", T0.AddHours(1))]);
-        await store.AppendAsync($"candidate-{late:N}", "candidate", StreamHead.New,
+        await store.AppendAsync($"candidate-{early:N}", 1, [new CandidateEvent.Verified("Citizen:s", T0.AddHours(1))]);
+        await store.AppendAsync($"candidate-{late:N}", 0,
         [
             new CandidateEvent.AccountCreated(late.ToString(), new CandidateIdentity("Omar", "CD2", "o@example.ma"), "Citizen:o", T0.AddHours(2)),
             new CandidateEvent.Verified("Citizen:o", T0.AddHours(3)),
         ]);
         var application = Guid.NewGuid();
-        await store.AppendAsync($"application-{application:N}", "application", StreamHead.New,
+        await store.AppendAsync($"application-{application:N}", 0,
         [
             new ApplicationEvent.Submitted(application.ToString(), competition.ToString(), "MIN-FINANCES", late.ToString(), "Citizen:o", true, T0.AddDays(1)),
             new ApplicationEvent.Preselected(true, "Agent:a", T0.AddDays(21)),
@@ -41,10 +36,10 @@ public sealed class EmploymentProjectionTests(StoreFixture fixture) : IClassFixt
             new ApplicationEvent.ConvokedToOralExam(T0.AddDays(40), "Agent:a", T0.AddDays(31)),
             new ApplicationEvent.ResultRecorded(ExamResult.WaitingList, "Agent:a", T0.AddDays(41)),
         ]);
-        var closed = await store.AppendAsync($"competition-{competition:N}", "competition", ExpectedVersion.Exactly(1), [new CompetitionEvent.ApplicationsClosed("Agent:a", T0.AddDays(20))]);
-        await CatchUpAsync(store, closed.LastPosition!.Value);
+        await store.AppendAsync($"competition-{competition:N}", 1, [new CompetitionEvent.ApplicationsClosed("Agent:a", T0.AddDays(20))]);
+        await store.CatchUpAsync();
 
-        var report = await new EmploymentIndicators(fixture.DataSource, fixture.Schema).ReportAsync();
+        var report = await new EmploymentIndicators(store.DataSource, store.Schema).ReportAsync();
         Assert.Equal((2L, 2L, 1L, 1L, 1L, 1L), (report.CandidateAccounts, report.VerifiedCandidateAccounts, report.Applications, report.ElectronicApplications,
             report.Competitions, report.CompetitionsAcceptingElectronicApplications));
         var funnel = report.Funnel.Single();
