@@ -1,14 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
-using Idarati.EventStore;
+using Idarati.Application.Handling;
+using Idarati.Application.Seeding;
+using Idarati.Application.Streams;
+using Idarati.Domain.Shared;
+using JasperFx;
+using Marten;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace Idarati.Benchmarks;
 
 /// <summary>
-/// Single-command appends at concurrency 1, 8 and 32 and bulk appends, beside raw Npgsql baselines on the same database:
-/// one implicit transaction inserting one stream row and one event row, and a raw binary COPY of the same rows.
+/// Single commands through the command path on Marten (load, decide, append with the hash chain, in one session) at
+/// concurrency 1, 8 and 32, and bulk appends through Marten's bulk event insert, beside raw Npgsql baselines on the
+/// same database: one implicit transaction inserting one stream row and one event row, and a raw binary COPY.
 /// </summary>
 public static class AppendBenchmark
 {
@@ -22,13 +28,17 @@ public static class AppendBenchmark
     public static async Task RunAsync(NpgsqlDataSource dataSource, Settings settings, Report report, bool singles = true)
     {
         var schema = "bench_" + Guid.NewGuid().ToString("N")[..10];
-        var options = new EventStoreOptions();
-        options.Schema = schema;
-        options.Types.Register<Submitted>("bench.submitted");
-        var store = new PostgresEventStore(dataSource, options);
-        await store.MigrateAsync().ConfigureAwait(false);
-        // The baseline's tables mirror the store's: the same columns and unique keys, and like the store's no foreign
-        // key from events to streams (dropped from the store by its third migration).
+        using var store = DocumentStore.For(o =>
+        {
+            o.Connection(dataSource);
+            MartenStreams.Configure(o, schema);
+            o.Events.MapEventType<Submitted>("bench.submitted");
+            o.AutoCreateSchemaObjects = AutoCreate.All;
+        });
+        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
+        var handler = new CommandHandler(store, TimeProvider.System);
+        var decider = new Decider<Submitted, Submitted, int>("bench", 0, (n, _) => n + 1, (command, _) => [command]);
+        // The baseline's tables: a stream row and an event row with the same columns and unique keys as the service had.
         await ExecuteAsync(dataSource, $"""
             CREATE TABLE {schema}.raw_streams (id text PRIMARY KEY, type text NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
             CREATE TABLE {schema}.raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, version bigint NOT NULL,
@@ -66,48 +76,34 @@ public static class AppendBenchmark
                 var rawName = $"append.raw-npgsql.c{concurrency}";
                 report.Add(rawName, raw, "commands/s");
 
-                // The command path: the handler has just loaded the stream, so it appends after a known head. Command ids
-                // are made as the service makes them (CommandHandler: version 7, time-ordered).
+                // The command path as a new complaint takes it (a fresh stream: no read), and as an action on an existing
+                // stream takes it (read, fold, decide, append after the version read).
+                var citizen = new CommandContext(new Actor("citizen", Role.Citizen)) { NewStream = true };
                 var fresh = await MeasureAsync(concurrency, settings.Duration, (worker, i) =>
-                    store.AppendAsync($"new-{worker}-{i}-{Guid.NewGuid():N}", "complaint", StreamHead.New, [eventBody],
-                        new AppendOptions { CommandId = Guid.CreateVersion7(TimeProvider.System.GetUtcNow()), Actor = "citizen" })).ConfigureAwait(false);
-                report.Add($"append.store.new-stream.c{concurrency}", fresh, "commands/s", rawName, concurrency == 8 ? 0.8 : null);
+                    handler.HandleAsync(decider, $"new-{worker}-{i}-{Guid.NewGuid():N}", eventBody, citizen)).ConfigureAwait(false);
+                report.Add($"append.marten.new-stream.c{concurrency}", fresh, "commands/s", rawName);
 
-                var heads = new StreamHead[concurrency];
                 var streams = Enumerable.Range(0, concurrency).Select(w => $"existing-{w}-{Guid.NewGuid():N}").ToArray();
-                for (var w = 0; w < concurrency; w++)
+                foreach (var stream in streams)
                 {
-                    heads[w] = (await store.AppendAsync(streams[w], "complaint", StreamHead.New, [eventBody]).ConfigureAwait(false)).Head!;
+                    await handler.HandleAsync(decider, stream, eventBody, citizen).ConfigureAwait(false);
                 }
 
-                var existing = await MeasureAsync(concurrency, settings.Duration, async (worker, _) =>
-                {
-                    var result = await store.AppendAsync(streams[worker], "complaint", heads[worker], [eventBody],
-                        new AppendOptions { CommandId = Guid.CreateVersion7(TimeProvider.System.GetUtcNow()), Actor = "agent" }).ConfigureAwait(false);
-                    heads[worker] = result.Head!;
-                }).ConfigureAwait(false);
-                report.Add($"append.store.existing-stream.c{concurrency}", existing, "commands/s", rawName, concurrency == 8 ? 0.8 : null);
-
-                // The general path (append_events function): an expected version only, hashes chained in the database.
-                var versions = heads.Select(h => h.Version).ToArray();
-                var general = await MeasureAsync(concurrency, settings.Duration, async (worker, _) =>
-                {
-                    var result = await store.AppendAsync(streams[worker], "complaint", ExpectedVersion.Exactly(versions[worker]), [eventBody],
-                        new AppendOptions { CommandId = Guid.CreateVersion7(TimeProvider.System.GetUtcNow()), Actor = "agent" }).ConfigureAwait(false);
-                    versions[worker] = result.StreamVersion;
-                }).ConfigureAwait(false);
-                report.Add($"append.store.expected-version.c{concurrency}", general, "commands/s", rawName);
+                var agent = new CommandContext(new Actor("agent", Role.Agent, "MIN-042"));
+                var existing = await MeasureAsync(concurrency, settings.Duration, (worker, _) =>
+                    handler.HandleAsync(decider, streams[worker], eventBody, agent)).ConfigureAwait(false);
+                report.Add($"append.marten.existing-stream.c{concurrency}", existing, "commands/s", rawName);
             }
 
-            await BulkAsync(dataSource, store, schema, eventBody, settings, report).ConfigureAwait(false);
+            await BulkAsync(dataSource, new MartenSeedSink(store, TimeProvider.System), schema, eventBody, settings, report).ConfigureAwait(false);
         }
         finally
         {
-            await ExecuteAsync(dataSource, $"DROP SCHEMA {schema} CASCADE").ConfigureAwait(false);
+            await ExecuteAsync(dataSource, $"DROP SCHEMA IF EXISTS {schema} CASCADE").ConfigureAwait(false);
         }
     }
 
-    private static async Task BulkAsync(NpgsqlDataSource dataSource, PostgresEventStore store, string schema, Submitted body, Settings settings, Report report)
+    private static async Task BulkAsync(NpgsqlDataSource dataSource, MartenSeedSink sink, string schema, Submitted body, Settings settings, Report report)
     {
         const int EventsPerStream = 5;
         var streamsPerBatch = settings.Smoke ? 200 : 2_000;
@@ -126,14 +122,14 @@ public static class AppendBenchmark
 
             clock.Restart();
             var batch = Enumerable.Range(0, streamsPerBatch)
-                .Select(_ => new BulkStream($"bulk-{Guid.NewGuid():N}", "complaint", ExpectedVersion.NoStream, payload))
+                .Select(_ => new SeedStream($"bulk-{Guid.NewGuid():N}", "complaint", payload, new SeedMetadata("importer", new Dictionary<string, string>(), [])))
                 .ToList();
-            await store.BulkAppendAsync(batch).ConfigureAwait(false);
+            await sink.WriteAsync(batch, CancellationToken.None).ConfigureAwait(false);
             stored += clock.Elapsed;
         }
 
         report.Add("bulk.raw-copy", events / raw.TotalSeconds, "events/s");
-        report.Add("bulk.store", events / stored.TotalSeconds, "events/s", "bulk.raw-copy", 0.8);
+        report.Add("bulk.marten", events / stored.TotalSeconds, "events/s", "bulk.raw-copy");
     }
 
     /// <summary>The baseline: a raw binary COPY of the same stream and event rows in one transaction.</summary>

@@ -54,18 +54,14 @@ public static class BenchmarkRunner
             case "dashboard":
                 await DashboardBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args)).ConfigureAwait(false);
                 break;
-            case "marten":
-                await MartenBenchmark.RunAsync(dataSource, report, Scale(args), smoke).ConfigureAwait(false);
-                break;
             case "all":
                 await AppendBenchmark.RunAsync(dataSource, settings, report).ConfigureAwait(false);
                 await ProjectionBenchmark.RunAsync(dataSource, settings, report, Scale(args)).ConfigureAwait(false);
                 await HttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 await DashboardBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args)).ConfigureAwait(false);
-                await MartenBenchmark.RunAsync(dataSource, report, Scale(args), smoke).ConfigureAwait(false);
                 break;
             default:
-                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, graphql, projections, dashboard, marten, all").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, graphql, projections, dashboard, all").ConfigureAwait(false);
                 return 2;
         }
 

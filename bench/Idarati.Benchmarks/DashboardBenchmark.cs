@@ -4,8 +4,6 @@ using Idarati.Api;
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Complaints;
 using Idarati.Application.Seeding;
-using Idarati.EventStore;
-using Idarati.EventStore.Projections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
@@ -43,11 +41,12 @@ public static class DashboardBenchmark
         try
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== dashboard: its ten requests at once, seed at scale {at}"));
-            await new SyntheticDataset(app.Services.GetRequiredService<PostgresEventStore>(), new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System)
+            var store = (Marten.DocumentStore)app.Services.GetRequiredService<Marten.IDocumentStore>();
+            await new SyntheticDataset(new MartenSeedSink(store, TimeProvider.System), new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System)
                 .SeedAsync(SeedPlan.AtScale(at)).ConfigureAwait(false);
-            var daemon = app.Services.GetRequiredService<ProjectionDaemon>();
+            var monitor = app.Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>();
             var caughtUp = Stopwatch.StartNew();
-            while ((await daemon.StatusAsync().ConfigureAwait(false)).Any(p => p.LagEvents > 0 || p.State != ProjectionState.Running))
+            while ((await monitor.StatusAsync().ConfigureAwait(false)).Any(p => p.LagEvents > 0 || p.State != Idarati.Projections.ProjectionState.Running))
             {
                 await Task.Delay(250).ConfigureAwait(false);
             }
