@@ -83,15 +83,15 @@ public static class AppendBenchmark
                     handler.HandleAsync(decider, $"new-{worker}-{i}-{Guid.NewGuid():N}", eventBody, citizen)).ConfigureAwait(false);
                 report.Add($"append.marten.new-stream.c{concurrency}", fresh, "commands/s", rawName);
 
-                var streams = Enumerable.Range(0, concurrency).Select(w => $"existing-{w}-{Guid.NewGuid():N}").ToArray();
-                foreach (var stream in streams)
-                {
-                    await handler.HandleAsync(decider, stream, eventBody, citizen).ConfigureAwait(false);
-                }
+                // Each worker acts on a ring of 100 streams of its own, so that streams stay as short as a complaint's.
+                const int Ring = 100;
+                var streams = Enumerable.Range(0, concurrency * Ring).Select(s => $"existing-{s}-{Guid.NewGuid():N}").ToArray();
+                await Parallel.ForEachAsync(streams, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (stream, ct) =>
+                    await handler.HandleAsync(decider, stream, eventBody, citizen, cancellationToken: ct).ConfigureAwait(false)).ConfigureAwait(false);
 
                 var agent = new CommandContext(new Actor("agent", Role.Agent, "MIN-042"));
-                var existing = await MeasureAsync(concurrency, settings.Duration, (worker, _) =>
-                    handler.HandleAsync(decider, streams[worker], eventBody, agent)).ConfigureAwait(false);
+                var existing = await MeasureAsync(concurrency, settings.Duration, (worker, i) =>
+                    handler.HandleAsync(decider, streams[(worker * Ring) + (int)((i % Ring + Ring) % Ring)], eventBody, agent)).ConfigureAwait(false);
                 report.Add($"append.marten.existing-stream.c{concurrency}", existing, "commands/s", rawName);
             }
 

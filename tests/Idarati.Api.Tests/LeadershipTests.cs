@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Idarati.Tests;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>Two nodes on one store: Marten's HotCold leadership runs the read models on one; when it goes, the other takes over.</summary>
+public sealed class LeadershipTests
+{
+    [Fact]
+    public async Task When_the_leading_node_goes_the_other_takes_over_with_no_loss_and_no_double_count()
+    {
+        var schema = "lead_" + Guid.NewGuid().ToString("N")[..12];
+        var first = new ApiFactory { Schema = schema, Settings = { ["Projections:NodeName"] = "node-a" } };
+        await using var second = new ApiFactory { Schema = schema, Settings = { ["Projections:NodeName"] = "node-b", ["ReferenceData:LoadDefaults"] = "false" } };
+        var supervisorA = await first.ClientAsync("supervisor");
+        await LeaderIsAsync(supervisorA, "node-a");
+        var supervisorB = await second.ClientAsync("supervisor");
+        var citizenA = await first.ClientAsync("citizen", subject: "lead-a");
+        var citizenB = await second.ClientAsync("citizen", subject: "lead-b");
+
+        var submitted = new List<Guid>();
+        for (var i = 0; i < 10; i++)
+        {
+            submitted.Add(await SubmitAsync(i % 2 == 0 ? citizenA : citizenB));
+        }
+
+        await ListedAsync(supervisorB, submitted);
+
+        // The leader goes (its host stops, its connections and Marten's lock with them); the other node takes over.
+        await first.DisposeAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            submitted.Add(await SubmitAsync(citizenB));
+        }
+
+        await LeaderIsAsync(supervisorB, "node-b");
+        await ListedAsync(supervisorB, submitted);
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+        await using var rows = dataSource.CreateCommand($"SELECT count(*), count(DISTINCT complaint_id) FROM {schema}.rm_complaint_list");
+        await using var reader = await rows.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal((20L, 20L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    private static async Task<Guid> SubmitAsync(HttpClient citizen) =>
+        (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+
+    private static Task LeaderIsAsync(HttpClient supervisor, string node) =>
+        Deadline.UntilAsync(async () => (await TestHttp.Json(await supervisor.GetAsync("/api/projections"), HttpStatusCode.OK)).EnumerateArray()
+            .All(p => p.GetProperty("leader").GetString() == node), 60, $"{node} to lead the projections");
+
+    private static Task ListedAsync(HttpClient supervisor, IReadOnlyCollection<Guid> ids) =>
+        Deadline.UntilAsync(async () =>
+        {
+            var page = await TestHttp.Json(await supervisor.GetAsync("/api/complaints?limit=200"), HttpStatusCode.OK);
+            var listed = page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()).ToHashSet();
+            return ids.All(listed.Contains);
+        }, 60, "every submitted complaint to be listed");
+}
