@@ -5,7 +5,7 @@ namespace Idarati.Benchmarks;
 
 /// <summary>
 /// Each scenario prints its figures beside a baseline measured in the same run on the same database, as a ratio.
-/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|graphql|projections|dashboard|marten|all&gt; [--smoke] [--seconds N] [--scale S]
+/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|graphql|projections|dashboard|all&gt; [--smoke] [--seconds N] [--scale S]
 /// The database comes from IDARATI_DB (scripts/with-pg.sh starts a throwaway cluster and sets it).
 /// </summary>
 public static class BenchmarkRunner
