@@ -35,7 +35,7 @@ public sealed class ReadModelStore : IAsyncDisposable
             MartenStreams.Configure(options, schema);
             options.AutoCreateSchemaObjects = AutoCreate.All;
             MartenReadModel.Register(options, models, TimeProvider.System, NullLoggerFactory.Instance, 500);
-            options.Projections.UseTransactionEvidenceForGapSkipping = true;
+            ReadModelDaemon.Configure(options, TimeSpan.FromMilliseconds(50));
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await using var connection = await dataSource.OpenConnectionAsync();

@@ -74,22 +74,9 @@ public static class Database
             options.AutoCreateSchemaObjects = JasperFx.AutoCreate.CreateOrUpdate;
             Idarati.Projections.MartenReadModel.Register(options, sp.GetRequiredService<IReadOnlyList<Idarati.Projections.IReadModelProjection>>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), configuration.GetValue("Projections:BatchSize", 1000));
-            // A bad event goes to Marten's dead letters and the projection goes on, whatever fails: the body, its type, the apply.
-            foreach (var errors in new[] { options.Projections.Errors, options.Projections.RebuildErrors })
-            {
-                errors.SkipApplyErrors = true;
-                errors.SkipSerializationErrors = true;
-                errors.SkipUnknownEvents = true;
-            }
-
-            // No event is skipped: a gap is passed only once no transaction that could fill it is open (issue 14).
-            options.Projections.UseTransactionEvidenceForGapSkipping = true;
+            Idarati.Projections.ReadModelDaemon.Configure(options, configuration.GetValue("Projections:PollInterval", TimeSpan.FromMilliseconds(50)));
             // One leadership lock per store: schemas on one server (tests, several deployments) lead independently.
             options.Projections.DaemonLockId = DaemonLockId(Schema(configuration));
-            if (configuration.GetValue<TimeSpan?>("Projections:PollInterval") is { } poll)
-            {
-                options.Projections.FastPollingTime = poll;
-            }
 
             return options;
         });

@@ -29,8 +29,6 @@ public static class MartenStreams
         options.Events.StreamIdentity = StreamIdentity.AsString;
         // Rich: versions are assigned before the commit, which an append after a known version and the hash chain need.
         options.Events.AppendMode = EventAppendMode.Rich;
-        // Appends wake the daemon's high-water agent through LISTEN/NOTIFY instead of waiting for its next poll.
-        options.Events.UseListenNotifyForEventAppends = true;
         options.Events.MetadataConfig.HeadersEnabled = true;
         options.Events.MetadataConfig.CausationIdEnabled = true;
         options.Events.MetadataConfig.CorrelationIdEnabled = true;
