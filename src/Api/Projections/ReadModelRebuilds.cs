@@ -1,5 +1,6 @@
 using Idarati.Projections;
 using JasperFx.Events.Daemon;
+using IProjectionCoordinator = Marten.Events.Daemon.Coordination.IProjectionCoordinator;
 using Marten;
 
 namespace Idarati.Api.Projections;
@@ -28,8 +29,8 @@ public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonit
             return Task.FromResult(false);
         }
 
-        var daemon = Daemon();
-        if (daemon is not { IsRunning: true })
+        var coordinator = Coordinator();
+        if (coordinator is null || !Leads(coordinator))
         {
             return LeaderElsewhereAsync(cancellationToken);
         }
@@ -41,7 +42,7 @@ public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonit
             {
                 try
                 {
-                    await daemon.RebuildProjectionAsync(name, TimeSpan.FromHours(1), lifetime.ApplicationStopping).ConfigureAwait(false);
+                    await RebuildOnThisNodeAsync(coordinator, name, lifetime.ApplicationStopping).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -52,17 +53,30 @@ public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonit
         return Task.FromResult(true);
     }
 
-    /// <summary>Rebuilds and waits until done (the CLI verb, on a node whose daemon runs in this process).</summary>
-    public async Task RebuildAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Whether this node's daemon runs the read models (it holds Marten's leadership).</summary>
+    public static bool Leads(IProjectionCoordinator coordinator) =>
+        coordinator.DaemonForMainDatabase() is { IsRunning: true } daemon && daemon.CurrentAgents().Count > 0;
+
+    /// <summary>
+    /// Pauses this node's daemon (its agents stop, it keeps the leadership lock), rebuilds with a daemon of its own, and
+    /// resumes: a rebuild run on the live daemon stops the projection's agent and does not start it again.
+    /// </summary>
+    private async Task RebuildOnThisNodeAsync(IProjectionCoordinator coordinator, string name, CancellationToken cancellationToken)
     {
-        var daemon = Daemon() ?? throw new NotLeaderException(null);
-        using (monitor.Rebuilding(name))
+        await coordinator.PauseAsync().ConfigureAwait(false);
+        try
         {
+            using var daemon = await services.GetRequiredService<IDocumentStore>().BuildProjectionDaemonAsync().ConfigureAwait(false);
             await daemon.RebuildProjectionAsync(name, TimeSpan.FromHours(1), cancellationToken).ConfigureAwait(false);
+            await daemon.StopAllAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await coordinator.ResumeAsync().ConfigureAwait(false);
         }
     }
 
-    private IProjectionDaemon? Daemon() => services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>()?.DaemonForMainDatabase();
+    private IProjectionCoordinator? Coordinator() => services.GetService<IProjectionCoordinator>();
 
     private async Task<bool> LeaderElsewhereAsync(CancellationToken cancellationToken) =>
         throw new NotLeaderException((await monitor.LeaderAsync(cancellationToken).ConfigureAwait(false)).Node);
@@ -87,8 +101,8 @@ public sealed class LeaderHeartbeat(IServiceProvider services, ProjectionMonitor
         {
             try
             {
-                var daemon = services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>()?.DaemonForMainDatabase();
-                leading = daemon is { IsRunning: true } && daemon.CurrentAgents().Count > 0;
+                // A node that paused its daemon for a rebuild still leads (it keeps Marten's lock).
+                leading = services.GetService<IProjectionCoordinator>() is { } coordinator && (ReadModelRebuilds.Leads(coordinator) || monitor.AnyRebuilding);
                 if (leading)
                 {
                     await monitor.BeatAsync(node, stoppingToken).ConfigureAwait(false);

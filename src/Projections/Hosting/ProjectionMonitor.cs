@@ -39,6 +39,9 @@ public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dat
 
     private StoreOptions Options => ((DocumentStore)store).Options;
 
+    /// <summary>Whether this node runs a rebuild.</summary>
+    public bool AnyRebuilding => !_rebuilding.IsEmpty;
+
     /// <summary>Marks a rebuild run by this node, for the status.</summary>
     public IDisposable Rebuilding(string name)
     {
