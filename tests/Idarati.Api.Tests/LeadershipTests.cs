@@ -44,6 +44,19 @@ public sealed class LeadershipTests
         Assert.Equal((20L, 20L), (reader.GetInt64(0), reader.GetInt64(1)));
     }
 
+    [Fact]
+    public async Task With_no_node_leading_while_events_wait_the_status_says_stalled_and_names_no_leader()
+    {
+        await using var alone = new ApiFactory { Settings = { ["Projections:Daemon"] = "false", ["Projections:StalledAfter"] = "00:00:01" } };
+        await SubmitAsync(await alone.ClientAsync("citizen", subject: "stalled"));
+        var status = await TestHttp.Json(await (await alone.ClientAsync("admin")).GetAsync("/api/projections"), HttpStatusCode.OK);
+        var list = status.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "complaint-list");
+        Assert.Equal(("stalled", JsonValueKind.Null), (list.GetProperty("state").GetString(), list.GetProperty("leader").ValueKind));
+        Assert.True(list.GetProperty("lagEvents").GetInt64() >= 1);
+        // A read model with nothing waiting is not stalled, leader or not.
+        Assert.Equal("running", status.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "ticket-list").GetProperty("state").GetString());
+    }
+
     private static async Task<Guid> SubmitAsync(HttpClient citizen) =>
         (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
