@@ -27,8 +27,11 @@ public static class MartenStreams
         ArgumentNullException.ThrowIfNull(options);
         options.DatabaseSchemaName = schema;
         options.Events.StreamIdentity = StreamIdentity.AsString;
-        // Rich: versions are assigned before the commit, which an append after a known version and the hash chain need.
-        options.Events.AppendMode = EventAppendMode.Rich;
+        // Quick append (one function call, sequence numbers taken inside the writing transaction, so Marten's transaction
+        // evidence sees every gap) with the events' timestamps from .NET: TamperEvidence.Seal sets them from the injected
+        // TimeProvider and the hash covers them. Versions are the version read plus one per event, as the chain needs.
+        // (Rich mode took a `nextval` round trip before the transaction; the POST throughput did not move either way.)
+        options.Events.AppendMode = EventAppendMode.QuickWithServerTimestamps;
         options.Events.MetadataConfig.HeadersEnabled = true;
         options.Events.MetadataConfig.CausationIdEnabled = true;
         options.Events.MetadataConfig.CorrelationIdEnabled = true;
