@@ -12,18 +12,9 @@ public sealed class ComplaintListTests(ApiFactory factory) : IClassFixture<ApiFa
     /// <summary>The list is a read model: poll until the daemon has caught up with what we wrote.</summary>
     private static async Task<JsonElement> EventuallyAsync(HttpClient client, string url, Func<JsonElement, bool> done)
     {
-        var deadline = Deadline.In(30);
-        while (true)
-        {
-            var page = await Json(await client.GetAsync(url), HttpStatusCode.OK);
-            if (done(page))
-            {
-                return page;
-            }
-
-            Assert.True(!deadline.Passed, $"{url} never showed the expected rows: {page.GetRawText()}");
-            await Task.Delay(100);
-        }
+        JsonElement page = default;
+        await Deadline.UntilAsync(async () => done(page = await Json(await client.GetAsync(url), HttpStatusCode.OK)), 30, $"{url} to show the expected rows");
+        return page;
     }
 
     [Fact]

@@ -53,18 +53,10 @@ public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFa
 
         // The analysts' view: the funnel of this competition, without a name, a national ID number or an e-mail.
         var analyst = await factory.ClientAsync("analyst");
-        JsonElement report = default;
-        JsonElement? row = null;
-        var deadline = Deadline.In(30);
-        while (row is not { } r || r.GetProperty("status").GetString() != "resultsPublished")
-        {
-            Assert.True(!deadline.Passed, "the employment projection did not catch up");
-            await Task.Delay(50);
-            report = await Json(await analyst.GetAsync("/api/indicators/employment"), HttpStatusCode.OK);
-            row = report.GetProperty("funnel").EnumerateArray().Cast<JsonElement?>().FirstOrDefault(f => f!.Value.GetProperty("competitionId").GetString() == competitionId.ToString());
-        }
-
-        var funnel = row.Value;
+        await factory.WaitForProjectionsAsync();
+        var report = await Json(await analyst.GetAsync("/api/indicators/employment"), HttpStatusCode.OK);
+        var funnel = report.GetProperty("funnel").EnumerateArray().Single(f => f.GetProperty("competitionId").GetString() == competitionId.ToString());
+        Assert.Equal("resultsPublished", funnel.GetProperty("status").GetString());
         Assert.Equal((1L, 1L, 0L, 1L, 1L, 1L, 1L), (funnel.GetProperty("applied").GetInt64(), funnel.GetProperty("electronicApplications").GetInt64(),
             funnel.GetProperty("withdrawn").GetInt64(), funnel.GetProperty("preselected").GetInt64(), funnel.GetProperty("convokedToWrittenExam").GetInt64(),
             funnel.GetProperty("convokedToOralExam").GetInt64(), funnel.GetProperty("admitted").GetInt64()));

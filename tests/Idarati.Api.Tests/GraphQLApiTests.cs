@@ -58,14 +58,8 @@ public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFacto
         Assert.Equal("complaint", hidden.GetProperty("errors")[0].GetProperty("path")[0].GetString());
 
         var owner = await factory.ClientAsync("agent", "MIN-SANTE");
-        JsonElement list = default;
-        var deadline = Deadline.In(30);
-        do
-        {
-            await Task.Delay(50);
-            (_, list) = await Graph(owner, "{ complaints(first: 200, administrationId: \"DGI\") { nodes { id administrationId administration { nameAr } } pageInfo { hasNextPage } position totalCount } }");
-        }
-        while (list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().All(n => n.GetProperty("id").GetString() != id) && !deadline.Passed);
+        await factory.WaitForProjectionsAsync();
+        var (_, list) = await Graph(owner, "{ complaints(first: 200, administrationId: \"DGI\") { nodes { id administrationId administration { nameAr } } pageInfo { hasNextPage } position totalCount } }");
 
         var nodes = list.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray().ToList();
         Assert.Contains(nodes, n => n.GetProperty("id").GetString() == id);

@@ -36,12 +36,8 @@ public sealed class GraphQLComplaintSearchTests(ApiFactory factory) : IClassFixt
         }
 
         var supervisor = await factory.ClientAsync("supervisor");
-        var deadline = Deadline.In(30);
-        while (Count(await Graph(supervisor, "query ($t: String!) { complaints(where: { region: { startsWith: $t } }) { totalCount } }", new { t = tag })) < 9)
-        {
-            Assert.True(!deadline.Passed, "the list never showed the nine complaints");
-            await Task.Delay(50);
-        }
+        await Deadline.UntilAsync(async () => Count(await Graph(supervisor, "query ($t: String!) { complaints(where: { region: { startsWith: $t } }) { totalCount } }", new { t = tag })) >= 9,
+            30, "the list to show the nine complaints");
 
         return (supervisor, tag);
     }

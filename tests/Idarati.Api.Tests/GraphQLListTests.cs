@@ -20,18 +20,9 @@ public sealed class GraphQLListTests(ApiFactory factory) : IClassFixture<ApiFact
     /// <summary>Polls a query until <paramref name="done"/> holds (the read models are eventually consistent).</summary>
     private static async Task<JsonElement> EventuallyAsync(HttpClient client, string query, object? variables, Func<JsonElement, bool> done)
     {
-        var deadline = Deadline.In(30);
-        while (true)
-        {
-            var body = await Graph(client, query, variables);
-            if (done(body))
-            {
-                return body;
-            }
-
-            Assert.True(!deadline.Passed, body.GetRawText());
-            await Task.Delay(50);
-        }
+        JsonElement body = default;
+        await Deadline.UntilAsync(async () => done(body = await Graph(client, query, variables)), 30, $"the query to answer as expected: {query}");
+        return body;
     }
 
     private static JsonElement Data(JsonElement body, string field) => body.GetProperty("data").GetProperty(field);

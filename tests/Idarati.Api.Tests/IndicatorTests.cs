@@ -36,17 +36,8 @@ public sealed class IndicatorTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Equal(3, last.GetProperty("version").GetInt64());
 
         JsonElement report = default;
-        var deadline = Deadline.In(30);
-        while (!deadline.Passed)
-        {
-            report = await Json(await analyst.GetAsync("/api/indicators/complaints/processing?groupBy=administration"), HttpStatusCode.OK);
-            if (report.GetProperty("position").GetInt64() >= lastPosition)
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
+        await factory.WaitForProjectionsAsync();
+        report = await Json(await analyst.GetAsync("/api/indicators/complaints/processing?groupBy=administration"), HttpStatusCode.OK);
 
         Assert.True(report.GetProperty("position").GetInt64() >= lastPosition, report.GetRawText());
         var rows = report.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("group").GetString()!);

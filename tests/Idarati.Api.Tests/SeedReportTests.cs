@@ -49,15 +49,7 @@ public sealed class SeedReportTests
 
         await using var factory = new ApiFactory { Schema = schema };
         var analyst = await factory.ClientAsync("analyst");
-        var deadline = Deadline.In(60);
-        JsonElement status;
-        do
-        {
-            await Task.Delay(100);
-            status = await Json(await analyst.GetAsync("/api/projections"), HttpStatusCode.OK);
-            Assert.True(!deadline.Passed, "the daemon did not catch up: " + status.GetRawText());
-        }
-        while (status.EnumerateArray().Any(p => p.GetProperty("lagEvents").GetInt64() > 0 || p.GetProperty("state").GetString() != "running"));
+        await factory.WaitForProjectionsAsync();
 
         // Complaints were generated in submission order, each with a version 7 id that carries its submission time (to
         // the millisecond), so id order is submission order. (Two chunks are written at once: positions may not be.)
