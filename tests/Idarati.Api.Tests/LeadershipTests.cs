@@ -55,6 +55,9 @@ public sealed class LeadershipTests
         Assert.True(list.GetProperty("lagEvents").GetInt64() >= 1);
         // A read model with nothing waiting is not stalled, leader or not.
         Assert.Equal("running", status.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "ticket-list").GetProperty("state").GetString());
+        // A rebuild runs where the daemon runs: a node that does not lead says so.
+        var refused = await TestHttp.Json(await (await alone.ClientAsync("admin")).PostAsync("/api/projections/complaint-list/rebuild", null), HttpStatusCode.Conflict);
+        Assert.Equal("not-leader", refused.GetProperty("rule").GetString());
     }
 
     private static async Task<Guid> SubmitAsync(HttpClient citizen) =>

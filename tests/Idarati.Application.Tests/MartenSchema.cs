@@ -1,5 +1,3 @@
-using Idarati.Application.Streams;
-using JasperFx;
 using Marten;
 
 namespace Idarati.Application.Tests;
@@ -19,14 +17,7 @@ public sealed class MartenSchema : IAsyncDisposable
     {
         var schema = prefix + Guid.NewGuid().ToString("N")[..12];
         var dataSource = Npgsql.NpgsqlDataSource.Create(Idarati.Tests.TestStores.TestDatabase);
-        var store = DocumentStore.For(options =>
-        {
-            options.Connection(dataSource);
-            MartenStreams.Configure(options, schema);
-            options.AutoCreateSchemaObjects = AutoCreate.All;
-            configure?.Invoke(options);
-        });
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var store = await Idarati.Tests.TestStores.CreateAsync(dataSource, schema, configure);
         return new MartenSchema(schema, dataSource, store);
     }
 

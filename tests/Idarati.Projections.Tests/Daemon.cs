@@ -1,6 +1,4 @@
-using Idarati.Application.Streams;
 using Idarati.Tests;
-using JasperFx;
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,15 +27,11 @@ public sealed class ReadModelStore : IAsyncDisposable
         var schema = "rm_" + Guid.NewGuid().ToString("N")[..12];
         var dataSource = Npgsql.NpgsqlDataSource.Create(TestStores.TestDatabase);
         var models = projections(schema);
-        var store = DocumentStore.For(options =>
+        var store = await TestStores.CreateAsync(dataSource, schema, options =>
         {
-            options.Connection(dataSource);
-            MartenStreams.Configure(options, schema);
-            options.AutoCreateSchemaObjects = AutoCreate.All;
             MartenReadModel.Register(options, models, TimeProvider.System, NullLoggerFactory.Instance, 500);
             ReadModelDaemon.Configure(options, TimeSpan.FromMilliseconds(50));
         });
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await using var connection = await dataSource.OpenConnectionAsync();
         foreach (var model in models)
         {

@@ -118,8 +118,8 @@ public static partial class FrontEndSchema
             new FieldDefinition("position", Scalars.String.NonNull, "The sequence of the last event of the log applied (a 64-bit number, as a string).") { Resolve = c => Value(((ProjectionStatus)c.Source!).Position.ToString(System.Globalization.CultureInfo.InvariantCulture)) },
             new FieldDefinition("lagEvents", Scalars.Float.NonNull, "Events of the log after its position.") { Resolve = c => Value((double)((ProjectionStatus)c.Source!).LagEvents) },
             new FieldDefinition("lagSeconds", Scalars.Float.NonNull, "Age of the oldest event it has not applied."),
-            new FieldDefinition("leader", Scalars.String, "The node that leads Marten's async daemon (null: none holds its lock)."),
-            new FieldDefinition("leaderSeenAt", DateTime, "When the leader was seen holding the lock (the time of the status)."),
+            new FieldDefinition("leader", Scalars.String, "The node that leads Marten's async daemon, from its heartbeat (null: none has said so within the takeover time)."),
+            new FieldDefinition("leaderSeenAt", DateTime, "The leader's last heartbeat."),
             new FieldDefinition("deadLetterCount", Scalars.Int.NonNull) { Resolve = c => Value((int)((ProjectionStatus)c.Source!).DeadLetterCount) },
             new FieldDefinition("deadLetters", new NonNullGraphType(new ListGraphType(deadLetter.NonNull)), "The newest events it set aside (at most 100)."),
             new FieldDefinition("updatedAt", DateTime.NonNull));

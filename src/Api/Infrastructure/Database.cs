@@ -46,7 +46,7 @@ public static class Database
         services.AddSingleton(_ =>
         {
             var builder = new NpgsqlDataSourceBuilder(ConnectionString(configuration));
-            // The daemon's leader is named by the application name of the session that holds Marten's lock.
+            // Each node's sessions say which node they belong to (pg_stat_activity), Marten's leadership lock included.
             builder.ConnectionStringBuilder.ApplicationName ??= "idarati@" + NodeName(configuration);
             if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
             {

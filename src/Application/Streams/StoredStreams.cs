@@ -24,7 +24,7 @@ public sealed class StoredStreams(IDocumentStore store, NpgsqlDataSource dataSou
 
     /// <summary>A stream's events as stored (bodies as PostgreSQL prints the jsonb), oldest first; empty when it does not exist.</summary>
     public async Task<IReadOnlyList<StoredEvent>> ReadAsync(string streamId, CancellationToken cancellationToken = default) =>
-        (await ReadVerifiedAsync([streamId], cancellationToken).ConfigureAwait(false))[0].Events;
+        (await ReadRowsAsync([streamId], cancellationToken).ConfigureAwait(false)).GetValueOrDefault(streamId) ?? [];
 
     /// <summary>Recomputes a stream's chain from its stored rows and names the first version it does not reproduce.</summary>
     public async Task<HashChainVerification> VerifyAsync(string streamId, CancellationToken cancellationToken = default) =>
@@ -34,6 +34,17 @@ public sealed class StoredStreams(IDocumentStore store, NpgsqlDataSource dataSou
     public async Task<IReadOnlyList<VerifiedStream>> ReadVerifiedAsync(IReadOnlyList<string> streamIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(streamIds);
+        var byStream = await ReadRowsAsync(streamIds, cancellationToken).ConfigureAwait(false);
+        return [.. streamIds.Select(id =>
+        {
+            var events = byStream.GetValueOrDefault(id) ?? [];
+            return new VerifiedStream(id, events, Verify(id, events));
+        })];
+    }
+
+    /// <summary>The stored rows of several streams, by stream, each in version order, in one round trip.</summary>
+    private async Task<Dictionary<string, List<StoredEvent>>> ReadRowsAsync(IReadOnlyList<string> streamIds, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand($$"""
             SELECT seq_id, stream_id, version, type, timestamp, user_name, correlation_id, coalesce(headers::text, '{}'), data::text, headers ->> '{{TamperEvidence.HashHeader}}'
               FROM {{Schema}}.mt_events WHERE stream_id = ANY($1) ORDER BY stream_id, version
@@ -51,11 +62,7 @@ public sealed class StoredStreams(IDocumentStore store, NpgsqlDataSource dataSou
             }
         }
 
-        return [.. streamIds.Select(id =>
-        {
-            var events = byStream.GetValueOrDefault(id) ?? [];
-            return new VerifiedStream(id, events, Verify(id, events));
-        })];
+        return byStream;
     }
 
     /// <summary>The chain's verdict over a stream's stored rows (see <see cref="TamperEvidence"/>).</summary>
