@@ -100,6 +100,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         Deadline.UntilAsync(async () => (await Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>().StatusAsync())
             .All(p => p.LagEvents == 0 && p.State == Idarati.Projections.ProjectionState.Running), seconds, "every projection to catch up");
 
+    /// <summary>Until this host's daemon holds Marten's leadership and runs the read models (a rebuild asked before is refused with 409 not-leader).</summary>
+    public Task WaitUntilLeadingAsync(int seconds = 60) =>
+        Deadline.UntilAsync(() => Task.FromResult(Services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is { } coordinator
+            && Idarati.Api.Projections.ReadModelRebuilds.Leads(coordinator)), seconds, "this node to lead the projections");
+
     public async Task ExecuteSqlAsync(string sql)
     {
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(TestDatabase);

@@ -15,6 +15,7 @@ public sealed class DeadLetterApiTests(ApiFactory factory) : IClassFixture<ApiFa
         var broken = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
         await factory.ExecuteSqlAsync($"UPDATE {{s}}.mt_events SET data = '{{\"kind\":\"complaint\"}}' WHERE stream_id = 'complaint-{broken:N}' AND version = 1");
         var admin = await factory.ClientAsync("admin");
+        await factory.WaitUntilLeadingAsync();
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/projections/complaint-list/rebuild", null)).StatusCode);
         var after = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
