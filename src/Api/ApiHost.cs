@@ -32,6 +32,12 @@ public static class ApiHost
             return await RebuildAsync(args[1..]).ConfigureAwait(false);
         }
 
+        if (args.Length > 0 && args[0] == "codegen")
+        {
+            // Wolverine's code generation ("codegen write" fills src/Api/Internal/Generated; see scripts/codegen.sh).
+            return await JasperFx.CommandLineHostingExtensions.RunJasperFxCommands(Build(args), args).ConfigureAwait(false);
+        }
+
         if (args.Length > 0 && args[0] == "daemon")
         {
             return await DaemonAsync(args[1..]).ConfigureAwait(false);
@@ -88,7 +94,7 @@ public static class ApiHost
             o.Limits.MaxRequestBodySize = MaxBodyBytes;
             RequestLimits.Configure(o);
         });
-        builder.Services.AddIdaratiDatabase(builder.Configuration);
+        builder.AddIdaratiMessaging(builder.Services.AddIdaratiDatabase(builder.Configuration));
         builder.Services.AddIdaratiHealth();
         builder.Services.AddIdaratiAuth(builder.Configuration);
         builder.Services.AddSingleton<GuessLimits>();

@@ -31,16 +31,18 @@ public sealed class HealthTests(ApiFactory factory) : IClassFixture<ApiFactory>
         Assert.True((long)(await command.ExecuteScalarAsync())! >= 1);
     }
 
+    /// <summary>
+    /// Wolverine registers the node in the database as it starts (its durable inbox and outbox live there), so a
+    /// service whose database does not answer at start stops at once with the connection's error, for its supervisor
+    /// to start it again; once started, an outage answers 503 on /health/ready (DatabaseOutageTests).
+    /// </summary>
     [Fact]
-    public async Task Readiness_fails_with_503_when_the_database_does_not_answer()
+    public async Task A_service_whose_database_does_not_answer_at_start_stops_with_the_connections_error()
     {
         await using var unreachable = new ApiFactory { ConnectionStringOverride = "Host=127.0.0.1;Port=1;Username=nobody;Timeout=2" };
-        using var client = unreachable.CreateClient();
-        var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
-        var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-        Assert.Contains("does not answer", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var error = Assert.ThrowsAny<Exception>(() => unreachable.CreateClient());
+        Assert.Contains("127.0.0.1:1", error.ToString(), StringComparison.Ordinal);
+        await Task.CompletedTask;
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

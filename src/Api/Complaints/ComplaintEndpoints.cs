@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Idarati.Domain.Shared;
 using R = Idarati.Api.Infrastructure.Auth.Roles;
-using Cmd = Idarati.Domain.Complaints.ComplaintCommand;
 
 namespace Idarati.Api.Complaints;
 
@@ -62,53 +61,29 @@ public static class ComplaintEndpoints
         complaints.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("Every event in order with position, version, type, time, actor, data and hash. Roles: agent (own administration), supervisor, auditor.");
 
-        Action(complaints, "acknowledge", [R.Agent, R.Supervisor], "Acknowledge receipt.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.Acknowledge(a, t));
-        Action<QuestionRequest>(complaints, "request-information", [R.Agent, R.Supervisor], "Ask the citizen for more information.", RequestInformation);
-        Action<TextRequest>(complaints, "provide-information", [R.Citizen], "The citizen answers the question.", ProvideInformation);
-        Action<RejectRequest>(complaints, "reject", [R.Agent, R.Supervisor], "Declare the complaint inadmissible, with a reason from the fixed list.", Reject);
-        Action<AnswerRequest>(complaints, "answer", [R.Agent, R.Supervisor], "Answer the complaint with an outcome.", Answer);
-        Action(complaints, "take-into-account", [R.Agent, R.Supervisor], "Take an observation or suggestion into account.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.TakeIntoAccount(a, t));
-        Action(complaints, "close", [R.Agent, R.Supervisor], "Close a processed complaint.", (Empty? _, Actor a, DateTimeOffset t) => new Cmd.Close(a, t));
-        Action<FeedbackRequest>(complaints, "feedback", [R.Citizen], "The citizen says whether the answer satisfied them.", GiveFeedback);
-        Action<ReasonRequest>(complaints, "reopen", [R.Citizen], "The citizen reopens an answered complaint.", Reopen);
-        complaints.MapPost("/{id:guid}/transfer", TransferAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
-            .WithSummary("Transfer to another active administration, which then owns it. Roles: agent (owner), supervisor.");
+        Action<Empty>(complaints, "acknowledge", [R.Agent, R.Supervisor], "Acknowledge receipt.", _ => new ComplaintAction.Acknowledge());
+        Action<QuestionRequest>(complaints, "request-information", [R.Agent, R.Supervisor], "Ask the citizen for more information.", r => new ComplaintAction.RequestInformation(r?.Question));
+        Action<TextRequest>(complaints, "provide-information", [R.Citizen], "The citizen answers the question.", r => new ComplaintAction.ProvideInformation(r?.Text));
+        Action<RejectRequest>(complaints, "reject", [R.Agent, R.Supervisor], "Declare the complaint inadmissible, with a reason from the fixed list.", r => new ComplaintAction.Reject(r?.Reason, r?.Comment));
+        Action<AnswerRequest>(complaints, "answer", [R.Agent, R.Supervisor], "Answer the complaint with an outcome.", r => new ComplaintAction.Answer(r?.Text, r?.Outcome));
+        Action<Empty>(complaints, "take-into-account", [R.Agent, R.Supervisor], "Take an observation or suggestion into account.", _ => new ComplaintAction.TakeIntoAccount());
+        Action<Empty>(complaints, "close", [R.Agent, R.Supervisor], "Close a processed complaint.", _ => new ComplaintAction.Close());
+        Action<FeedbackRequest>(complaints, "feedback", [R.Citizen], "The citizen says whether the answer satisfied them.", r => new ComplaintAction.GiveFeedback(r?.Satisfied, r?.Comment));
+        Action<ReasonRequest>(complaints, "reopen", [R.Citizen], "The citizen reopens an answered complaint.", r => new ComplaintAction.Reopen(r?.Reason));
+        Action<TransferRequest>(complaints, "transfer", [R.Agent, R.Supervisor], "Transfer to another active administration, which then owns it.", r => new ComplaintAction.Transfer(r?.ToAdministrationId, r?.Reason));
 
         endpoints.MapGet("/api/audit/complaints/{id:guid}/verify", VerifyAsync).WithTags("audit")
             .RequireAuthorization(p => p.RequireRole(R.Auditor, R.Supervisor))
             .WithSummary("Recompute the complaint's hash chain: {valid, firstInvalidVersion}. Roles: auditor, supervisor.");
     }
 
-    private static async Task<Created<SubmittedComplaint>> SubmitAsync(HttpContext http, ComplaintService service, CancellationToken cancellationToken)
+    private static async Task<Created<SubmittedComplaint>> SubmitAsync(HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken)
     {
         var request = await JsonBody.ReadAsync<SubmitComplaintRequest>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
-        var submitted = await service.SubmitAsync(ToCommand(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+        var submitted = await bus.InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(ToCommand(request), http.CommandContext()), cancellationToken).ConfigureAwait(false);
         http.SetETag(submitted.Version);
         return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
     }
-
-    // The input rules of each action, shared by REST and the GraphQL mutations.
-    public static Cmd RequestInformation(QuestionRequest? r, Actor a, DateTimeOffset t) =>
-        new Cmd.RequestInformation(a, t, Valid(r, v => v.Text("question", r?.Question, LongText)).Question!.Trim());
-
-    public static Cmd ProvideInformation(TextRequest? r, Actor a, DateTimeOffset t) =>
-        new Cmd.ProvideInformation(a, t, Valid(r, v => v.Text("text", r?.Text, LongText)).Text!.Trim());
-
-    public static Cmd Reject(RejectRequest? r, Actor a, DateTimeOffset t) =>
-        new Cmd.Reject(a, t, Valid(r, v => v.Required("reason", r?.Reason).Text("comment", r?.Comment, LongText, required: false)).Reason!.Value, r!.Comment?.Trim());
-
-    public static Cmd Answer(AnswerRequest? r, Actor a, DateTimeOffset t) =>
-        new Cmd.Answer(a, t, Valid(r, v => v.Text("text", r?.Text, LongText).Required("outcome", r?.Outcome)).Text!.Trim(), r!.Outcome!.Value);
-
-    public static Cmd GiveFeedback(FeedbackRequest? r, Actor a, DateTimeOffset t) =>
-        new Cmd.GiveFeedback(a, t, Valid(r, v => v.Required("satisfied", r?.Satisfied).Text("comment", r?.Comment, LongText, required: false)).Satisfied!.Value, r!.Comment?.Trim());
-
-    public static Cmd Reopen(ReasonRequest? r, Actor a, DateTimeOffset t) =>
-        new Cmd.Reopen(a, t, Valid(r, v => v.Text("reason", r?.Reason, LongText)).Reason!.Trim());
-
-    /// <summary>A transfer's input; the target administration is looked up by the caller.</summary>
-    public static TransferRequest ValidTransfer(TransferRequest? request) =>
-        Valid(request, v => v.Text("toAdministrationId", request?.ToAdministrationId, 64).Text("reason", request?.Reason, LongText));
 
     /// <summary>Checks a submission (REST body or GraphQL input) field by field and turns it into the use case's request.</summary>
     public static SubmitComplaint ToCommand(SubmitComplaintRequest? request)
@@ -194,44 +169,26 @@ public static class ComplaintEndpoints
 
     public sealed record VerificationResponse(bool Valid, long? FirstInvalidVersion, long EventCount);
 
-    private static async Task<Ok<ComplaintView>> TransferAsync(Guid id, TransferRequest? request, HttpContext http, ComplaintService service,
-        Idarati.Application.Administrations.AdministrationService administrations, CancellationToken cancellationToken)
-    {
-        request = ValidTransfer(request);
-        var target = await administrations.FindAsync(request.ToAdministrationId!, cancellationToken).ConfigureAwait(false)
-            ?? throw ValidationFailedException.For("toAdministrationId", "No administration has this id.");
-        var view = await service.ActAsync(id, t => new Cmd.Transfer(http.User.ToActor(), t, target.Id, target.Active, request.Reason!.Trim()), http.CommandContext(), AccessCode(http), cancellationToken)
-            .ConfigureAwait(false);
-        http.SetETag(view.Version);
-        return TypedResults.Ok(view);
-    }
-
     /// <summary>An empty body for actions that need none; any JSON object, or nothing, is accepted.</summary>
     public sealed record Empty;
 
-    private static void Action<TRequest>(RouteGroupBuilder group, string name, string[] roles, string summary, Func<TRequest?, Actor, DateTimeOffset, Cmd> command)
+    /// <summary>
+    /// A complaint action over REST: the body becomes the action's input, checked and run by the same Wolverine handler
+    /// as the GraphQL mutation's (<see cref="ComplaintHandler"/>).
+    /// </summary>
+    private static void Action<TRequest>(RouteGroupBuilder group, string name, string[] roles, string summary, Func<TRequest?, ComplaintAction> action)
         where TRequest : class
     {
-        group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ComplaintView>> (Guid id, HttpContext http, ComplaintService service, CancellationToken cancellationToken) =>
+        group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ComplaintView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
                 var request = await JsonBody.ReadAsync<TRequest>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
-                var actor = http.User.ToActor();
-                var view = await service.ActAsync(id, t => command(request, actor, t), http.CommandContext(), AccessCode(http), cancellationToken).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<ComplaintView>(new ActOnComplaint(id, action(request), http.CommandContext(), AccessCode(http)), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
             .RequireAuthorization(p => p.RequireRole(roles))
             .Accepts<TRequest>("application/json")
             .WithSummary($"{summary} Roles: {string.Join(", ", roles)}. If-Match with the ETag refuses a stale write (412).");
-    }
-
-    private static T Valid<T>(T? request, Action<Validation> rules)
-        where T : class
-    {
-        var v = new Validation().Required("body", request);
-        rules(v);
-        v.ThrowIfInvalid();
-        return request!;
     }
 
     private static string? AccessCode(HttpContext http) =>

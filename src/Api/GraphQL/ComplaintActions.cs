@@ -7,7 +7,6 @@ using Idarati.Domain.Complaints;
 using Idarati.Domain.Shared;
 using Idarati.GraphQL.Execution;
 using Idarati.GraphQL.Types;
-using Cmd = Idarati.Domain.Complaints.ComplaintCommand;
 
 namespace Idarati.Api.GraphQL;
 
@@ -75,11 +74,8 @@ public static partial class FrontEndSchema
         string[] staff = [Auth.Roles.Agent, Auth.Roles.Supervisor];
         string[] citizen = [Auth.Roles.Citizen];
 
-        FieldDefinition Action(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Actor, DateTimeOffset, Cmd> command) =>
-            Prepared(name, description, roles, arguments, (c, a) => Task.FromResult<Func<DateTimeOffset, Cmd>>(t => command(c, a, t)));
-
-        // An action whose command needs a read first (a transfer checks its target administration).
-        FieldDefinition Prepared(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Actor, Task<Func<DateTimeOffset, Cmd>>> prepare) =>
+        // Each mutation sends the same message as its REST route: the input is checked by the command's handler.
+        FieldDefinition Action(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, ComplaintAction> action) =>
             new(name, payload.NonNull, $"{description} Roles: {string.Join(", ", roles)}.")
             {
                 Arguments = [Id(), .. arguments, Expected()],
@@ -94,37 +90,32 @@ public static partial class FrontEndSchema
                         }
 
                         var expected = c.Arguments.TryGetValue("expectedVersion", out var v) && v is int version ? version : (long?)null;
-                        var command = await prepare(c, actor).ConfigureAwait(false);
-                        return await Service<ComplaintService>(c).ActAsync(id, command, Keyed(c) with { ExpectedVersion = expected }, null, c.CancellationToken).ConfigureAwait(false);
+                        return await Service<Wolverine.IMessageBus>(c).InvokeAsync<ComplaintView>(new ActOnComplaint(id, action(c), Keyed(c) with { ExpectedVersion = expected }), c.CancellationToken)
+                            .ConfigureAwait(false);
                     }).ConfigureAwait(false);
                 },
             };
 
         return
         [
-            Action("acknowledgeComplaint", "Acknowledge receipt.", staff, [], (_, a, t) => new Cmd.Acknowledge(a, t)),
+            Action("acknowledgeComplaint", "Acknowledge receipt.", staff, [], _ => new ComplaintAction.Acknowledge()),
             Action("requestComplaintInformation", "Ask the citizen for more information.", staff, [new("question", Scalars.String.NonNull)],
-                (c, a, t) => ComplaintEndpoints.RequestInformation(new(c.Argument<string>("question")), a, t)),
+                c => new ComplaintAction.RequestInformation(c.Argument<string>("question"))),
             Action("provideComplaintInformation", "The citizen answers the question.", citizen, [new("text", Scalars.String.NonNull)],
-                (c, a, t) => ComplaintEndpoints.ProvideInformation(new(c.Argument<string>("text")), a, t)),
+                c => new ComplaintAction.ProvideInformation(c.Argument<string>("text"))),
             Action("answerComplaint", "Answer with an outcome.", staff, [new("text", Scalars.String.NonNull), new("outcome", outcome.NonNull)],
-                (c, a, t) => ComplaintEndpoints.Answer(new(c.Argument<string>("text"), (AnswerOutcome)c.Arguments["outcome"]!), a, t)),
-            Prepared("transferComplaint", "Hand the complaint to another active administration, with a reason.", staff,
-                [new("toAdministrationId", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)], async (c, a) =>
-                {
-                    var request = ComplaintEndpoints.ValidTransfer(new(c.Argument<string>("toAdministrationId"), c.Argument<string>("reason")));
-                    var target = await Service<Application.Administrations.AdministrationService>(c).FindAsync(request.ToAdministrationId!, c.CancellationToken).ConfigureAwait(false)
-                        ?? throw ValidationFailedException.For("toAdministrationId", "No administration has this id.");
-                    return t => new Cmd.Transfer(a, t, target.Id, target.Active, request.Reason!.Trim());
-                }),
+                c => new ComplaintAction.Answer(c.Argument<string>("text"), (AnswerOutcome)c.Arguments["outcome"]!)),
+            Action("transferComplaint", "Hand the complaint to another active administration, with a reason.", staff,
+                [new("toAdministrationId", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)],
+                c => new ComplaintAction.Transfer(c.Argument<string>("toAdministrationId"), c.Argument<string>("reason"))),
             Action("rejectComplaint", "Declare it inadmissible, with a reason from the fixed list.", staff, [new("reason", rejection.NonNull), new("comment", Scalars.String)],
-                (c, a, t) => ComplaintEndpoints.Reject(new((RejectionReason)c.Arguments["reason"]!, c.Argument<string>("comment")), a, t)),
-            Action("takeComplaintIntoAccount", "Take an observation or suggestion into account.", staff, [], (_, a, t) => new Cmd.TakeIntoAccount(a, t)),
-            Action("closeComplaint", "Close a processed complaint.", staff, [], (_, a, t) => new Cmd.Close(a, t)),
+                c => new ComplaintAction.Reject((RejectionReason)c.Arguments["reason"]!, c.Argument<string>("comment"))),
+            Action("takeComplaintIntoAccount", "Take an observation or suggestion into account.", staff, [], _ => new ComplaintAction.TakeIntoAccount()),
+            Action("closeComplaint", "Close a processed complaint.", staff, [], _ => new ComplaintAction.Close()),
             Action("giveComplaintFeedback", "Say whether the answer satisfies.", citizen, [new("satisfied", Scalars.Boolean.NonNull), new("comment", Scalars.String)],
-                (c, a, t) => ComplaintEndpoints.GiveFeedback(new(c.Argument<bool>("satisfied"), c.Argument<string>("comment")), a, t)),
+                c => new ComplaintAction.GiveFeedback(c.Argument<bool>("satisfied"), c.Argument<string>("comment"))),
             Action("reopenComplaint", "Reopen an answered complaint.", citizen, [new("reason", Scalars.String.NonNull)],
-                (c, a, t) => ComplaintEndpoints.Reopen(new(c.Argument<string>("reason")), a, t)),
+                c => new ComplaintAction.Reopen(c.Argument<string>("reason"))),
         ];
     }
 

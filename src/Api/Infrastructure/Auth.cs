@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using System.IdentityModel.Tokens.Jwt;
 using System.Security.Claims;
 using System.Text;

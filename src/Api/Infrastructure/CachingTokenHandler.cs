@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using System.Collections.Concurrent;
 using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;

@@ -41,7 +41,7 @@ public static class Database
     /// The data source, Marten over it (the event store, the command path's documents and the async daemon running the
     /// read models, unless Projections:Daemon=false), and the reads of stored streams.
     /// </summary>
-    public static IServiceCollection AddIdaratiDatabase(this IServiceCollection services, IConfiguration configuration)
+    public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddIdaratiDatabase(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(_ =>
         {
@@ -91,7 +91,7 @@ public static class Database
         }
 
         services.AddSingleton<Idarati.Application.Streams.StoredStreams>();
-        return services;
+        return marten;
     }
 
     /// <summary>A stable lock id per schema (FNV-1a of its name), away from zero.</summary>

@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Idarati.Api.Infrastructure;

@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using Idarati.Api.Infrastructure;
 using Idarati.Projections;
 using Idarati.Projections.Complaints;

@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Administrations;
 using Idarati.Domain.Administrations;

@@ -77,7 +77,7 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command(time.GetUtcNow()), context,
-            state => EnsureReadable(state, context.Actor, accessCode), cancellationToken).ConfigureAwait(false);
+            state => EnsureReadable(state, context.Actor, accessCode), cancellationToken, Notifications.CitizenNotifications.For).ConfigureAwait(false);
         return View(id, result.State, result.Version);
     }
 

@@ -23,6 +23,9 @@ public sealed record CommandContext(Actor Actor, Guid? CommandId = null, long? E
     public IReadOnlyList<StreamKey>? Keys { get; init; }
 }
 
+/// <summary>The messages a command's events call for (given the state after them, the events and the version before), stored in their transaction.</summary>
+public delegate IEnumerable<object> Cascade<in TState, TEvent>(TState state, IReadOnlyList<TEvent> events, long versionBefore);
+
 /// <summary>The outcome: the stream's state and version after the command, and whether it was a retry.</summary>
 public sealed record CommandResult<TState>(string StreamId, long Version, TState State, int EventsAppended, bool Duplicate);
 
@@ -98,7 +101,7 @@ public sealed record ListedStream(string Id, string Type);
 /// again on fresh state a bounded number of times unless the caller pinned a version (then 412); a repeated command
 /// id appends nothing and answers the first result (422 when the retry asks for something else).
 /// </summary>
-public sealed class CommandHandler(IDocumentStore store, TimeProvider time)
+public sealed class CommandHandler(IDocumentStore store, TimeProvider time, IServiceProvider? services = null)
 {
     private const int MaxAttempts = 10;
 
@@ -112,14 +115,14 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time)
 
     public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, Action<TState>? authorize = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Cascade<TState, TEvent>? cascade = null)
         where TEvent : notnull
     {
         ArgumentNullException.ThrowIfNull(decider);
         ArgumentNullException.ThrowIfNull(context);
         if (context.CommandId is not { } id)
         {
-            return await DecideAndAppendAsync(decider, streamId, command, context, authorize, cancellationToken).ConfigureAwait(false);
+            return await DecideAndAppendAsync(decider, streamId, command, context, authorize, cascade, cancellationToken).ConfigureAwait(false);
         }
 
         if (!_running.TryAdd(id, 0))
@@ -136,7 +139,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time)
 
             try
             {
-                return await DecideAndAppendAsync(decider, streamId, command, context, authorize, cancellationToken).ConfigureAwait(false);
+                return await DecideAndAppendAsync(decider, streamId, command, context, authorize, cascade, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is RuleViolatedException or DocumentAlreadyExistsException or DuplicateStreamKeyException or PreconditionFailedException
                                           or EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException)
@@ -174,12 +177,17 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time)
     }
 
     private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
-        Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, Action<TState>? authorize, CancellationToken cancellationToken)
+        Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, Action<TState>? authorize,
+        Cascade<TState, TEvent>? cascade, CancellationToken cancellationToken)
         where TEvent : notnull
     {
         for (var attempt = 1; ; attempt++)
         {
-            await using var session = store.LightweightSession();
+            // A command that may cascade messages writes through Wolverine's outbox: its messages are stored in the
+            // transaction of its events and sent once it commits. A fresh message context per attempt, so that an
+            // attempt that lost a race leaves nothing to send.
+            var outbox = cascade is null ? null : Outbox();
+            await using var session = outbox is null ? store.LightweightSession() : outbox.Value.Factory.OpenSession(outbox.Value.Context);
             IReadOnlyList<IEvent> stored = context.NewStream && attempt == 1 ? [] : await session.Events.FetchStreamAsync(streamId, token: cancellationToken).ConfigureAwait(false);
             var version = stored.Count == 0 ? 0 : stored[^1].Version;
             var state = decider.Fold(stored.Select(e => (TEvent)e.Data));
@@ -225,6 +233,14 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time)
                 session.Insert(new CommandRecord(id.ToString(), streamId, version + events.Count, context.Fingerprint));
             }
 
+            if (outbox is { Context: var messages })
+            {
+                foreach (var message in cascade!(events.Aggregate(state, decider.Evolve), events, version))
+                {
+                    await messages.PublishAsync(message).ConfigureAwait(false);
+                }
+            }
+
             try
             {
                 await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -250,6 +266,13 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time)
             }
         }
     }
+
+    /// <summary>Wolverine's outboxed session factory and a message context of its own, when Wolverine runs in this host.</summary>
+    private (Wolverine.Marten.Publishing.OutboxedSessionFactory Factory, Wolverine.Runtime.MessageContext Context)? Outbox() =>
+        services?.GetService(typeof(Wolverine.Runtime.IWolverineRuntime)) is Wolverine.Runtime.IWolverineRuntime runtime
+            && services?.GetService(typeof(Wolverine.Marten.Publishing.OutboxedSessionFactory)) is Wolverine.Marten.Publishing.OutboxedSessionFactory factory
+            ? (factory, new Wolverine.Runtime.MessageContext(runtime))
+            : throw new InvalidOperationException("This command cascades messages, and Wolverine does not run in this host.");
 
     private static bool IsConflict(Exception e) =>
         e is EventStreamUnexpectedMaxEventIdException or ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException or ConcurrencyException;

@@ -48,5 +48,7 @@ public static class MartenStreams
         options.Schema.For<CommandRecord>();
         options.Schema.For<StreamKeyClaim>();
         options.Schema.For<ListedStream>().Index(x => x.Type);
+        // The development mail sink: one row per notification sent (Notifications:Sender=sink).
+        options.Schema.For<Idarati.Application.Notifications.SentMail>();
     }
 }

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Idarati.Application.Handling;
 
-namespace Idarati.Api.Infrastructure;
+namespace Idarati.Application.Handling;
 
 /// <summary>
 /// Collects field errors of a request and throws them together as one 400. Every text a client sends goes through

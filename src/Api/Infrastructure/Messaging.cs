@@ -1,0 +1,76 @@
+using Idarati.Application.Notifications;
+using JasperFx.CodeGeneration;
+using Wolverine;
+using Wolverine.ErrorHandling;
+using Wolverine.Marten;
+
+namespace Idarati.Api.Infrastructure;
+
+/// <summary>
+/// Wolverine in the web host: the command handlers of src/Application (invoked in process by REST and GraphQL), and
+/// the citizens' notifications on a durable local queue whose messages Marten stores in the transaction of the events
+/// (the outbox, in the store's schema), delivered by the configured <see cref="INotificationSender"/>.
+/// </summary>
+public static class Messaging
+{
+    public const string NotificationQueue = "notifications";
+
+    public static void AddIdaratiMessaging(this WebApplicationBuilder builder, Marten.MartenServiceCollectionExtensions.MartenConfigurationExpression marten)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(marten);
+        var configuration = builder.Configuration;
+        var schema = Database.Schema(configuration);
+        marten.IntegrateWithWolverine(x => x.MessageStorageSchemaName = schema);
+        builder.Services.AddSingleton<INotificationSender>(NotificationSender(configuration, builder.Environment));
+        builder.Host.UseWolverine(options =>
+        {
+            options.ApplicationAssembly = typeof(ApiHost).Assembly;
+            options.Discovery.IncludeAssembly(typeof(Idarati.Application.Complaints.ComplaintService).Assembly);
+            options.ServiceName = "idarati";
+            options.Durability.MessageStorageSchemaName = schema;
+            options.AutoBuildMessageStorageOnStartup = configuration.GetValue("EventStore:MigrateAtStartup", true) ? JasperFx.AutoCreate.CreateOrUpdate : JasperFx.AutoCreate.None;
+            options.PublishMessage<CitizenNotification>().ToLocalQueue(NotificationQueue).UseDurableInbox();
+            // A mail server that is down or slow: try again later, for about a day, before the dead letters.
+            options.OnException<System.Net.Mail.SmtpException>().Or<IOException>().Or<System.Net.Sockets.SocketException>().Or<TimeoutException>()
+                .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10))
+                .Then.ScheduleRetry(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(8), TimeSpan.FromHours(12));
+            // The handlers' code is generated ahead (./scripts/codegen.sh writes src/Api/Internal/Generated): no
+            // Roslyn at run time and no slow first request.
+            options.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
+        });
+    }
+
+    /// <summary>
+    /// Notifications:Sender: "sink" (the default) writes every mail to the store's table mt_doc_sentmail; "smtp" sends
+    /// with Notifications:Smtp (Host, Port 587, From, EnableSsl true, User, Password, Timeout 00:00:30). Outside
+    /// Development and Testing the sink says at start that nobody is being written to.
+    /// </summary>
+    private static Func<IServiceProvider, INotificationSender> NotificationSender(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var sender = configuration["Notifications:Sender"] ?? "sink";
+        return sender switch
+        {
+            "sink" => sp =>
+            {
+                if (!environment.IsDevelopment() && !environment.IsEnvironment("Testing"))
+                {
+                    sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Messaging)).LogWarning(
+                        "Notifications go to the mail sink table mt_doc_sentmail, not to citizens: set Notifications:Sender=smtp and Notifications:Smtp in {Environment}", environment.EnvironmentName);
+                }
+
+                return ActivatorUtilities.CreateInstance<MailSinkSender>(sp);
+            },
+            "smtp" => _ => new SmtpNotificationSender(Smtp(configuration.GetSection("Notifications:Smtp"))),
+            _ => throw new InvalidOperationException($"Notifications:Sender is '{sender}': it is 'smtp' or 'sink'."),
+        };
+    }
+
+    private static SmtpSettings Smtp(IConfigurationSection section)
+    {
+        var host = section["Host"] is { Length: > 0 } h ? h : throw new InvalidOperationException("Notifications:Smtp:Host is required when Notifications:Sender is 'smtp'.");
+        var from = section["From"] is { Length: > 0 } f ? f : throw new InvalidOperationException("Notifications:Smtp:From is required when Notifications:Sender is 'smtp'.");
+        return new SmtpSettings(host, section.GetValue("Port", 587), from, section.GetValue("EnableSsl", true), section["User"], section["Password"],
+            section.GetValue("Timeout", TimeSpan.FromSeconds(30)));
+    }
+}

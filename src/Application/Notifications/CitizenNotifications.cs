@@ -1,0 +1,148 @@
+using System.Globalization;
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
+using Idarati.Domain.Complaints;
+using Marten;
+using Microsoft.Extensions.Logging;
+
+namespace Idarati.Application.Notifications;
+
+/// <summary>
+/// "Tell the citizen what happened to their complaint at this version." It carries no contact data: the handler reads
+/// the citizen's address from the complaint's stream. Cascaded through Wolverine's durable outbox in the transaction of
+/// the events, so it exists exactly when they do.
+/// </summary>
+public sealed record CitizenNotification(Guid ComplaintId, long Version, string Event);
+
+/// <summary>One mail to send. <see cref="Key"/> names it (complaint and version): a redelivery sends the same key.</summary>
+public sealed record NotificationMail(string Key, string To, string Subject, string Body);
+
+/// <summary>Delivers a mail: the development sink, or SMTP in production (Notifications:Sender).</summary>
+public interface INotificationSender
+{
+    Task SendAsync(NotificationMail mail, CancellationToken cancellationToken);
+}
+
+/// <summary>A mail the development sink kept, in the Marten table <c>mt_doc_sentmail</c> of the store's schema.</summary>
+public sealed record SentMail(string Id, string To, string Subject, string Body, DateTimeOffset SentAt);
+
+/// <summary>
+/// The development and test mail sink: every mail becomes a row of <c>&lt;schema&gt;.mt_doc_sentmail</c>, keyed by
+/// complaint and version, so that a redelivery after a crash is seen (the row is already there) rather than doubled.
+/// </summary>
+public sealed class MailSinkSender(IDocumentStore store, TimeProvider time) : INotificationSender
+{
+    public async Task SendAsync(NotificationMail mail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        await using var session = store.LightweightSession();
+        session.Insert(new SentMail(mail.Key, mail.To, mail.Subject, mail.Body, time.GetUtcNow()));
+        try
+        {
+            await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (JasperFx.DocumentAlreadyExistsException)
+        {
+            // Delivered before the process stopped; the message came again.
+        }
+    }
+}
+
+/// <summary>Which complaint events the citizen is told of, and what the mail says.</summary>
+public static class CitizenNotifications
+{
+    /// <summary>The notifications a command's events call for: one per acknowledged, information requested, transferred, answered, rejected or closed.</summary>
+    public static IEnumerable<object> For(ComplaintState state, IReadOnlyList<ComplaintEvent> events, long versionBefore)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (state?.FileOrNull is not { Citizen: not null } file)
+        {
+            yield break;
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (Told(events[i]) is { } name)
+            {
+                yield return new CitizenNotification(Guid.Parse(file.ComplaintId), versionBefore + i + 1, name);
+            }
+        }
+    }
+
+    private static string? Told(ComplaintEvent e) => e switch
+    {
+        ComplaintEvent.Acknowledged => "acknowledged",
+        ComplaintEvent.InformationRequested => "information-requested",
+        ComplaintEvent.Transferred => "transferred",
+        ComplaintEvent.Answered => "answered",
+        ComplaintEvent.Rejected => "rejected",
+        ComplaintEvent.Closed => "closed",
+        _ => null,
+    };
+
+    /// <summary>The mail for a notification, from the complaint as it stood at the notified version; null when nobody can be written to.</summary>
+    public static NotificationMail? Mail(CitizenNotification notification, ComplaintState state)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        if (state?.FileOrNull is not { Citizen.Email: { Length: > 0 } email } file)
+        {
+            return null;
+        }
+
+        var what = notification.Event switch
+        {
+            "acknowledged" => "a été reçue par l'administration concernée.",
+            "information-requested" => $"appelle une information de votre part : {file.PendingQuestion}",
+            "transferred" => $"a été transférée à l'administration {file.AdministrationId}.",
+            "answered" => $"a reçu une réponse : {file.Answer?.Text}",
+            "rejected" => $"a été déclarée irrecevable ({file.Rejection?.Reason}). {file.Rejection?.Comment}".TrimEnd(),
+            "closed" => "a été clôturée.",
+            _ => "a changé d'état.",
+        };
+        var body = string.Create(CultureInfo.InvariantCulture,
+            $"Bonjour {file.Citizen!.FullName},\n\nVotre dossier {file.TrackingNumber} {what}\n\nSuivez-le sur Chikaya.ma avec son numéro de suivi et votre code d'accès.\n");
+        return new NotificationMail($"{notification.ComplaintId:N}:{notification.Version}", email, $"Chikaya.ma : dossier {file.TrackingNumber}", body);
+    }
+}
+
+/// <summary>Wolverine's handler of <see cref="CitizenNotification"/>: reads the citizen's address from the stream and sends.</summary>
+public static class CitizenNotificationHandler
+{
+    public static async Task Handle(CitizenNotification notification, CommandHandler handler, INotificationSender sender, ILogger<CitizenNotification> logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(notification);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(sender);
+        var (state, _) = await handler.LoadAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(notification.ComplaintId), notification.Version, null, cancellationToken)
+            .ConfigureAwait(false);
+        if (CitizenNotifications.Mail(notification, state) is { } mail)
+        {
+            await sender.SendAsync(mail, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            logger.LogInformation("Complaint {Complaint} v{Version}: no address to notify", notification.ComplaintId, notification.Version);
+        }
+    }
+}
+
+/// <summary>SMTP settings (Notifications:Smtp): host, port, sender address, TLS, credentials when the server asks for them, and how long a send may take.</summary>
+public sealed record SmtpSettings(string Host, int Port, string From, bool EnableSsl, string? User, string? Password, TimeSpan Timeout);
+
+/// <summary>Production delivery over SMTP (System.Net.Mail). A failure throws, and Wolverine retries the message.</summary>
+public sealed class SmtpNotificationSender(SmtpSettings settings) : INotificationSender
+{
+    public async Task SendAsync(NotificationMail mail, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        using var client = new System.Net.Mail.SmtpClient(settings.Host, settings.Port) { EnableSsl = settings.EnableSsl, Timeout = (int)settings.Timeout.TotalMilliseconds };
+        if (settings.User is { Length: > 0 } user)
+        {
+            client.Credentials = new System.Net.NetworkCredential(user, settings.Password);
+        }
+
+        using var message = new System.Net.Mail.MailMessage(settings.From, mail.To, mail.Subject, mail.Body);
+        message.Headers.Add("X-Idarati-Notification", mail.Key);
+        await client.SendMailAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Idarati.Tests;
+
+namespace Idarati.Api.Tests;
+
+/// <summary>
+/// Citizens are told when their complaint is acknowledged, needs information, is transferred, answered, rejected or
+/// closed: a message cascaded through Wolverine's durable outbox in the transaction of the events, delivered to the mail
+/// sink (Notifications:Sender=sink, the table mt_doc_sentmail) by a handler that reads the address from the stream.
+/// </summary>
+public sealed class NotificationTests
+{
+    private sealed record Mail(string Id, string To, string Subject, string Body);
+
+    [Fact]
+    public async Task Each_step_the_citizen_is_told_of_becomes_one_mail_to_their_address_and_the_message_carries_no_contact_data()
+    {
+        await using var factory = new ApiFactory();
+        var citizen = await factory.ClientAsync("citizen", subject: "notified-citizen");
+        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+        var submitted = await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created);
+        var id = submitted.GetProperty("id").GetGuid();
+        var tracking = submitted.GetProperty("trackingNumber").GetString()!;
+        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.OK);
+        await TestHttp.Json(await agent.PostAsJsonAsync($"/api/complaints/{id}/request-information", new { question = "Quel service ?" }), HttpStatusCode.OK);
+        await TestHttp.Json(await citizen.PostAsJsonAsync($"/api/complaints/{id}/provide-information", new { text = "Les urgences." }), HttpStatusCode.OK);
+        await TestHttp.Json(await agent.PostAsJsonAsync($"/api/complaints/{id}/answer", new { text = "Un médecin de garde est ajouté.", outcome = "favourable" }), HttpStatusCode.OK);
+
+        // acknowledged (v2), information requested (v3), answered (v5); information provided (v4) tells nobody.
+        var mails = await MailsAsync(factory.Schema, id, 3);
+        Assert.Equal([$"{id:N}:2", $"{id:N}:3", $"{id:N}:5"], mails.Select(m => m.Id));
+        Assert.All(mails, m => Assert.Equal(("amina@example.ma", $"Chikaya.ma : dossier {tracking}"), (m.To, m.Subject)));
+        Assert.Contains("Quel service ?", mails[1].Body, StringComparison.Ordinal);
+        Assert.Contains("Un médecin de garde est ajouté.", mails[2].Body, StringComparison.Ordinal);
+        // The stored messages (Wolverine keeps them a while once handled) name the complaint, never the citizen.
+        Assert.Equal((3L, 0L, 0L), (await EnvelopesAsync(factory.Schema, id.ToString()), await EnvelopesAsync(factory.Schema, "amina@example.ma"), await EnvelopesAsync(factory.Schema, "+212600000000")));
+        var properties = typeof(Application.Notifications.CitizenNotification).GetProperties().Select(p => p.Name).Order();
+        Assert.Equal(["ComplaintId", "Event", "Version"], properties);
+    }
+
+    [Fact]
+    public async Task A_command_whose_transaction_rolls_back_sends_nothing()
+    {
+        await using var factory = new ApiFactory();
+        var citizen = await factory.ClientAsync("citizen", subject: "rolled-back-citizen");
+        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+        var failing = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var passing = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        // The database refuses the acknowledgement's event at commit: the events, the command and its message go together.
+        await factory.ExecuteSqlAsync($$"""
+            CREATE FUNCTION {s}.refuse_append() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+            CREATE TRIGGER refuse_append BEFORE INSERT ON {s}.mt_events FOR EACH ROW WHEN (NEW.stream_id = 'complaint-{{failing:N}}') EXECUTE FUNCTION {s}.refuse_append();
+            """);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, (await agent.PostAsync($"/api/complaints/{failing}/acknowledge", null)).StatusCode);
+        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{passing}/acknowledge", null), HttpStatusCode.OK);
+
+        // The later command's mail arrives; the refused one left no event, no stored message and no mail.
+        await MailsAsync(factory.Schema, passing, 1);
+        Assert.Empty(await MailsAsync(factory.Schema, failing, 0));
+        Assert.Equal(1L, await ScalarAsync($"SELECT count(*) FROM {factory.Schema}.mt_events WHERE stream_id = 'complaint-{failing:N}'"));
+        Assert.Equal((0L, 1L), (await EnvelopesAsync(factory.Schema, failing.ToString()), await EnvelopesAsync(factory.Schema, passing.ToString())));
+    }
+
+    [Fact]
+    public async Task A_node_that_dies_between_the_commit_and_the_delivery_loses_no_mail_the_next_node_sends_it()
+    {
+        // Node A's mail server accepts connections and never answers: its delivery hangs after the commit.
+        using var blackHole = new TcpListener(IPAddress.Loopback, 0);
+        blackHole.Start();
+        var held = new System.Collections.Concurrent.ConcurrentBag<TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            while (true)
+            {
+                held.Add(await blackHole.AcceptTcpClientAsync());
+            }
+        });
+        var schema = "mail_" + Guid.NewGuid().ToString("N")[..12];
+        var nodeA = new ApiFactory
+        {
+            Schema = schema,
+            Settings =
+            {
+                ["Notifications:Sender"] = "smtp", ["Notifications:Smtp:Host"] = "127.0.0.1",
+                ["Notifications:Smtp:Port"] = ((IPEndPoint)blackHole.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Notifications:Smtp:From"] = "noreply@chikaya.ma", ["Notifications:Smtp:EnableSsl"] = "false",
+                ["Notifications:Smtp:Timeout"] = "00:00:02",
+            },
+        };
+        var citizen = await nodeA.ClientAsync("citizen", subject: "crash-citizen");
+        var agent = await nodeA.ClientAsync("agent", "MIN-SANTE");
+        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.OK);
+        await Deadline.UntilAsync(() => Task.FromResult(!held.IsEmpty), 30, "node A to connect to its mail server");
+        Assert.Empty(await MailsAsync(schema, id, 0));
+
+        // Node A goes with the mail undelivered; node B, on the same store, delivers it, once.
+        await nodeA.DisposeAsync();
+        await using var nodeB = new ApiFactory { Schema = schema, Settings = { ["ReferenceData:LoadDefaults"] = "false" } };
+        _ = nodeB.Services;
+        var mails = await MailsAsync(schema, id, 1);
+        Assert.Equal(($"{id:N}:2", "amina@example.ma"), (mails[0].Id, mails[0].To));
+        blackHole.Stop();
+        foreach (var client in held)
+        {
+            client.Dispose();
+        }
+    }
+
+    /// <summary>Waits until the sink holds <paramref name="count"/> mails of the complaint, and returns them in version order.</summary>
+    private static async Task<IReadOnlyList<Mail>> MailsAsync(string schema, Guid complaint, int count)
+    {
+        List<Mail> mails = [];
+        await Deadline.UntilAsync(async () =>
+        {
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+            await using var command = dataSource.CreateCommand(
+                $"SELECT id, data->>'to', data->>'subject', data->>'body' FROM {schema}.mt_doc_sentmail WHERE id LIKE '{complaint:N}:%' ORDER BY length(id), id");
+            mails = [];
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                mails.Add(new Mail(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            }
+
+            return mails.Count >= count;
+        }, 60, $"{count} mails about complaint {complaint}");
+        Assert.Equal(count, mails.Count);
+        return mails;
+    }
+
+    /// <summary>How many of the stored notification messages hold <paramref name="text"/> in their body.</summary>
+    private static Task<long> EnvelopesAsync(string schema, string text) =>
+        ScalarAsync($"SELECT count(*) FROM {schema}.wolverine_incoming_envelopes WHERE message_type LIKE '%CitizenNotification' AND position(convert_to('{text}', 'UTF8') in body) > 0");
+
+    private static async Task<long> ScalarAsync(string sql)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+        await using var command = dataSource.CreateCommand(sql);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
