@@ -23,9 +23,9 @@ public static class TicketEndpoints
     {
         var tickets = endpoints.MapGroup("/api/call-center/tickets").WithTags("call centre");
 
-        tickets.MapPost("/", async Task<Created<TicketView>> (OpenTicketRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+        tickets.MapPost("/", async Task<Created<TicketView>> (OpenTicketRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var view = await service.OpenAsync(ToOpenTicket(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<TicketView>(ToOpenTicket(request, http.CommandContext()), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/call-center/tickets/{view.Id}", view);
             })
@@ -50,31 +50,28 @@ public static class TicketEndpoints
             .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("Every event of the ticket in order. Roles: call-centre agent, supervisor, auditor.");
 
-        tickets.MapPost("/{id:guid}/answer", async Task<Ok<TicketView>> (Guid id, TicketAnswerRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+        tickets.MapPost("/{id:guid}/answer", async Task<Ok<TicketView>> (Guid id, TicketAnswerRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var answer = ValidAnswer(request);
-                var actor = http.User.ToActor();
-                var view = await service.ActAsync(id, at => new TicketCommand.Answer(actor, at, answer), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                new Validation().Required("body", request).ThrowIfInvalid();
+                var view = await bus.InvokeAsync<TicketView>(new AnswerTicket(id, request!.Answer, http.CommandContext()), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
             .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
             .WithSummary("Answer the question. Roles: call-centre agent, supervisor.");
 
-        tickets.MapPost("/{id:guid}/close", async Task<Ok<TicketView>> (Guid id, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+        tickets.MapPost("/{id:guid}/close", async Task<Ok<TicketView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var actor = http.User.ToActor();
-                var view = await service.ActAsync(id, at => new TicketCommand.Close(actor, at), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<TicketView>(new CloseTicket(id, http.CommandContext()), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
             .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
             .WithSummary("Close the ticket. Roles: call-centre agent, supervisor.");
 
-        tickets.MapPost("/{id:guid}/escalate", async Task<Ok<Escalation>> (Guid id, EscalateRequest? request, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
+        tickets.MapPost("/{id:guid}/escalate", async Task<Ok<Escalation>> (Guid id, EscalateRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var escalation = await service.EscalateAsync(id, ToComplaint(request),
-                    http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                var escalation = await bus.InvokeAsync<Escalation>(new EscalateTicket(id, ToComplaint(request), http.CommandContext()), cancellationToken).ConfigureAwait(false);
                 http.SetETag(escalation.Ticket.Version);
                 return TypedResults.Ok(escalation);
             })
@@ -82,41 +79,21 @@ public static class TicketEndpoints
             .WithSummary("Escalate to a complaint: creates it (channel callCenter) through the complaints workflow and links both ways. Roles: call-centre agent, supervisor.");
     }
 
-    /// <summary>Checks an opening (REST body or GraphQL input) field by field.</summary>
-    public static OpenTicket ToOpenTicket(OpenTicketRequest? request)
+    /// <summary>An opening's body (REST) or input (GraphQL) as the command; a missing body is named as such.</summary>
+    public static OpenTicketMessage ToOpenTicket(OpenTicketRequest? request, CommandContext context)
     {
-        new Validation().Required("body", request).Required("channel", request?.Channel).Text("categoryCode", request?.CategoryCode, 64)
-            .Text("topic", request?.Topic, 1000).Required("language", request?.Language).ThrowIfInvalid();
-        var r = request!;
-        return new OpenTicket(r.Channel!.Value, r.CategoryCode!, r.Topic!.Trim(), r.Language!.Value);
+        new Validation().Required("body", request).ThrowIfInvalid();
+        return new OpenTicketMessage(request!.Channel, request.CategoryCode, request.Topic, request.Language, context);
     }
 
-    public static string ValidAnswer(TicketAnswerRequest? request)
+    /// <summary>An escalation's body (REST) or input (GraphQL) as the complaint's input.</summary>
+    public static ComplaintSubmissionInput ToComplaint(EscalateRequest? request)
     {
-        new Validation().Required("body", request).Text("answer", request?.Answer, 5000).ThrowIfInvalid();
-        return request!.Answer!;
-    }
-
-    /// <summary>Checks an escalation field by field and turns it into the complaint it creates (channel callCenter).</summary>
-    public static SubmitComplaint ToComplaint(EscalateRequest? request)
-    {
-        var v = new Validation().Required("body", request).Text("administrationId", request?.AdministrationId, 64).Text("categoryCode", request?.CategoryCode, 64)
-            .Text("subject", request?.Subject, 200).Text("description", request?.Description, 5000).Required("location", request?.Location).Required("citizen", request?.Citizen);
-        if (request?.Location is { } l)
-        {
-            v.Text("location.region", l.Region, 100).Text("location.province", l.Province, 100).Text("location.commune", l.Commune, 100);
-        }
-
-        if (request?.Citizen is { } c)
-        {
-            v.Citizen("citizen", c.FullName, c.NationalId, c.Phone, c.Email);
-        }
-
-        v.ThrowIfInvalid();
+        new Validation().Required("body", request).ThrowIfInvalid();
         var r = request!;
-        return new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId!, r.CategoryCode!, r.Subject!, r.Description!,
-            new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!),
-            new Citizen(r.Citizen!.FullName!.Trim(), r.Citizen.NationalId!.Trim().ToUpperInvariant(), r.Citizen.Phone!.Trim(), r.Citizen.Email!.Trim()));
+        return new ComplaintSubmissionInput(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId, r.CategoryCode, r.Subject, r.Description,
+            r.Location is { } l ? new LocationInput(l.Region, l.Province, l.Commune) : null,
+            r.Citizen is { } c ? new CitizenInput(c.FullName, c.NationalId, c.Phone, c.Email) : null);
     }
 }
 

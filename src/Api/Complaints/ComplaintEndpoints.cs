@@ -34,9 +34,6 @@ public sealed record ReasonRequest(string? Reason);
 /// <summary>/api/complaints and /api/audit/complaints: Chikaya.ma's complaints, remarks and suggestions.</summary>
 public static class ComplaintEndpoints
 {
-    private const int ShortText = 200;
-    private const int LongText = 5000;
-
     public static void MapComplaints(this IEndpointRouteBuilder endpoints)
     {
         // Any request that presents an access code is a guess at it: limited per client and per complaint.
@@ -80,42 +77,18 @@ public static class ComplaintEndpoints
     private static async Task<Created<SubmittedComplaint>> SubmitAsync(HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken)
     {
         var request = await JsonBody.ReadAsync<SubmitComplaintRequest>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
-        var submitted = await bus.InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(ToCommand(request), http.CommandContext()), cancellationToken).ConfigureAwait(false);
+        var submitted = await bus.InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(ToInput(request), http.CommandContext()), cancellationToken).ConfigureAwait(false);
         http.SetETag(submitted.Version);
         return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
     }
 
-    /// <summary>Checks a submission (REST body or GraphQL input) field by field and turns it into the use case's request.</summary>
-    public static SubmitComplaint ToCommand(SubmitComplaintRequest? request)
+    /// <summary>A submission's body (REST) or input (GraphQL) as the command's input; a missing body is named as such.</summary>
+    public static ComplaintSubmissionInput ToInput(SubmitComplaintRequest? request)
     {
-        var v = new Validation();
-        v.Required("body", request);
-        if (request is not null)
-        {
-            v.Required("kind", request.Kind).Required("channel", request.Channel)
-                .Text("administrationId", request.AdministrationId, 64).Text("categoryCode", request.CategoryCode, 64)
-                .Text("subject", request.Subject, ShortText).Text("description", request.Description, LongText)
-                .Required("location", request.Location);
-            if (request.Location is { } l)
-            {
-                v.Text("location.region", l.Region, 100).Text("location.province", l.Province, 100).Text("location.commune", l.Commune, 100);
-            }
-
-            if (request.Citizen is { } c)
-            {
-                v.Citizen("citizen", c.FullName, c.NationalId, c.Phone, c.Email);
-            }
-            else
-            {
-                v.Check("citizen", request.Kind != ComplaintKind.Complaint, "A complaint needs the citizen's identity; only observations and suggestions may be anonymous.");
-            }
-        }
-
-        v.ThrowIfInvalid();
-        var r = request!;
-        var citizen = r.Citizen is { } ci ? new Citizen(ci.FullName!.Trim(), ci.NationalId!.Trim().ToUpperInvariant(), ci.Phone!.Trim(), ci.Email!.Trim()) : null;
-        return new SubmitComplaint(r.Kind!.Value, r.Channel!.Value, r.AdministrationId!, r.CategoryCode!, r.Subject!.Trim(), r.Description!.Trim(),
-            new Location(r.Location!.Region!, r.Location.Province!, r.Location.Commune!), citizen);
+        new Validation().Required("body", request).ThrowIfInvalid();
+        return new ComplaintSubmissionInput(request!.Kind, request.Channel, request.AdministrationId, request.CategoryCode, request.Subject, request.Description,
+            request.Location is { } l ? new LocationInput(l.Region, l.Province, l.Commune) : null,
+            request.Citizen is { } c ? new CitizenInput(c.FullName, c.NationalId, c.Phone, c.Email) : null);
     }
 
     private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, DateTimeOffset? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)

@@ -93,7 +93,7 @@ public static partial class FrontEndSchema
                 var request = new SubmitComplaintRequest((ComplaintKind)i["kind"]!, (ComplaintChannel)i["channel"]!, (string)i["administrationId"]!, (string)i["categoryCode"]!,
                     (string)i["subject"]!, (string)i["description"]!, new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
                     p is null ? null : new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
-                return await Service<Wolverine.IMessageBus>(c).InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(ComplaintEndpoints.ToCommand(request), Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                return await Service<Wolverine.IMessageBus>(c).InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(ComplaintEndpoints.ToInput(request), Keyed(c)), c.CancellationToken).ConfigureAwait(false);
             }),
         };
     }

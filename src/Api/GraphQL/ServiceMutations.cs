@@ -128,9 +128,9 @@ public static partial class FrontEndSchema
         var candidateInput = new InputObjectGraphType("CreateCandidateInput", "The candidate's identity: kept in the stream, never returned by GraphQL.").AddFields(
             new InputValueDefinition("fullName", Scalars.String.NonNull), new InputValueDefinition("nationalId", Scalars.String.NonNull), new InputValueDefinition("email", Scalars.String.NonNull));
 
-        FieldDefinition TicketAction(string name, string description, InputValueDefinition[] arguments, Func<ResolveContext, Actor, Func<DateTimeOffset, TicketCommand>> command) =>
+        FieldDefinition TicketAction(string name, string description, InputValueDefinition[] arguments, Func<ResolveContext, CommandContext, object> message) =>
             Mutation(name, description, callCenter, ticketPayload, "ticket", [new("id", Scalars.ID.NonNull), .. arguments],
-                async (c, a) => await Service<TicketService>(c).ActAsync(Id(c), command(c, a), Keyed(c), c.CancellationToken).ConfigureAwait(false));
+                async (c, _) => await Service<Wolverine.IMessageBus>(c).InvokeAsync<TicketView>(message(c, Keyed(c)), c.CancellationToken).ConfigureAwait(false));
 
         FieldDefinition CompetitionAction(string name, string description, Func<Actor, DateTimeOffset, CompetitionCommand> command) =>
             Mutation(name, description, staff, competitionPayload, "competition", [new("id", Scalars.ID.NonNull)],
@@ -147,15 +147,10 @@ public static partial class FrontEndSchema
                 {
                     var i = Input(c);
                     var request = new OpenTicketRequest((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"]);
-                    return await Service<TicketService>(c).OpenAsync(TicketEndpoints.ToOpenTicket(request), Keyed(c), c.CancellationToken).ConfigureAwait(false);
+                    return await Service<Wolverine.IMessageBus>(c).InvokeAsync<TicketView>(TicketEndpoints.ToOpenTicket(request, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
-            TicketAction("answerTicket", "Answer the question.", [new("answer", Scalars.String.NonNull)],
-                (c, a) =>
-                {
-                    var answer = TicketEndpoints.ValidAnswer(new TicketAnswerRequest(c.Argument<string>("answer")));
-                    return t => new TicketCommand.Answer(a, t, answer);
-                }),
-            TicketAction("closeTicket", "Close the ticket.", [], (_, a) => t => new TicketCommand.Close(a, t)),
+            TicketAction("answerTicket", "Answer the question.", [new("answer", Scalars.String.NonNull)], (c, k) => new AnswerTicket(Id(c), c.Argument<string>("answer"), k)),
+            TicketAction("closeTicket", "Close the ticket.", [], (c, k) => new CloseTicket(Id(c), k)),
             Mutation("escalateTicket", "Escalate to a complaint: creates it through the complaints workflow and links both ways.", callCenter, escalationPayload, "escalation",
                 [new("input", escalateInput.NonNull)],
                 async (c, _) =>
@@ -167,7 +162,7 @@ public static partial class FrontEndSchema
                     var request = new EscalateRequest((string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
                         new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
                         new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
-                    return await Service<TicketService>(c).EscalateAsync(id, TicketEndpoints.ToComplaint(request), Keyed(c), c.CancellationToken).ConfigureAwait(false);
+                    return await Service<Wolverine.IMessageBus>(c).InvokeAsync<Escalation>(new EscalateTicket(id, TicketEndpoints.ToComplaint(request), Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("publishCompetition", "Publish a competition.", staff, competitionPayload, "competition", [new("input", competitionInput.NonNull)],
                 async (c, _) =>

@@ -1,0 +1,75 @@
+using Idarati.Application.Complaints;
+using Idarati.Application.Handling;
+using Idarati.Domain.CallCenter;
+using Idarati.Domain.Complaints;
+
+namespace Idarati.Application.CallCenter;
+
+/// <summary>Open a ticket, as sent (REST body or GraphQL input); the handler checks it.</summary>
+public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language, CommandContext Context)
+{
+    internal OpenTicket Checked()
+    {
+        new Validation().Required("channel", Channel).Text("categoryCode", CategoryCode, 64).Text("topic", Topic, 1000).Required("language", Language).ThrowIfInvalid();
+        return new OpenTicket(Channel!.Value, CategoryCode!, Topic!.Trim(), Language!.Value);
+    }
+}
+
+/// <summary>Answer a ticket's question.</summary>
+public sealed record AnswerTicket(Guid TicketId, string? Answer, CommandContext Context)
+{
+    internal string Checked()
+    {
+        new Validation().Text("answer", Answer, 5000).ThrowIfInvalid();
+        return Answer!;
+    }
+}
+
+/// <summary>Close a ticket.</summary>
+public sealed record CloseTicket(Guid TicketId, CommandContext Context);
+
+/// <summary>
+/// Escalate a ticket to a complaint: the complaint's input as sent (kind and channel are the escalation's: a complaint,
+/// by the call centre), which needs the citizen's identity.
+/// </summary>
+public sealed record EscalateTicket(Guid TicketId, ComplaintSubmissionInput Complaint, CommandContext Context)
+{
+    internal SubmitComplaint Checked()
+    {
+        ArgumentNullException.ThrowIfNull(Complaint);
+        return (Complaint with { Kind = ComplaintKind.Complaint, Channel = ComplaintChannel.CallCenter }).Checked();
+    }
+}
+
+/// <summary>The call centre's command handlers (Wolverine), sent by REST endpoints and GraphQL mutations alike.</summary>
+public static class TicketHandler
+{
+    public static Task<TicketView> Handle(OpenTicketMessage message, TicketService service, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(service);
+        return service.OpenAsync(message.Checked(), message.Context, cancellationToken);
+    }
+
+    public static Task<TicketView> Handle(AnswerTicket message, TicketService service, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(service);
+        var answer = message.Checked();
+        return service.ActAsync(message.TicketId, at => new TicketCommand.Answer(message.Context.Actor, at, answer), message.Context, cancellationToken);
+    }
+
+    public static Task<TicketView> Handle(CloseTicket message, TicketService service, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(service);
+        return service.ActAsync(message.TicketId, at => new TicketCommand.Close(message.Context.Actor, at), message.Context, cancellationToken);
+    }
+
+    public static Task<Escalation> Handle(EscalateTicket message, TicketService service, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(service);
+        return service.EscalateAsync(message.TicketId, message.Checked(), message.Context, cancellationToken);
+    }
+}
