@@ -38,7 +38,7 @@ public static partial class FrontEndSchema
                         var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
                         var request = new Reference.RegisterAdministrationRequest((string?)i["id"], (string?)i["nameAr"], (string?)i["nameFr"],
                             (Domain.Administrations.AdministrationKind?)i["kind"], (string?)i["region"]);
-                        return await Service<Application.Administrations.AdministrationService>(c).RegisterAsync(Reference.ReferenceEndpoints.ToProfile(request), Keyed(c), c.CancellationToken)
+                        return await Service<Wolverine.IMessageBus>(c).InvokeAsync<Application.Administrations.AdministrationView>(Reference.ReferenceEndpoints.ToRegistration(request, Keyed(c)), c.CancellationToken)
                             .ConfigureAwait(false);
                     });
                 },
@@ -50,8 +50,8 @@ public static partial class FrontEndSchema
                 {
                     Caller(c, admin);
                     return PayloadAsync("administration", async () =>
-                        await Service<Application.Administrations.AdministrationService>(c).DeactivateAsync(c.Argument<string>("id")!,
-                            Reference.ReferenceEndpoints.ValidReason(new Reference.DeactivateAdministrationRequest(c.Argument<string>("reason"))), Keyed(c), c.CancellationToken)
+                        await Service<Wolverine.IMessageBus>(c).InvokeAsync<Application.Administrations.AdministrationView>(
+                            new Application.Administrations.DeactivateAdministration(c.Argument<string>("id")!, c.Argument<string>("reason"), Keyed(c)), c.CancellationToken)
                             .ConfigureAwait(false));
                 },
             },
@@ -109,6 +109,8 @@ public static partial class FrontEndSchema
                 },
             };
 
+        static Wolverine.IMessageBus Bus(ResolveContext c) => Service<Wolverine.IMessageBus>(c);
+
         static Guid Id(ResolveContext c, string name = "id") =>
             Guid.TryParse(c.Argument<string>(name), out var id) ? id : throw ValidationFailedException.For(name, "Not an id.");
 
@@ -130,15 +132,15 @@ public static partial class FrontEndSchema
 
         FieldDefinition TicketAction(string name, string description, InputValueDefinition[] arguments, Func<ResolveContext, CommandContext, object> message) =>
             Mutation(name, description, callCenter, ticketPayload, "ticket", [new("id", Scalars.ID.NonNull), .. arguments],
-                async (c, _) => await Service<Wolverine.IMessageBus>(c).InvokeAsync<TicketView>(message(c, Keyed(c)), c.CancellationToken).ConfigureAwait(false));
+                async (c, _) => await Bus(c).InvokeAsync<TicketView>(message(c, Keyed(c)), c.CancellationToken).ConfigureAwait(false));
 
-        FieldDefinition CompetitionAction(string name, string description, Func<Actor, DateTimeOffset, CompetitionCommand> command) =>
+        FieldDefinition CompetitionAction(string name, string description, CompetitionStep step) =>
             Mutation(name, description, staff, competitionPayload, "competition", [new("id", Scalars.ID.NonNull)],
-                async (c, a) => await Service<EmploymentService>(c).ActOnCompetitionAsync(Id(c), t => command(a, t), Keyed(c), c.CancellationToken).ConfigureAwait(false));
+                async (c, _) => await Bus(c).InvokeAsync<CompetitionView>(new ActOnCompetition(Id(c), step, Keyed(c)), c.CancellationToken).ConfigureAwait(false));
 
-        FieldDefinition ApplicationAction(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Actor, DateTimeOffset, ApplicationCommand> command) =>
+        FieldDefinition ApplicationAction(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Application.JobApplications.ApplicationAction> action) =>
             Mutation(name, description, roles, applicationPayload, "application", [new("id", Scalars.ID.NonNull), .. arguments],
-                async (c, a) => await Service<EmploymentService>(c).ActOnApplicationAsync(Id(c), t => command(c, a, t), Keyed(c), c.CancellationToken).ConfigureAwait(false));
+                async (c, _) => await Bus(c).InvokeAsync<ApplicationView>(new ActOnApplication(Id(c), action(c), Keyed(c)), c.CancellationToken).ConfigureAwait(false));
 
         return
         [
@@ -147,7 +149,7 @@ public static partial class FrontEndSchema
                 {
                     var i = Input(c);
                     var request = new OpenTicketRequest((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"]);
-                    return await Service<Wolverine.IMessageBus>(c).InvokeAsync<TicketView>(TicketEndpoints.ToOpenTicket(request, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                    return await Bus(c).InvokeAsync<TicketView>(TicketEndpoints.ToOpenTicket(request, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
             TicketAction("answerTicket", "Answer the question.", [new("answer", Scalars.String.NonNull)], (c, k) => new AnswerTicket(Id(c), c.Argument<string>("answer"), k)),
             TicketAction("closeTicket", "Close the ticket.", [], (c, k) => new CloseTicket(Id(c), k)),
@@ -162,7 +164,7 @@ public static partial class FrontEndSchema
                     var request = new EscalateRequest((string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
                         new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
                         new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
-                    return await Service<Wolverine.IMessageBus>(c).InvokeAsync<Escalation>(new EscalateTicket(id, TicketEndpoints.ToComplaint(request), Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                    return await Bus(c).InvokeAsync<Escalation>(new EscalateTicket(id, TicketEndpoints.ToComplaint(request), Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("publishCompetition", "Publish a competition.", staff, competitionPayload, "competition", [new("input", competitionInput.NonNull)],
                 async (c, _) =>
@@ -170,33 +172,31 @@ public static partial class FrontEndSchema
                     var i = Input(c);
                     var request = new PublishCompetitionRequest((string?)i["administrationId"], (string?)i["title"], (string?)i["grade"], (int?)i["posts"],
                         (DateTimeOffset?)i["applicationDeadline"], (bool?)i["acceptsElectronicApplications"]);
-                    var service = Service<EmploymentService>(c);
-                    var context = Keyed(c);
-                    return await service.PublishAsync(EmploymentEndpoints.ToCompetition(request, service.NewId(context, "competition")), context, c.CancellationToken).ConfigureAwait(false);
+                    return await Bus(c).InvokeAsync<CompetitionView>(EmploymentEndpoints.ToCompetition(request, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
-            CompetitionAction("closeCompetitionApplications", "Close applications.", (a, t) => new CompetitionCommand.CloseApplications(a, t)),
-            CompetitionAction("publishCompetitionResults", "Publish the results (after applications close).", (a, t) => new CompetitionCommand.PublishResults(a, t)),
+            CompetitionAction("closeCompetitionApplications", "Close applications.", CompetitionStep.CloseApplications),
+            CompetitionAction("publishCompetitionResults", "Publish the results (after applications close).", CompetitionStep.PublishResults),
             Mutation("createCandidate", "Create a candidate account (one per e-mail address).", citizen, candidatePayload, "candidate", [new("input", candidateInput.NonNull)],
                 async (c, _) =>
                 {
                     var i = Input(c);
                     var request = new CreateCandidateRequest((string?)i["fullName"], (string?)i["nationalId"], (string?)i["email"]);
-                    return await Service<EmploymentService>(c).CreateCandidateAsync(EmploymentEndpoints.ToIdentity(request), Keyed(c), c.CancellationToken).ConfigureAwait(false);
+                    return await Bus(c).InvokeAsync<CandidateView>(EmploymentEndpoints.ToCandidate(request, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("verifyCandidate", "Verify the account.", [Auth.Roles.Citizen, Auth.Roles.Admin, Auth.Roles.Supervisor], candidatePayload, "candidate", [new("id", Scalars.ID.NonNull)],
-                async (c, _) => await Service<EmploymentService>(c).VerifyCandidateAsync(Id(c), Keyed(c), c.CancellationToken).ConfigureAwait(false)),
+                async (c, _) => await Bus(c).InvokeAsync<CandidateView>(new VerifyCandidate(Id(c), Keyed(c)), c.CancellationToken).ConfigureAwait(false)),
             Mutation("applyToCompetition", "Apply electronically (before the deadline, where accepted, once per competition).", citizen, applicationPayload, "application",
                 [new("competitionId", Scalars.ID.NonNull), new("candidateId", Scalars.ID.NonNull)],
-                async (c, _) => await Service<EmploymentService>(c).ApplyAsync(Id(c, "competitionId"), Id(c, "candidateId"), Keyed(c), c.CancellationToken).ConfigureAwait(false)),
-            ApplicationAction("withdrawApplication", "Withdraw the application.", citizen, [], (_, a, t) => new ApplicationCommand.Withdraw(a, t)),
+                async (c, _) => await Bus(c).InvokeAsync<ApplicationView>(new ApplyToCompetition(Id(c, "competitionId"), Id(c, "candidateId"), Keyed(c)), c.CancellationToken).ConfigureAwait(false)),
+            ApplicationAction("withdrawApplication", "Withdraw the application.", citizen, [], _ => new Application.JobApplications.ApplicationAction.Withdraw()),
             ApplicationAction("preselectApplication", "Decide pre-selection.", staff, [new("preselected", Scalars.Boolean.NonNull)],
-                (c, a, t) => new ApplicationCommand.Preselect(a, t, c.Argument<bool>("preselected"))),
+                c => new Application.JobApplications.ApplicationAction.Preselect(c.Argument<bool>("preselected"))),
             ApplicationAction("convokeToWrittenExam", "Convoke to the written exam.", staff, [new("examAt", DateTime.NonNull)],
-                (c, a, t) => new ApplicationCommand.ConvokeToWrittenExam(a, t, (DateTimeOffset)c.Arguments["examAt"]!)),
+                c => new Application.JobApplications.ApplicationAction.ConvokeToWrittenExam((DateTimeOffset)c.Arguments["examAt"]!)),
             ApplicationAction("convokeToOralExam", "Convoke to the oral exam.", staff, [new("examAt", DateTime.NonNull)],
-                (c, a, t) => new ApplicationCommand.ConvokeToOralExam(a, t, (DateTimeOffset)c.Arguments["examAt"]!)),
+                c => new Application.JobApplications.ApplicationAction.ConvokeToOralExam((DateTimeOffset)c.Arguments["examAt"]!)),
             ApplicationAction("recordApplicationResult", "Record the result.", staff, [new("result", result.NonNull)],
-                (c, a, t) => new ApplicationCommand.RecordResult(a, t, (ExamResult)c.Arguments["result"]!)),
+                c => new Application.JobApplications.ApplicationAction.RecordResult((ExamResult)c.Arguments["result"]!)),
         ];
     }
 }

@@ -25,10 +25,9 @@ public static class EmploymentEndpoints
     public static void MapEmployment(this IEndpointRouteBuilder endpoints)
     {
         var competitions = endpoints.MapGroup("/api/competitions").WithTags("employment");
-        competitions.MapPost("/", async Task<Created<CompetitionView>> (PublishCompetitionRequest? r, HttpContext http, EmploymentService service, CancellationToken ct) =>
+        competitions.MapPost("/", async Task<Created<CompetitionView>> (PublishCompetitionRequest? r, HttpContext http, Wolverine.IMessageBus bus, CancellationToken ct) =>
             {
-                var context = http.CommandContext();
-                var view = await service.PublishAsync(ToCompetition(r, service.NewId(context, "competition")), context, ct).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<CompetitionView>(ToCompetition(r, http.CommandContext()), ct).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/competitions/{view.Id}", view);
             })
@@ -41,13 +40,13 @@ public static class EmploymentEndpoints
                 return TypedResults.Ok(view);
             })
             .AllowAnonymous().WithSummary("A competition. Anyone may call it.");
-        CompetitionAction(competitions, "close", "Close applications.", (a, t) => new CompetitionCommand.CloseApplications(a, t));
-        CompetitionAction(competitions, "publish-results", "Publish the results (after applications close).", (a, t) => new CompetitionCommand.PublishResults(a, t));
+        CompetitionAction(competitions, "close", "Close applications.", CompetitionStep.CloseApplications);
+        CompetitionAction(competitions, "publish-results", "Publish the results (after applications close).", CompetitionStep.PublishResults);
 
         var candidates = endpoints.MapGroup("/api/candidates").WithTags("employment");
-        candidates.MapPost("/", async Task<Created<CandidateView>> (CreateCandidateRequest? r, HttpContext http, EmploymentService service, CancellationToken ct) =>
+        candidates.MapPost("/", async Task<Created<CandidateView>> (CreateCandidateRequest? r, HttpContext http, Wolverine.IMessageBus bus, CancellationToken ct) =>
             {
-                var view = await service.CreateCandidateAsync(ToIdentity(r), http.CommandContext(), ct).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<CandidateView>(ToCandidate(r, http.CommandContext()), ct).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/candidates/{view.Id}", view);
             })
@@ -57,16 +56,16 @@ public static class EmploymentEndpoints
                 TypedResults.Ok(await service.GetCandidateAsync(id, http.User.ToActor(), ct).ConfigureAwait(false)))
             .RequireAuthorization(p => p.RequireRole(R.Citizen, R.Admin, R.Supervisor, R.Auditor))
             .WithSummary("A candidate account. Roles: the candidate (citizen), supervisor, auditor, admin (without the identity: administrators read no personal data).");
-        candidates.MapPost("/{id:guid}/verify", async Task<Ok<CandidateView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
-                TypedResults.Ok(await service.VerifyCandidateAsync(id, http.CommandContext(), ct).ConfigureAwait(false)))
+        candidates.MapPost("/{id:guid}/verify", async Task<Ok<CandidateView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken ct) =>
+                TypedResults.Ok(await bus.InvokeAsync<CandidateView>(new VerifyCandidate(id, http.CommandContext()), ct).ConfigureAwait(false)))
             .RequireAuthorization(p => p.RequireRole(R.Citizen, R.Admin, R.Supervisor))
             .WithSummary("Verify the account. Roles: the candidate (citizen), admin (answered without the identity), supervisor.");
 
         var applications = endpoints.MapGroup("/api/applications").WithTags("employment");
-        applications.MapPost("/", async Task<Created<ApplicationView>> (ApplyRequest? r, HttpContext http, EmploymentService service, CancellationToken ct) =>
+        applications.MapPost("/", async Task<Created<ApplicationView>> (ApplyRequest? r, HttpContext http, Wolverine.IMessageBus bus, CancellationToken ct) =>
             {
-                new Validation().Required("body", r).Required("competitionId", r?.CompetitionId).Required("candidateId", r?.CandidateId).ThrowIfInvalid();
-                var view = await service.ApplyAsync(r!.CompetitionId!.Value, r.CandidateId!.Value, http.CommandContext(), ct).ConfigureAwait(false);
+                new Validation().Required("body", r).ThrowIfInvalid();
+                var view = await bus.InvokeAsync<ApplicationView>(new ApplyToCompetition(r!.CompetitionId, r.CandidateId, http.CommandContext()), ct).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/applications/{view.Id}", view);
             })
@@ -80,55 +79,43 @@ public static class EmploymentEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("An application. Roles: the candidate, agent (competition's administration), supervisor, auditor.");
-        ApplicationAction<object>(applications, "withdraw", [R.Citizen], "Withdraw the application.", (_, a, t) => new ApplicationCommand.Withdraw(a, t));
-        ApplicationAction<PreselectRequest>(applications, "preselect", [R.Agent, R.Supervisor], "Decide pre-selection {preselected}.", (r, a, t) =>
-            new ApplicationCommand.Preselect(a, t, Require(r?.Preselected, "preselected")));
-        ApplicationAction<ConvokeRequest>(applications, "convoke-written", [R.Agent, R.Supervisor], "Convoke to the written exam {examAt}.", (r, a, t) =>
-            new ApplicationCommand.ConvokeToWrittenExam(a, t, Require(r?.ExamAt, "examAt")));
-        ApplicationAction<ConvokeRequest>(applications, "convoke-oral", [R.Agent, R.Supervisor], "Convoke to the oral exam {examAt}.", (r, a, t) =>
-            new ApplicationCommand.ConvokeToOralExam(a, t, Require(r?.ExamAt, "examAt")));
-        ApplicationAction<ResultRequest>(applications, "result", [R.Agent, R.Supervisor], "Record the result {result: admitted | waitingList | notAdmitted}.", (r, a, t) =>
-            new ApplicationCommand.RecordResult(a, t, Require(r?.Result, "result")));
+        ApplicationAction<object>(applications, "withdraw", [R.Citizen], "Withdraw the application.", _ => new ApplicationAction.Withdraw());
+        ApplicationAction<PreselectRequest>(applications, "preselect", [R.Agent, R.Supervisor], "Decide pre-selection {preselected}.", r => new ApplicationAction.Preselect(r?.Preselected));
+        ApplicationAction<ConvokeRequest>(applications, "convoke-written", [R.Agent, R.Supervisor], "Convoke to the written exam {examAt}.", r => new ApplicationAction.ConvokeToWrittenExam(r?.ExamAt));
+        ApplicationAction<ConvokeRequest>(applications, "convoke-oral", [R.Agent, R.Supervisor], "Convoke to the oral exam {examAt}.", r => new ApplicationAction.ConvokeToOralExam(r?.ExamAt));
+        ApplicationAction<ResultRequest>(applications, "result", [R.Agent, R.Supervisor], "Record the result {result: admitted | waitingList | notAdmitted}.", r => new ApplicationAction.RecordResult(r?.Result));
     }
 
-    /// <summary>Checks a competition (REST body or GraphQL input) field by field.</summary>
-    public static CompetitionDetails ToCompetition(PublishCompetitionRequest? r, Guid id)
+    /// <summary>A competition's body (REST) or input (GraphQL) as the command; a missing body is named as such.</summary>
+    public static PublishCompetition ToCompetition(PublishCompetitionRequest? r, CommandContext context)
     {
-        new Validation().Required("body", r).Text("administrationId", r?.AdministrationId, 64).Text("title", r?.Title, 300).Text("grade", r?.Grade, 100)
-            .Required("posts", r?.Posts).Check("posts", r?.Posts is null or (>= 1 and <= 100_000), "Between 1 and 100000.")
-            .Required("applicationDeadline", r?.ApplicationDeadline).Required("acceptsElectronicApplications", r?.AcceptsElectronicApplications).ThrowIfInvalid();
-        return new CompetitionDetails(id.ToString(), r!.AdministrationId!, r.Title!, r.Grade!, r.Posts!.Value, r.ApplicationDeadline!.Value, r.AcceptsElectronicApplications!.Value);
+        new Validation().Required("body", r).ThrowIfInvalid();
+        return new PublishCompetition(r!.AdministrationId, r.Title, r.Grade, r.Posts, r.ApplicationDeadline, r.AcceptsElectronicApplications, context);
     }
 
-    /// <summary>Checks a candidate's identity field by field.</summary>
-    public static CandidateIdentity ToIdentity(CreateCandidateRequest? r)
+    /// <summary>A candidate's body (REST) or input (GraphQL) as the command.</summary>
+    public static CreateCandidate ToCandidate(CreateCandidateRequest? r, CommandContext context)
     {
-        new Validation().Required("body", r).Text("fullName", r?.FullName, 200).NationalId("nationalId", r?.NationalId).Email("email", r?.Email).ThrowIfInvalid();
-        return new CandidateIdentity(r!.FullName!.Trim(), r.NationalId!.Trim().ToUpperInvariant(), r.Email!.Trim());
+        new Validation().Required("body", r).ThrowIfInvalid();
+        return new CreateCandidate(r!.FullName, r.NationalId, r.Email, context);
     }
 
-    public static T Require<T>(T? value, string field)
-        where T : struct => value ?? throw ValidationFailedException.For(field, "This field is required.");
-
-    private static void CompetitionAction(RouteGroupBuilder group, string name, string summary, Func<Domain.Shared.Actor, DateTimeOffset, CompetitionCommand> command) =>
-        group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<CompetitionView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
+    private static void CompetitionAction(RouteGroupBuilder group, string name, string summary, CompetitionStep step) =>
+        group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<CompetitionView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken ct) =>
             {
-                var actor = http.User.ToActor();
-                var view = await service.ActOnCompetitionAsync(id, t => command(actor, t), http.CommandContext(), ct).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<CompetitionView>(new ActOnCompetition(id, step, http.CommandContext()), ct).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
             .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
             .WithSummary($"{summary} Roles: agent (of its administration), supervisor.");
 
-    private static void ApplicationAction<TRequest>(RouteGroupBuilder group, string name, string[] roles, string summary, Func<TRequest?, Domain.Shared.Actor, DateTimeOffset, ApplicationCommand> command)
+    private static void ApplicationAction<TRequest>(RouteGroupBuilder group, string name, string[] roles, string summary, Func<TRequest?, ApplicationAction> action)
         where TRequest : class =>
-        group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ApplicationView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
+        group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ApplicationView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken ct) =>
             {
                 var request = await JsonBody.ReadAsync<TRequest>(http, ServiceDates.RequestJson, ct).ConfigureAwait(false);
-                var actor = http.User.ToActor();
-                var made = command(request, actor, DateTimeOffset.MinValue);
-                var view = await service.ActOnApplicationAsync(id, t => made with { At = t }, http.CommandContext(), ct).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<ApplicationView>(new ActOnApplication(id, action(request), http.CommandContext()), ct).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })

@@ -23,18 +23,19 @@ public static class ReferenceEndpoints
             .AllowAnonymous()
             .WithSummary("Administrations with their Arabic and French names, kind, region and whether they receive complaints. Anyone may call it.");
 
-        administrations.MapPost("/", async Task<Created<AdministrationView>> (RegisterAdministrationRequest? request, HttpContext http, AdministrationService service, CancellationToken cancellationToken) =>
+        administrations.MapPost("/", async Task<Created<AdministrationView>> (RegisterAdministrationRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var view = await service.RegisterAsync(ToProfile(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<AdministrationView>(ToRegistration(request, http.CommandContext()), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/administrations/{view.Id}", view);
             })
             .RequireAuthorization(p => p.RequireRole(R.Admin))
             .WithSummary("Register an administration. Role: admin.");
 
-        administrations.MapPost("/{id}/deactivate", async Task<Ok<AdministrationView>> (string id, DeactivateAdministrationRequest? request, HttpContext http, AdministrationService service, CancellationToken cancellationToken) =>
+        administrations.MapPost("/{id}/deactivate", async Task<Ok<AdministrationView>> (string id, DeactivateAdministrationRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var view = await service.DeactivateAsync(id, ValidReason(request), http.CommandContext(), cancellationToken).ConfigureAwait(false);
+                new Validation().Required("body", request).ThrowIfInvalid();
+                var view = await bus.InvokeAsync<AdministrationView>(new DeactivateAdministration(id, request!.Reason, http.CommandContext()), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
@@ -49,20 +50,10 @@ public static class ReferenceEndpoints
             .WithSummary("The 3737 call centre's question categories. Anyone may call it.");
     }
 
-    /// <summary>Checks a registration (REST body or GraphQL input) field by field.</summary>
-    public static AdministrationProfile ToProfile(RegisterAdministrationRequest? request)
+    /// <summary>A registration's body (REST) or input (GraphQL) as the command; a missing body is named as such.</summary>
+    public static RegisterAdministration ToRegistration(RegisterAdministrationRequest? request, CommandContext context)
     {
-        new Validation().Required("body", request)
-            .Text("id", request?.Id, 64).Check("id", request?.Id is null || request.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'), "Letters, digits, '-' and '_' only.")
-            .Text("nameAr", request?.NameAr, 300).Text("nameFr", request?.NameFr, 300).Required("kind", request?.Kind).Text("region", request?.Region, 100)
-            .ThrowIfInvalid();
-        var r = request!;
-        return new AdministrationProfile(r.Id!, r.NameAr!, r.NameFr!, r.Kind!.Value, r.Region!);
-    }
-
-    public static string ValidReason(DeactivateAdministrationRequest? request)
-    {
-        new Validation().Required("body", request).Text("reason", request?.Reason, 1000).ThrowIfInvalid();
-        return request!.Reason!;
+        new Validation().Required("body", request).ThrowIfInvalid();
+        return new RegisterAdministration(request!.Id, request.NameAr, request.NameFr, request.Kind, request.Region, context);
     }
 }
