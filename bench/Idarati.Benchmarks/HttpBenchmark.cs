@@ -82,7 +82,8 @@ public static class HttpBenchmark
                 // The figure and its baseline in alternating slices, so that both see the same machine (see PairedAsync).
                 var (rawRate, postRate) = await PairedAsync("raw SQL", raw, "POST /api/complaints", post.RunAsync, settings.Duration).ConfigureAwait(false);
                 report.Add("http.raw-sql.c8", rawRate, "commands/s");
-                report.Add("http.post-complaints.c8", postRate, "commands/s", "http.raw-sql.c8", 0.5);
+                // Issue 14 on Marten: floor 0.35 of raw SQL (goal 0.6).
+                report.Add("http.post-complaints.c8", postRate, "commands/s", "http.raw-sql.c8", 0.35);
             }
 
             // The HTTP stack alone on this machine (Kestrel, loopback), to show where time goes.
