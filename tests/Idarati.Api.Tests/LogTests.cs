@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -49,6 +50,25 @@ public sealed class LogTests
         Assert.True(json.UseUtcTimestamp);
         Assert.False(string.IsNullOrEmpty(json.TimestampFormat));
         Assert.Equal(ConsoleFormatterNames.Json, factory.Services.GetRequiredService<IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.FormatterName);
+    }
+
+    [Fact]
+    public async Task A_refused_command_is_logged_once_as_a_request_without_the_citizens_identity()
+    {
+        var capture = new Capture();
+        await using var factory = new ApiFactory { ExtraServices = s => s.AddSingleton<ILoggerProvider>(capture) };
+        var citizen = await factory.ClientAsync("citizen", subject: "logged-citizen");
+        var refused = TestHttp.Complaint();
+        refused["citizen"] = new { fullName = "Amina Benali", nationalId = "not a CIN", phone = "+212600000000", email = "amina@example.ma" };
+        await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", refused), HttpStatusCode.BadRequest);
+        await TestHttp.Json(await citizen.PostAsJsonAsync($"/api/complaints/{Guid.NewGuid()}/reopen", new { reason = "Amina Benali n'est pas satisfaite." }), HttpStatusCode.NotFound);
+        await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created);
+
+        Assert.Equal(3, capture.Entries.Count(e => e.Category == "Idarati.Requests" && e.Message.Contains("/api/complaints", StringComparison.Ordinal)));
+        Assert.DoesNotContain(capture.Entries, e => e.Message.Contains("Amina", StringComparison.Ordinal) || e.Message.Contains("amina@example.ma", StringComparison.Ordinal)
+            || e.Message.Contains("+212600000000", StringComparison.Ordinal) || e.Message.Contains("Invocation of", StringComparison.Ordinal));
+        Assert.Contains(typeof(Application.Complaints.SubmitComplaintMessage), Infrastructure.Messaging.Commands);
+        Assert.DoesNotContain(typeof(Application.Notifications.CitizenNotification), Infrastructure.Messaging.Commands);
     }
 
     [Fact]

@@ -23,6 +23,14 @@ public static class Messaging
         var schema = Database.Schema(configuration);
         marten.IntegrateWithWolverine(x => x.MessageStorageSchemaName = schema);
         builder.Services.AddSingleton<INotificationSender>(NotificationSender(configuration, builder.Environment));
+        // Wolverine logs a failed InvokeAsync at Error under the message's type, with the whole message: a citizen's
+        // identity, and a 400 or 404 logged as an error. The failure goes back to the caller, which answers it and logs
+        // the request once; those categories stay silent. (CitizenNotification, handled on its queue, carries no
+        // personal data and keeps its failure logs.)
+        foreach (var command in Commands)
+        {
+            builder.Logging.AddFilter(command.FullName, LogLevel.None);
+        }
         builder.Host.UseWolverine(options =>
         {
             options.ApplicationAssembly = typeof(ApiHost).Assembly;
@@ -40,6 +48,14 @@ public static class Messaging
             options.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
         });
     }
+
+    /// <summary>The command messages: the first parameter of every Handle method of Application's handlers, but the notification.</summary>
+    public static IReadOnlyList<Type> Commands { get; } = [.. typeof(Idarati.Application.Complaints.ComplaintService).Assembly.GetTypes()
+        .Where(t => t.IsAbstract && t.IsSealed && t.Name.EndsWith("Handler", StringComparison.Ordinal))
+        .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Where(m => m.Name == "Handle"))
+        .Select(m => m.GetParameters()[0].ParameterType)
+        .Where(t => t != typeof(CitizenNotification))
+        .Distinct()];
 
     /// <summary>
     /// Notifications:Sender: "sink" (the default) writes every mail to the store's table mt_doc_sentmail; "smtp" sends
