@@ -1,16 +1,64 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Idarati.Tests;
 
 namespace Idarati.Api.Tests;
 
-/// <summary>The real host and HTTP pipeline on the test PostgreSQL server (IDARATI_TEST_DB), in a schema of its own.</summary>
-public sealed class ApiFactory : WebApplicationFactory<Program>
+/// <summary>
+/// The real host and HTTP pipeline, as an Alba host, on the test PostgreSQL server (IDARATI_TEST_DB), in a schema of its
+/// own. Tests drive it with Alba scenarios (<see cref="ScenarioAsync"/>) or with an HttpClient on the same test server
+/// (<see cref="ClientAsync"/>). The host starts on first use.
+/// </summary>
+public sealed class ApiFactory : IAsyncDisposable, IDisposable
 {
+    private readonly Lazy<Alba.IAlbaHost> _host;
+
+    public ApiFactory()
+    {
+        // Started off xunit's synchronization context, so that a test may use the host from synchronous code too.
+        _host = new(() => Task.Run(() => Alba.AlbaHost.For<Program>(ConfigureWebHost)).GetAwaiter().GetResult());
+    }
+
+    /// <summary>The Alba host (started on first use).</summary>
+    public Alba.IAlbaHost Host => _host.Value;
+
+    public IServiceProvider Services => Host.Services;
+
+    /// <summary>An HttpClient on the host's test server, without credentials.</summary>
+    public HttpClient CreateClient() => Host.Server.CreateClient();
+
+    /// <summary>An Alba scenario as <paramref name="role"/> (a dev token for it, agents bound to <paramref name="administrationId"/>), or anonymous.</summary>
+    public async Task<Alba.IScenarioResult> ScenarioAsync(string? role, Action<Alba.Scenario> configure, string? administrationId = null, string? subject = null)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var token = role is null ? null : await TokenAsync(role, administrationId, subject);
+        return await Host.Scenario(s =>
+        {
+            if (token is not null)
+            {
+                s.WithBearerToken(token);
+            }
+
+            configure(s);
+        });
+    }
+
+    private int _disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host.IsValueCreated && Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await _host.Value.DisposeAsync();
+        }
+    }
+
+    /// <summary>For xunit's fixtures, which are disposed synchronously.</summary>
+    public void Dispose() => Task.Run(() => DisposeAsync().AsTask()).GetAwaiter().GetResult();
+
     public string Schema { get; init; } = "api_" + Guid.NewGuid().ToString("N")[..12];
 
     public string? ConnectionStringOverride { get; init; }
@@ -20,7 +68,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public static string TestDatabase => Environment.GetEnvironmentVariable("IDARATI_TEST_DB")
         ?? throw new InvalidOperationException("IDARATI_TEST_DB is not set: run the tests with ./test.sh.");
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    private void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("IDARATI_DB", ConnectionStringOverride ?? TestDatabase);
@@ -71,17 +119,24 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
             return client;
         }
 
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await TokenAsync(role, administrationId, subject));
+        return client;
+    }
+
+    /// <summary>A dev token for a role (POST /api/dev/tokens), one per role, administration and subject.</summary>
+    public async Task<string> TokenAsync(string role, string? administrationId = null, string? subject = null)
+    {
         var cacheKey = $"{role}|{administrationId}|{subject}";
         if (!_tokens.TryGetValue(cacheKey, out var token))
         {
+            using var client = CreateClient();
             var response = await client.PostAsJsonAsync("/api/dev/tokens", new { role, administrationId, subject });
             response.EnsureSuccessStatusCode();
             token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
             _tokens[cacheKey] = token;
         }
 
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        return client;
+        return token;
     }
 
     public async Task<long> CountEventsAsync()
