@@ -9,8 +9,16 @@ namespace Idarati.Api.Tests;
 /// fields, unknown values, over-long texts, oversized bodies. Each is a 400 (or 413) problem naming the field, appends
 /// nothing, and is never a 500.
 /// </summary>
-public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class BadInputTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static readonly string Somewhere = Guid.NewGuid().ToString();
 
     public static TheoryData<string, string, string, string, string> Cases => new()
@@ -90,8 +98,16 @@ public sealed class BadInputTests(ApiFactory factory) : IClassFixture<ApiFactory
 }
 
 /// <summary>Bodies that are not JSON, and JSON bodies sent without a length, on routes that read their body themselves and on framework-bound ones.</summary>
-public sealed class BodyFormatTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class BodyFormatTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static readonly string Complaint = JsonSerializer.Serialize(TestHttp.Complaint());
 
     public static TheoryData<string, string> Routes => new()

@@ -6,8 +6,16 @@ using static Idarati.Api.Tests.TestHttp;
 
 namespace Idarati.Api.Tests;
 
-public sealed class CallCenterIndicatorTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class CallCenterIndicatorTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     [Fact]
     public async Task Questions_per_category_and_channel_with_shares_and_answers()
     {

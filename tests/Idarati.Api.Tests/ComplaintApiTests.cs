@@ -7,8 +7,16 @@ using static Idarati.Api.Tests.TestHttp;
 
 namespace Idarati.Api.Tests;
 
-public sealed class ComplaintApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static Dictionary<string, object?> NewComplaint(string administrationId = "MIN-SANTE", string kind = "complaint") => Complaint(administrationId, kind: kind);
 
     private async Task<(HttpClient Citizen, JsonElement Submitted)> SubmitAsync(string administrationId = "MIN-SANTE", string subject = "citizen-1")

@@ -7,8 +7,16 @@ using static Idarati.Api.Tests.TestHttp;
 
 namespace Idarati.Api.Tests;
 
-public sealed class ComplaintListTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class ComplaintListTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     /// <summary>The list is a read model: poll until the daemon has caught up with what we wrote.</summary>
     private static async Task<JsonElement> EventuallyAsync(HttpClient client, string url, Func<JsonElement, bool> done)
     {
@@ -79,6 +87,7 @@ public sealed class ComplaintListTests(ApiFactory factory) : IClassFixture<ApiFa
 
         Assert.Equal(HttpStatusCode.Forbidden, (await supervisor.PostAsync("/api/projections/complaint-list/rebuild", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/api/projections/nope/rebuild", null)).StatusCode);
+        await factory.WaitUntilLeadingAsync();
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/projections/complaint-list/rebuild", null)).StatusCode);
         await EventuallyAsync(supervisor, "/api/complaints?categoryCode=HR.PAY", p => p.GetProperty("items").GetArrayLength() == 1);
     }

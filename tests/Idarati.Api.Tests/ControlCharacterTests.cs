@@ -10,8 +10,16 @@ namespace Idarati.Api.Tests;
 /// A NUL (or another control character) through every text field of every POST route and every GraphQL mutation is
 /// refused at the door naming the field, and nothing is appended: such text once stopped read models for everyone.
 /// </summary>
-public sealed class ControlCharacterTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class ControlCharacterTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private const string Nul = "Rab\u0000at";
 
     private async Task<HttpClient> ClientAsync(string role) =>

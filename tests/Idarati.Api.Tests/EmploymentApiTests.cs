@@ -7,8 +7,16 @@ using static Idarati.Api.Tests.TestHttp;
 
 namespace Idarati.Api.Tests;
 
-public sealed class EmploymentApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     [Fact]
     public async Task A_candidate_applies_once_and_the_administration_runs_the_funnel()
     {

@@ -6,8 +6,16 @@ using System.Text.Json;
 namespace Idarati.Api.Tests;
 
 /// <summary>/graphql over the real host: the same use cases, roles and read models as REST.</summary>
-public sealed class GraphQLApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static async Task<(HttpStatusCode Status, JsonElement Body)> Graph(HttpClient client, string query, object? variables = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query, variables }) };

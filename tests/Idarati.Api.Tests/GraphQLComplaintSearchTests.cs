@@ -6,8 +6,16 @@ using System.Text.Json;
 namespace Idarati.Api.Tests;
 
 /// <summary>complaints(where, order, first/after, last/before) over the real host and read model.</summary>
-public sealed class GraphQLComplaintSearchTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class GraphQLComplaintSearchTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static readonly string[] Administrations = ["MIN-SANTE", "DGI", "MIN-EDUCATION"];
 
     private static async Task<JsonElement> Graph(HttpClient client, string query, object? variables = null)

@@ -6,8 +6,16 @@ using System.Text.Json;
 namespace Idarati.Api.Tests;
 
 /// <summary>indicators { responseTimes callCenter employment } and projections over GraphQL: the same figures as REST, the same roles.</summary>
-public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class GraphQLIndicatorTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static Task<JsonElement> Graph(HttpClient client, string query) => TestHttp.Graph(client, query);
 
     private static async Task<JsonElement> Rest(HttpClient client, string path)
@@ -91,6 +99,7 @@ public sealed class GraphQLIndicatorTests(ApiFactory factory) : IClassFixture<Ap
     public async Task An_admin_rebuilds_a_projection_online_and_others_may_not()
     {
         var admin = await factory.ClientAsync("admin");
+        await factory.WaitUntilLeadingAsync();
         var body = await Graph(admin, "mutation { rebuildProjection(input: { name: \"ticket-list\" }) { projection { name state position } errors { code } } }");
         var projection = body.GetProperty("data").GetProperty("rebuildProjection").GetProperty("projection");
         Assert.Equal("ticket-list", projection.GetProperty("name").GetString());

@@ -6,8 +6,16 @@ namespace Idarati.Api.Tests;
 /// GraphiQL's and code generators' own introspection query (graphql-js's getIntrospectionQuery with every option, 15
 /// fields deep) passes the service's default limits; introspection has its own limit, data fields keep theirs.
 /// </summary>
-public sealed class GraphQLIntrospectionTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class GraphQLIntrospectionTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     [Fact]
     public async Task Graphiqls_introspection_query_passes_the_default_limits_over_http()
     {

@@ -6,8 +6,16 @@ using System.Text.Json;
 namespace Idarati.Api.Tests;
 
 /// <summary>callCenterTickets, competitions, applications and candidates as connections: filters, roles, no personal data.</summary>
-public sealed class GraphQLListTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class GraphQLListTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static Task<JsonElement> Graph(HttpClient client, string query, object? variables = null) => TestHttp.Graph(client, query, variables);
 
     private static async Task<JsonElement> Created(HttpResponseMessage response)

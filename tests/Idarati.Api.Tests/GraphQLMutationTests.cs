@@ -5,8 +5,16 @@ using System.Text.Json;
 namespace Idarati.Api.Tests;
 
 /// <summary>The call-centre and employment mutations: the REST commands' rules and checks, answered as payloads.</summary>
-public sealed class GraphQLMutationTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static Task<JsonElement> Graph(HttpClient client, string query, object? variables = null) => TestHttp.Graph(client, query, variables);
 
     /// <summary>The payload of a mutation that must have succeeded: its state field.</summary>

@@ -9,8 +9,16 @@ namespace Idarati.Api.Tests;
 /// template or GraphQL mutation), honoured by every command, refused with 422 for another request, and never a
 /// business-rule error for a retry that races its first request.
 /// </summary>
-public sealed class IdempotencyTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class IdempotencyTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static HttpRequestMessage Post(string path, object body, string key) => new(HttpMethod.Post, path)
     {
         Content = JsonContent.Create(body),

@@ -5,8 +5,16 @@ using System.Text.Json;
 namespace Idarati.Api.Tests;
 
 /// <summary>The rules users expect of identities, dates and malformed requests: each a problem naming the field, never a 500.</summary>
-public sealed class InputRuleTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class InputRuleTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)
     {
         var body = await TestHttp.Json(response, status);

@@ -5,8 +5,16 @@ using System.Text.Json;
 namespace Idarati.Api.Tests;
 
 /// <summary>Who reads personal data: administrators never; after a transfer, the receiver reads every version and the sender none.</summary>
-public sealed class PersonalDataTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class PersonalDataTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     [Fact]
     public async Task An_admin_reads_and_verifies_a_candidate_account_without_its_identity()
     {

@@ -6,8 +6,16 @@ using static Idarati.Api.Tests.TestHttp;
 
 namespace Idarati.Api.Tests;
 
-public sealed class TicketApiTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class TicketApiTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private Task<HttpClient> CallCenterAgent() => factory.ClientAsync("agent", "CENTRE-3737");
 
     private async Task<Guid> OpenAsync(HttpClient agent)

@@ -14,8 +14,16 @@ namespace Idarati.Api.Tests;
 /// A token signed with the service's key but of the wrong shape is refused with 401 before any endpoint runs, on every
 /// list and read route, REST and GraphQL: scope never fails open.
 /// </summary>
-public sealed class TokenShapeTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class TokenShapeTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private const string Key = "integration-tests-signing-key-of-at-least-32-bytes";
 
     /// <summary>A token signed with the test host's key, carrying exactly the claims given (as JSON values).</summary>

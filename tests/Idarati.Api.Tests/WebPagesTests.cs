@@ -5,8 +5,16 @@ using System.Text.RegularExpressions;
 namespace Idarati.Api.Tests;
 
 /// <summary>The front door and GraphiQL work without internet: every script and style they load is served by the service.</summary>
-public sealed class WebPagesTests(ApiFactory factory) : IClassFixture<ApiFactory>
+[Collection(ApiWithReferenceData.Collection)]
+public sealed class WebPagesTests(ApiWithReferenceData api) : IAsyncLifetime
 {
+    private readonly ApiFactory factory = api.Factory;
+
+    /// <summary>Each test starts from the reference data alone, on the project's shared host.</summary>
+    public Task InitializeAsync() => api.ResetAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
     private static IEnumerable<string> References(string html) =>
         Regex.Matches(html, "(?:src|href)=\"([^\"]+)\"").Select(m => m.Groups[1].Value);
 
