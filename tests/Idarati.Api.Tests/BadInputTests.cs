@@ -62,14 +62,16 @@ public sealed class BadInputTests(ApiWithReferenceData api) : IAsyncLifetime
     [MemberData(nameof(Cases))]
     public async Task Bad_input_is_a_400_naming_the_field_and_appends_nothing(string role, string route, string body, string field, string kind)
     {
-        var client = await ClientAsync(role);
+        var (who, administration) = role.Split(':') is [var r, var a] ? (r, a) : (role, null);
         var before = await factory.CountEventsAsync();
-        using var response = await client.PostAsync(route, new StringContent(body, Encoding.UTF8, "application/json"));
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{kind}: {(int)response.StatusCode} {text}");
-        Assert.StartsWith("application/problem+json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
-        var problem = JsonDocument.Parse(text).RootElement;
-        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{kind}: {text}");
+        var result = await factory.ScenarioAsync(who, s =>
+        {
+            s.Post.RawJson(body).ToUrl(route);
+            s.StatusCodeShouldBe(HttpStatusCode.BadRequest);
+        }, administration);
+        Assert.StartsWith("application/problem+json", result.Context.Response.ContentType, StringComparison.Ordinal);
+        var problem = await result.ReadAsJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), $"{kind}: {problem.GetRawText()}");
         Assert.Equal(before, await factory.CountEventsAsync());
     }
 
