@@ -35,7 +35,7 @@ public static class DashboardBenchmark
         [
             "--urls", $"http://127.0.0.1:{port}", "--IDARATI_DB", connectionString, "--EventStore:Schema", schema,
             "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
-            "--ReferenceData:LoadDefaults", "false", "--Logging:LogLevel:Default", "Warning",
+            "--ReferenceData:LoadDefaults", "false", "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
         ]);
         await app.StartAsync().ConfigureAwait(false);
         try

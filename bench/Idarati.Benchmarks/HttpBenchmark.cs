@@ -27,7 +27,7 @@ public static class HttpBenchmark
             "--IDARATI_DB", connectionString,
             "--EventStore:Schema", schema,
             "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
-            "--Logging:LogLevel:Default", "Warning",
+            "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
         ]);
         await app.StartAsync().ConfigureAwait(false);
         try
@@ -120,7 +120,7 @@ public static class HttpBenchmark
         var schema = "bench_graphql_" + Guid.NewGuid().ToString("N")[..8];
         var port = FreePort();
         var app = ApiHost.Build(["--urls", $"http://127.0.0.1:{port}", "--IDARATI_DB", connectionString, "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes", "--Logging:LogLevel:Default", "Warning"]);
+            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes", "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink"]);
         await app.StartAsync().ConfigureAwait(false);
         try
         {

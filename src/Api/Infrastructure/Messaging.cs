@@ -60,16 +60,17 @@ public static class Messaging
     /// <summary>
     /// Notifications:Sender: "sink" (the default) writes every mail to the store's table mt_doc_sentmail; "smtp" sends
     /// with Notifications:Smtp (Host, Port 587, From, EnableSsl true, User, Password, Timeout 00:00:30). Outside
-    /// Development and Testing the sink says at start that nobody is being written to.
+    /// Development and Testing, a sink nobody chose says at start that nobody is being written to.
     /// </summary>
     private static Func<IServiceProvider, INotificationSender> NotificationSender(IConfiguration configuration, IHostEnvironment environment)
     {
-        var sender = configuration["Notifications:Sender"] ?? "sink";
+        var chosen = configuration["Notifications:Sender"];
+        var sender = chosen ?? "sink";
         return sender switch
         {
             "sink" => sp =>
             {
-                if (!environment.IsDevelopment() && !environment.IsEnvironment("Testing"))
+                if (chosen is null && !environment.IsDevelopment() && !environment.IsEnvironment("Testing"))
                 {
                     sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Messaging)).LogWarning(
                         "Notifications go to the mail sink table mt_doc_sentmail, not to citizens: set Notifications:Sender=smtp and Notifications:Smtp in {Environment}", environment.EnvironmentName);
