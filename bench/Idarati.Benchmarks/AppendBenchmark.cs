@@ -28,16 +28,17 @@ public static class AppendBenchmark
     public static async Task RunAsync(NpgsqlDataSource dataSource, Settings settings, Report report, bool singles = true)
     {
         var schema = "bench_" + Guid.NewGuid().ToString("N")[..10];
+        var decider = new Decider<Submitted, Submitted, int>("bench", 0, (n, _) => n + 1, (command, _) => [command]);
         using var store = DocumentStore.For(o =>
         {
             o.Connection(dataSource);
             MartenStreams.Configure(o, schema);
             o.Events.MapEventType<Submitted>("bench.submitted");
+            DeciderAggregation<Submitted, Submitted, int>.Register(o, decider);
             o.AutoCreateSchemaObjects = AutoCreate.All;
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
         var handler = new CommandHandler(store, TimeProvider.System);
-        var decider = new Decider<Submitted, Submitted, int>("bench", 0, (n, _) => n + 1, (command, _) => [command]);
         // The baseline's tables: a stream row and an event row with the same columns and unique keys as the service had.
         await ExecuteAsync(dataSource, $"""
             CREATE TABLE {schema}.raw_streams (id text PRIMARY KEY, type text NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);

@@ -27,7 +27,11 @@ public sealed class CommandHandlerTests : IAsyncLifetime
 
     private CommandHandler Handler => new(Store, TimeProvider.System);
 
-    public async Task InitializeAsync() => _marten = await MartenSchema.CreateAsync("mtc_", options => { options.Events.MapEventType<Incremented>("counter.incremented"); });
+    public async Task InitializeAsync() => _marten = await MartenSchema.CreateAsync("mtc_", options =>
+    {
+        options.Events.MapEventType<Incremented>("counter.incremented");
+        DeciderAggregation<Increment, Incremented, int>.Register(options, Counter);
+    });
 
     public async Task DisposeAsync() => await _marten.DisposeAsync();
 

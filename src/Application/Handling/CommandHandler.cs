@@ -95,9 +95,11 @@ public sealed record StreamKeyClaim(string Id, string StreamId);
 public sealed record ListedStream(string Id, string Type);
 
 /// <summary>
-/// The one command path on Marten, with the guarantees the service's own store proved (issue 14): load the stream,
-/// fold it, authorize on the state read, decide, append after the version read with the tamper-evidence hashes, claim
-/// the command's unique keys and record its command id, all in one session and one transaction. A conflict is decided
+/// The one command path on Marten, with the guarantees the service's own store proved (issue 14): load the stream with
+/// FetchForWriting (folded by its decider, <see cref="DeciderAggregation{TCommand, TEvent, TState}"/>), authorize on
+/// the state read, decide, append on the fetched stream with the tamper-evidence hashes, claim the command's unique
+/// keys, record its command id and store the messages it cascades (Wolverine's outbox), all in one session and one
+/// transaction. A conflict is decided
 /// again on fresh state a bounded number of times unless the caller pinned a version (then 412); a repeated command
 /// id appends nothing and answers the first result (422 when the retry asks for something else).
 /// </summary>
@@ -188,9 +190,11 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             // attempt that lost a race leaves nothing to send.
             var outbox = cascade is null ? null : Outbox();
             await using var session = outbox is null ? store.LightweightSession() : outbox.Value.Factory.OpenSession(outbox.Value.Context);
-            IReadOnlyList<IEvent> stored = context.NewStream && attempt == 1 ? [] : await session.Events.FetchStreamAsync(streamId, token: cancellationToken).ConfigureAwait(false);
-            var version = stored.Count == 0 ? 0 : stored[^1].Version;
-            var state = decider.Fold(stored.Select(e => (TEvent)e.Data));
+            // Marten's FetchForWriting folds the stream with the decider (a live aggregation, Streams/Folded) and
+            // remembers the version read; the append is refused at commit if another came first. A fresh id skips the read.
+            var stream = context.NewStream && attempt == 1 ? null : await session.Events.FetchForWriting<Folded<TState>>(streamId, cancellationToken).ConfigureAwait(false);
+            var version = stream?.CurrentVersion ?? 0;
+            var state = stream?.Aggregate is { } folded ? folded.State : decider.Initial;
             authorize?.Invoke(state);
             if (context.ExpectedVersion is { } expected && expected != version)
             {
@@ -204,8 +208,16 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             }
 
             var data = events.Cast<object>().ToArray();
-            // Marten's expected version is the stream's version once the events are appended.
-            var action = version == 0 ? session.Events.StartStream(streamId, data) : session.Events.Append(streamId, version + events.Count, data);
+            if (stream is null)
+            {
+                session.Events.StartStream(streamId, data);
+            }
+            else
+            {
+                stream.AppendMany(data);
+            }
+
+            var action = session.PendingChanges.Streams().Single(s => s.Key == streamId);
             // Metadata: the actor as Marten's user name, the command id as correlation id and header of every event.
             session.LastModifiedBy = context.Actor.ToString();
             session.CorrelationId = context.CommandId?.ToString();
@@ -217,7 +229,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
                 }
             }
 
-            TamperEvidence.Seal(store.Options.Serializer(), action.Events, streamId, version, version == 0 ? TamperEvidence.Genesis : (string)stored[^1].Headers![TamperEvidence.HashHeader].ToString()!, time.GetUtcNow());
+            TamperEvidence.Seal(store.Options.Serializer(), action.Events, streamId, version, stream?.Aggregate?.LastHash ?? TamperEvidence.Genesis, time.GetUtcNow());
             if (version == 0 && ListedStreamTypes.Contains(decider.StreamType))
             {
                 session.Store(new ListedStream(streamId, decider.StreamType));

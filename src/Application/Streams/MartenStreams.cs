@@ -45,6 +45,13 @@ public static class MartenStreams
         }
 
         // Saved in the session of the events they belong to, so claimed or recorded atomically with them.
+        // The command path loads a stream with FetchForWriting, folded by its decider (a live aggregation per stream type).
+        DeciderAggregation<ComplaintCommand, ComplaintEvent, ComplaintState>.Register(options, ComplaintDecider.Decider);
+        DeciderAggregation<TicketCommand, TicketEvent, TicketState>.Register(options, TicketDecider.Decider);
+        DeciderAggregation<AdministrationCommand, AdministrationEvent, AdministrationState>.Register(options, AdministrationDecider.Decider);
+        DeciderAggregation<CompetitionCommand, CompetitionEvent, CompetitionState>.Register(options, CompetitionDecider.Decider);
+        DeciderAggregation<CandidateCommand, CandidateEvent, CandidateState>.Register(options, CandidateDecider.Decider);
+        DeciderAggregation<ApplicationCommand, ApplicationEvent, ApplicationState>.Register(options, ApplicationDecider.Decider);
         options.Schema.For<CommandRecord>();
         options.Schema.For<StreamKeyClaim>();
         options.Schema.For<ListedStream>().Index(x => x.Type);
