@@ -80,14 +80,14 @@ public static class TicketEndpoints
     }
 
     /// <summary>An opening's body (REST) or input (GraphQL) as the command; a missing body is named as such.</summary>
-    public static OpenTicketMessage ToOpenTicket(OpenTicketRequest? request, CommandContext context)
+    private static OpenTicketMessage ToOpenTicket(OpenTicketRequest? request, CommandContext context)
     {
         new Validation().Required("body", request).ThrowIfInvalid();
         return new OpenTicketMessage(request!.Channel, request.CategoryCode, request.Topic, request.Language, context);
     }
 
     /// <summary>An escalation's body (REST) or input (GraphQL) as the complaint's input.</summary>
-    public static ComplaintSubmissionInput ToComplaint(EscalateRequest? request)
+    private static ComplaintSubmissionInput ToComplaint(EscalateRequest? request)
     {
         new Validation().Required("body", request).ThrowIfInvalid();
         var r = request!;

@@ -83,7 +83,7 @@ public static class ComplaintEndpoints
     }
 
     /// <summary>A submission's body (REST) or input (GraphQL) as the command's input; a missing body is named as such.</summary>
-    public static ComplaintSubmissionInput ToInput(SubmitComplaintRequest? request)
+    private static ComplaintSubmissionInput ToInput(SubmitComplaintRequest? request)
     {
         new Validation().Required("body", request).ThrowIfInvalid();
         return new ComplaintSubmissionInput(request!.Kind, request.Channel, request.AdministrationId, request.CategoryCode, request.Subject, request.Description,

@@ -1,4 +1,3 @@
-using Idarati.Api.Complaints;
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Administrations;
 using Idarati.Application.Complaints;
@@ -90,14 +89,20 @@ public static partial class FrontEndSchema
                 var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
                 var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
                 var p = i.GetValueOrDefault("citizen") as IReadOnlyDictionary<string, object?>;
-                var request = new SubmitComplaintRequest((ComplaintKind)i["kind"]!, (ComplaintChannel)i["channel"]!, (string)i["administrationId"]!, (string)i["categoryCode"]!,
-                    (string)i["subject"]!, (string)i["description"]!, new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
-                    p is null ? null : new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
-                return await Service<Wolverine.IMessageBus>(c).InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(ComplaintEndpoints.ToInput(request), Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                var input = new ComplaintSubmissionInput((ComplaintKind)i["kind"]!, (ComplaintChannel)i["channel"]!, (string)i["administrationId"]!, (string)i["categoryCode"]!,
+                    (string)i["subject"]!, (string)i["description"]!, Location(l), p is null ? null : Citizen(p));
+                return await Service<Wolverine.IMessageBus>(c).InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(input, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
             }),
         };
     }
+
+    /// <summary>A GraphQL LocationInput as the command's input.</summary>
+    private static LocationInput Location(IReadOnlyDictionary<string, object?> l) => new((string?)l["region"], (string?)l["province"], (string?)l["commune"]);
+
+    /// <summary>A GraphQL CitizenInput as the command's input.</summary>
+    private static CitizenInput Citizen(IReadOnlyDictionary<string, object?> p) => new((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]);
 }
+
 
 /// <summary>The request's loader of administrations by id: one read of the list per batch, whatever the page size.</summary>
 public sealed class AdministrationLoader(Idarati.GraphQL.Execution.BatchScheduler scheduler, AdministrationService administrations)

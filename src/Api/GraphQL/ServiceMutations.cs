@@ -1,7 +1,5 @@
-using Idarati.Api.CallCenter;
-using Idarati.Api.Complaints;
+using Idarati.Application.Complaints;
 using Idarati.Api.Infrastructure;
-using Idarati.Api.JobApplications;
 using Idarati.Application.CallCenter;
 using Idarati.Application.Handling;
 using Idarati.Application.JobApplications;
@@ -36,10 +34,9 @@ public static partial class FrontEndSchema
                     return PayloadAsync("administration", async () =>
                     {
                         var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
-                        var request = new Reference.RegisterAdministrationRequest((string?)i["id"], (string?)i["nameAr"], (string?)i["nameFr"],
-                            (Domain.Administrations.AdministrationKind?)i["kind"], (string?)i["region"]);
-                        return await Service<Wolverine.IMessageBus>(c).InvokeAsync<Application.Administrations.AdministrationView>(Reference.ReferenceEndpoints.ToRegistration(request, Keyed(c)), c.CancellationToken)
-                            .ConfigureAwait(false);
+                        var message = new Application.Administrations.RegisterAdministration((string?)i["id"], (string?)i["nameAr"], (string?)i["nameFr"],
+                            (Domain.Administrations.AdministrationKind?)i["kind"], (string?)i["region"], Keyed(c));
+                        return await Service<Wolverine.IMessageBus>(c).InvokeAsync<Application.Administrations.AdministrationView>(message, c.CancellationToken).ConfigureAwait(false);
                     });
                 },
             },
@@ -148,8 +145,8 @@ public static partial class FrontEndSchema
                 async (c, _) =>
                 {
                     var i = Input(c);
-                    var request = new OpenTicketRequest((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"]);
-                    return await Bus(c).InvokeAsync<TicketView>(TicketEndpoints.ToOpenTicket(request, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                    var message = new OpenTicketMessage((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"], Keyed(c));
+                    return await Bus(c).InvokeAsync<TicketView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
             TicketAction("answerTicket", "Answer the question.", [new("answer", Scalars.String.NonNull)], (c, k) => new AnswerTicket(Id(c), c.Argument<string>("answer"), k)),
             TicketAction("closeTicket", "Close the ticket.", [], (c, k) => new CloseTicket(Id(c), k)),
@@ -161,18 +158,19 @@ public static partial class FrontEndSchema
                     var id = Guid.TryParse((string?)i["id"], out var ticket) ? ticket : throw ValidationFailedException.For("id", "Not an id.");
                     var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
                     var p = (IReadOnlyDictionary<string, object?>)i["citizen"]!;
-                    var request = new EscalateRequest((string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
-                        new LocationRequest((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
-                        new CitizenRequest((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
-                    return await Bus(c).InvokeAsync<Escalation>(new EscalateTicket(id, TicketEndpoints.ToComplaint(request), Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                    var complaint = new ComplaintSubmissionInput(Domain.Complaints.ComplaintKind.Complaint, Domain.Complaints.ComplaintChannel.CallCenter,
+                        (string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
+                        new LocationInput((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
+                        new CitizenInput((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
+                    return await Bus(c).InvokeAsync<Escalation>(new EscalateTicket(id, complaint, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("publishCompetition", "Publish a competition.", staff, competitionPayload, "competition", [new("input", competitionInput.NonNull)],
                 async (c, _) =>
                 {
                     var i = Input(c);
-                    var request = new PublishCompetitionRequest((string?)i["administrationId"], (string?)i["title"], (string?)i["grade"], (int?)i["posts"],
-                        (DateTimeOffset?)i["applicationDeadline"], (bool?)i["acceptsElectronicApplications"]);
-                    return await Bus(c).InvokeAsync<CompetitionView>(EmploymentEndpoints.ToCompetition(request, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                    var message = new PublishCompetition((string?)i["administrationId"], (string?)i["title"], (string?)i["grade"], (int?)i["posts"],
+                        (DateTimeOffset?)i["applicationDeadline"], (bool?)i["acceptsElectronicApplications"], Keyed(c));
+                    return await Bus(c).InvokeAsync<CompetitionView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
             CompetitionAction("closeCompetitionApplications", "Close applications.", CompetitionStep.CloseApplications),
             CompetitionAction("publishCompetitionResults", "Publish the results (after applications close).", CompetitionStep.PublishResults),
@@ -180,8 +178,8 @@ public static partial class FrontEndSchema
                 async (c, _) =>
                 {
                     var i = Input(c);
-                    var request = new CreateCandidateRequest((string?)i["fullName"], (string?)i["nationalId"], (string?)i["email"]);
-                    return await Bus(c).InvokeAsync<CandidateView>(EmploymentEndpoints.ToCandidate(request, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                    var message = new CreateCandidate((string?)i["fullName"], (string?)i["nationalId"], (string?)i["email"], Keyed(c));
+                    return await Bus(c).InvokeAsync<CandidateView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("verifyCandidate", "Verify the account.", [Auth.Roles.Citizen, Auth.Roles.Admin, Auth.Roles.Supervisor], candidatePayload, "candidate", [new("id", Scalars.ID.NonNull)],
                 async (c, _) => await Bus(c).InvokeAsync<CandidateView>(new VerifyCandidate(Id(c), Keyed(c)), c.CancellationToken).ConfigureAwait(false)),

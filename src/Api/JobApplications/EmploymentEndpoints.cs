@@ -87,14 +87,14 @@ public static class EmploymentEndpoints
     }
 
     /// <summary>A competition's body (REST) or input (GraphQL) as the command; a missing body is named as such.</summary>
-    public static PublishCompetition ToCompetition(PublishCompetitionRequest? r, CommandContext context)
+    private static PublishCompetition ToCompetition(PublishCompetitionRequest? r, CommandContext context)
     {
         new Validation().Required("body", r).ThrowIfInvalid();
         return new PublishCompetition(r!.AdministrationId, r.Title, r.Grade, r.Posts, r.ApplicationDeadline, r.AcceptsElectronicApplications, context);
     }
 
     /// <summary>A candidate's body (REST) or input (GraphQL) as the command.</summary>
-    public static CreateCandidate ToCandidate(CreateCandidateRequest? r, CommandContext context)
+    private static CreateCandidate ToCandidate(CreateCandidateRequest? r, CommandContext context)
     {
         new Validation().Required("body", r).ThrowIfInvalid();
         return new CreateCandidate(r!.FullName, r.NationalId, r.Email, context);

@@ -51,7 +51,7 @@ public static class ReferenceEndpoints
     }
 
     /// <summary>A registration's body (REST) or input (GraphQL) as the command; a missing body is named as such.</summary>
-    public static RegisterAdministration ToRegistration(RegisterAdministrationRequest? request, CommandContext context)
+    private static RegisterAdministration ToRegistration(RegisterAdministrationRequest? request, CommandContext context)
     {
         new Validation().Required("body", request).ThrowIfInvalid();
         return new RegisterAdministration(request!.Id, request.NameAr, request.NameFr, request.Kind, request.Region, context);
