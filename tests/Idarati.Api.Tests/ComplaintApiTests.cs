@@ -105,22 +105,25 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
     {
         var (_, submitted) = await SubmitAsync();
         var id = submitted.GetProperty("id").GetGuid();
-        var anonymous = await factory.ClientAsync(null);
-        var analyst = await factory.ClientAsync("analyst");
-        var auditor = await factory.ClientAsync("auditor");
-        var admin = await factory.ClientAsync("admin");
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/complaints/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PostAsJsonAsync("/api/complaints", NewComplaint())).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await analyst.GetAsync($"/api/complaints/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await analyst.GetAsync($"/api/complaints/{id}/history")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await admin.GetAsync($"/api/complaints/{id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await auditor.PostAsync($"/api/complaints/{id}/acknowledge", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await auditor.PostAsJsonAsync("/api/complaints", NewComplaint())).StatusCode);
-        await OkJson(await auditor.GetAsync($"/api/complaints/{id}"));
-        await OkJson(await auditor.GetAsync($"/api/audit/complaints/{id}/verify"));
-        var otherCitizen = await factory.ClientAsync("citizen", subject: "someone-else");
-        await Problem(await otherCitizen.GetAsync($"/api/complaints/{id}"), HttpStatusCode.NotFound);
+        // Each route as an Alba scenario: who calls, what, and the status it must answer.
+        Task Expect(string? role, HttpStatusCode status, Action<Alba.Scenario> request, string? subject = null) =>
+            factory.ScenarioAsync(role, s =>
+            {
+                request(s);
+                s.StatusCodeShouldBe(status);
+            }, subject: subject);
+
+        await Expect(null, HttpStatusCode.Unauthorized, s => s.Get.Url($"/api/complaints/{id}"));
+        await Expect(null, HttpStatusCode.Unauthorized, s => s.Post.Json(NewComplaint()).ToUrl("/api/complaints"));
+        await Expect("analyst", HttpStatusCode.Forbidden, s => s.Get.Url($"/api/complaints/{id}"));
+        await Expect("analyst", HttpStatusCode.Forbidden, s => s.Get.Url($"/api/complaints/{id}/history"));
+        await Expect("admin", HttpStatusCode.Forbidden, s => s.Get.Url($"/api/complaints/{id}"));
+        await Expect("auditor", HttpStatusCode.Forbidden, s => s.Post.Url($"/api/complaints/{id}/acknowledge"));
+        await Expect("auditor", HttpStatusCode.Forbidden, s => s.Post.Json(NewComplaint()).ToUrl("/api/complaints"));
+        await Expect("auditor", HttpStatusCode.OK, s => s.Get.Url($"/api/complaints/{id}"));
+        await Expect("auditor", HttpStatusCode.OK, s => s.Get.Url($"/api/audit/complaints/{id}/verify"));
+        await Expect("citizen", HttpStatusCode.NotFound, s => s.Get.Url($"/api/complaints/{id}"), subject: "someone-else");
     }
 
     [Fact]
@@ -148,14 +151,21 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
         var early = await agent.PostAsJsonAsync($"/api/complaints/{id}/answer", new { text = "x", outcome = "favourable" });
         Assert.Equal("not-acknowledged", (await Problem(early, HttpStatusCode.Conflict)).GetProperty("rule").GetString());
 
-        var ack = new HttpRequestMessage(HttpMethod.Post, $"/api/complaints/{id}/acknowledge");
-        ack.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"1\""));
-        await OkJson(await agent.SendAsync(ack));
+        await factory.ScenarioAsync("agent", s =>
+        {
+            s.Post.Url($"/api/complaints/{id}/acknowledge");
+            s.WithRequestHeader("If-Match", "\"1\"");
+            s.StatusCodeShouldBe(HttpStatusCode.OK);
+        }, "MIN-SANTE");
 
-        var stale = new HttpRequestMessage(HttpMethod.Post, $"/api/complaints/{id}/answer") { Content = JsonContent.Create(new { text = "x", outcome = "favourable" }) };
-        stale.Headers.IfMatch.Add(new System.Net.Http.Headers.EntityTagHeaderValue("\"1\""));
-        var refused = await Problem(await agent.SendAsync(stale), HttpStatusCode.PreconditionFailed);
-        Assert.Equal(2, refused.GetProperty("currentVersion").GetInt64());
+        var stale = await factory.ScenarioAsync("agent", s =>
+        {
+            s.Post.Json(new { text = "x", outcome = "favourable" }).ToUrl($"/api/complaints/{id}/answer");
+            s.WithRequestHeader("If-Match", "\"1\"");
+            s.StatusCodeShouldBe(HttpStatusCode.PreconditionFailed);
+        }, "MIN-SANTE");
+        Assert.Equal("application/problem+json", stale.Context.Response.ContentType);
+        Assert.Equal(2, (await stale.ReadAsJsonAsync<JsonElement>()).GetProperty("currentVersion").GetInt64());
         Assert.Equal(2, (await OkJson(await agent.GetAsync($"/api/complaints/{id}"))).GetProperty("version").GetInt64());
     }
 
