@@ -68,16 +68,7 @@ public sealed class NotificationTests
     public async Task A_node_that_dies_between_the_commit_and_the_delivery_loses_no_mail_the_next_node_sends_it()
     {
         // Node A's mail server accepts connections and never answers: its delivery hangs after the commit.
-        using var blackHole = new TcpListener(IPAddress.Loopback, 0);
-        blackHole.Start();
-        var held = new System.Collections.Concurrent.ConcurrentBag<TcpClient>();
-        _ = Task.Run(async () =>
-        {
-            while (true)
-            {
-                held.Add(await blackHole.AcceptTcpClientAsync());
-            }
-        });
+        using var blackHole = new SilentMailServer();
         var schema = "mail_" + Guid.NewGuid().ToString("N")[..12];
         var nodeA = new ApiFactory
         {
@@ -85,7 +76,7 @@ public sealed class NotificationTests
             Settings =
             {
                 ["Notifications:Sender"] = "smtp", ["Notifications:Smtp:Host"] = "127.0.0.1",
-                ["Notifications:Smtp:Port"] = ((IPEndPoint)blackHole.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Notifications:Smtp:Port"] = blackHole.Port,
                 ["Notifications:Smtp:From"] = "noreply@chikaya.ma", ["Notifications:Smtp:EnableSsl"] = "false",
                 ["Notifications:Smtp:Timeout"] = "00:00:02",
             },
@@ -94,7 +85,7 @@ public sealed class NotificationTests
         var agent = await nodeA.ClientAsync("agent", "MIN-SANTE");
         var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
         await TestHttp.Json(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.OK);
-        await Deadline.UntilAsync(() => Task.FromResult(!held.IsEmpty), 30, "node A to connect to its mail server");
+        await Deadline.UntilAsync(() => Task.FromResult(blackHole.Connected), 30, "node A to connect to its mail server");
         Assert.Empty(await MailsAsync(schema, id, 0));
 
         // Node A goes with the mail undelivered; node B, on the same store, delivers it, once.
@@ -103,11 +94,34 @@ public sealed class NotificationTests
         _ = nodeB.Services;
         var mails = await MailsAsync(schema, id, 1);
         Assert.Equal(($"{id:N}:2", "amina@example.ma"), (mails[0].Id, mails[0].To));
-        blackHole.Stop();
-        foreach (var client in held)
+    }
+
+    [Fact]
+    public async Task A_node_killed_between_the_commit_and_the_delivery_loses_no_mail_another_node_takes_it_over()
+    {
+        // Node A is a process of its own, whose mail server never answers; it is killed (SIGKILL) while it delivers.
+        using var blackHole = new SilentMailServer();
+        var schema = "kill_" + Guid.NewGuid().ToString("N")[..12];
+        // Nodes check their health every second and count one silent for 3 s as dead (Wolverine: 10 s and a minute).
+        var fastRecovery = new Dictionary<string, string> { ["Messaging__HealthCheckPollingTime"] = "00:00:01", ["Messaging__StaleNodeTimeout"] = "00:00:03" };
+        using var nodeA = await ApiProcess.StartAsync(schema, new Dictionary<string, string>(fastRecovery)
         {
-            client.Dispose();
-        }
+            ["Notifications__Sender"] = "smtp", ["Notifications__Smtp__Host"] = "127.0.0.1", ["Notifications__Smtp__From"] = "noreply@chikaya.ma",
+            ["Notifications__Smtp__Port"] = blackHole.Port,
+            ["Notifications__Smtp__EnableSsl"] = "false", ["Notifications__Smtp__Timeout"] = "00:10:00",
+        });
+        var citizen = await nodeA.ClientAsync("citizen", subject: "killed-node-citizen");
+        var agent = await nodeA.ClientAsync("agent", "MIN-SANTE");
+        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.OK);
+        await Deadline.UntilAsync(() => Task.FromResult(blackHole.Connected), 30, "node A to connect to its mail server");
+        nodeA.Kill();
+        Assert.Empty(await MailsAsync(schema, id, 0));
+
+        await using var nodeB = new ApiFactory { Schema = schema, Settings = { ["ReferenceData:LoadDefaults"] = "false", ["Messaging:HealthCheckPollingTime"] = "00:00:01", ["Messaging:StaleNodeTimeout"] = "00:00:03" } };
+        _ = nodeB.Services;
+        var mails = await MailsAsync(schema, id, 1);
+        Assert.Equal(($"{id:N}:2", "amina@example.ma"), (mails[0].Id, mails[0].To));
     }
 
     /// <summary>Waits until the sink holds <paramref name="count"/> mails of the complaint, and returns them in version order.</summary>
@@ -141,5 +155,37 @@ public sealed class NotificationTests
         await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
         await using var command = dataSource.CreateCommand(sql);
         return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A mail server that accepts connections and never answers: a delivery to it hangs.</summary>
+    private sealed class SilentMailServer : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly System.Collections.Concurrent.ConcurrentBag<TcpClient> _held = [];
+
+        public SilentMailServer()
+        {
+            _listener.Start();
+            _ = Task.Run(async () =>
+            {
+                while (true)
+                {
+                    _held.Add(await _listener.AcceptTcpClientAsync());
+                }
+            });
+        }
+
+        public string Port => ((IPEndPoint)_listener.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        public bool Connected => !_held.IsEmpty;
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            foreach (var client in _held)
+            {
+                client.Dispose();
+            }
+        }
     }
 }

@@ -39,6 +39,17 @@ public static class Messaging
             options.Durability.MessageStorageSchemaName = schema;
             options.AutoBuildMessageStorageOnStartup = configuration.GetValue("EventStore:MigrateAtStartup", true) ? JasperFx.AutoCreate.CreateOrUpdate : JasperFx.AutoCreate.None;
             options.PublishMessage<CitizenNotification>().ToLocalQueue(NotificationQueue).UseDurableInbox();
+            // A node that dies holding messages: the others see its health check go stale and take its messages over
+            // (Wolverine's defaults: a check every 10 s, stale after a minute).
+            if (configuration.GetValue<TimeSpan?>("Messaging:HealthCheckPollingTime") is { } healthCheck)
+            {
+                options.Durability.HealthCheckPollingTime = healthCheck;
+            }
+
+            if (configuration.GetValue<TimeSpan?>("Messaging:StaleNodeTimeout") is { } stale)
+            {
+                options.Durability.StaleNodeTimeout = stale;
+            }
             // A mail server that is down or slow: try again later, for about a day, before the dead letters.
             options.OnException<System.Net.Mail.SmtpException>().Or<IOException>().Or<System.Net.Sockets.SocketException>().Or<TimeoutException>()
                 .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10))
