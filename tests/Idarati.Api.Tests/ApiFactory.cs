@@ -48,6 +48,9 @@ public sealed class ApiFactory : IAsyncDisposable, IDisposable
 
     private int _disposed;
 
+    /// <summary>A caller sending Alba scenarios as <paramref name="role"/>.</summary>
+    public ScenarioCaller As(string? role, string? administrationId = null, string? subject = null) => new(this, role, administrationId, subject);
+
     public async ValueTask DisposeAsync()
     {
         if (_host.IsValueCreated && Interlocked.Exchange(ref _disposed, 1) == 0)

@@ -1,12 +1,8 @@
-using Idarati.Tests;
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-
-using static Idarati.Api.Tests.TestHttp;
 
 namespace Idarati.Api.Tests;
 
+/// <summary>emploi-public.ma's routes, driven by Alba scenarios (each request states the status it must answer).</summary>
 [Collection(ApiWithReferenceData.Collection)]
 public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetime
 {
@@ -20,49 +16,49 @@ public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetim
     [Fact]
     public async Task A_candidate_applies_once_and_the_administration_runs_the_funnel()
     {
-        var agent = await factory.ClientAsync("agent", "MIN-FINANCES");
-        var competition = await Json(await agent.PostAsJsonAsync("/api/competitions", new
+        var agent = factory.As("agent", "MIN-FINANCES");
+        var competition = await agent.PostAsync("/api/competitions", new
         {
             administrationId = "MIN-FINANCES", title = "Administrateurs", grade = "Administrateur 3e grade", posts = 40,
             applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(30), acceptsElectronicApplications = true,
-        }), HttpStatusCode.Created);
+        }, HttpStatusCode.Created);
         var competitionId = competition.GetProperty("id").GetGuid();
 
         var subject = "cand-" + Guid.NewGuid().ToString("N")[..8];
-        var citizen = await factory.ClientAsync("citizen", subject: subject);
+        var citizen = factory.As("citizen", subject: subject);
         var email = $"{subject}@example.ma";
-        var candidate = await Json(await citizen.PostAsJsonAsync("/api/candidates", new { fullName = "Salma Idrissi", nationalId = "CD112233", email }), HttpStatusCode.Created);
+        var candidate = await citizen.PostAsync("/api/candidates", new { fullName = "Salma Idrissi", nationalId = "CD112233", email }, HttpStatusCode.Created);
         var candidateId = candidate.GetProperty("id").GetGuid();
-        var duplicate = await Json(await (await factory.ClientAsync("citizen", subject: "x" + subject)).PostAsJsonAsync("/api/candidates", new { fullName = "Autre", nationalId = "X1", email = email.ToUpperInvariant() }), HttpStatusCode.BadRequest);
+        var duplicate = await factory.As("citizen", subject: "x" + subject).PostAsync("/api/candidates", new { fullName = "Autre", nationalId = "X1", email = email.ToUpperInvariant() }, HttpStatusCode.BadRequest);
         Assert.True(duplicate.GetProperty("errors").TryGetProperty("email", out _));
 
-        var unverified = await Json(await citizen.PostAsJsonAsync("/api/applications", new { competitionId, candidateId }), HttpStatusCode.Conflict);
+        var unverified = await citizen.PostAsync("/api/applications", new { competitionId, candidateId }, HttpStatusCode.Conflict);
         Assert.Equal("candidate-not-verified", unverified.GetProperty("rule").GetString());
-        await Json(await citizen.PostAsync($"/api/candidates/{candidateId}/verify", null), HttpStatusCode.OK);
-        var application = await Json(await citizen.PostAsJsonAsync("/api/applications", new { competitionId, candidateId }), HttpStatusCode.Created);
+        await citizen.PostAsync($"/api/candidates/{candidateId}/verify", null, HttpStatusCode.OK);
+        var application = await citizen.PostAsync("/api/applications", new { competitionId, candidateId }, HttpStatusCode.Created);
         var applicationId = application.GetProperty("id").GetGuid();
-        var twice = await Json(await citizen.PostAsJsonAsync("/api/applications", new { competitionId, candidateId }), HttpStatusCode.Conflict);
+        var twice = await citizen.PostAsync("/api/applications", new { competitionId, candidateId }, HttpStatusCode.Conflict);
         Assert.Equal("already-applied", twice.GetProperty("rule").GetString());
 
-        var stranger = await factory.ClientAsync("agent", "MIN-SANTE");
-        await Json(await stranger.GetAsync($"/api/applications/{applicationId}"), HttpStatusCode.NotFound);
-        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/preselect", new { preselected = true }), HttpStatusCode.OK);
-        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/convoke-written", new { examAt = TimeProvider.System.GetUtcNow().AddDays(40) }), HttpStatusCode.OK);
-        await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/convoke-oral", new { examAt = TimeProvider.System.GetUtcNow().AddDays(50) }), HttpStatusCode.OK);
-        var decided = await Json(await agent.PostAsJsonAsync($"/api/applications/{applicationId}/result", new { result = "admitted" }), HttpStatusCode.OK);
+        var stranger = factory.As("agent", "MIN-SANTE");
+        await stranger.GetAsync($"/api/applications/{applicationId}", HttpStatusCode.NotFound);
+        await agent.PostAsync($"/api/applications/{applicationId}/preselect", new { preselected = true }, HttpStatusCode.OK);
+        await agent.PostAsync($"/api/applications/{applicationId}/convoke-written", new { examAt = TimeProvider.System.GetUtcNow().AddDays(40) }, HttpStatusCode.OK);
+        await agent.PostAsync($"/api/applications/{applicationId}/convoke-oral", new { examAt = TimeProvider.System.GetUtcNow().AddDays(50) }, HttpStatusCode.OK);
+        var decided = await agent.PostAsync($"/api/applications/{applicationId}/result", new { result = "admitted" }, HttpStatusCode.OK);
         Assert.Equal("decided", decided.GetProperty("stage").GetString());
         Assert.Equal("admitted", decided.GetProperty("result").GetString());
-        var mine = await Json(await citizen.GetAsync($"/api/applications/{applicationId}"), HttpStatusCode.OK);
+        var mine = await citizen.GetAsync($"/api/applications/{applicationId}", HttpStatusCode.OK);
         Assert.Equal(5, mine.GetProperty("version").GetInt64());
 
-        await Json(await agent.PostAsync($"/api/competitions/{competitionId}/close", null), HttpStatusCode.OK);
-        var results = await Json(await agent.PostAsync($"/api/competitions/{competitionId}/publish-results", null), HttpStatusCode.OK);
+        await agent.PostAsync($"/api/competitions/{competitionId}/close", null, HttpStatusCode.OK);
+        var results = await agent.PostAsync($"/api/competitions/{competitionId}/publish-results", null, HttpStatusCode.OK);
         Assert.Equal("resultsPublished", results.GetProperty("status").GetString());
 
         // The analysts' view: the funnel of this competition, without a name, a national ID number or an e-mail.
-        var analyst = await factory.ClientAsync("analyst");
+        var analyst = factory.As("analyst");
         await factory.WaitForProjectionsAsync();
-        var report = await Json(await analyst.GetAsync("/api/indicators/employment"), HttpStatusCode.OK);
+        var report = await analyst.GetAsync("/api/indicators/employment", HttpStatusCode.OK);
         var funnel = report.GetProperty("funnel").EnumerateArray().Single(f => f.GetProperty("competitionId").GetString() == competitionId.ToString());
         Assert.Equal("resultsPublished", funnel.GetProperty("status").GetString());
         Assert.Equal((1L, 1L, 0L, 1L, 1L, 1L, 1L), (funnel.GetProperty("applied").GetInt64(), funnel.GetProperty("electronicApplications").GetInt64(),
@@ -75,22 +71,22 @@ public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetim
         Assert.DoesNotContain("Salma", report.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain(subject, report.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain("CD112233", report.GetRawText(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Forbidden, (await agent.GetAsync("/api/indicators/employment")).StatusCode);
+        await agent.GetAsync("/api/indicators/employment", HttpStatusCode.Forbidden);
     }
 
     [Fact]
     public async Task Competitions_refuse_bad_input_and_other_administrations()
     {
-        var agent = await factory.ClientAsync("agent", "MIN-FINANCES");
+        var agent = factory.As("agent", "MIN-FINANCES");
         var before = await factory.CountEventsAsync();
-        var bad = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = "soon", acceptsElectronicApplications = true }), HttpStatusCode.BadRequest);
+        var bad = await agent.PostAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = "soon", acceptsElectronicApplications = true }, HttpStatusCode.BadRequest);
         Assert.True(bad.GetProperty("errors").TryGetProperty("applicationDeadline", out _), bad.GetRawText());
-        var zero = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(3), acceptsElectronicApplications = true }), HttpStatusCode.BadRequest);
+        var zero = await agent.PostAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "T", grade = "G", posts = 0, applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(3), acceptsElectronicApplications = true }, HttpStatusCode.BadRequest);
         Assert.True(zero.GetProperty("errors").TryGetProperty("posts", out _));
-        var foreign = await Json(await agent.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-SANTE", title = "T", grade = "G", posts = 3, applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(3), acceptsElectronicApplications = true }), HttpStatusCode.Conflict);
+        var foreign = await agent.PostAsync("/api/competitions", new { administrationId = "MIN-SANTE", title = "T", grade = "G", posts = 3, applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(3), acceptsElectronicApplications = true }, HttpStatusCode.Conflict);
         Assert.Equal("not-owner", foreign.GetProperty("rule").GetString());
         Assert.Equal(before, await factory.CountEventsAsync());
-        var analyst = await factory.ClientAsync("analyst");
-        Assert.Equal(HttpStatusCode.Forbidden, (await analyst.PostAsJsonAsync("/api/candidates", new { fullName = "A", nationalId = "B", email = "a@b.ma" })).StatusCode);
+        var analyst = factory.As("analyst");
+        await analyst.PostAsync("/api/candidates", new { fullName = "A", nationalId = "B", email = "a@b.ma" }, HttpStatusCode.Forbidden);
     }
 }
