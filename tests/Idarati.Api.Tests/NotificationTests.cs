@@ -38,6 +38,12 @@ public sealed class NotificationTests
         Assert.Equal((3L, 0L, 0L), (await EnvelopesAsync(factory.Schema, id.ToString()), await EnvelopesAsync(factory.Schema, "amina@example.ma"), await EnvelopesAsync(factory.Schema, "+212600000000")));
         var properties = typeof(Application.Notifications.CitizenNotification).GetProperties().Select(p => p.Name).Order();
         Assert.Equal(["ComplaintId", "Event", "Version"], properties);
+
+        // The OpenAPI document says which actions tell the citizen.
+        var paths = (await TestHttp.Json(await factory.CreateClient().GetAsync("/swagger/v1/swagger.json"), HttpStatusCode.OK)).GetProperty("paths");
+        string Description(string action) => paths.GetProperty($"/api/complaints/{{id}}/{action}").GetProperty("post").GetProperty("description").GetString()!;
+        Assert.Contains("the citizen is told by mail", Description("acknowledge"), StringComparison.Ordinal);
+        Assert.Contains("not notified", Description("provide-information"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -92,8 +92,7 @@ public static class TicketEndpoints
         new Validation().Required("body", request).ThrowIfInvalid();
         var r = request!;
         return new ComplaintSubmissionInput(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId, r.CategoryCode, r.Subject, r.Description,
-            r.Location is { } l ? new LocationInput(l.Region, l.Province, l.Commune) : null,
-            r.Citizen is { } c ? new CitizenInput(c.FullName, c.NationalId, c.Phone, c.Email) : null);
+            r.Location?.ToInput(), r.Citizen?.ToInput());
     }
 }
 

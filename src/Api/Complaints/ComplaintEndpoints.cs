@@ -9,9 +9,17 @@ using R = Idarati.Api.Infrastructure.Auth.Roles;
 
 namespace Idarati.Api.Complaints;
 
-public sealed record LocationRequest(string? Region, string? Province, string? Commune);
+public sealed record LocationRequest(string? Region, string? Province, string? Commune)
+{
+    /// <summary>As the command's input (checked by the handler).</summary>
+    public LocationInput ToInput() => new(Region, Province, Commune);
+}
 
-public sealed record CitizenRequest(string? FullName, string? NationalId, string? Phone, string? Email);
+public sealed record CitizenRequest(string? FullName, string? NationalId, string? Phone, string? Email)
+{
+    /// <summary>As the command's input (checked by the handler).</summary>
+    public CitizenInput ToInput() => new(FullName, NationalId, Phone, Email);
+}
 
 public sealed record SubmitComplaintRequest(
     ComplaintKind? Kind, ComplaintChannel? Channel, string? AdministrationId, string? CategoryCode,
@@ -87,8 +95,7 @@ public static class ComplaintEndpoints
     {
         new Validation().Required("body", request).ThrowIfInvalid();
         return new ComplaintSubmissionInput(request!.Kind, request.Channel, request.AdministrationId, request.CategoryCode, request.Subject, request.Description,
-            request.Location is { } l ? new LocationInput(l.Region, l.Province, l.Commune) : null,
-            request.Citizen is { } c ? new CitizenInput(c.FullName, c.NationalId, c.Phone, c.Email) : null);
+            request.Location?.ToInput(), request.Citizen?.ToInput());
     }
 
     private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, DateTimeOffset? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
@@ -142,6 +149,9 @@ public static class ComplaintEndpoints
 
     public sealed record VerificationResponse(bool Valid, long? FirstInvalidVersion, long EventCount);
 
+    /// <summary>The actions whose events tell the citizen (Application.Notifications.CitizenNotifications.For).</summary>
+    private static readonly HashSet<string> Notifying = ["acknowledge", "request-information", "transfer", "answer", "reject", "close"];
+
     /// <summary>An empty body for actions that need none; any JSON object, or nothing, is accepted.</summary>
     public sealed record Empty;
 
@@ -161,7 +171,10 @@ public static class ComplaintEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(roles))
             .Accepts<TRequest>("application/json")
-            .WithSummary($"{summary} Roles: {string.Join(", ", roles)}. If-Match with the ETag refuses a stale write (412).");
+            .WithSummary($"{summary} Roles: {string.Join(", ", roles)}. If-Match with the ETag refuses a stale write (412).")
+            .WithDescription(Notifying.Contains(name)
+                ? "Once the change commits, the citizen is told by mail (Wolverine's outbox, in the transaction of the events; the address is read from the complaint, never sent in the message)."
+                : "The citizen is not notified of this step.");
     }
 
     private static string? AccessCode(HttpContext http) =>

@@ -160,8 +160,7 @@ public static partial class FrontEndSchema
                     var p = (IReadOnlyDictionary<string, object?>)i["citizen"]!;
                     var complaint = new ComplaintSubmissionInput(Domain.Complaints.ComplaintKind.Complaint, Domain.Complaints.ComplaintChannel.CallCenter,
                         (string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
-                        new LocationInput((string?)l["region"], (string?)l["province"], (string?)l["commune"]),
-                        new CitizenInput((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]));
+                        Location(l), Citizen(p));
                     return await Bus(c).InvokeAsync<Escalation>(new EscalateTicket(id, complaint, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("publishCompetition", "Publish a competition.", staff, competitionPayload, "competition", [new("input", competitionInput.NonNull)],

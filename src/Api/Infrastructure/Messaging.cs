@@ -1,7 +1,6 @@
 using Idarati.Application.Notifications;
 using JasperFx.CodeGeneration;
 using Wolverine;
-using Wolverine.ErrorHandling;
 using Wolverine.Marten;
 
 namespace Idarati.Api.Infrastructure;
@@ -50,10 +49,9 @@ public static class Messaging
             {
                 options.Durability.StaleNodeTimeout = stale;
             }
-            // A mail server that is down or slow: try again later, for about a day, before the dead letters.
-            options.OnException<System.Net.Mail.SmtpException>().Or<IOException>().Or<System.Net.Sockets.SocketException>().Or<TimeoutException>()
-                .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10))
-                .Then.ScheduleRetry(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(8), TimeSpan.FromHours(12));
+
+            // The notification handler's retries are its own (CitizenNotificationHandler.Configure): a command sent with
+            // InvokeAsync is never retried behind its caller's back.
             // The handlers' code is generated ahead (./scripts/codegen.sh writes src/Api/Internal/Generated): no
             // Roslyn at run time and no slow first request.
             options.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;

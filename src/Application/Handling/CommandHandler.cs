@@ -99,9 +99,9 @@ public sealed record ListedStream(string Id, string Type);
 /// FetchForWriting (folded by its decider, <see cref="DeciderAggregation{TCommand, TEvent, TState}"/>), authorize on
 /// the state read, decide, append on the fetched stream with the tamper-evidence hashes, claim the command's unique
 /// keys, record its command id and store the messages it cascades (Wolverine's outbox), all in one session and one
-/// transaction. A conflict is decided
-/// again on fresh state a bounded number of times unless the caller pinned a version (then 412); a repeated command
-/// id appends nothing and answers the first result (422 when the retry asks for something else).
+/// transaction. A conflict is decided again on fresh state a bounded number of times unless the caller pinned a
+/// version (then 412); a repeated command id appends nothing and answers the first result (422 when the retry asks for
+/// something else).
 /// </summary>
 public sealed class CommandHandler(IDocumentStore store, TimeProvider time, IServiceProvider? services = null)
 {
@@ -245,9 +245,10 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
                 session.Insert(new CommandRecord(id.ToString(), streamId, version + events.Count, context.Fingerprint));
             }
 
+            var after = events.Aggregate(state, decider.Evolve);
             if (outbox is { Context: var messages })
             {
-                foreach (var message in cascade!(events.Aggregate(state, decider.Evolve), events, version))
+                foreach (var message in cascade!(after, events, version))
                 {
                     await messages.PublishAsync(message).ConfigureAwait(false);
                 }
@@ -256,7 +257,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             try
             {
                 await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                return new CommandResult<TState>(streamId, version + events.Count, events.Aggregate(state, decider.Evolve), events.Count, false);
+                return new CommandResult<TState>(streamId, version + events.Count, after, events.Count, false);
             }
             catch (DocumentAlreadyExistsException e) when (e.DocType == typeof(StreamKeyClaim))
             {
