@@ -81,6 +81,8 @@ public static class HttpBenchmark
             {
                 // The figure and its baseline in alternating slices, so that both see the same machine (see PairedAsync).
                 var (rawRate, postRate) = await PairedAsync("raw SQL", raw, "POST /api/complaints", post.RunAsync, settings.Duration).ConfigureAwait(false);
+                var groups = app.Services.GetRequiredService<Idarati.Application.Handling.CommandHandler>().Group.Counts;
+                Console.WriteLine($"    group commit: {groups.Members:N0} new streams in {groups.Groups:N0} transactions ({(double)groups.Members / Math.Max(1, groups.Groups):F1} each), {groups.Failed} failed groups");
                 report.Add("http.raw-sql.c8", rawRate, "commands/s");
                 // Issue 14 on Marten: floor 0.35 of raw SQL (goal 0.6).
                 report.Add("http.post-complaints.c8", postRate, "commands/s", "http.raw-sql.c8", 0.35);

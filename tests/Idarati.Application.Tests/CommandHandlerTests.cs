@@ -113,6 +113,51 @@ public sealed class CommandHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task New_streams_that_arrive_together_share_a_transaction_and_each_keeps_its_own_events_actor_key_and_chain()
+    {
+        var handler = new CommandHandler(Store, TimeProvider.System);
+        var ids = Enumerable.Range(0, 30).Select(_ => NewId()).ToArray();
+        // Called one after the other without awaiting: the first is written at once, the others arrive while it is.
+        var results = await Task.WhenAll(ids.Select((id, i) => handler.HandleAsync(Counter, id, new Increment(i + 1),
+            new CommandContext(new Actor($"citizen-{i}", Role.Citizen)) { NewStream = true, Keys = [new StreamKey("counter-key", id)] })));
+
+        var counts = handler.Group.Counts;
+        Assert.True(counts.Members == 30 && counts.Groups < counts.Members && counts.Failed == 0, $"{counts}");
+        var chains = new StoredStreams(Store, DataSource);
+        await using var session = Store.QuerySession();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            Assert.Equal((ids[i], 1L, i + 1), (results[i].StreamId, results[i].Version, results[i].State));
+            var events = await session.Events.FetchStreamAsync(ids[i]);
+            Assert.Equal((i + 1, $"Citizen:citizen-{i}"), (((Incremented)events.Single().Data).Total, events[0].UserName));
+            Assert.Equal(new HashChainVerification(ids[i], true, null, 1), await chains.VerifyAsync(ids[i]));
+            Assert.Equal(ids[i], await handler.FindStreamIdAsync(new StreamKey("counter-key", ids[i])));
+        }
+    }
+
+    [Fact]
+    public async Task A_group_that_one_member_breaks_is_written_member_by_member_and_only_that_member_fails()
+    {
+        var handler = new CommandHandler(Store, TimeProvider.System);
+        var taken = new StreamKey("counter-key", "taken-" + Guid.NewGuid().ToString("N"));
+        var owner = NewId();
+        await handler.HandleAsync(Counter, owner, new Increment(1), Someone with { NewStream = true, Keys = [taken] });
+        var ids = Enumerable.Range(0, 20).Select(_ => NewId()).ToArray();
+        var tasks = ids.Select((id, i) => handler.HandleAsync(Counter, id, new Increment(1),
+            Someone with { NewStream = true, Keys = [i == 10 ? taken : new StreamKey("counter-key", id)] })).ToArray();
+
+        await Assert.ThrowsAsync<DuplicateStreamKeyException>(() => tasks[10]);
+        await Task.WhenAll(tasks.Where((_, i) => i != 10));
+        Assert.True(handler.Group.Counts.Failed >= 1, $"{handler.Group.Counts}");
+        Assert.Empty(await TotalsAsync(ids[10]));
+        foreach (var id in ids.Where((_, i) => i != 10))
+        {
+            Assert.Equal([1], await TotalsAsync(id));
+        }
+        Assert.Equal(owner, await handler.FindStreamIdAsync(taken));
+    }
+
+    [Fact]
     public async Task A_stream_loads_at_a_version()
     {
         var id = NewId();

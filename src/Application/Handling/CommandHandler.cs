@@ -114,6 +114,10 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
     public static IReadOnlySet<string> ListedStreamTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { Idarati.Domain.Administrations.AdministrationDecider.StreamType };
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _running = new();
+    private readonly GroupCommit _group = new(store);
+
+    /// <summary>The group commit of new streams (its counts show how many commands shared a transaction).</summary>
+    public GroupCommit Group => _group;
 
     public async Task<CommandResult<TState>> HandleAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, TCommand command, CommandContext context, Action<TState>? authorize = null,
@@ -208,41 +212,48 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             }
 
             var data = events.Cast<object>().ToArray();
-            if (stream is null)
+            var lastHash = stream?.Aggregate?.LastHash ?? TamperEvidence.Genesis;
+            var at = time.GetUtcNow();
+            void Stage(IDocumentSession target)
             {
-                session.Events.StartStream(streamId, data);
-            }
-            else
-            {
-                stream.AppendMany(data);
-            }
+                if (stream is null)
+                {
+                    target.Events.StartStream(streamId, data);
+                }
+                else
+                {
+                    stream.AppendMany(data);
+                }
 
-            var action = session.PendingChanges.Streams().Single(s => s.Key == streamId);
-            // Metadata: the actor as Marten's user name, the command id as correlation id and header of every event.
-            session.LastModifiedBy = context.Actor.ToString();
-            session.CorrelationId = context.CommandId?.ToString();
-            if (context.CommandId is { } commandId)
-            {
+                // Metadata on each event (so that events of a group keep their own): the actor as Marten's user name,
+                // the command id as correlation id and header.
+                var action = target.PendingChanges.Streams().Single(s => s.Key == streamId);
+                var commandId = context.CommandId?.ToString();
                 foreach (var e in action.Events)
                 {
-                    e.SetHeader(CommandHeader, commandId.ToString());
+                    e.UserName = context.Actor.ToString();
+                    e.CorrelationId = commandId;
+                    if (commandId is not null)
+                    {
+                        e.SetHeader(CommandHeader, commandId);
+                    }
                 }
-            }
 
-            TamperEvidence.Seal(store.Options.Serializer(), action.Events, streamId, version, stream?.Aggregate?.LastHash ?? TamperEvidence.Genesis, time.GetUtcNow());
-            if (version == 0 && ListedStreamTypes.Contains(decider.StreamType))
-            {
-                session.Store(new ListedStream(streamId, decider.StreamType));
-            }
+                TamperEvidence.Seal(store.Options.Serializer(), action.Events, streamId, version, lastHash, at);
+                if (version == 0 && ListedStreamTypes.Contains(decider.StreamType))
+                {
+                    target.Store(new ListedStream(streamId, decider.StreamType));
+                }
 
-            foreach (var key in context.Keys ?? [])
-            {
-                session.Insert(new StreamKeyClaim(KeyId(key), streamId));
-            }
+                foreach (var key in context.Keys ?? [])
+                {
+                    target.Insert(new StreamKeyClaim(KeyId(key), streamId));
+                }
 
-            if (context.CommandId is { } id)
-            {
-                session.Insert(new CommandRecord(id.ToString(), streamId, version + events.Count, context.Fingerprint));
+                if (context.CommandId is { } id)
+                {
+                    target.Insert(new CommandRecord(id.ToString(), streamId, version + events.Count, context.Fingerprint));
+                }
             }
 
             var after = events.Aggregate(state, decider.Evolve);
@@ -256,7 +267,13 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
 
             try
             {
-                await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                // A new stream that tells nobody joins the group commit; it is written alone when its group failed.
+                if (!(stream is null && outbox is null && await _group.WriteAsync(Stage).ConfigureAwait(false)))
+                {
+                    Stage(session);
+                    await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 return new CommandResult<TState>(streamId, version + events.Count, after, events.Count, false);
             }
             catch (DocumentAlreadyExistsException e) when (e.DocType == typeof(StreamKeyClaim))
