@@ -102,7 +102,7 @@ public static class ProjectionBenchmark
         MartenStreams.Configure(o, schema);
         o.AutoCreateSchemaObjects = AutoCreate.All;
         MartenReadModel.Register(o, ReadModels.All(schema), TimeProvider.System, NullLoggerFactory.Instance, 1000);
-        ReadModelDaemon.Configure(o, TimeSpan.FromMilliseconds(50));
+        ReadModelDaemon.Configure(o, ReadModelDaemon.DefaultPollInterval);
     });
 
     private static async Task SeedAsync(NpgsqlDataSource dataSource, DocumentStore store, string schema, string copy, double scale, Report report)

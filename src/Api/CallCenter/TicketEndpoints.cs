@@ -29,7 +29,7 @@ public static class TicketEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/call-center/tickets/{view.Id}", view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<OpenTicketMessage>()))
             .WithSummary("Open a ticket for a question received by phone, e-mail or Facebook. Roles: call-centre agent, supervisor.");
 
         tickets.MapGet("/{id:guid}", async Task<Ok<TicketView>> (Guid id, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
@@ -57,7 +57,7 @@ public static class TicketEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<AnswerTicket>()))
             .WithSummary("Answer the question. Roles: call-centre agent, supervisor.");
 
         tickets.MapPost("/{id:guid}/close", async Task<Ok<TicketView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
@@ -66,7 +66,7 @@ public static class TicketEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<CloseTicket>()))
             .WithSummary("Close the ticket. Roles: call-centre agent, supervisor.");
 
         tickets.MapPost("/{id:guid}/escalate", async Task<Ok<Escalation>> (Guid id, EscalateRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
@@ -75,7 +75,7 @@ public static class TicketEndpoints
                 http.SetETag(escalation.Ticket.Version);
                 return TypedResults.Ok(escalation);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<EscalateTicket>()))
             .WithSummary("Escalate to a complaint: creates it (channel callCenter) through the complaints workflow and links both ways. Roles: call-centre agent, supervisor.");
     }
 

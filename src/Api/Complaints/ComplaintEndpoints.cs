@@ -48,7 +48,7 @@ public static class ComplaintEndpoints
         var complaints = endpoints.MapGroup("/api/complaints").WithTags("complaints")
             .AddEndpointFilter(GuessLimits.Filter(GuessLimits.ComplaintCodes, http => AccessCode(http) is null ? null : [http.GetRouteValue("id")?.ToString() ?? string.Empty]));
 
-        complaints.MapPost("/", SubmitAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor))
+        complaints.MapPost("/", SubmitAsync).RequireAuthorization(p => p.RequireRole(CommandRoles.Names<SubmitComplaintMessage>()))
             .Accepts<SubmitComplaintRequest>("application/json")
             .WithSummary("Submit a complaint, observation or suggestion. Roles: citizen, agent, supervisor.")
             .WithDescription("Returns the tracking number and access code the citizen uses to follow it (shown once). Idempotency-Key makes retries safe.");
@@ -66,16 +66,16 @@ public static class ComplaintEndpoints
         complaints.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("Every event in order with position, version, type, time, actor, data and hash. Roles: agent (own administration), supervisor, auditor.");
 
-        Action<Empty>(complaints, "acknowledge", [R.Agent, R.Supervisor], "Acknowledge receipt.", _ => new ComplaintAction.Acknowledge());
-        Action<QuestionRequest>(complaints, "request-information", [R.Agent, R.Supervisor], "Ask the citizen for more information.", r => new ComplaintAction.RequestInformation(r?.Question));
-        Action<TextRequest>(complaints, "provide-information", [R.Citizen], "The citizen answers the question.", r => new ComplaintAction.ProvideInformation(r?.Text));
-        Action<RejectRequest>(complaints, "reject", [R.Agent, R.Supervisor], "Declare the complaint inadmissible, with a reason from the fixed list.", r => new ComplaintAction.Reject(r?.Reason, r?.Comment));
-        Action<AnswerRequest>(complaints, "answer", [R.Agent, R.Supervisor], "Answer the complaint with an outcome.", r => new ComplaintAction.Answer(r?.Text, r?.Outcome));
-        Action<Empty>(complaints, "take-into-account", [R.Agent, R.Supervisor], "Take an observation or suggestion into account.", _ => new ComplaintAction.TakeIntoAccount());
-        Action<Empty>(complaints, "close", [R.Agent, R.Supervisor], "Close a processed complaint.", _ => new ComplaintAction.Close());
-        Action<FeedbackRequest>(complaints, "feedback", [R.Citizen], "The citizen says whether the answer satisfied them.", r => new ComplaintAction.GiveFeedback(r?.Satisfied, r?.Comment));
-        Action<ReasonRequest>(complaints, "reopen", [R.Citizen], "The citizen reopens an answered complaint.", r => new ComplaintAction.Reopen(r?.Reason));
-        Action<TransferRequest>(complaints, "transfer", [R.Agent, R.Supervisor], "Transfer to another active administration, which then owns it.", r => new ComplaintAction.Transfer(r?.ToAdministrationId, r?.Reason));
+        Action<Empty>(complaints, "acknowledge", CommandRoles.Names<ComplaintAction.Acknowledge>(), "Acknowledge receipt.", _ => new ComplaintAction.Acknowledge());
+        Action<QuestionRequest>(complaints, "request-information", CommandRoles.Names<ComplaintAction.RequestInformation>(), "Ask the citizen for more information.", r => new ComplaintAction.RequestInformation(r?.Question));
+        Action<TextRequest>(complaints, "provide-information", CommandRoles.Names<ComplaintAction.ProvideInformation>(), "The citizen answers the question.", r => new ComplaintAction.ProvideInformation(r?.Text));
+        Action<RejectRequest>(complaints, "reject", CommandRoles.Names<ComplaintAction.Reject>(), "Declare the complaint inadmissible, with a reason from the fixed list.", r => new ComplaintAction.Reject(r?.Reason, r?.Comment));
+        Action<AnswerRequest>(complaints, "answer", CommandRoles.Names<ComplaintAction.Answer>(), "Answer the complaint with an outcome.", r => new ComplaintAction.Answer(r?.Text, r?.Outcome));
+        Action<Empty>(complaints, "take-into-account", CommandRoles.Names<ComplaintAction.TakeIntoAccount>(), "Take an observation or suggestion into account.", _ => new ComplaintAction.TakeIntoAccount());
+        Action<Empty>(complaints, "close", CommandRoles.Names<ComplaintAction.Close>(), "Close a processed complaint.", _ => new ComplaintAction.Close());
+        Action<FeedbackRequest>(complaints, "feedback", CommandRoles.Names<ComplaintAction.GiveFeedback>(), "The citizen says whether the answer satisfied them.", r => new ComplaintAction.GiveFeedback(r?.Satisfied, r?.Comment));
+        Action<ReasonRequest>(complaints, "reopen", CommandRoles.Names<ComplaintAction.Reopen>(), "The citizen reopens an answered complaint.", r => new ComplaintAction.Reopen(r?.Reason));
+        Action<TransferRequest>(complaints, "transfer", CommandRoles.Names<ComplaintAction.Transfer>(), "Transfer to another active administration, which then owns it.", r => new ComplaintAction.Transfer(r?.ToAdministrationId, r?.Reason));
 
         endpoints.MapGet("/api/audit/complaints/{id:guid}/verify", VerifyAsync).WithTags("audit")
             .RequireAuthorization(p => p.RequireRole(R.Auditor, R.Supervisor))

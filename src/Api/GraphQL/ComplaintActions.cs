@@ -71,8 +71,6 @@ public static partial class FrontEndSchema
 
         InputValueDefinition Id() => new("id", Scalars.ID.NonNull);
         InputValueDefinition Expected() => new("expectedVersion", Scalars.Int, "The version the caller saw; a stale one changes nothing (PRECONDITION_FAILED).");
-        string[] staff = [Auth.Roles.Agent, Auth.Roles.Supervisor];
-        string[] citizen = [Auth.Roles.Citizen];
 
         // Each mutation sends the same message as its REST route: the input is checked by the command's handler.
         FieldDefinition Action(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, ComplaintAction> action) =>
@@ -98,23 +96,23 @@ public static partial class FrontEndSchema
 
         return
         [
-            Action("acknowledgeComplaint", "Acknowledge receipt.", staff, [], _ => new ComplaintAction.Acknowledge()),
-            Action("requestComplaintInformation", "Ask the citizen for more information.", staff, [new("question", Scalars.String.NonNull)],
+            Action("acknowledgeComplaint", "Acknowledge receipt.", CommandRoles.Names<ComplaintAction.Acknowledge>(), [], _ => new ComplaintAction.Acknowledge()),
+            Action("requestComplaintInformation", "Ask the citizen for more information.", CommandRoles.Names<ComplaintAction.RequestInformation>(), [new("question", Scalars.String.NonNull)],
                 c => new ComplaintAction.RequestInformation(c.Argument<string>("question"))),
-            Action("provideComplaintInformation", "The citizen answers the question.", citizen, [new("text", Scalars.String.NonNull)],
+            Action("provideComplaintInformation", "The citizen answers the question.", CommandRoles.Names<ComplaintAction.ProvideInformation>(), [new("text", Scalars.String.NonNull)],
                 c => new ComplaintAction.ProvideInformation(c.Argument<string>("text"))),
-            Action("answerComplaint", "Answer with an outcome.", staff, [new("text", Scalars.String.NonNull), new("outcome", outcome.NonNull)],
+            Action("answerComplaint", "Answer with an outcome.", CommandRoles.Names<ComplaintAction.Answer>(), [new("text", Scalars.String.NonNull), new("outcome", outcome.NonNull)],
                 c => new ComplaintAction.Answer(c.Argument<string>("text"), (AnswerOutcome)c.Arguments["outcome"]!)),
-            Action("transferComplaint", "Hand the complaint to another active administration, with a reason.", staff,
+            Action("transferComplaint", "Hand the complaint to another active administration, with a reason.", CommandRoles.Names<ComplaintAction.Transfer>(),
                 [new("toAdministrationId", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)],
                 c => new ComplaintAction.Transfer(c.Argument<string>("toAdministrationId"), c.Argument<string>("reason"))),
-            Action("rejectComplaint", "Declare it inadmissible, with a reason from the fixed list.", staff, [new("reason", rejection.NonNull), new("comment", Scalars.String)],
+            Action("rejectComplaint", "Declare it inadmissible, with a reason from the fixed list.", CommandRoles.Names<ComplaintAction.Reject>(), [new("reason", rejection.NonNull), new("comment", Scalars.String)],
                 c => new ComplaintAction.Reject((RejectionReason)c.Arguments["reason"]!, c.Argument<string>("comment"))),
-            Action("takeComplaintIntoAccount", "Take an observation or suggestion into account.", staff, [], _ => new ComplaintAction.TakeIntoAccount()),
-            Action("closeComplaint", "Close a processed complaint.", staff, [], _ => new ComplaintAction.Close()),
-            Action("giveComplaintFeedback", "Say whether the answer satisfies.", citizen, [new("satisfied", Scalars.Boolean.NonNull), new("comment", Scalars.String)],
+            Action("takeComplaintIntoAccount", "Take an observation or suggestion into account.", CommandRoles.Names<ComplaintAction.TakeIntoAccount>(), [], _ => new ComplaintAction.TakeIntoAccount()),
+            Action("closeComplaint", "Close a processed complaint.", CommandRoles.Names<ComplaintAction.Close>(), [], _ => new ComplaintAction.Close()),
+            Action("giveComplaintFeedback", "Say whether the answer satisfies.", CommandRoles.Names<ComplaintAction.GiveFeedback>(), [new("satisfied", Scalars.Boolean.NonNull), new("comment", Scalars.String)],
                 c => new ComplaintAction.GiveFeedback(c.Argument<bool>("satisfied"), c.Argument<string>("comment"))),
-            Action("reopenComplaint", "Reopen an answered complaint.", citizen, [new("reason", Scalars.String.NonNull)],
+            Action("reopenComplaint", "Reopen an answered complaint.", CommandRoles.Names<ComplaintAction.Reopen>(), [new("reason", Scalars.String.NonNull)],
                 c => new ComplaintAction.Reopen(c.Argument<string>("reason"))),
         ];
     }
@@ -145,6 +143,11 @@ public static partial class FrontEndSchema
         catch (NotFoundException e)
         {
             return Failed(field, [UserError("NOT_FOUND", e.Message)]);
+        }
+        catch (CommandForbiddenException e)
+        {
+            // The role is the caller's, not the input's: a top-level error, as the mutation's own check gives.
+            throw new GraphQLException(e.Message, "FORBIDDEN");
         }
         catch (IdempotencyKeyReusedException e)
         {

@@ -85,7 +85,7 @@ public static partial class FrontEndSchema
             Arguments = [new("input", input.NonNull)],
             Resolve = c => Guard(async () =>
             {
-                Caller(c, Auth.Roles.Citizen, Auth.Roles.Agent, Auth.Roles.Supervisor);
+                Caller(c, Application.Handling.CommandRoles.Names<SubmitComplaintMessage>());
                 var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
                 var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
                 var p = i.GetValueOrDefault("citizen") as IReadOnlyDictionary<string, object?>;

@@ -96,6 +96,10 @@ public static partial class FrontEndSchema
         {
             throw new GraphQLException(e.Message, "NOT_FOUND");
         }
+        catch (CommandForbiddenException e)
+        {
+            throw new GraphQLException(e.Message, "FORBIDDEN");
+        }
         catch (RuleViolatedException e)
         {
             throw new GraphQLException(e.Message, "RULE_VIOLATED", new Dictionary<string, object?> { ["rule"] = e.Rule });

@@ -22,7 +22,6 @@ public static partial class FrontEndSchema
         var input = new InputObjectGraphType("RegisterAdministrationInput").AddFields(
             new InputValueDefinition("id", Scalars.ID.NonNull), new InputValueDefinition("nameAr", Scalars.String.NonNull), new InputValueDefinition("nameFr", Scalars.String.NonNull),
             new InputValueDefinition("kind", kind.NonNull), new InputValueDefinition("region", Scalars.String.NonNull));
-        string[] admin = [Auth.Roles.Admin];
         return
         [
             new FieldDefinition("registerAdministration", payload.NonNull, "Register an administration. Role: admin.")
@@ -30,7 +29,7 @@ public static partial class FrontEndSchema
                 Arguments = [new("input", input.NonNull)],
                 Resolve = c =>
                 {
-                    Caller(c, admin);
+                    Caller(c, CommandRoles.Names<Application.Administrations.RegisterAdministration>());
                     return PayloadAsync("administration", async () =>
                     {
                         var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
@@ -45,7 +44,7 @@ public static partial class FrontEndSchema
                 Arguments = [new("id", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)],
                 Resolve = c =>
                 {
-                    Caller(c, admin);
+                    Caller(c, CommandRoles.Names<Application.Administrations.DeactivateAdministration>());
                     return PayloadAsync("administration", async () =>
                         await Service<Wolverine.IMessageBus>(c).InvokeAsync<Application.Administrations.AdministrationView>(
                             new Application.Administrations.DeactivateAdministration(c.Argument<string>("id")!, c.Argument<string>("reason"), Keyed(c)), c.CancellationToken)
@@ -91,9 +90,6 @@ public static partial class FrontEndSchema
             new FieldDefinition("writtenExamAt", DateTime), new FieldDefinition("oralExamAt", DateTime), new FieldDefinition("result", result), new FieldDefinition("version", Scalars.Int.NonNull));
         var applicationPayload = PayloadType("ApplicationPayload", "application", application, userError);
 
-        string[] callCenter = [Auth.Roles.Agent, Auth.Roles.Supervisor];
-        string[] staff = [Auth.Roles.Agent, Auth.Roles.Supervisor];
-        string[] citizen = [Auth.Roles.Citizen];
 
         FieldDefinition Mutation(string name, string description, string[] roles, ObjectGraphType payload, string field, InputValueDefinition[] arguments, Func<ResolveContext, Actor, Task<object?>> run) =>
             new(name, payload.NonNull, $"{description} Roles: {string.Join(", ", roles)}.")
@@ -127,12 +123,12 @@ public static partial class FrontEndSchema
         var candidateInput = new InputObjectGraphType("CreateCandidateInput", "The candidate's identity: kept in the stream, never returned by GraphQL.").AddFields(
             new InputValueDefinition("fullName", Scalars.String.NonNull), new InputValueDefinition("nationalId", Scalars.String.NonNull), new InputValueDefinition("email", Scalars.String.NonNull));
 
-        FieldDefinition TicketAction(string name, string description, InputValueDefinition[] arguments, Func<ResolveContext, CommandContext, object> message) =>
-            Mutation(name, description, callCenter, ticketPayload, "ticket", [new("id", Scalars.ID.NonNull), .. arguments],
+        FieldDefinition TicketAction(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, CommandContext, object> message) =>
+            Mutation(name, description, roles, ticketPayload, "ticket", [new("id", Scalars.ID.NonNull), .. arguments],
                 async (c, _) => await Bus(c).InvokeAsync<TicketView>(message(c, Keyed(c)), c.CancellationToken).ConfigureAwait(false));
 
         FieldDefinition CompetitionAction(string name, string description, CompetitionStep step) =>
-            Mutation(name, description, staff, competitionPayload, "competition", [new("id", Scalars.ID.NonNull)],
+            Mutation(name, description, CommandRoles.Names<ActOnCompetition>(), competitionPayload, "competition", [new("id", Scalars.ID.NonNull)],
                 async (c, _) => await Bus(c).InvokeAsync<CompetitionView>(new ActOnCompetition(Id(c), step, Keyed(c)), c.CancellationToken).ConfigureAwait(false));
 
         FieldDefinition ApplicationAction(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Application.JobApplications.ApplicationAction> action) =>
@@ -141,16 +137,16 @@ public static partial class FrontEndSchema
 
         return
         [
-            Mutation("openTicket", "Open a ticket for a question received by phone, e-mail or Facebook.", callCenter, ticketPayload, "ticket", [new("input", openInput.NonNull)],
+            Mutation("openTicket", "Open a ticket for a question received by phone, e-mail or Facebook.", CommandRoles.Names<OpenTicketMessage>(), ticketPayload, "ticket", [new("input", openInput.NonNull)],
                 async (c, _) =>
                 {
                     var i = Input(c);
                     var message = new OpenTicketMessage((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"], Keyed(c));
                     return await Bus(c).InvokeAsync<TicketView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
-            TicketAction("answerTicket", "Answer the question.", [new("answer", Scalars.String.NonNull)], (c, k) => new AnswerTicket(Id(c), c.Argument<string>("answer"), k)),
-            TicketAction("closeTicket", "Close the ticket.", [], (c, k) => new CloseTicket(Id(c), k)),
-            Mutation("escalateTicket", "Escalate to a complaint: creates it through the complaints workflow and links both ways.", callCenter, escalationPayload, "escalation",
+            TicketAction("answerTicket", "Answer the question.", CommandRoles.Names<AnswerTicket>(), [new("answer", Scalars.String.NonNull)], (c, k) => new AnswerTicket(Id(c), c.Argument<string>("answer"), k)),
+            TicketAction("closeTicket", "Close the ticket.", CommandRoles.Names<CloseTicket>(), [], (c, k) => new CloseTicket(Id(c), k)),
+            Mutation("escalateTicket", "Escalate to a complaint: creates it through the complaints workflow and links both ways.", CommandRoles.Names<EscalateTicket>(), escalationPayload, "escalation",
                 [new("input", escalateInput.NonNull)],
                 async (c, _) =>
                 {
@@ -163,7 +159,7 @@ public static partial class FrontEndSchema
                         Location(l), Citizen(p));
                     return await Bus(c).InvokeAsync<Escalation>(new EscalateTicket(id, complaint, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
                 }),
-            Mutation("publishCompetition", "Publish a competition.", staff, competitionPayload, "competition", [new("input", competitionInput.NonNull)],
+            Mutation("publishCompetition", "Publish a competition.", CommandRoles.Names<PublishCompetition>(), competitionPayload, "competition", [new("input", competitionInput.NonNull)],
                 async (c, _) =>
                 {
                     var i = Input(c);
@@ -173,26 +169,26 @@ public static partial class FrontEndSchema
                 }),
             CompetitionAction("closeCompetitionApplications", "Close applications.", CompetitionStep.CloseApplications),
             CompetitionAction("publishCompetitionResults", "Publish the results (after applications close).", CompetitionStep.PublishResults),
-            Mutation("createCandidate", "Create a candidate account (one per e-mail address).", citizen, candidatePayload, "candidate", [new("input", candidateInput.NonNull)],
+            Mutation("createCandidate", "Create a candidate account (one per e-mail address).", CommandRoles.Names<CreateCandidate>(), candidatePayload, "candidate", [new("input", candidateInput.NonNull)],
                 async (c, _) =>
                 {
                     var i = Input(c);
                     var message = new CreateCandidate((string?)i["fullName"], (string?)i["nationalId"], (string?)i["email"], Keyed(c));
                     return await Bus(c).InvokeAsync<CandidateView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
-            Mutation("verifyCandidate", "Verify the account.", [Auth.Roles.Citizen, Auth.Roles.Admin, Auth.Roles.Supervisor], candidatePayload, "candidate", [new("id", Scalars.ID.NonNull)],
+            Mutation("verifyCandidate", "Verify the account.", CommandRoles.Names<VerifyCandidate>(), candidatePayload, "candidate", [new("id", Scalars.ID.NonNull)],
                 async (c, _) => await Bus(c).InvokeAsync<CandidateView>(new VerifyCandidate(Id(c), Keyed(c)), c.CancellationToken).ConfigureAwait(false)),
-            Mutation("applyToCompetition", "Apply electronically (before the deadline, where accepted, once per competition).", citizen, applicationPayload, "application",
+            Mutation("applyToCompetition", "Apply electronically (before the deadline, where accepted, once per competition).", CommandRoles.Names<ApplyToCompetition>(), applicationPayload, "application",
                 [new("competitionId", Scalars.ID.NonNull), new("candidateId", Scalars.ID.NonNull)],
                 async (c, _) => await Bus(c).InvokeAsync<ApplicationView>(new ApplyToCompetition(Id(c, "competitionId"), Id(c, "candidateId"), Keyed(c)), c.CancellationToken).ConfigureAwait(false)),
-            ApplicationAction("withdrawApplication", "Withdraw the application.", citizen, [], _ => new Application.JobApplications.ApplicationAction.Withdraw()),
-            ApplicationAction("preselectApplication", "Decide pre-selection.", staff, [new("preselected", Scalars.Boolean.NonNull)],
+            ApplicationAction("withdrawApplication", "Withdraw the application.", CommandRoles.Names<Application.JobApplications.ApplicationAction.Withdraw>(), [], _ => new Application.JobApplications.ApplicationAction.Withdraw()),
+            ApplicationAction("preselectApplication", "Decide pre-selection.", CommandRoles.Names<Application.JobApplications.ApplicationAction.Preselect>(), [new("preselected", Scalars.Boolean.NonNull)],
                 c => new Application.JobApplications.ApplicationAction.Preselect(c.Argument<bool>("preselected"))),
-            ApplicationAction("convokeToWrittenExam", "Convoke to the written exam.", staff, [new("examAt", DateTime.NonNull)],
+            ApplicationAction("convokeToWrittenExam", "Convoke to the written exam.", CommandRoles.Names<Application.JobApplications.ApplicationAction.ConvokeToWrittenExam>(), [new("examAt", DateTime.NonNull)],
                 c => new Application.JobApplications.ApplicationAction.ConvokeToWrittenExam((DateTimeOffset)c.Arguments["examAt"]!)),
-            ApplicationAction("convokeToOralExam", "Convoke to the oral exam.", staff, [new("examAt", DateTime.NonNull)],
+            ApplicationAction("convokeToOralExam", "Convoke to the oral exam.", CommandRoles.Names<Application.JobApplications.ApplicationAction.ConvokeToOralExam>(), [new("examAt", DateTime.NonNull)],
                 c => new Application.JobApplications.ApplicationAction.ConvokeToOralExam((DateTimeOffset)c.Arguments["examAt"]!)),
-            ApplicationAction("recordApplicationResult", "Record the result.", staff, [new("result", result.NonNull)],
+            ApplicationAction("recordApplicationResult", "Record the result.", CommandRoles.Names<Application.JobApplications.ApplicationAction.RecordResult>(), [new("result", result.NonNull)],
                 c => new Application.JobApplications.ApplicationAction.RecordResult((ExamResult)c.Arguments["result"]!)),
         ];
     }

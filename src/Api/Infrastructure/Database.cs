@@ -74,7 +74,7 @@ public static class Database
             options.AutoCreateSchemaObjects = JasperFx.AutoCreate.CreateOrUpdate;
             Idarati.Projections.MartenReadModel.Register(options, sp.GetRequiredService<IReadOnlyList<Idarati.Projections.IReadModelProjection>>(),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), configuration.GetValue("Projections:BatchSize", 1000));
-            Idarati.Projections.ReadModelDaemon.Configure(options, configuration.GetValue("Projections:PollInterval", TimeSpan.FromMilliseconds(50)));
+            Idarati.Projections.ReadModelDaemon.Configure(options, configuration.GetValue("Projections:PollInterval", Idarati.Projections.ReadModelDaemon.DefaultPollInterval));
             // One leadership lock per store: schemas on one server (tests, several deployments) lead independently.
             options.Projections.DaemonLockId = DaemonLockId(Schema(configuration));
 

@@ -26,6 +26,7 @@ public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogg
             JsonException json => Invalid(JsonField(json), JsonMessage(json)),
             ValidationFailedException v => new ValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value)) { Status = 400, Title = "The request is not valid." },
             NotFoundException n => Problem(404, n.Message),
+            CommandForbiddenException f => Problem(403, f.Message),
             PreconditionFailedException p => Problem(412, p.Message, ("currentVersion", p.Actual)),
             ConcurrentChangeException => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change")),
             // Marten's own conflict, should one escape the command handler's retries: never a 500.

@@ -31,7 +31,7 @@ public static class EmploymentEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/competitions/{view.Id}", view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<PublishCompetition>()))
             .WithSummary("Publish a competition. Roles: agent (of its administration), supervisor.");
         competitions.MapGet("/{id:guid}", async Task<Ok<CompetitionView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
             {
@@ -50,7 +50,7 @@ public static class EmploymentEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/candidates/{view.Id}", view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Citizen))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<CreateCandidate>()))
             .WithSummary("Create a candidate account (one per e-mail address). Role: citizen.");
         candidates.MapGet("/{id:guid}", async Task<Ok<CandidateView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
                 TypedResults.Ok(await service.GetCandidateAsync(id, http.User.ToActor(), ct).ConfigureAwait(false)))
@@ -58,7 +58,7 @@ public static class EmploymentEndpoints
             .WithSummary("A candidate account. Roles: the candidate (citizen), supervisor, auditor, admin (without the identity: administrators read no personal data).");
         candidates.MapPost("/{id:guid}/verify", async Task<Ok<CandidateView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken ct) =>
                 TypedResults.Ok(await bus.InvokeAsync<CandidateView>(new VerifyCandidate(id, http.CommandContext()), ct).ConfigureAwait(false)))
-            .RequireAuthorization(p => p.RequireRole(R.Citizen, R.Admin, R.Supervisor))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<VerifyCandidate>()))
             .WithSummary("Verify the account. Roles: the candidate (citizen), admin (answered without the identity), supervisor.");
 
         var applications = endpoints.MapGroup("/api/applications").WithTags("employment");
@@ -69,7 +69,7 @@ public static class EmploymentEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/applications/{view.Id}", view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Citizen))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<ApplyToCompetition>()))
             .WithSummary("Apply electronically (before the deadline, where accepted, once per competition). Role: citizen (the candidate).");
         applications.MapGet("/{id:guid}", async Task<Ok<ApplicationView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
             {
@@ -79,11 +79,11 @@ public static class EmploymentEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("An application. Roles: the candidate, agent (competition's administration), supervisor, auditor.");
-        ApplicationAction<object>(applications, "withdraw", [R.Citizen], "Withdraw the application.", _ => new ApplicationAction.Withdraw());
-        ApplicationAction<PreselectRequest>(applications, "preselect", [R.Agent, R.Supervisor], "Decide pre-selection {preselected}.", r => new ApplicationAction.Preselect(r?.Preselected));
-        ApplicationAction<ConvokeRequest>(applications, "convoke-written", [R.Agent, R.Supervisor], "Convoke to the written exam {examAt}.", r => new ApplicationAction.ConvokeToWrittenExam(r?.ExamAt));
-        ApplicationAction<ConvokeRequest>(applications, "convoke-oral", [R.Agent, R.Supervisor], "Convoke to the oral exam {examAt}.", r => new ApplicationAction.ConvokeToOralExam(r?.ExamAt));
-        ApplicationAction<ResultRequest>(applications, "result", [R.Agent, R.Supervisor], "Record the result {result: admitted | waitingList | notAdmitted}.", r => new ApplicationAction.RecordResult(r?.Result));
+        ApplicationAction<object>(applications, "withdraw", CommandRoles.Names<ApplicationAction.Withdraw>(), "Withdraw the application.", _ => new ApplicationAction.Withdraw());
+        ApplicationAction<PreselectRequest>(applications, "preselect", CommandRoles.Names<ApplicationAction.Preselect>(), "Decide pre-selection {preselected}.", r => new ApplicationAction.Preselect(r?.Preselected));
+        ApplicationAction<ConvokeRequest>(applications, "convoke-written", CommandRoles.Names<ApplicationAction.ConvokeToWrittenExam>(), "Convoke to the written exam {examAt}.", r => new ApplicationAction.ConvokeToWrittenExam(r?.ExamAt));
+        ApplicationAction<ConvokeRequest>(applications, "convoke-oral", CommandRoles.Names<ApplicationAction.ConvokeToOralExam>(), "Convoke to the oral exam {examAt}.", r => new ApplicationAction.ConvokeToOralExam(r?.ExamAt));
+        ApplicationAction<ResultRequest>(applications, "result", CommandRoles.Names<ApplicationAction.RecordResult>(), "Record the result {result: admitted | waitingList | notAdmitted}.", r => new ApplicationAction.RecordResult(r?.Result));
     }
 
     /// <summary>A competition's body (REST) or input (GraphQL) as the command; a missing body is named as such.</summary>
@@ -107,7 +107,7 @@ public static class EmploymentEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<ActOnCompetition>()))
             .WithSummary($"{summary} Roles: agent (of its administration), supervisor.");
 
     private static void ApplicationAction<TRequest>(RouteGroupBuilder group, string name, string[] roles, string summary, Func<TRequest?, ApplicationAction> action)

@@ -29,7 +29,7 @@ public static class ReferenceEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/administrations/{view.Id}", view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Admin))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<RegisterAdministration>()))
             .WithSummary("Register an administration. Role: admin.");
 
         administrations.MapPost("/{id}/deactivate", async Task<Ok<AdministrationView>> (string id, DeactivateAdministrationRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
@@ -39,7 +39,7 @@ public static class ReferenceEndpoints
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
-            .RequireAuthorization(p => p.RequireRole(R.Admin))
+            .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<DeactivateAdministration>()))
             .WithSummary("Deactivate an administration: it no longer receives complaints or transfers. Role: admin.");
 
         endpoints.MapGet("/api/categories", () => TypedResults.Ok(Catalogue.ComplaintCategories))

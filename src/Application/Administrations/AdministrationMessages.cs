@@ -1,11 +1,14 @@
 using Idarati.Application.Handling;
 using Idarati.Domain.Administrations;
+using Idarati.Domain.Shared;
 
 namespace Idarati.Application.Administrations;
 
 /// <summary>Register an administration, as sent (REST body or GraphQL input); the handler checks it.</summary>
-public sealed record RegisterAdministration(string? Id, string? NameAr, string? NameFr, AdministrationKind? Kind, string? Region, CommandContext Context)
+public sealed record RegisterAdministration(string? Id, string? NameAr, string? NameFr, AdministrationKind? Kind, string? Region, CommandContext Context) : ICommandRoles
 {
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Admin];
+
     internal AdministrationProfile Checked()
     {
         new Validation()
@@ -17,8 +20,10 @@ public sealed record RegisterAdministration(string? Id, string? NameAr, string? 
 }
 
 /// <summary>Deactivate an administration, with a reason: it no longer receives complaints or transfers.</summary>
-public sealed record DeactivateAdministration(string AdministrationId, string? Reason, CommandContext Context)
+public sealed record DeactivateAdministration(string AdministrationId, string? Reason, CommandContext Context) : ICommandRoles
 {
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Admin];
+
     internal string Checked()
     {
         new Validation().Text("reason", Reason, 1000).ThrowIfInvalid();
@@ -32,6 +37,7 @@ public static class AdministrationHandler
     public static Task<AdministrationView> Handle(RegisterAdministration message, AdministrationService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.RegisterAsync(message.Checked(), message.Context, cancellationToken);
     }
@@ -39,6 +45,7 @@ public static class AdministrationHandler
     public static Task<AdministrationView> Handle(DeactivateAdministration message, AdministrationService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.DeactivateAsync(message.AdministrationId, message.Checked(), message.Context, cancellationToken);
     }

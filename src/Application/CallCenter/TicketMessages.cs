@@ -2,12 +2,15 @@ using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
 using Idarati.Domain.CallCenter;
 using Idarati.Domain.Complaints;
+using Idarati.Domain.Shared;
 
 namespace Idarati.Application.CallCenter;
 
 /// <summary>Open a ticket, as sent (REST body or GraphQL input); the handler checks it.</summary>
-public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language, CommandContext Context)
+public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language, CommandContext Context) : ICommandRoles
 {
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
     internal OpenTicket Checked()
     {
         new Validation().Required("channel", Channel).Text("categoryCode", CategoryCode, 64).Text("topic", Topic, 1000).Required("language", Language).ThrowIfInvalid();
@@ -16,8 +19,10 @@ public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryC
 }
 
 /// <summary>Answer a ticket's question.</summary>
-public sealed record AnswerTicket(Guid TicketId, string? Answer, CommandContext Context)
+public sealed record AnswerTicket(Guid TicketId, string? Answer, CommandContext Context) : ICommandRoles
 {
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
     internal string Checked()
     {
         new Validation().Text("answer", Answer, 5000).ThrowIfInvalid();
@@ -26,14 +31,19 @@ public sealed record AnswerTicket(Guid TicketId, string? Answer, CommandContext 
 }
 
 /// <summary>Close a ticket.</summary>
-public sealed record CloseTicket(Guid TicketId, CommandContext Context);
+public sealed record CloseTicket(Guid TicketId, CommandContext Context) : ICommandRoles
+{
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+}
 
 /// <summary>
 /// Escalate a ticket to a complaint: the complaint's input as sent (kind and channel are the escalation's: a complaint,
 /// by the call centre), which needs the citizen's identity.
 /// </summary>
-public sealed record EscalateTicket(Guid TicketId, ComplaintSubmissionInput Complaint, CommandContext Context)
+public sealed record EscalateTicket(Guid TicketId, ComplaintSubmissionInput Complaint, CommandContext Context) : ICommandRoles
 {
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
     internal SubmitComplaint Checked()
     {
         ArgumentNullException.ThrowIfNull(Complaint);
@@ -47,6 +57,7 @@ public static class TicketHandler
     public static Task<TicketView> Handle(OpenTicketMessage message, TicketService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.OpenAsync(message.Checked(), message.Context, cancellationToken);
     }
@@ -54,6 +65,7 @@ public static class TicketHandler
     public static Task<TicketView> Handle(AnswerTicket message, TicketService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         var answer = message.Checked();
         return service.ActAsync(message.TicketId, at => new TicketCommand.Answer(message.Context.Actor, at, answer), message.Context, cancellationToken);
@@ -62,6 +74,7 @@ public static class TicketHandler
     public static Task<TicketView> Handle(CloseTicket message, TicketService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.ActAsync(message.TicketId, at => new TicketCommand.Close(message.Context.Actor, at), message.Context, cancellationToken);
     }
@@ -69,6 +82,7 @@ public static class TicketHandler
     public static Task<Escalation> Handle(EscalateTicket message, TicketService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.EscalateAsync(message.TicketId, message.Checked(), message.Context, cancellationToken);
     }

@@ -29,65 +29,95 @@ public abstract record ComplaintAction
     /// <summary>The domain's command for a checked action (a transfer's target is looked up by the handler first).</summary>
     internal abstract Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target);
 
-    public sealed record Acknowledge : ComplaintAction
+    public sealed record Acknowledge : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.Acknowledge(actor, at);
     }
 
-    public sealed record RequestInformation(string? Question) : ComplaintAction
+    public sealed record RequestInformation(string? Question) : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         private protected override void Rules(Validation v) => v.Text("question", Question, LongText);
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.RequestInformation(actor, at, Question!.Trim());
     }
 
-    public sealed record ProvideInformation(string? Text) : ComplaintAction
+    public sealed record ProvideInformation(string? Text) : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+
         private protected override void Rules(Validation v) => v.Text("text", Text, LongText);
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.ProvideInformation(actor, at, Text!.Trim());
     }
 
-    public sealed record Reject(RejectionReason? Reason, string? Comment) : ComplaintAction
+    public sealed record Reject(RejectionReason? Reason, string? Comment) : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         private protected override void Rules(Validation v) => v.Required("reason", Reason).Text("comment", Comment, LongText, required: false);
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.Reject(actor, at, Reason!.Value, Comment?.Trim());
     }
 
-    public sealed record Answer(string? Text, AnswerOutcome? Outcome) : ComplaintAction
+    public sealed record Answer(string? Text, AnswerOutcome? Outcome) : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         private protected override void Rules(Validation v) => v.Text("text", Text, LongText).Required("outcome", Outcome);
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.Answer(actor, at, Text!.Trim(), Outcome!.Value);
     }
 
-    public sealed record TakeIntoAccount : ComplaintAction
+    public sealed record TakeIntoAccount : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.TakeIntoAccount(actor, at);
     }
 
-    public sealed record Close : ComplaintAction
+    public sealed record Close : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.Close(actor, at);
     }
 
-    public sealed record GiveFeedback(bool? Satisfied, string? Comment) : ComplaintAction
+    public sealed record GiveFeedback(bool? Satisfied, string? Comment) : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+
         private protected override void Rules(Validation v) => v.Required("satisfied", Satisfied).Text("comment", Comment, LongText, required: false);
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.GiveFeedback(actor, at, Satisfied!.Value, Comment?.Trim());
     }
 
-    public sealed record Reopen(string? Reason) : ComplaintAction
+    public sealed record Reopen(string? Reason) : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+
         private protected override void Rules(Validation v) => v.Text("reason", Reason, LongText);
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.Reopen(actor, at, Reason!.Trim());
     }
 
-    public sealed record Transfer(string? ToAdministrationId, string? Reason) : ComplaintAction
+    public sealed record Transfer(string? ToAdministrationId, string? Reason) : ComplaintAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         private protected override void Rules(Validation v) => v.Text("toAdministrationId", ToAdministrationId, 64).Text("reason", Reason, LongText);
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) =>
@@ -145,7 +175,10 @@ public sealed record ComplaintSubmissionInput(
 }
 
 /// <summary>The message of a submission: the input as sent, checked by the handler.</summary>
-public sealed record SubmitComplaintMessage(ComplaintSubmissionInput Input, CommandContext Context);
+public sealed record SubmitComplaintMessage(ComplaintSubmissionInput Input, CommandContext Context) : ICommandRoles
+{
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen, Role.Agent, Role.Supervisor];
+}
 
 /// <summary>
 /// The complaints' command handlers (Wolverine): REST endpoints and GraphQL mutations send these messages through
@@ -156,6 +189,7 @@ public static class ComplaintHandler
     public static Task<SubmittedComplaint> Handle(SubmitComplaintMessage message, ComplaintService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.SubmitAsync(message.Input.Checked(), message.Context, cancellationToken);
     }
@@ -163,6 +197,7 @@ public static class ComplaintHandler
     public static async Task<ComplaintView> Handle(ActOnComplaint message, ComplaintService service, AdministrationService administrations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message.Action, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(administrations);
         message.Action.Check();

@@ -6,8 +6,10 @@ namespace Idarati.Application.JobApplications;
 
 /// <summary>Publish a competition, as sent (REST body or GraphQL input); the handler checks it.</summary>
 public sealed record PublishCompetition(
-    string? AdministrationId, string? Title, string? Grade, int? Posts, DateTimeOffset? ApplicationDeadline, bool? AcceptsElectronicApplications, CommandContext Context)
+    string? AdministrationId, string? Title, string? Grade, int? Posts, DateTimeOffset? ApplicationDeadline, bool? AcceptsElectronicApplications, CommandContext Context) : ICommandRoles
 {
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
     internal CompetitionDetails Checked(Guid id)
     {
         new Validation().Text("administrationId", AdministrationId, 64).Text("title", Title, 300).Text("grade", Grade, 100)
@@ -25,11 +27,16 @@ public enum CompetitionStep
 }
 
 /// <summary>Close a competition's applications, or publish its results.</summary>
-public sealed record ActOnCompetition(Guid CompetitionId, CompetitionStep Step, CommandContext Context);
+public sealed record ActOnCompetition(Guid CompetitionId, CompetitionStep Step, CommandContext Context) : ICommandRoles
+{
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+}
 
 /// <summary>Create a candidate account, as sent; one per e-mail address.</summary>
-public sealed record CreateCandidate(string? FullName, string? NationalId, string? Email, CommandContext Context)
+public sealed record CreateCandidate(string? FullName, string? NationalId, string? Email, CommandContext Context) : ICommandRoles
 {
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+
     internal CandidateIdentity Checked()
     {
         new Validation().Text("fullName", FullName, 200).NationalId("nationalId", NationalId).Email("email", Email).ThrowIfInvalid();
@@ -38,11 +45,16 @@ public sealed record CreateCandidate(string? FullName, string? NationalId, strin
 }
 
 /// <summary>Verify a candidate account.</summary>
-public sealed record VerifyCandidate(Guid CandidateId, CommandContext Context);
+public sealed record VerifyCandidate(Guid CandidateId, CommandContext Context) : ICommandRoles
+{
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen, Role.Admin, Role.Supervisor];
+}
 
 /// <summary>Apply to a competition electronically.</summary>
-public sealed record ApplyToCompetition(Guid? CompetitionId, Guid? CandidateId, CommandContext Context)
+public sealed record ApplyToCompetition(Guid? CompetitionId, Guid? CandidateId, CommandContext Context) : ICommandRoles
 {
+    public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+
     internal (Guid Competition, Guid Candidate) Checked()
     {
         new Validation().Required("competitionId", CompetitionId).Required("candidateId", CandidateId).ThrowIfInvalid();
@@ -58,28 +70,43 @@ public abstract record ApplicationAction
     private static T Require<T>(T? value, string field)
         where T : struct => value ?? throw ValidationFailedException.For(field, "This field is required.");
 
-    public sealed record Withdraw : ApplicationAction
+    public sealed record Withdraw : ApplicationAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.Withdraw(actor, at);
     }
 
-    public sealed record Preselect(bool? Preselected) : ApplicationAction
+    public sealed record Preselect(bool? Preselected) : ApplicationAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.Preselect(actor, at, Require(Preselected, "preselected"));
     }
 
-    public sealed record ConvokeToWrittenExam(DateTimeOffset? ExamAt) : ApplicationAction
+    public sealed record ConvokeToWrittenExam(DateTimeOffset? ExamAt) : ApplicationAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.ConvokeToWrittenExam(actor, at, Require(ExamAt, "examAt"));
     }
 
-    public sealed record ConvokeToOralExam(DateTimeOffset? ExamAt) : ApplicationAction
+    public sealed record ConvokeToOralExam(DateTimeOffset? ExamAt) : ApplicationAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.ConvokeToOralExam(actor, at, Require(ExamAt, "examAt"));
     }
 
-    public sealed record RecordResult(ExamResult? Result) : ApplicationAction
+    public sealed record RecordResult(ExamResult? Result) : ApplicationAction, ICommandRoles
     {
+
+        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.RecordResult(actor, at, Require(Result, "result"));
     }
 }
@@ -93,6 +120,7 @@ public static class EmploymentHandler
     public static Task<CompetitionView> Handle(PublishCompetition message, EmploymentService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.PublishAsync(message.Checked(service.NewId(message.Context, "competition")), message.Context, cancellationToken);
     }
@@ -100,6 +128,7 @@ public static class EmploymentHandler
     public static Task<CompetitionView> Handle(ActOnCompetition message, EmploymentService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         var actor = message.Context.Actor;
         return service.ActOnCompetitionAsync(message.CompetitionId, at => message.Step switch
@@ -112,6 +141,7 @@ public static class EmploymentHandler
     public static Task<CandidateView> Handle(CreateCandidate message, EmploymentService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.CreateCandidateAsync(message.Checked(), message.Context, cancellationToken);
     }
@@ -119,6 +149,7 @@ public static class EmploymentHandler
     public static Task<CandidateView> Handle(VerifyCandidate message, EmploymentService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         return service.VerifyCandidateAsync(message.CandidateId, message.Context, cancellationToken);
     }
@@ -126,6 +157,7 @@ public static class EmploymentHandler
     public static Task<ApplicationView> Handle(ApplyToCompetition message, EmploymentService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         var (competition, candidate) = message.Checked();
         return service.ApplyAsync(competition, candidate, message.Context, cancellationToken);
@@ -134,6 +166,7 @@ public static class EmploymentHandler
     public static Task<ApplicationView> Handle(ActOnApplication message, EmploymentService service, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
+        CommandRoles.Demand(message.Action, message.Context.Actor);
         ArgumentNullException.ThrowIfNull(service);
         // Checked before the stream is read: a missing field is a 400 whatever the application's state.
         var command = message.Action.ToCommand(message.Context.Actor, DateTimeOffset.MinValue);
