@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 
 using static Idarati.Api.Tests.TestHttp;
@@ -19,27 +17,10 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
 
     private static Dictionary<string, object?> NewComplaint(string administrationId = "MIN-SANTE", string kind = "complaint") => Complaint(administrationId, kind: kind);
 
-    private async Task<(HttpClient Citizen, JsonElement Submitted)> SubmitAsync(string administrationId = "MIN-SANTE", string subject = "citizen-1")
+    private async Task<(ScenarioCaller Citizen, JsonElement Submitted)> SubmitAsync(string administrationId = "MIN-SANTE", string subject = "citizen-1")
     {
-        var citizen = await factory.ClientAsync("citizen", subject: subject);
-        var response = await citizen.PostAsJsonAsync("/api/complaints", NewComplaint(administrationId));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (citizen, await response.Content.ReadFromJsonAsync<JsonElement>());
-    }
-
-    private static async Task<JsonElement> OkJson(HttpResponseMessage response)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement;
-    }
-
-    private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return JsonDocument.Parse(body).RootElement;
+        var citizen = factory.As("citizen", subject: subject);
+        return (citizen, await citizen.PostAsync("/api/complaints", NewComplaint(administrationId), HttpStatusCode.Created));
     }
 
     [Fact]
@@ -65,23 +46,23 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
     {
         var (citizen, submitted) = await SubmitAsync();
         var id = submitted.GetProperty("id").GetGuid();
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+        var agent = factory.As("agent", "MIN-SANTE");
 
-        var acknowledged = await OkJson(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null));
+        var acknowledged = await agent.PostAsync($"/api/complaints/{id}/acknowledge", null, HttpStatusCode.OK);
         Assert.Equal("acknowledged", acknowledged.GetProperty("status").GetString());
-        var answered = await OkJson(await agent.PostAsJsonAsync($"/api/complaints/{id}/answer", new { text = "Renfort d'équipe.", outcome = "partiallyFavourable" }));
+        var answered = await agent.PostAsync($"/api/complaints/{id}/answer", new { text = "Renfort d'équipe.", outcome = "partiallyFavourable" }, HttpStatusCode.OK);
         Assert.Equal("answered", answered.GetProperty("status").GetString());
-        await OkJson(await citizen.PostAsJsonAsync($"/api/complaints/{id}/feedback", new { satisfied = false, comment = "Toujours long." }));
-        var reopened = await OkJson(await citizen.PostAsJsonAsync($"/api/complaints/{id}/reopen", new { reason = "Rien n'a changé" }));
+        await citizen.PostAsync($"/api/complaints/{id}/feedback", new { satisfied = false, comment = "Toujours long." }, HttpStatusCode.OK);
+        var reopened = await citizen.PostAsync($"/api/complaints/{id}/reopen", new { reason = "Rien n'a changé" }, HttpStatusCode.OK);
         Assert.Equal(1, reopened.GetProperty("reopenCount").GetInt32());
-        await OkJson(await agent.PostAsJsonAsync($"/api/complaints/{id}/answer", new { text = "Nouvel horaire.", outcome = "favourable" }));
-        var closed = await OkJson(await agent.PostAsync($"/api/complaints/{id}/close", null));
+        await agent.PostAsync($"/api/complaints/{id}/answer", new { text = "Nouvel horaire.", outcome = "favourable" }, HttpStatusCode.OK);
+        var closed = await agent.PostAsync($"/api/complaints/{id}/close", null, HttpStatusCode.OK);
         Assert.Equal("closed", closed.GetProperty("status").GetString());
         Assert.Equal(7, closed.GetProperty("version").GetInt64());
 
-        var now = await agent.GetAsync($"/api/complaints/{id}");
-        Assert.Equal("\"7\"", now.Headers.ETag!.Tag);
-        var atVersion2 = await OkJson(await agent.GetAsync($"/api/complaints/{id}?version=2"));
+        var now = await agent.ScenarioAsync(HttpMethod.Get, $"/api/complaints/{id}", null, HttpStatusCode.OK);
+        Assert.Equal("\"7\"", now.Context.Response.Headers.ETag.ToString());
+        var atVersion2 = await agent.GetAsync($"/api/complaints/{id}?version=2", HttpStatusCode.OK);
         Assert.Equal("acknowledged", atVersion2.GetProperty("status").GetString());
         Assert.Equal(2, atVersion2.GetProperty("version").GetInt64());
     }
@@ -91,12 +72,12 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
     {
         var (_, submitted) = await SubmitAsync();
         var id = submitted.GetProperty("id").GetGuid();
-        var stranger = await factory.ClientAsync("agent", "MIN-EDUCATION");
+        var stranger = factory.As("agent", "MIN-EDUCATION");
         var before = await factory.CountEventsAsync();
 
-        await Problem(await stranger.GetAsync($"/api/complaints/{id}"), HttpStatusCode.NotFound);
-        await Problem(await stranger.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.NotFound);
-        await Problem(await stranger.GetAsync($"/api/complaints/{id}/history"), HttpStatusCode.NotFound);
+        await stranger.ProblemAsync(HttpMethod.Get, $"/api/complaints/{id}", null, HttpStatusCode.NotFound);
+        await stranger.ProblemAsync(HttpMethod.Post, $"/api/complaints/{id}/acknowledge", null, HttpStatusCode.NotFound);
+        await stranger.ProblemAsync(HttpMethod.Get, $"/api/complaints/{id}/history", null, HttpStatusCode.NotFound);
         Assert.Equal(before, await factory.CountEventsAsync());
     }
 
@@ -132,13 +113,13 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
         var (_, submitted) = await SubmitAsync();
         var tracking = submitted.GetProperty("trackingNumber").GetString();
         var code = submitted.GetProperty("accessCode").GetString();
-        var anonymous = await factory.ClientAsync(null);
+        var anonymous = factory.As(null);
 
-        var found = await OkJson(await anonymous.GetAsync($"/api/complaints/by-tracking/{tracking}?accessCode={code}"));
+        var found = await anonymous.GetAsync($"/api/complaints/by-tracking/{tracking}?accessCode={code}", HttpStatusCode.OK);
         Assert.Equal("received", found.GetProperty("status").GetString());
-        await Problem(await anonymous.GetAsync($"/api/complaints/by-tracking/{tracking}?accessCode=WRONG000"), HttpStatusCode.NotFound);
-        await Problem(await anonymous.GetAsync($"/api/complaints/by-tracking/CHK-2026-00000-00000?accessCode={code}"), HttpStatusCode.NotFound);
-        await Problem(await anonymous.GetAsync($"/api/complaints/by-tracking/{tracking}"), HttpStatusCode.BadRequest);
+        await anonymous.ProblemAsync(HttpMethod.Get, $"/api/complaints/by-tracking/{tracking}?accessCode=WRONG000", null, HttpStatusCode.NotFound);
+        await anonymous.ProblemAsync(HttpMethod.Get, $"/api/complaints/by-tracking/CHK-2026-00000-00000?accessCode={code}", null, HttpStatusCode.NotFound);
+        await anonymous.ProblemAsync(HttpMethod.Get, $"/api/complaints/by-tracking/{tracking}", null, HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -146,10 +127,10 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
     {
         var (_, submitted) = await SubmitAsync();
         var id = submitted.GetProperty("id").GetGuid();
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+        var agent = factory.As("agent", "MIN-SANTE");
 
-        var early = await agent.PostAsJsonAsync($"/api/complaints/{id}/answer", new { text = "x", outcome = "favourable" });
-        Assert.Equal("not-acknowledged", (await Problem(early, HttpStatusCode.Conflict)).GetProperty("rule").GetString());
+        var early = await agent.ProblemAsync(HttpMethod.Post, $"/api/complaints/{id}/answer", new { text = "x", outcome = "favourable" }, HttpStatusCode.Conflict);
+        Assert.Equal("not-acknowledged", early.GetProperty("rule").GetString());
 
         await factory.ScenarioAsync("agent", s =>
         {
@@ -166,26 +147,25 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
         }, "MIN-SANTE");
         Assert.Equal("application/problem+json", stale.Context.Response.ContentType);
         Assert.Equal(2, (await stale.ReadAsJsonAsync<JsonElement>()).GetProperty("currentVersion").GetInt64());
-        Assert.Equal(2, (await OkJson(await agent.GetAsync($"/api/complaints/{id}"))).GetProperty("version").GetInt64());
+        Assert.Equal(2, (await agent.GetAsync($"/api/complaints/{id}", HttpStatusCode.OK)).GetProperty("version").GetInt64());
     }
 
     [Fact]
     public async Task The_same_idempotency_key_returns_the_first_result_and_appends_nothing()
     {
-        var citizen = await factory.ClientAsync("citizen", subject: "retrying-citizen");
-        HttpRequestMessage Post() => new(HttpMethod.Post, "/api/complaints")
+        var complaint = NewComplaint();
+        Task<Alba.IScenarioResult> PostAsync() => factory.ScenarioAsync("citizen", s =>
         {
-            Content = JsonContent.Create(NewComplaint()),
-            Headers = { { "Idempotency-Key", "submit-42" } },
-        };
+            s.Post.Json(complaint).ToUrl("/api/complaints");
+            s.WithRequestHeader("Idempotency-Key", "submit-42");
+            s.StatusCodeShouldBe(HttpStatusCode.Created);
+        }, subject: "retrying-citizen");
 
-        var first = await citizen.SendAsync(Post());
+        var first = await PostAsync();
         var before = await factory.CountEventsAsync();
-        var again = await citizen.SendAsync(Post());
+        var again = await PostAsync();
 
-        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
-        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
-        Assert.Equal(await first.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+        Assert.Equal(await first.ReadAsTextAsync(), await again.ReadAsTextAsync());
         Assert.Equal(before, await factory.CountEventsAsync());
     }
 
@@ -194,12 +174,12 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
     {
         var (_, submitted) = await SubmitAsync();
         var id = submitted.GetProperty("id").GetGuid();
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
-        await OkJson(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null));
-        await OkJson(await agent.PostAsJsonAsync($"/api/complaints/{id}/request-information", new { question = "Quelle date ?" }));
-        var auditor = await factory.ClientAsync("auditor");
+        var agent = factory.As("agent", "MIN-SANTE");
+        await agent.PostAsync($"/api/complaints/{id}/acknowledge", null, HttpStatusCode.OK);
+        await agent.PostAsync($"/api/complaints/{id}/request-information", new { question = "Quelle date ?" }, HttpStatusCode.OK);
+        var auditor = factory.As("auditor");
 
-        var history = await OkJson(await auditor.GetAsync($"/api/complaints/{id}/history"));
+        var history = await auditor.GetAsync($"/api/complaints/{id}/history", HttpStatusCode.OK);
         Assert.Equal(["complaint.submitted", "complaint.acknowledged", "complaint.information-requested"],
             history.EnumerateArray().Select(e => e.GetProperty("type").GetString()));
         Assert.Equal([1L, 2, 3], history.EnumerateArray().Select(e => e.GetProperty("version").GetInt64()));
@@ -208,9 +188,9 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
         Assert.StartsWith("Agent:", history[1].GetProperty("actor").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("accessCode\"", history[0].GetProperty("data").GetRawText(), StringComparison.Ordinal);
 
-        Assert.True((await OkJson(await auditor.GetAsync($"/api/audit/complaints/{id}/verify"))).GetProperty("valid").GetBoolean());
+        Assert.True((await auditor.GetAsync($"/api/audit/complaints/{id}/verify", HttpStatusCode.OK)).GetProperty("valid").GetBoolean());
         await factory.ExecuteSqlAsync($"UPDATE {{s}}.mt_events SET data = '{{\"question\":\"forged\"}}' WHERE stream_id = 'complaint-{id:N}' AND version = 3");
-        var verdict = await OkJson(await auditor.GetAsync($"/api/audit/complaints/{id}/verify"));
+        var verdict = await auditor.GetAsync($"/api/audit/complaints/{id}/verify", HttpStatusCode.OK);
         Assert.False(verdict.GetProperty("valid").GetBoolean());
         Assert.Equal(3, verdict.GetProperty("firstInvalidVersion").GetInt64());
     }
@@ -220,25 +200,24 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
     {
         var (_, submitted) = await SubmitAsync();
         var id = submitted.GetProperty("id").GetGuid();
-        var sender = await factory.ClientAsync("agent", "MIN-SANTE");
-        var receiver = await factory.ClientAsync("agent", "MIN-EDUCATION");
+        var sender = factory.As("agent", "MIN-SANTE");
+        var receiver = factory.As("agent", "MIN-EDUCATION");
 
-        var unknown = await Problem(await sender.PostAsJsonAsync($"/api/complaints/{id}/transfer", new { toAdministrationId = "NOPE", reason = "r" }), HttpStatusCode.BadRequest);
+        var unknown = await sender.ProblemAsync(HttpMethod.Post, $"/api/complaints/{id}/transfer", new { toAdministrationId = "NOPE", reason = "r" }, HttpStatusCode.BadRequest);
         Assert.True(unknown.GetProperty("errors").TryGetProperty("toAdministrationId", out _));
-        var moved = await OkJson(await sender.PostAsJsonAsync($"/api/complaints/{id}/transfer", new { toAdministrationId = "MIN-EDUCATION", reason = "Compétence" }));
+        var moved = await sender.PostAsync($"/api/complaints/{id}/transfer", new { toAdministrationId = "MIN-EDUCATION", reason = "Compétence" }, HttpStatusCode.OK);
         Assert.Equal("MIN-EDUCATION", moved.GetProperty("administrationId").GetString());
-        await Problem(await sender.GetAsync($"/api/complaints/{id}"), HttpStatusCode.NotFound);
-        await OkJson(await receiver.PostAsync($"/api/complaints/{id}/acknowledge", null));
+        await sender.ProblemAsync(HttpMethod.Get, $"/api/complaints/{id}", null, HttpStatusCode.NotFound);
+        await receiver.PostAsync($"/api/complaints/{id}/acknowledge", null, HttpStatusCode.OK);
 
-        var admin = await factory.ClientAsync("admin");
-        var registered = await admin.PostAsJsonAsync("/api/administrations", new { id = "TMP-" + Guid.NewGuid().ToString("N")[..8], nameAr = "إدارة", nameFr = "Administration temporaire", kind = "publicEstablishment", region = "Oriental" });
-        Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
-        var tmp = (await registered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
-        await OkJson(await admin.PostAsJsonAsync($"/api/administrations/{tmp}/deactivate", new { reason = "Fusion" }));
-        var inactive = await receiver.PostAsJsonAsync($"/api/complaints/{id}/transfer", new { toAdministrationId = tmp, reason = "r" });
-        Assert.Equal("transfer-target-inactive", (await Problem(inactive, HttpStatusCode.Conflict)).GetProperty("rule").GetString());
-        var submitToInactive = await (await factory.ClientAsync("citizen")).PostAsJsonAsync("/api/complaints", NewComplaint(tmp!));
-        Assert.True((await Problem(submitToInactive, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("administrationId", out _));
+        var admin = factory.As("admin");
+        var registered = await admin.PostAsync("/api/administrations", new { id = "TMP-" + Guid.NewGuid().ToString("N")[..8], nameAr = "إدارة", nameFr = "Administration temporaire", kind = "publicEstablishment", region = "Oriental" }, HttpStatusCode.Created);
+        var tmp = registered.GetProperty("id").GetString();
+        await admin.PostAsync($"/api/administrations/{tmp}/deactivate", new { reason = "Fusion" }, HttpStatusCode.OK);
+        var inactive = await receiver.ProblemAsync(HttpMethod.Post, $"/api/complaints/{id}/transfer", new { toAdministrationId = tmp, reason = "r" }, HttpStatusCode.Conflict);
+        Assert.Equal("transfer-target-inactive", inactive.GetProperty("rule").GetString());
+        var submitToInactive = await factory.As("citizen").ProblemAsync(HttpMethod.Post, "/api/complaints", NewComplaint(tmp!), HttpStatusCode.BadRequest);
+        Assert.True(submitToInactive.GetProperty("errors").TryGetProperty("administrationId", out _));
     }
 
     public static TheoryData<string, string> BadBodies => new()
@@ -257,10 +236,8 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
     [MemberData(nameof(BadBodies))]
     public async Task Bad_input_is_a_400_naming_the_field_and_appends_nothing(string body, string field)
     {
-        var citizen = await factory.ClientAsync("citizen");
         var before = await factory.CountEventsAsync();
-        var response = await citizen.PostAsync("/api/complaints", new StringContent(body, Encoding.UTF8, "application/json"));
-        var problem = await Problem(response, HttpStatusCode.BadRequest);
+        var problem = await factory.As("citizen").PostTextAsync("/api/complaints", body, HttpStatusCode.BadRequest, problem: true);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
         Assert.Equal(before, await factory.CountEventsAsync());
     }
@@ -268,11 +245,11 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
     [Fact]
     public async Task Unknown_references_over_long_texts_and_anonymous_complaints_are_400s()
     {
-        var citizen = await factory.ClientAsync("citizen");
+        var citizen = factory.As("citizen");
         var before = await factory.CountEventsAsync();
         async Task Expect(object request, string field)
         {
-            var problem = await Problem(await citizen.PostAsJsonAsync("/api/complaints", request), HttpStatusCode.BadRequest);
+            var problem = await citizen.ProblemAsync(HttpMethod.Post, "/api/complaints", request, HttpStatusCode.BadRequest);
             Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
         }
 
@@ -284,34 +261,31 @@ public sealed class ComplaintApiTests(ApiWithReferenceData api) : IAsyncLifetime
         Assert.Equal(before, await factory.CountEventsAsync());
 
         var anonymousSuggestion = MergeInto(NewComplaint(kind: "suggestion"), "citizen", null);
-        Assert.Equal(HttpStatusCode.Created, (await citizen.PostAsJsonAsync("/api/complaints", anonymousSuggestion)).StatusCode);
+        await citizen.PostAsync("/api/complaints", anonymousSuggestion, HttpStatusCode.Created);
     }
 
     [Fact]
     public async Task An_oversized_body_is_413_and_appends_nothing()
     {
-        var citizen = await factory.ClientAsync("citizen");
         var before = await factory.CountEventsAsync();
         var huge = MergeInto(NewComplaint(), "description", new string('x', 100_000));
-        var response = await citizen.PostAsync("/api/complaints", new StringContent(JsonSerializer.Serialize(huge), Encoding.UTF8, "application/json"));
-        await Problem(response, HttpStatusCode.RequestEntityTooLarge);
+        await factory.As("citizen").PostTextAsync("/api/complaints", JsonSerializer.Serialize(huge), HttpStatusCode.RequestEntityTooLarge, problem: true);
         Assert.Equal(before, await factory.CountEventsAsync());
     }
 
     [Fact]
     public async Task Reference_data_is_served_with_arabic_and_french_labels()
     {
-        var anonymous = await factory.ClientAsync(null);
-        var administrations = await OkJson(await anonymous.GetAsync("/api/administrations"));
+        var anonymous = factory.As(null);
+        var administrations = await anonymous.GetAsync("/api/administrations", HttpStatusCode.OK);
         var sante = administrations.EnumerateArray().Single(a => a.GetProperty("id").GetString() == "MIN-SANTE");
         Assert.Equal("ministry", sante.GetProperty("kind").GetString());
         Assert.False(string.IsNullOrEmpty(sante.GetProperty("nameAr").GetString()));
-        var categories = await OkJson(await anonymous.GetAsync("/api/categories"));
+        var categories = await anonymous.GetAsync("/api/categories", HttpStatusCode.OK);
         var health = categories.EnumerateArray().Single(c => c.GetProperty("code").GetString() == "HEALTH");
         Assert.Equal("Santé", health.GetProperty("label").GetProperty("fr").GetString());
         Assert.Contains(health.GetProperty("children").EnumerateArray(), c => c.GetProperty("code").GetString() == "HEALTH.WAIT");
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
-        Assert.Equal(HttpStatusCode.Forbidden, (await agent.PostAsJsonAsync("/api/administrations", new { id = "X", nameAr = "x", nameFr = "x", kind = "ministry", region = "r" })).StatusCode);
+        await factory.As("agent", "MIN-SANTE").PostAsync("/api/administrations", new { id = "X", nameAr = "x", nameFr = "x", kind = "ministry", region = "r" }, HttpStatusCode.Forbidden);
     }
 
     private static Dictionary<string, object?> MergeInto(object source, string key, object? value)
@@ -328,8 +302,6 @@ public sealed class DevTokenTests
     public async Task Dev_tokens_do_not_exist_outside_development_without_the_setting()
     {
         await using var factory = new ApiFactory { DevTokens = false };
-        var client = factory.CreateClient();
-        var response = await client.PostAsJsonAsync("/api/dev/tokens", new { role = "admin" });
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await factory.As(null).PostAsync("/api/dev/tokens", new { role = "admin" }, HttpStatusCode.NotFound);
     }
 }

@@ -1,6 +1,4 @@
-using Idarati.Tests;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 using static Idarati.Api.Tests.TestHttp;
@@ -17,78 +15,77 @@ public sealed class ComplaintListTests(ApiWithReferenceData api) : IAsyncLifetim
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    /// <summary>The list is a read model: poll until the daemon has caught up with what we wrote.</summary>
-    private static async Task<JsonElement> EventuallyAsync(HttpClient client, string url, Func<JsonElement, bool> done)
+    /// <summary>The list is a read model: once every projection has caught up with what we wrote, the page shows it.</summary>
+    private async Task<JsonElement> CaughtUpAsync(ScenarioCaller caller, string url, Func<JsonElement, bool> done)
     {
-        JsonElement page = default;
-        await Deadline.UntilAsync(async () => done(page = await Json(await client.GetAsync(url), HttpStatusCode.OK)), 30, $"{url} to show the expected rows");
+        await factory.WaitForProjectionsAsync();
+        var page = await caller.GetAsync(url, HttpStatusCode.OK);
+        Assert.True(done(page), $"{url}: {page.GetRawText()}");
         return page;
     }
 
     [Fact]
     public async Task The_list_follows_the_log_shows_agents_their_own_administration_and_pages()
     {
-        var citizen = await factory.ClientAsync("citizen");
+        var citizen = factory.As("citizen");
         var ids = new List<Guid>();
         foreach (var administration in new[] { "DGI", "DGI", "DGI", "ONEE" })
         {
-            var created = await Json(await citizen.PostAsJsonAsync("/api/complaints", Complaint(administration, "TAX.REFUND")), HttpStatusCode.Created);
+            var created = await citizen.PostAsync("/api/complaints", Complaint(administration, "TAX.REFUND"), HttpStatusCode.Created);
             ids.Add(created.GetProperty("id").GetGuid());
         }
 
-        var agent = await factory.ClientAsync("agent", "DGI");
-        var mine = await EventuallyAsync(agent, "/api/complaints?categoryCode=TAX.REFUND&administrationId=ONEE", p => p.GetProperty("items").GetArrayLength() == 3);
+        var agent = factory.As("agent", "DGI");
+        var mine = await CaughtUpAsync(agent, "/api/complaints?categoryCode=TAX.REFUND&administrationId=ONEE", p => p.GetProperty("items").GetArrayLength() == 3);
         Assert.All(mine.GetProperty("items").EnumerateArray(), row => Assert.Equal("DGI", row.GetProperty("administrationId").GetString()));
         Assert.True(mine.GetProperty("position").GetInt64() > 0);
         Assert.DoesNotContain("Karim", mine.GetRawText(), StringComparison.Ordinal);
 
-        var first = await Json(await agent.GetAsync("/api/complaints?categoryCode=TAX.REFUND&limit=2"), HttpStatusCode.OK);
+        var first = await agent.GetAsync("/api/complaints?categoryCode=TAX.REFUND&limit=2", HttpStatusCode.OK);
         Assert.Equal(2, first.GetProperty("items").GetArrayLength());
         var next = first.GetProperty("next").GetString();
-        var second = await Json(await agent.GetAsync($"/api/complaints?categoryCode=TAX.REFUND&limit=2&after={next}"), HttpStatusCode.OK);
+        var second = await agent.GetAsync($"/api/complaints?categoryCode=TAX.REFUND&limit=2&after={next}", HttpStatusCode.OK);
         Assert.Equal(1, second.GetProperty("items").GetArrayLength());
         Assert.Equal(JsonValueKind.Null, second.GetProperty("next").ValueKind);
         var seen = first.GetProperty("items").EnumerateArray().Concat(second.GetProperty("items").EnumerateArray()).Select(r => r.GetProperty("id").GetGuid());
         Assert.Equal(ids.Take(3).Order(), seen.Order());
 
-        await Json(await agent.PostAsync($"/api/complaints/{ids[0]}/acknowledge", null), HttpStatusCode.OK);
-        var acknowledged = await EventuallyAsync(agent, "/api/complaints?status=acknowledged&categoryCode=TAX.REFUND", p => p.GetProperty("items").GetArrayLength() == 1);
+        await agent.PostAsync($"/api/complaints/{ids[0]}/acknowledge", null, HttpStatusCode.OK);
+        var acknowledged = await CaughtUpAsync(agent, "/api/complaints?status=acknowledged&categoryCode=TAX.REFUND", p => p.GetProperty("items").GetArrayLength() == 1);
         Assert.Equal(ids[0], acknowledged.GetProperty("items")[0].GetProperty("id").GetGuid());
 
-        var supervisor = await factory.ClientAsync("supervisor");
-        await EventuallyAsync(supervisor, "/api/complaints?categoryCode=TAX.REFUND", p => p.GetProperty("items").GetArrayLength() == 4);
+        var supervisor = factory.As("supervisor");
+        await CaughtUpAsync(supervisor, "/api/complaints?categoryCode=TAX.REFUND", p => p.GetProperty("items").GetArrayLength() == 4);
     }
 
     [Fact]
     public async Task The_list_refuses_bad_queries_and_analysts()
     {
-        var supervisor = await factory.ClientAsync("supervisor");
-        Assert.True((await Json(await supervisor.GetAsync("/api/complaints?limit=0"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _));
-        Assert.True((await Json(await supervisor.GetAsync("/api/complaints?status=lost"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("status", out _));
-        Assert.True((await Json(await supervisor.GetAsync("/api/complaints?after=%25%25"), HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("after", out _));
-        await Json(await supervisor.GetAsync("/api/complaints?limit=abc"), HttpStatusCode.BadRequest);
-        var analyst = await factory.ClientAsync("analyst");
-        Assert.Equal(HttpStatusCode.Forbidden, (await analyst.GetAsync("/api/complaints")).StatusCode);
+        var supervisor = factory.As("supervisor");
+        Assert.True((await supervisor.ProblemAsync(HttpMethod.Get, "/api/complaints?limit=0", null, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("limit", out _));
+        Assert.True((await supervisor.ProblemAsync(HttpMethod.Get, "/api/complaints?status=lost", null, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("status", out _));
+        Assert.True((await supervisor.ProblemAsync(HttpMethod.Get, "/api/complaints?after=%25%25", null, HttpStatusCode.BadRequest)).GetProperty("errors").TryGetProperty("after", out _));
+        await supervisor.ProblemAsync(HttpMethod.Get, "/api/complaints?limit=abc", null, HttpStatusCode.BadRequest);
+        await factory.As("analyst").GetAsync("/api/complaints", HttpStatusCode.Forbidden);
     }
 
     [Fact]
     public async Task Projection_status_is_visible_and_an_admin_rebuilds_online()
     {
-        var citizen = await factory.ClientAsync("citizen");
-        await Json(await citizen.PostAsJsonAsync("/api/complaints", Complaint("CNSS", "HR.PAY")), HttpStatusCode.Created);
-        var admin = await factory.ClientAsync("admin");
-        var supervisor = await factory.ClientAsync("supervisor");
-        await EventuallyAsync(supervisor, "/api/complaints?categoryCode=HR.PAY", p => p.GetProperty("items").GetArrayLength() == 1);
+        await factory.As("citizen").PostAsync("/api/complaints", Complaint("CNSS", "HR.PAY"), HttpStatusCode.Created);
+        var admin = factory.As("admin");
+        var supervisor = factory.As("supervisor");
+        await CaughtUpAsync(supervisor, "/api/complaints?categoryCode=HR.PAY", p => p.GetProperty("items").GetArrayLength() == 1);
 
-        var status = await Json(await admin.GetAsync("/api/projections"), HttpStatusCode.OK);
+        var status = await admin.GetAsync("/api/projections", HttpStatusCode.OK);
         var list = status.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "complaint-list");
         Assert.Equal("running", list.GetProperty("state").GetString());
         Assert.True(list.GetProperty("position").GetInt64() > 0);
 
-        Assert.Equal(HttpStatusCode.Forbidden, (await supervisor.PostAsync("/api/projections/complaint-list/rebuild", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync("/api/projections/nope/rebuild", null)).StatusCode);
+        await supervisor.PostAsync("/api/projections/complaint-list/rebuild", null, HttpStatusCode.Forbidden);
+        await admin.PostAsync("/api/projections/nope/rebuild", null, HttpStatusCode.NotFound);
         await factory.WaitUntilLeadingAsync();
-        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/projections/complaint-list/rebuild", null)).StatusCode);
-        await EventuallyAsync(supervisor, "/api/complaints?categoryCode=HR.PAY", p => p.GetProperty("items").GetArrayLength() == 1);
+        await admin.PostAsync("/api/projections/complaint-list/rebuild", null, HttpStatusCode.Accepted);
+        await CaughtUpAsync(supervisor, "/api/complaints?categoryCode=HR.PAY", p => p.GetProperty("items").GetArrayLength() == 1);
     }
 }

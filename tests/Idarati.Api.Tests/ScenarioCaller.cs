@@ -1,4 +1,5 @@
 using System.Net;
+using Alba;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -13,13 +14,32 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
 
     public Task<JsonElement> PostAsync(string url, object? body, HttpStatusCode expected) => SendAsync(HttpMethod.Post, url, body, expected);
 
-    private async Task<JsonElement> SendAsync(HttpMethod method, string url, object? body, HttpStatusCode expected)
+    /// <summary>A refusal: the status, and an RFC 9457 problem (application/problem+json), whose JSON is returned.</summary>
+    public Task<JsonElement> ProblemAsync(HttpMethod method, string url, object? body, HttpStatusCode expected) => SendAsync(method, url, body, expected, problem: true);
+
+    /// <summary>A POST whose body is sent as written (not serialized): broken JSON, a literal null.</summary>
+    public Task<JsonElement> PostTextAsync(string url, string json, HttpStatusCode expected, bool problem = false) => SendAsync(HttpMethod.Post, url, new RawJson(json), expected, problem);
+
+    /// <summary>The scenario itself, for what the JSON answer does not show (headers).</summary>
+    public Task<Alba.IScenarioResult> ScenarioAsync(HttpMethod method, string url, object? body, HttpStatusCode expected) => RunAsync(method, url, body, expected, problem: false);
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, string url, object? body, HttpStatusCode expected, bool problem = false)
     {
-        var result = await factory.ScenarioAsync(role, s =>
+        var result = await RunAsync(method, url, body, expected, problem);
+        var text = await result.ReadAsTextAsync();
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private Task<Alba.IScenarioResult> RunAsync(HttpMethod method, string url, object? body, HttpStatusCode expected, bool problem) =>
+        factory.ScenarioAsync(role, s =>
         {
             if (method == HttpMethod.Get)
             {
                 s.Get.Url(url);
+            }
+            else if (body is RawJson raw)
+            {
+                s.Post.Text(raw.Json).ContentType("application/json").ToUrl(url);
             }
             else if (body is null)
             {
@@ -31,8 +51,11 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
             }
 
             s.StatusCodeShouldBe(expected);
+            if (problem)
+            {
+                s.ContentTypeShouldBe("application/problem+json");
+            }
         }, administrationId, subject);
-        var text = await result.ReadAsTextAsync();
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
+
+    private sealed record RawJson(string Json);
 }
