@@ -15,7 +15,7 @@ public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifet
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static Task<JsonElement> Graph(HttpClient client, string query, object? variables = null) => TestHttp.Graph(client, query, variables);
+    private static Task<JsonElement> Graph(ScenarioCaller caller, string query, object? variables = null) => TestHttp.Graph(caller, query, variables);
 
     /// <summary>The payload of a mutation that must have succeeded: its state field.</summary>
     private static JsonElement Done(JsonElement body, string mutation, string field)
@@ -38,7 +38,7 @@ public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifet
     [Fact]
     public async Task A_ticket_is_opened_answered_closed_and_escalated_through_mutations()
     {
-        var agent = await factory.ClientAsync("agent", "CENTRE-3737");
+        var agent = factory.As("agent", "CENTRE-3737");
         var opened = Done(await Graph(agent, "mutation { openTicket(input: { channel: PHONE, categoryCode: \"PROCEDURES\", topic: \"Passeport\", language: ARABIC }) { ticket { id status version } errors { code } } }"),
             "openTicket", "ticket");
         var id = opened.GetProperty("id").GetString();
@@ -62,7 +62,7 @@ public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifet
         Assert.StartsWith("CHK-", escalated.GetProperty("trackingNumber").GetString(), StringComparison.Ordinal);
         Assert.Equal(escalated.GetProperty("complaintId").GetString(), escalated.GetProperty("ticket").GetProperty("complaintId").GetString());
 
-        var outsider = await factory.ClientAsync("citizen", subject: "gql-ticket-outsider");
+        var outsider = factory.As("citizen", subject: "gql-ticket-outsider");
         var forbidden = await Graph(outsider, "mutation ($id: ID!) { closeTicket(input: { id: $id }) { ticket { status } errors { code } } }", new { id });
         Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
@@ -70,7 +70,7 @@ public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifet
     [Fact]
     public async Task A_competition_takes_an_application_from_publication_to_result_and_no_identity_comes_back()
     {
-        var agent = await factory.ClientAsync("agent", "MIN-FINANCES");
+        var agent = factory.As("agent", "MIN-FINANCES");
         var competition = Done(await Graph(agent, """
             mutation ($deadline: DateTime!) { publishCompetition(input: { administrationId: "MIN-FINANCES", title: "Inspecteurs", grade: "Inspecteur", posts: 5,
               applicationDeadline: $deadline, acceptsElectronicApplications: true }) { competition { id status posts } errors { code field } } }
@@ -82,7 +82,7 @@ public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifet
             """, new { deadline = TimeProvider.System.GetUtcNow().AddDays(20) }), "publishCompetition", "competition");
         Assert.Equal(("BAD_USER_INPUT", "posts"), (zero.GetProperty("code").GetString(), zero.GetProperty("field").GetString()));
 
-        var citizen = await factory.ClientAsync("citizen", subject: "gql-candidate-" + Guid.NewGuid().ToString("N")[..6]);
+        var citizen = factory.As("citizen", subject: "gql-candidate-" + Guid.NewGuid().ToString("N")[..6]);
         var created = await Graph(citizen, "mutation ($e: String!) { createCandidate(input: { fullName: \"Salma Idrissi\", nationalId: \"ab123\", email: $e }) { candidate { id verified } errors { code } } }",
             new { e = $"{Guid.NewGuid():N}@example.ma" });
         var candidate = Done(created, "createCandidate", "candidate");
@@ -102,7 +102,7 @@ public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifet
         var decided = Done(await Graph(agent, "mutation ($id: ID!) { recordApplicationResult(input: { id: $id, result: ADMITTED }) { application { result version } errors { code } } }", new { id }), "recordApplicationResult", "application");
         Assert.Equal(("ADMITTED", 5), (decided.GetProperty("result").GetString(), decided.GetProperty("version").GetInt32()));
 
-        var stranger = await factory.ClientAsync("agent", "MIN-SANTE");
+        var stranger = factory.As("agent", "MIN-SANTE");
         var hidden = Refused(await Graph(stranger, "mutation ($id: ID!) { recordApplicationResult(input: { id: $id, result: NOT_ADMITTED }) { application { result } errors { code } } }", new { id }), "recordApplicationResult", "application");
         Assert.Equal("NOT_FOUND", hidden.GetProperty("code").GetString());
         Assert.Equal("RULE_VIOLATED", Refused(await Graph(agent, "mutation ($id: ID!) { publishCompetitionResults(input: { id: $id }) { competition { status } errors { code rule } } }", new { id = competitionId }),
@@ -116,7 +116,7 @@ public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifet
     [Fact]
     public async Task Admins_register_and_deactivate_administrations_through_mutations()
     {
-        var admin = await factory.ClientAsync("admin");
+        var admin = factory.As("admin");
         var id = "GQL-" + Guid.NewGuid().ToString("N")[..6].ToUpperInvariant();
         const string Register = """
             mutation ($id: ID!) { registerAdministration(input: { id: $id, nameAr: "إدارة", nameFr: "Administration test", kind: MINISTRY, region: "Oriental" })
@@ -134,7 +134,7 @@ public sealed class GraphQLMutationTests(ApiWithReferenceData api) : IAsyncLifet
         const string Deactivate = "mutation ($id: ID!) { deactivateAdministration(input: { id: $id, reason: \"Fusion\" }) { administration { active } errors { code } } }";
         Assert.False(Done(await Graph(admin, Deactivate, new { id }), "deactivateAdministration", "administration").GetProperty("active").GetBoolean());
         Assert.Equal("RULE_VIOLATED", Refused(await Graph(admin, Deactivate, new { id = "NOWHERE-" + id }), "deactivateAdministration", "administration").GetProperty("code").GetString());
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+        var agent = factory.As("agent", "MIN-SANTE");
         Assert.Equal("FORBIDDEN", (await Graph(agent, Deactivate, new { id })).GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
 }

@@ -20,6 +20,20 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
     /// <summary>A POST whose body is sent as written (not serialized): broken JSON, a literal null.</summary>
     public Task<JsonElement> PostTextAsync(string url, string json, HttpStatusCode expected, bool problem = false) => SendAsync(HttpMethod.Post, url, new RawJson(json), expected, problem);
 
+    /// <summary>A GraphQL request (POST /graphql): the answer, 200, or 400 for a document that does not validate.</summary>
+    public async Task<JsonElement> GraphQLAsync(string query, object? variables = null)
+    {
+        var result = await factory.ScenarioAsync(role, s =>
+        {
+            s.Post.Json(new { query, variables }).ToUrl("/graphql");
+            s.IgnoreStatusCode();
+        }, administrationId, subject);
+        var status = result.Context.Response.StatusCode;
+        var text = await result.ReadAsTextAsync();
+        Assert.True(status is 200 or 400, $"{status}: {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     /// <summary>The scenario itself, for what the JSON answer does not show (headers).</summary>
     public Task<Alba.IScenarioResult> ScenarioAsync(HttpMethod method, string url, object? body, HttpStatusCode expected) => RunAsync(method, url, body, expected, problem: false);
 

@@ -26,6 +26,13 @@ public static class TestHttp
         return body;
     }
 
+    /// <summary>A GraphQL request as an Alba scenario (200, or 400 for a document that does not validate).</summary>
+    public static Task<JsonElement> Graph(ScenarioCaller caller, string query, object? variables = null)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.GraphQLAsync(query, variables);
+    }
+
     /// <summary>A valid complaint for <paramref name="administrationId"/>; tests change what they exercise.</summary>
     public static Dictionary<string, object?> Complaint(string administrationId = "MIN-SANTE", string category = "HEALTH.WAIT", string kind = "complaint", string channel = "portal") => new()
     {
