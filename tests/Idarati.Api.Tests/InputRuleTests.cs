@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -14,13 +13,6 @@ public sealed class InputRuleTests(ApiWithReferenceData api) : IAsyncLifetime
     public Task InitializeAsync() => api.ResetAsync();
 
     public Task DisposeAsync() => Task.CompletedTask;
-
-    private static async Task<JsonElement> Problem(HttpResponseMessage response, HttpStatusCode status)
-    {
-        var body = await TestHttp.Json(response, status);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return body;
-    }
 
     private static void Names(JsonElement problem, string field) =>
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
@@ -48,8 +40,8 @@ public sealed class InputRuleTests(ApiWithReferenceData api) : IAsyncLifetime
         var citizen = new Dictionary<string, object?> { ["fullName"] = "Amina Benali", ["nationalId"] = "AB123456", ["phone"] = "+212600000000", ["email"] = "amina@example.invalid" };
         citizen[field] = value;
         body["citizen"] = citizen;
-        var client = await factory.ClientAsync("citizen");
-        var problem = await Problem(await client.PostAsJsonAsync("/api/complaints", body), HttpStatusCode.BadRequest);
+        var client = factory.As("citizen");
+        var problem = await client.ProblemAsync(HttpMethod.Post, "/api/complaints", body, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty($"citizen.{field}", out _), $"{why}: {problem}");
     }
 
@@ -61,27 +53,27 @@ public sealed class InputRuleTests(ApiWithReferenceData api) : IAsyncLifetime
     {
         var body = TestHttp.Complaint();
         body["citizen"] = new { fullName = "Amina Benali", nationalId = cin, phone = "06 12 34 56 78", email = "amina.benali@sub.example.invalid" };
-        var client = await factory.ClientAsync("citizen");
-        await TestHttp.Json(await client.PostAsJsonAsync("/api/complaints", body), HttpStatusCode.Created);
+        var client = factory.As("citizen");
+        await client.PostAsync("/api/complaints", body, HttpStatusCode.Created);
     }
 
     [Fact]
     public async Task Dates_outside_the_service_range_are_400s_naming_the_parameter_on_every_route_and_in_graphql()
     {
-        var analyst = await factory.ClientAsync("analyst");
+        var analyst = factory.As("analyst");
         foreach (var asOf in new[] { "9999-12-31", "0001-01-01", "9999-12-31T23:59:59Z", "1900-01-01T00:00:00+14:00" })
         {
-            Names(await Problem(await analyst.GetAsync($"/api/indicators?asOf={Uri.EscapeDataString(asOf)}"), HttpStatusCode.BadRequest), "asOf");
+            Names(await analyst.ProblemAsync(HttpMethod.Get, $"/api/indicators?asOf={Uri.EscapeDataString(asOf)}", null, HttpStatusCode.BadRequest), "asOf");
         }
 
-        var citizen = await factory.ClientAsync("citizen", subject: "dates-citizen");
-        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        Names(await Problem(await citizen.GetAsync($"/api/complaints/{id}?asOf=9999-12-31T00:00:00Z"), HttpStatusCode.BadRequest), "asOf");
-        Names(await Problem(await citizen.GetAsync($"/api/complaints/{id}?asOf=soon"), HttpStatusCode.BadRequest), "asOf");
+        var citizen = factory.As("citizen", subject: "dates-citizen");
+        var id = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        Names(await citizen.ProblemAsync(HttpMethod.Get, $"/api/complaints/{id}?asOf=9999-12-31T00:00:00Z", null, HttpStatusCode.BadRequest), "asOf");
+        Names(await citizen.ProblemAsync(HttpMethod.Get, $"/api/complaints/{id}?asOf=soon", null, HttpStatusCode.BadRequest), "asOf");
 
-        var agent = await factory.ClientAsync("agent", "MIN-FINANCES");
+        var agent = factory.As("agent", "MIN-FINANCES");
         var competition = new { administrationId = "MIN-FINANCES", title = "Techniciens", grade = "Grade 3", posts = 2, applicationDeadline = "9999-12-31T00:00:00Z", acceptsElectronicApplications = true };
-        Names(await Problem(await agent.PostAsJsonAsync("/api/competitions", competition), HttpStatusCode.BadRequest), "applicationDeadline");
+        Names(await agent.ProblemAsync(HttpMethod.Post, "/api/competitions", competition, HttpStatusCode.BadRequest), "applicationDeadline");
 
         var graph = await TestHttp.Graph(analyst, """{ indicators { report(asOf: "9999-12-31T00:00:00Z") { asOf } } }""");
         Assert.Contains("out of range", graph.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
@@ -92,15 +84,14 @@ public sealed class InputRuleTests(ApiWithReferenceData api) : IAsyncLifetime
     [Fact]
     public async Task Binding_errors_name_the_parameter_without_clr_types()
     {
-        var citizen = await factory.ClientAsync("citizen", subject: "binding-citizen");
-        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        using var response = await citizen.GetAsync($"/api/complaints/{id}?version=abc");
-        var text = await response.Content.ReadAsStringAsync();
-        var problem = await Problem(response, HttpStatusCode.BadRequest);
+        var citizen = factory.As("citizen", subject: "binding-citizen");
+        var id = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var problem = await citizen.ProblemAsync(HttpMethod.Get, $"/api/complaints/{id}?version=abc", null, HttpStatusCode.BadRequest);
+        var text = problem.GetRawText();
         Names(problem, "version");
         Assert.DoesNotContain("Nullable", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Int64", text, StringComparison.Ordinal);
-        var limit = await Problem(await (await factory.ClientAsync("supervisor")).GetAsync("/api/complaints?limit=many"), HttpStatusCode.BadRequest);
+        var limit = await factory.As("supervisor").ProblemAsync(HttpMethod.Get, "/api/complaints?limit=many", null, HttpStatusCode.BadRequest);
         Names(limit, "limit");
         Assert.DoesNotContain("Int32", limit.GetRawText(), StringComparison.Ordinal);
     }
