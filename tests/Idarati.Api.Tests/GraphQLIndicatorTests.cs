@@ -1,6 +1,4 @@
-using Idarati.Tests;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -16,31 +14,25 @@ public sealed class GraphQLIndicatorTests(ApiWithReferenceData api) : IAsyncLife
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static Task<JsonElement> Graph(HttpClient client, string query) => TestHttp.Graph(client, query);
+    private static Task<JsonElement> Graph(ScenarioCaller caller, string query) => TestHttp.Graph(caller, query);
 
-    private static async Task<JsonElement> Rest(HttpClient client, string path)
-    {
-        using var response = await client.GetAsync(path);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-    }
+    private static Task<JsonElement> Rest(ScenarioCaller caller, string path) => caller.GetAsync(path, HttpStatusCode.OK);
 
     [Fact]
     public async Task The_indicators_answer_with_the_figures_of_the_rest_routes()
     {
-        var citizen = await factory.ClientAsync("citizen", subject: "gql-indicators");
+        var citizen = factory.As("citizen", subject: "gql-indicators");
         for (var i = 0; i < 3; i++)
         {
-            var submitted = await citizen.PostAsJsonAsync("/api/complaints", new
+            await citizen.PostAsync("/api/complaints", new
             {
                 kind = "complaint", channel = "portal", administrationId = i == 0 ? "DGI" : "MIN-SANTE", categoryCode = "HEALTH.WAIT", subject = "Attente", description = "Trop long.",
                 location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
                 citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0612345678", email = "n@example.ma" },
-            });
-            Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
+            }, HttpStatusCode.Created);
         }
 
-        var analyst = await factory.ClientAsync("analyst");
+        var analyst = factory.As("analyst");
         await factory.WaitForProjectionsAsync();
         var rest = await Rest(analyst, "/api/indicators/complaints/response-times?groupBy=administration");
         Assert.True(rest.GetProperty("rows").GetArrayLength() >= 2, rest.GetRawText());
@@ -80,17 +72,17 @@ public sealed class GraphQLIndicatorTests(ApiWithReferenceData api) : IAsyncLife
     [Fact]
     public async Task Indicators_refuse_an_unknown_grouping_and_projections_refuse_citizens()
     {
-        var analyst = await factory.ClientAsync("analyst");
+        var analyst = factory.As("analyst");
         var bad = await Graph(analyst, "{ indicators { responseTimes(groupBy: \"weather\") { groupBy } } }");
         var error = bad.GetProperty("errors")[0];
         Assert.Equal("BAD_USER_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
         Assert.Contains("administration", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Null, bad.GetProperty("data").ValueKind);
 
-        var citizen = await factory.ClientAsync("citizen", subject: "gql-projections");
+        var citizen = factory.As("citizen", subject: "gql-projections");
         var refused = await Graph(citizen, "{ projections { name } }");
         Assert.Equal("FORBIDDEN", refused.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
-        var anonymous = factory.CreateClient();
+        var anonymous = factory.As(null);
         var unauthenticated = await Graph(anonymous, "{ indicators { employment { competitions } } }");
         Assert.Equal("UNAUTHENTICATED", unauthenticated.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
@@ -98,19 +90,20 @@ public sealed class GraphQLIndicatorTests(ApiWithReferenceData api) : IAsyncLife
     [Fact]
     public async Task An_admin_rebuilds_a_projection_online_and_others_may_not()
     {
-        var admin = await factory.ClientAsync("admin");
+        var admin = factory.As("admin");
         await factory.WaitUntilLeadingAsync();
         var body = await Graph(admin, "mutation { rebuildProjection(input: { name: \"ticket-list\" }) { projection { name state position } errors { code } } }");
         var projection = body.GetProperty("data").GetProperty("rebuildProjection").GetProperty("projection");
         Assert.Equal("ticket-list", projection.GetProperty("name").GetString());
         // Reset to zero and rebuilding, unless the daemon already caught up again.
         Assert.True(projection.GetProperty("state").GetString() is "REBUILDING" or "RUNNING", projection.GetRawText());
-        await Deadline.UntilAsync(async () => (await Graph(admin, "{ projections { name state } }")).GetProperty("data").GetProperty("projections").EnumerateArray()
-            .Single(p => p.GetProperty("name").GetString() == "ticket-list").GetProperty("state").GetString() == "RUNNING", 30, "the rebuild to finish");
+        await factory.WaitForProjectionsAsync();
+        Assert.Equal("RUNNING", (await Graph(admin, "{ projections { name state } }")).GetProperty("data").GetProperty("projections").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "ticket-list").GetProperty("state").GetString());
 
         var unknown = await Graph(admin, "mutation { rebuildProjection(input: { name: \"nothing\" }) { projection { name } errors { code } } }");
         Assert.Equal("NOT_FOUND", unknown.GetProperty("data").GetProperty("rebuildProjection").GetProperty("errors")[0].GetProperty("code").GetString());
-        var supervisor = await factory.ClientAsync("supervisor");
+        var supervisor = factory.As("supervisor");
         var refused = await Graph(supervisor, "mutation { rebuildProjection(input: { name: \"ticket-list\" }) { projection { name } errors { code } } }");
         Assert.Equal("FORBIDDEN", refused.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
