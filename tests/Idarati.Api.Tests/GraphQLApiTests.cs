@@ -1,6 +1,5 @@
 using Idarati.Tests;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -16,13 +15,8 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> Graph(HttpClient client, string query, object? variables = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query, variables }) };
-        request.Headers.Accept.ParseAdd("application/graphql-response+json");
-        using var response = await client.SendAsync(request);
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
-    }
+    private static Task<(HttpStatusCode Status, JsonElement Body)> Graph(ScenarioCaller caller, string query, object? variables = null) =>
+        caller.GraphQLResponseAsync(query, variables);
 
     private const string Submit = """
         mutation ($input: SubmitComplaintInput!) { submitComplaint(input: $input) { id trackingNumber accessCode version } }
@@ -41,7 +35,7 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
     [Fact]
     public async Task A_citizen_submits_and_follows_a_complaint_and_agents_see_only_their_administration()
     {
-        var citizen = await factory.ClientAsync("citizen", subject: "gql-citizen");
+        var citizen = factory.As("citizen", subject: "gql-citizen");
         var (status, submitted) = await Graph(citizen, Submit, Input());
         Assert.Equal(HttpStatusCode.OK, status);
         var payload = submitted.GetProperty("data").GetProperty("submitComplaint");
@@ -54,18 +48,18 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
         Assert.Equal(("RECEIVED", "COMPLAINT", "MIN-SANTE", "MINISTRY"), (complaint.GetProperty("status").GetString(), complaint.GetProperty("kind").GetString(),
             complaint.GetProperty("administration").GetProperty("id").GetString(), complaint.GetProperty("administration").GetProperty("kind").GetString()));
 
-        var anonymous = factory.CreateClient();
+        var anonymous = factory.As(null);
         var (_, tracked) = await Graph(anonymous, "query ($t: String!, $c: String!) { complaintByTracking(trackingNumber: $t, accessCode: $c) { id } }",
             new { t = payload.GetProperty("trackingNumber").GetString(), c = payload.GetProperty("accessCode").GetString() });
         Assert.Equal(id, tracked.GetProperty("data").GetProperty("complaintByTracking").GetProperty("id").GetString());
 
-        var stranger = await factory.ClientAsync("agent", "DGI");
+        var stranger = factory.As("agent", "DGI");
         var (_, hidden) = await Graph(stranger, "query ($id: ID!) { complaint(id: $id) { id } }", new { id });
         Assert.Equal(JsonValueKind.Null, hidden.GetProperty("data").GetProperty("complaint").ValueKind);
         Assert.Equal("NOT_FOUND", hidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
         Assert.Equal("complaint", hidden.GetProperty("errors")[0].GetProperty("path")[0].GetString());
 
-        var owner = await factory.ClientAsync("agent", "MIN-SANTE");
+        var owner = factory.As("agent", "MIN-SANTE");
         await factory.WaitForProjectionsAsync();
         var (_, list) = await Graph(owner, "{ complaints(first: 200, administrationId: \"DGI\") { nodes { id administrationId administration { nameAr } } pageInfo { hasNextPage } position totalCount } }");
 
@@ -83,16 +77,16 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
     [Fact]
     public async Task Complaint_actions_are_mutations_whose_refusals_come_back_typed_in_the_payload()
     {
-        var citizen = await factory.ClientAsync("citizen", subject: "gql-actions");
+        var citizen = factory.As("citizen", subject: "gql-actions");
         var id = (await Graph(citizen, Submit, Input())).Body.GetProperty("data").GetProperty("submitComplaint").GetProperty("id").GetString()!;
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
+        var agent = factory.As("agent", "MIN-SANTE");
 
         var (_, acknowledged) = await Graph(agent, "mutation ($id: ID!) { acknowledgeComplaint(input: { id: $id, expectedVersion: 1 }) { complaint { status version } errors { code } } }", new { id });
         var payload = acknowledged.GetProperty("data").GetProperty("acknowledgeComplaint");
         Assert.Equal(("ACKNOWLEDGED", 2, 0), (payload.GetProperty("complaint").GetProperty("status").GetString(), payload.GetProperty("complaint").GetProperty("version").GetInt32(),
             payload.GetProperty("errors").GetArrayLength()));
 
-        async Task<JsonElement> Refused(HttpClient client, string mutation, string field)
+        async Task<JsonElement> Refused(ScenarioCaller client, string mutation, string field)
         {
             var (status, body) = await Graph(client, mutation, new { id });
             Assert.Equal(HttpStatusCode.OK, status);
@@ -113,7 +107,7 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
         var (_, answered) = await Graph(agent, "mutation ($id: ID!) { answerComplaint(input: { id: $id, text: \"Rendez-vous fixé.\", outcome: PARTIALLY_FAVOURABLE }) { complaint { status version } errors { code } } }", new { id });
         Assert.Equal("ANSWERED", answered.GetProperty("data").GetProperty("answerComplaint").GetProperty("complaint").GetProperty("status").GetString());
 
-        var auditor = await factory.ClientAsync("auditor");
+        var auditor = factory.As("auditor");
         var (_, audit) = await Graph(auditor, "query ($id: ID!) { complaint(id: $id) { history { version type recordedAt data } } }", new { id });
         var history = audit.GetProperty("data").GetProperty("complaint").GetProperty("history");
         Assert.Equal(["complaint.submitted", "complaint.acknowledged", "complaint.answered"], history.EnumerateArray().Select(e => e.GetProperty("type").GetString()));
@@ -141,7 +135,7 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
             query ($g: String) { indicators { report { sections { key figures { key value unit label { ar fr } } } position }
                                               processing(groupBy: $g) { groupBy rows { group received } total { received processed } position } } }
             """;
-        var (_, answer) = await Graph(await factory.ClientAsync("analyst"), Query, new { g = "kind" });
+        var (_, answer) = await Graph(factory.As("analyst"), Query, new { g = "kind" });
         Assert.False(answer.TryGetProperty("errors", out _), answer.GetRawText());
         var indicators = answer.GetProperty("data").GetProperty("indicators");
         Assert.Equal(["complaints", "callCenter", "employment"], indicators.GetProperty("report").GetProperty("sections").EnumerateArray().Select(s => s.GetProperty("key").GetString()));
@@ -149,9 +143,9 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
         Assert.True(long.Parse(indicators.GetProperty("processing").GetProperty("position").GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 0);
         Assert.Equal("kind", indicators.GetProperty("processing").GetProperty("groupBy").GetString());
 
-        var (_, bad) = await Graph(await factory.ClientAsync("analyst"), Query, new { g = "colour" });
+        var (_, bad) = await Graph(factory.As("analyst"), Query, new { g = "colour" });
         Assert.Equal("BAD_USER_INPUT", bad.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
-        var (_, agent) = await Graph(await factory.ClientAsync("agent", "MIN-SANTE"), Query, new { g = "kind" });
+        var (_, agent) = await Graph(factory.As("agent", "MIN-SANTE"), Query, new { g = "kind" });
         Assert.Equal("FORBIDDEN", agent.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
         Assert.Equal(JsonValueKind.Null, agent.GetProperty("data").ValueKind);
     }
@@ -160,15 +154,15 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
     public async Task Refusals_are_graphql_errors_with_codes_and_nothing_is_written()
     {
         var before = await factory.CountEventsAsync();
-        var (status, anonymous) = await Graph(factory.CreateClient(), Submit, Input());
+        var (status, anonymous) = await Graph(factory.As(null), Submit, Input());
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("UNAUTHENTICATED", anonymous.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
 
-        var analyst = await factory.ClientAsync("analyst");
+        var analyst = factory.As("analyst");
         var (_, forbidden) = await Graph(analyst, "{ complaints { nodes { id } } }");
         Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
 
-        var citizen = await factory.ClientAsync("citizen", subject: "gql-bad");
+        var citizen = factory.As("citizen", subject: "gql-bad");
         var (_, unknown) = await Graph(citizen, Submit, Input("NOWHERE"));
         var error = unknown.GetProperty("errors")[0];
         Assert.Equal("BAD_USER_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
@@ -179,8 +173,12 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
         Assert.Equal("GRAPHQL_VALIDATION_FAILED", invalid.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
         Assert.Equal(before, await factory.CountEventsAsync());
 
-        using var schema = await factory.CreateClient().GetAsync("/graphql/schema.graphql");
-        var sdl = await schema.Content.ReadAsStringAsync();
+        var schema = await factory.ScenarioAsync(null, s =>
+        {
+            s.Get.Url("/graphql/schema.graphql");
+            s.StatusCodeShouldBe(HttpStatusCode.OK);
+        });
+        var sdl = await schema.ReadAsTextAsync();
         Assert.Contains("submitComplaint(input: SubmitComplaintInput!): SubmitComplaintPayload!", sdl, StringComparison.Ordinal);
         Assert.Contains("scalar DateTime @specifiedBy(url: \"https://www.rfc-editor.org/rfc/rfc3339\")", sdl, StringComparison.Ordinal);
     }

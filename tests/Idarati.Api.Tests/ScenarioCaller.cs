@@ -34,6 +34,20 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>
+    /// A GraphQL request that accepts application/graphql-response+json (GraphQL over HTTP: a request error answers a
+    /// 4xx): the status and the answer, whatever the status.
+    /// </summary>
+    public async Task<(HttpStatusCode Status, JsonElement Body)> GraphQLResponseAsync(string query, object? variables = null)
+    {
+        var result = await factory.ScenarioAsync(role, s =>
+        {
+            s.Post.Json(new { query, variables }).Accepts("application/graphql-response+json").ToUrl("/graphql");
+            s.IgnoreStatusCode();
+        }, administrationId, subject);
+        return ((HttpStatusCode)result.Context.Response.StatusCode, JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement.Clone());
+    }
+
     /// <summary>The scenario itself, for what the JSON answer does not show (headers).</summary>
     public Task<Alba.IScenarioResult> ScenarioAsync(HttpMethod method, string url, object? body, HttpStatusCode expected) => RunAsync(method, url, body, expected, problem: false);
 
