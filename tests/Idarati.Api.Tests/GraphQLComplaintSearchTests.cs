@@ -1,6 +1,4 @@
-using Idarati.Tests;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -18,34 +16,30 @@ public sealed class GraphQLComplaintSearchTests(ApiWithReferenceData api) : IAsy
 
     private static readonly string[] Administrations = ["MIN-SANTE", "DGI", "MIN-EDUCATION"];
 
-    private static async Task<JsonElement> Graph(HttpClient client, string query, object? variables = null)
+    private static async Task<JsonElement> Graph(ScenarioCaller caller, string query, object? variables = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql") { Content = JsonContent.Create(new { query, variables }) };
-        request.Headers.Accept.ParseAdd("application/graphql-response+json");
-        using var response = await client.SendAsync(request);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, body.GetRawText());
+        var (status, body) = await caller.GraphQLResponseAsync(query, variables);
+        Assert.True(status is HttpStatusCode.OK or HttpStatusCode.BadRequest, body.GetRawText());
         return body;
     }
 
     /// <summary>Nine complaints in three administrations and three regions of this test's own, visible in the list.</summary>
-    private async Task<(HttpClient Supervisor, string Tag)> NineComplaintsAsync(string tag)
+    private async Task<(ScenarioCaller Supervisor, string Tag)> NineComplaintsAsync(string tag)
     {
-        var citizen = await factory.ClientAsync("citizen", subject: "search-" + tag);
+        var citizen = factory.As("citizen", subject: "search-" + tag);
         for (var i = 0; i < 9; i++)
         {
-            var response = await citizen.PostAsJsonAsync("/api/complaints", new
+            await citizen.PostAsync("/api/complaints", new
             {
                 kind = "complaint", channel = "portal", administrationId = Administrations[i % 3], categoryCode = "HEALTH.WAIT",
                 subject = "Attente", description = "Trop long.", location = new { region = $"{tag}-region-{i / 3}", province = "P", commune = "C" },
                 citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0612345678", email = "n@example.ma" },
-            });
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            }, HttpStatusCode.Created);
         }
 
-        var supervisor = await factory.ClientAsync("supervisor");
-        await Deadline.UntilAsync(async () => Count(await Graph(supervisor, "query ($t: String!) { complaints(where: { region: { startsWith: $t } }) { totalCount } }", new { t = tag })) >= 9,
-            30, "the list to show the nine complaints");
+        var supervisor = factory.As("supervisor");
+        await factory.WaitForProjectionsAsync();
+        Assert.Equal(9, Count(await Graph(supervisor, "query ($t: String!) { complaints(where: { region: { startsWith: $t } }) { totalCount } }", new { t = tag })));
 
         return (supervisor, tag);
     }
@@ -140,7 +134,7 @@ public sealed class GraphQLComplaintSearchTests(ApiWithReferenceData api) : IAsy
     public async Task An_agent_searches_only_its_own_administration_and_bad_arguments_are_refused_with_codes()
     {
         var (supervisor, tag) = await NineComplaintsAsync("a" + Guid.NewGuid().ToString("N")[..6]);
-        var agent = await factory.ClientAsync("agent", "DGI");
+        var agent = factory.As("agent", "DGI");
         var own = await Graph(agent, "query ($t: String!) { complaints(where: { region: { startsWith: $t } }) { nodes { administrationId } totalCount } }", new { t = tag });
         Assert.Equal(3, Count(own));
         Assert.All(Nodes(own), n => Assert.Equal("DGI", n.GetProperty("administrationId").GetString()));
