@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Idarati.Api.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
@@ -37,28 +36,23 @@ public sealed class RoleAuthorizationTests : IAsyncLifetime
     [Fact]
     public async Task Allowed_roles_pass_without_the_middleware_and_refusals_keep_their_401_and_403()
     {
-        using var citizen = await _factory.ClientAsync(Auth.Roles.Citizen);
-        var submitted = await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint());
-        Assert.Equal(HttpStatusCode.Created, submitted.StatusCode);
-        var complaint = submitted.Headers.Location!.OriginalString;
-        using var agent = await _factory.ClientAsync(Auth.Roles.Agent, "MIN-SANTE");
-        Assert.Equal(HttpStatusCode.OK, (await agent.GetAsync(new Uri(complaint, UriKind.Relative))).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await agent.GetAsync(new Uri(complaint + "/history", UriKind.Relative))).StatusCode);
+        var citizen = _factory.As(Auth.Roles.Citizen);
+        var submitted = await citizen.ScenarioAsync(HttpMethod.Post, "/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created);
+        var complaint = submitted.Context.Response.Headers.Location.ToString();
+        var agent = _factory.As(Auth.Roles.Agent, "MIN-SANTE");
+        await agent.GetAsync(complaint, HttpStatusCode.OK);
+        await agent.GetAsync(complaint + "/history", HttpStatusCode.OK);
         Assert.Equal(0, _handler.Evaluations);
 
         // A role the endpoint does not name: the middleware decides, 403 with problem details.
-        using var analyst = await _factory.ClientAsync(Auth.Roles.Analyst);
-        var forbidden = await analyst.GetAsync(new Uri(complaint, UriKind.Relative));
-        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        await _factory.As(Auth.Roles.Analyst).ProblemAsync(HttpMethod.Get, complaint, null, HttpStatusCode.Forbidden);
         Assert.Equal(1, _handler.Evaluations);
 
         // No token: 401 with the bearer challenge; a citizen on an agent action: 403; nothing appended by either.
         var events = await _factory.CountEventsAsync();
-        using var anonymous = await _factory.ClientAsync(null);
-        var challenged = await anonymous.PostAsync(new Uri(complaint + "/acknowledge", UriKind.Relative), null);
-        Assert.Equal(HttpStatusCode.Unauthorized, challenged.StatusCode);
-        Assert.Contains("Bearer", challenged.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Forbidden, (await citizen.PostAsync(new Uri(complaint + "/acknowledge", UriKind.Relative), null)).StatusCode);
+        var challenged = await _factory.As(null).ScenarioAsync(HttpMethod.Post, complaint + "/acknowledge", null, HttpStatusCode.Unauthorized);
+        Assert.Contains("Bearer", challenged.Context.Response.Headers.WWWAuthenticate.ToString(), StringComparison.Ordinal);
+        await citizen.PostAsync(complaint + "/acknowledge", null, HttpStatusCode.Forbidden);
         Assert.Equal(3, _handler.Evaluations);
         Assert.Equal(events, await _factory.CountEventsAsync());
     }
