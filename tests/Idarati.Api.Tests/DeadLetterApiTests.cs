@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Idarati.Tests;
 
@@ -11,20 +10,20 @@ public sealed class DeadLetterApiTests(ApiFactory factory) : IClassFixture<ApiFa
     [Fact]
     public async Task A_broken_event_becomes_a_dead_letter_listed_over_rest_and_graphql_and_the_list_goes_on()
     {
-        var citizen = await factory.ClientAsync("citizen", subject: "dead-letter-citizen");
-        var broken = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var citizen = factory.As("citizen", subject: "dead-letter-citizen");
+        var broken = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
         await factory.ExecuteSqlAsync($"UPDATE {{s}}.mt_events SET data = '{{\"kind\":\"complaint\"}}' WHERE stream_id = 'complaint-{broken:N}' AND version = 1");
-        var admin = await factory.ClientAsync("admin");
+        var admin = factory.As("admin");
         await factory.WaitUntilLeadingAsync();
-        Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/projections/complaint-list/rebuild", null)).StatusCode);
-        var after = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await admin.PostAsync("/api/projections/complaint-list/rebuild", null, HttpStatusCode.Accepted);
+        var after = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
-        var supervisor = await factory.ClientAsync("supervisor");
+        var supervisor = factory.As("supervisor");
         JsonElement list = default;
         await Deadline.UntilAsync(async () =>
         {
-            list = (await TestHttp.Json(await admin.GetAsync("/api/projections"), HttpStatusCode.OK)).EnumerateArray().Single(p => p.GetProperty("name").GetString() == "complaint-list");
-            var page = await TestHttp.Json(await supervisor.GetAsync("/api/complaints?limit=200"), HttpStatusCode.OK);
+            list = (await admin.GetAsync("/api/projections", HttpStatusCode.OK)).EnumerateArray().Single(p => p.GetProperty("name").GetString() == "complaint-list");
+            var page = await supervisor.GetAsync("/api/complaints?limit=200", HttpStatusCode.OK);
             return list.GetProperty("deadLetterCount").GetInt64() == 1 && list.GetProperty("state").GetString() == "running" && list.GetProperty("leader").GetString() is { Length: > 0 }
                 && page.GetProperty("items").EnumerateArray().Any(r => r.GetProperty("id").GetGuid() == after);
         }, 30, "the complaint list to set the broken event aside and list the next complaint, its leader named");

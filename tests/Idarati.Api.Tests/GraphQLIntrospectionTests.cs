@@ -23,7 +23,7 @@ public sealed class GraphQLIntrospectionTests(ApiWithReferenceData api) : IAsync
         Assert.True(code == 0, error);
         Assert.Contains("ofType {", query, StringComparison.Ordinal);
 
-        using var anonymous = factory.CreateClient();
+        var anonymous = factory.As(null);
         var answer = await TestHttp.Graph(anonymous, query);
         Assert.False(answer.TryGetProperty("errors", out var errors), errors.ToString());
         Assert.True(answer.GetProperty("data").GetProperty("__schema").GetProperty("types").GetArrayLength() > 50);
@@ -32,7 +32,7 @@ public sealed class GraphQLIntrospectionTests(ApiWithReferenceData api) : IAsync
     [Fact]
     public async Task Introspection_nested_too_deep_is_refused_by_its_own_rule_and_data_fields_keep_the_depth_limit()
     {
-        using var anonymous = factory.CreateClient();
+        var anonymous = factory.As(null);
         var deep = await TestHttp.Graph(anonymous, "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }");
         Assert.True(deep.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString() == "GRAPHQL_VALIDATION_FAILED" && deep.GetProperty("errors")[0].GetProperty("message").GetString() == "Maximum introspection depth exceeded", deep.ToString());
         var viaFragment = await TestHttp.Graph(anonymous, "{ __type(name: \"Query\") { ...F } } fragment F on __Type { fields { type { interfaces { possibleTypes { name } } } } }");

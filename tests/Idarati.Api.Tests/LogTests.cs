@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
@@ -37,8 +36,8 @@ public sealed class LogTests
     {
         var capture = new Capture();
         await using var factory = new ApiFactory { ExtraServices = s => s.AddSingleton<ILoggerProvider>(capture) };
-        var supervisor = await factory.ClientAsync("supervisor");
-        var missing = await TestHttp.Json(await supervisor.GetAsync($"/api/complaints/{Guid.NewGuid()}?asOf=2026-01-01T00:00:00Z"), HttpStatusCode.NotFound);
+        var supervisor = factory.As("supervisor");
+        var missing = await supervisor.GetAsync($"/api/complaints/{Guid.NewGuid()}?asOf=2026-01-01T00:00:00Z", HttpStatusCode.NotFound);
         var traceId = missing.GetProperty("traceId").GetString();
 
         var line = Assert.Single(capture.Entries, e => e.Category == "Idarati.Requests" && e.State.Any(p => p.Key == "TraceId" && (string?)p.Value == traceId));
@@ -57,12 +56,12 @@ public sealed class LogTests
     {
         var capture = new Capture();
         await using var factory = new ApiFactory { ExtraServices = s => s.AddSingleton<ILoggerProvider>(capture) };
-        var citizen = await factory.ClientAsync("citizen", subject: "logged-citizen");
+        var citizen = factory.As("citizen", subject: "logged-citizen");
         var refused = TestHttp.Complaint();
         refused["citizen"] = new { fullName = "Amina Benali", nationalId = "not a CIN", phone = "+212600000000", email = "amina@example.ma" };
-        await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", refused), HttpStatusCode.BadRequest);
-        await TestHttp.Json(await citizen.PostAsJsonAsync($"/api/complaints/{Guid.NewGuid()}/reopen", new { reason = "Amina Benali n'est pas satisfaite." }), HttpStatusCode.NotFound);
-        await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created);
+        await citizen.PostAsync("/api/complaints", refused, HttpStatusCode.BadRequest);
+        await citizen.PostAsync($"/api/complaints/{Guid.NewGuid()}/reopen", new { reason = "Amina Benali n'est pas satisfaite." }, HttpStatusCode.NotFound);
+        await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created);
 
         Assert.Equal(3, capture.Entries.Count(e => e.Category == "Idarati.Requests" && e.Message.Contains("/api/complaints", StringComparison.Ordinal)));
         Assert.DoesNotContain(capture.Entries, e => e.Message.Contains("Amina", StringComparison.Ordinal) || e.Message.Contains("amina@example.ma", StringComparison.Ordinal)
