@@ -9,7 +9,7 @@ namespace Idarati.Application.CallCenter;
 /// <summary>Open a ticket, as sent (REST body or GraphQL input); the handler checks it.</summary>
 public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language, CommandContext Context) : ICommandRoles
 {
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+    public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
     internal OpenTicket Checked()
     {
@@ -21,7 +21,7 @@ public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryC
 /// <summary>Answer a ticket's question.</summary>
 public sealed record AnswerTicket(Guid TicketId, string? Answer, CommandContext Context) : ICommandRoles
 {
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+    public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
     internal string Checked()
     {
@@ -33,7 +33,7 @@ public sealed record AnswerTicket(Guid TicketId, string? Answer, CommandContext 
 /// <summary>Close a ticket.</summary>
 public sealed record CloseTicket(Guid TicketId, CommandContext Context) : ICommandRoles
 {
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+    public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 }
 
 /// <summary>
@@ -42,7 +42,7 @@ public sealed record CloseTicket(Guid TicketId, CommandContext Context) : IComma
 /// </summary>
 public sealed record EscalateTicket(Guid TicketId, ComplaintSubmissionInput Complaint, CommandContext Context) : ICommandRoles
 {
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+    public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
     internal SubmitComplaint Checked()
     {

@@ -31,16 +31,14 @@ public abstract record ComplaintAction
 
     public sealed record Acknowledge : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.Acknowledge(actor, at);
     }
 
     public sealed record RequestInformation(string? Question) : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         private protected override void Rules(Validation v) => v.Text("question", Question, LongText);
 
@@ -49,8 +47,7 @@ public abstract record ComplaintAction
 
     public sealed record ProvideInformation(string? Text) : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
 
         private protected override void Rules(Validation v) => v.Text("text", Text, LongText);
 
@@ -59,8 +56,7 @@ public abstract record ComplaintAction
 
     public sealed record Reject(RejectionReason? Reason, string? Comment) : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         private protected override void Rules(Validation v) => v.Required("reason", Reason).Text("comment", Comment, LongText, required: false);
 
@@ -69,8 +65,7 @@ public abstract record ComplaintAction
 
     public sealed record Answer(string? Text, AnswerOutcome? Outcome) : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         private protected override void Rules(Validation v) => v.Text("text", Text, LongText).Required("outcome", Outcome);
 
@@ -79,24 +74,21 @@ public abstract record ComplaintAction
 
     public sealed record TakeIntoAccount : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.TakeIntoAccount(actor, at);
     }
 
     public sealed record Close : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         internal override Cmd ToCommand(Actor actor, DateTimeOffset at, AdministrationView? target) => new Cmd.Close(actor, at);
     }
 
     public sealed record GiveFeedback(bool? Satisfied, string? Comment) : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
 
         private protected override void Rules(Validation v) => v.Required("satisfied", Satisfied).Text("comment", Comment, LongText, required: false);
 
@@ -105,8 +97,7 @@ public abstract record ComplaintAction
 
     public sealed record Reopen(string? Reason) : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
 
         private protected override void Rules(Validation v) => v.Text("reason", Reason, LongText);
 
@@ -115,8 +106,7 @@ public abstract record ComplaintAction
 
     public sealed record Transfer(string? ToAdministrationId, string? Reason) : ComplaintAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         private protected override void Rules(Validation v) => v.Text("toAdministrationId", ToAdministrationId, 64).Text("reason", Reason, LongText);
 

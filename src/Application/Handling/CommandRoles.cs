@@ -23,6 +23,12 @@ public static class CommandRoles
 {
     private static readonly ConcurrentDictionary<Type, IReadOnlyList<Role>> ByType = new();
 
+    /// <summary>The administration's staff: agents (of their own administration) and supervisors.</summary>
+    public static IReadOnlyList<Role> Staff { get; } = [Role.Agent, Role.Supervisor];
+
+    /// <summary>The citizen the complaint, ticket or application is about.</summary>
+    public static IReadOnlyList<Role> Citizen { get; } = [Role.Citizen];
+
     /// <summary>A role as tokens and policies spell it ("citizen", "agent"...).</summary>
     public static string Name(Role role) => role.ToString().ToLowerInvariant();
 

@@ -8,7 +8,7 @@ namespace Idarati.Application.JobApplications;
 public sealed record PublishCompetition(
     string? AdministrationId, string? Title, string? Grade, int? Posts, DateTimeOffset? ApplicationDeadline, bool? AcceptsElectronicApplications, CommandContext Context) : ICommandRoles
 {
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+    public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
     internal CompetitionDetails Checked(Guid id)
     {
@@ -29,13 +29,13 @@ public enum CompetitionStep
 /// <summary>Close a competition's applications, or publish its results.</summary>
 public sealed record ActOnCompetition(Guid CompetitionId, CompetitionStep Step, CommandContext Context) : ICommandRoles
 {
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+    public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 }
 
 /// <summary>Create a candidate account, as sent; one per e-mail address.</summary>
 public sealed record CreateCandidate(string? FullName, string? NationalId, string? Email, CommandContext Context) : ICommandRoles
 {
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+    public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
 
     internal CandidateIdentity Checked()
     {
@@ -53,7 +53,7 @@ public sealed record VerifyCandidate(Guid CandidateId, CommandContext Context) :
 /// <summary>Apply to a competition electronically.</summary>
 public sealed record ApplyToCompetition(Guid? CompetitionId, Guid? CandidateId, CommandContext Context) : ICommandRoles
 {
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+    public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
 
     internal (Guid Competition, Guid Candidate) Checked()
     {
@@ -72,40 +72,35 @@ public abstract record ApplicationAction
 
     public sealed record Withdraw : ApplicationAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
 
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.Withdraw(actor, at);
     }
 
     public sealed record Preselect(bool? Preselected) : ApplicationAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.Preselect(actor, at, Require(Preselected, "preselected"));
     }
 
     public sealed record ConvokeToWrittenExam(DateTimeOffset? ExamAt) : ApplicationAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.ConvokeToWrittenExam(actor, at, Require(ExamAt, "examAt"));
     }
 
     public sealed record ConvokeToOralExam(DateTimeOffset? ExamAt) : ApplicationAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.ConvokeToOralExam(actor, at, Require(ExamAt, "examAt"));
     }
 
     public sealed record RecordResult(ExamResult? Result) : ApplicationAction, ICommandRoles
     {
-
-        public static IReadOnlyList<Role> Roles { get; } = [Role.Agent, Role.Supervisor];
+        public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
         internal override ApplicationCommand ToCommand(Actor actor, DateTimeOffset at) => new ApplicationCommand.RecordResult(actor, at, Require(Result, "result"));
     }
