@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -22,8 +20,8 @@ public sealed class ControlCharacterTests(ApiWithReferenceData api) : IAsyncLife
 
     private const string Nul = "Rab\u0000at";
 
-    private async Task<HttpClient> ClientAsync(string role) =>
-        role.Split(':') is [var r, var administration] ? await factory.ClientAsync(r, administration) : await factory.ClientAsync(role, subject: role == "citizen" ? "nul-citizen" : null);
+    private ScenarioCaller Caller(string role) =>
+        role.Split(':') is [var r, var administration] ? factory.As(r, administration) : factory.As(role, subject: role == "citizen" ? "nul-citizen" : null);
 
     /// <summary>Every string in a JSON body, with its path as the API names fields ("location.region").</summary>
     private static IEnumerable<string> StringPaths(JsonNode node, string? path = null) => node switch
@@ -45,15 +43,15 @@ public sealed class ControlCharacterTests(ApiWithReferenceData api) : IAsyncLife
     [Fact]
     public async Task Every_text_field_of_every_post_route_refuses_control_characters_naming_the_field()
     {
-        var citizen = await ClientAsync("citizen");
-        var complaint = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        var centre = await ClientAsync("agent:CENTRE-3737");
-        var ticket = (await TestHttp.Json(await centre.PostAsJsonAsync("/api/call-center/tickets", new { channel = "phone", categoryCode = "PROCEDURES", topic = "Passeport", language = "arabic" }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        var finances = await ClientAsync("agent:MIN-FINANCES");
-        var competition = (await TestHttp.Json(await finances.PostAsJsonAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "Administrateurs", grade = "Grade 1", posts = 3, applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(30), acceptsElectronicApplications = true }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        var candidate = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/candidates", new { fullName = "Candidat Fictif", nationalId = "ZZ123456", email = $"nul-{Guid.NewGuid():N}@example.invalid" }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        await TestHttp.Json(await citizen.PostAsync($"/api/candidates/{candidate}/verify", null), HttpStatusCode.OK);
-        var application = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/applications", new { competitionId = competition, candidateId = candidate }), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var citizen = Caller("citizen");
+        var complaint = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var centre = Caller("agent:CENTRE-3737");
+        var ticket = (await centre.PostAsync("/api/call-center/tickets", new { channel = "phone", categoryCode = "PROCEDURES", topic = "Passeport", language = "arabic" }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var finances = Caller("agent:MIN-FINANCES");
+        var competition = (await finances.PostAsync("/api/competitions", new { administrationId = "MIN-FINANCES", title = "Administrateurs", grade = "Grade 1", posts = 3, applicationDeadline = TimeProvider.System.GetUtcNow().AddDays(30), acceptsElectronicApplications = true }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var candidate = (await citizen.PostAsync("/api/candidates", new { fullName = "Candidat Fictif", nationalId = "ZZ123456", email = $"nul-{Guid.NewGuid():N}@example.invalid" }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await citizen.PostAsync($"/api/candidates/{candidate}/verify", null, HttpStatusCode.OK);
+        var application = (await citizen.PostAsync("/api/applications", new { competitionId = competition, candidateId = candidate }, HttpStatusCode.Created)).GetProperty("id").GetGuid();
         var complaintBody = JsonSerializer.Serialize(TestHttp.Complaint());
         var escalation = JsonSerializer.Serialize(new { administrationId = "MIN-SANTE", categoryCode = "HEALTH.WAIT", subject = "Objet", description = "Description", location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" }, citizen = new { fullName = "Citoyen Fictif", nationalId = "ZZ654321", phone = "+212600000000", email = "citoyen@example.invalid" } });
         (string Role, string Route, string Body)[] routes =
@@ -82,16 +80,14 @@ public sealed class ControlCharacterTests(ApiWithReferenceData api) : IAsyncLife
         var checkedFields = 0;
         foreach (var (role, route, body) in routes)
         {
-            var client = await ClientAsync(role);
+            var caller = Caller(role);
             foreach (var field in StringPaths(JsonNode.Parse(body)!))
             {
                 foreach (var text in new[] { Nul, "a\u0007b", "\u200B\u200E \u2060" })
                 {
                     var before = await factory.CountEventsAsync();
-                    using var response = await client.PostAsync(route, new StringContent(WithText(body, field, text).ToJsonString(), Encoding.UTF8, "application/json"));
-                    var answer = await response.Content.ReadAsStringAsync();
-                    Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{route} {field} {JsonSerializer.Serialize(text)}: {(int)response.StatusCode} {answer}");
-                    Assert.True(JsonDocument.Parse(answer).RootElement.GetProperty("errors").TryGetProperty(field, out _), $"{route} {field}: {answer}");
+                    var answer = await caller.PostTextAsync(route, WithText(body, field, text).ToJsonString(), HttpStatusCode.BadRequest, problem: true);
+                    Assert.True(answer.GetProperty("errors").TryGetProperty(field, out _), $"{route} {field}: {answer}");
                     Assert.Equal(before, await factory.CountEventsAsync());
                     checkedFields++;
                 }
@@ -104,26 +100,25 @@ public sealed class ControlCharacterTests(ApiWithReferenceData api) : IAsyncLife
     [Fact]
     public async Task Query_strings_and_paths_with_control_characters_are_400s_naming_the_parameter()
     {
-        var agent = await ClientAsync("supervisor");
-        var list = await TestHttp.Json(await agent.GetAsync("/api/complaints?categoryCode=HEALTH%00WAIT"), HttpStatusCode.BadRequest);
+        var agent = Caller("supervisor");
+        var list = await agent.GetAsync("/api/complaints?categoryCode=HEALTH%00WAIT", HttpStatusCode.BadRequest);
         Assert.True(list.GetProperty("errors").TryGetProperty("categoryCode", out _));
-        using var anonymous = factory.CreateClient();
-        var tracking = await TestHttp.Json(await anonymous.GetAsync("/api/complaints/by-tracking/CHK%01X?accessCode=AAAA"), HttpStatusCode.BadRequest);
+        var tracking = await factory.As(null).GetAsync("/api/complaints/by-tracking/CHK%01X?accessCode=AAAA", HttpStatusCode.BadRequest);
         Assert.True(tracking.GetProperty("errors").TryGetProperty("path", out _));
     }
 
     [Fact]
     public async Task Every_text_field_of_every_mutation_refuses_control_characters_naming_the_field()
     {
-        var admin = await factory.ClientAsync("admin");
+        var admin = factory.As("admin");
         var schema = await TestHttp.Graph(admin, """
             { __schema { mutationType { fields { name type { ...T } args { name type { ...T } } } }
                          types { name kind fields { name } inputFields { name type { ...T } } enumValues { name } } } }
             fragment T on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
             """);
         var types = schema.GetProperty("data").GetProperty("__schema").GetProperty("types").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
-        var supervisor = await factory.ClientAsync("supervisor");
-        var citizen = await ClientAsync("citizen");
+        var supervisor = factory.As("supervisor");
+        var citizen = Caller("citizen");
         var checkedFields = 0;
         foreach (var mutation in schema.GetProperty("data").GetProperty("__schema").GetProperty("mutationType").GetProperty("fields").EnumerateArray())
         {

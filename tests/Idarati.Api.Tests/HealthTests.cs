@@ -19,19 +19,14 @@ public sealed class HealthTests(ApiWithReferenceData api) : IAsyncLifetime
     [Fact]
     public async Task Liveness_answers_without_touching_the_database()
     {
-        using var client = factory.CreateClient();
-        var response = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
+        var live = await factory.As(null).GetAsync("/health/live", HttpStatusCode.OK);
+        Assert.Equal("Healthy", live.GetProperty("status").GetString());
     }
 
     [Fact]
     public async Task Readiness_checks_the_database_and_the_migrated_schema()
     {
-        using var client = factory.CreateClient();
-        var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await factory.As(null).GetAsync("/health/ready", HttpStatusCode.OK);
         Assert.Equal("Healthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
 
         await using var dataSource = NpgsqlDataSource.Create(ApiFactory.TestDatabase);
@@ -48,7 +43,7 @@ public sealed class HealthTests(ApiWithReferenceData api) : IAsyncLifetime
     public async Task A_service_whose_database_does_not_answer_at_start_stops_with_the_connections_error()
     {
         await using var unreachable = new ApiFactory { ConnectionStringOverride = "Host=127.0.0.1;Port=1;Username=nobody;Timeout=2" };
-        var error = Assert.ThrowsAny<Exception>(() => unreachable.CreateClient());
+        var error = Assert.ThrowsAny<Exception>(() => unreachable.Host);
         Assert.Contains("127.0.0.1:1", error.ToString(), StringComparison.Ordinal);
         await Task.CompletedTask;
     }
@@ -56,15 +51,13 @@ public sealed class HealthTests(ApiWithReferenceData api) : IAsyncLifetime
     [Fact]
     public async Task OpenApi_describes_the_health_routes()
     {
-        using var client = factory.CreateClient();
-        var json = JsonDocument.Parse(await client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative))).RootElement;
-        var paths = json.GetProperty("paths");
+        var anonymous = factory.As(null);
+        var paths = (await anonymous.GetAsync("/swagger/v1/swagger.json", HttpStatusCode.OK)).GetProperty("paths");
         Assert.True(paths.TryGetProperty("/health/live", out _));
         Assert.True(paths.TryGetProperty("/health/ready", out _));
-        using var ui = await client.GetAsync(new Uri("/swagger/index.html", UriKind.Relative));
-        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
-        Assert.Contains("swagger-ui", await ui.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(new Uri("/swaggerish", UriKind.Relative))).StatusCode);
+        var ui = await anonymous.ScenarioAsync(HttpMethod.Get, "/swagger/index.html", null, HttpStatusCode.OK);
+        Assert.Contains("swagger-ui", await ui.ReadAsTextAsync(), StringComparison.Ordinal);
+        await anonymous.ScenarioAsync(HttpMethod.Get, "/swaggerish", null, HttpStatusCode.NotFound);
     }
 }
 
@@ -188,8 +181,7 @@ public sealed class OpenApiTests(ApiWithReferenceData api) : IAsyncLifetime
     [Fact]
     public async Task Every_route_says_who_may_call_it_and_commands_carry_examples()
     {
-        using var client = factory.CreateClient();
-        var json = JsonDocument.Parse(await client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative))).RootElement;
+        var json = await factory.As(null).GetAsync("/swagger/v1/swagger.json", HttpStatusCode.OK);
         var operations = json.GetProperty("paths").EnumerateObject()
             .SelectMany(p => p.Value.EnumerateObject().Select(o => (Route: $"{o.Name.ToUpperInvariant()} {p.Name}", Operation: o.Value)))
             .ToList();
@@ -221,16 +213,14 @@ public sealed class HostingLogTests
     {
         await using (var quiet = new ApiFactory())
         {
-            using var client = quiet.CreateClient();
-            Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
+            await quiet.As(null).GetAsync("/health/live", System.Net.HttpStatusCode.OK);
             var logs = quiet.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>();
             Assert.False(logs.CreateLogger(Category).IsEnabled(Microsoft.Extensions.Logging.LogLevel.Critical));
             Assert.True(logs.CreateLogger("Idarati.Api").IsEnabled(Microsoft.Extensions.Logging.LogLevel.Warning));
         }
 
         await using var loud = new ApiFactory { Settings = { [$"Logging:LogLevel:{Category}"] = "Information" } };
-        using var loudClient = loud.CreateClient();
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await loudClient.GetAsync(new Uri("/health/live", UriKind.Relative))).StatusCode);
+        await loud.As(null).GetAsync("/health/live", System.Net.HttpStatusCode.OK);
         Assert.True(loud.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger(Category).IsEnabled(Microsoft.Extensions.Logging.LogLevel.Information));
     }
 }

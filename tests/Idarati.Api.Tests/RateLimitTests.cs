@@ -1,5 +1,5 @@
 using System.Net;
-using System.Net.Http.Json;
+using Alba;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -19,72 +19,92 @@ public sealed class RateLimitTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
-    private static async Task AssertTooMany(HttpResponseMessage response)
+    /// <summary>A request that must be refused as too many: 429, problem+json saying 429, and a Retry-After of a second or more.</summary>
+    private static async Task TooManyAsync(ScenarioCaller caller, Action<Alba.Scenario> request)
     {
-        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.True(response.Headers.RetryAfter?.Delta is { TotalSeconds: >= 1 }, response.Headers.ToString());
-        Assert.Equal(429, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        var result = await caller.SendScenarioAsync(s =>
+        {
+            request(s);
+            s.StatusCodeShouldBe(HttpStatusCode.TooManyRequests);
+            s.ContentTypeShouldBe("application/problem+json");
+        });
+        var retryAfter = result.Context.Response.Headers.RetryAfter.ToString();
+        Assert.True(int.TryParse(retryAfter, out var seconds) && seconds >= 1, $"Retry-After: '{retryAfter}'");
+        Assert.Equal(429, JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement.GetProperty("status").GetInt32());
     }
 
     [Fact]
     public async Task Wrong_access_codes_on_one_tracking_number_are_refused_after_the_target_budget_whatever_the_transport()
     {
-        var citizen = await _factory.ClientAsync("citizen");
-        var submitted = await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created);
+        var submitted = await _factory.As("citizen").PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created);
         var tracking = submitted.GetProperty("trackingNumber").GetString();
-        using var anonymous = _factory.CreateClient();
-        var statuses = new List<HttpStatusCode>();
+        var anonymous = _factory.As(null);
         for (var i = 0; i < 4; i++)
         {
-            statuses.Add((await anonymous.GetAsync($"/api/complaints/by-tracking/{tracking}?accessCode=WRONG{i:D3}")).StatusCode);
+            await anonymous.ProblemAsync(HttpMethod.Get, $"/api/complaints/by-tracking/{tracking}?accessCode=WRONG{i:D3}", null, HttpStatusCode.NotFound);
         }
 
-        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.NotFound, s));
         // The fifth attempt on this number is the last of its budget; GraphQL's attempts draw on the same one.
-        var graph = await anonymous.PostAsJsonAsync("/graphql", new { query = $$"""{ a: complaintByTracking(trackingNumber: "{{tracking}}", accessCode: "X1") { id } b: complaintByTracking(trackingNumber: "{{tracking}}", accessCode: "X2") { id } }""" });
-        await AssertTooMany(graph);
-        await AssertTooMany(await anonymous.GetAsync($"/api/complaints/by-tracking/{tracking}?accessCode={submitted.GetProperty("accessCode").GetString()}"));
+        await TooManyAsync(anonymous, s => s.Post.Json(new { query = $$"""{ a: complaintByTracking(trackingNumber: "{{tracking}}", accessCode: "X1") { id } b: complaintByTracking(trackingNumber: "{{tracking}}", accessCode: "X2") { id } }""" }).ToUrl("/graphql"));
+        await TooManyAsync(anonymous, s => s.Get.Url($"/api/complaints/by-tracking/{tracking}?accessCode={submitted.GetProperty("accessCode").GetString()}"));
     }
 
     [Fact]
     public async Task One_address_trying_many_tracking_numbers_is_refused_and_a_graphql_request_counts_each_aliased_guess()
     {
-        using var anonymous = _factory.CreateClient();
+        var anonymous = _factory.As(null);
         var aliases = string.Join(' ', Enumerable.Range(0, 19).Select(i => $"g{i}: complaintByTracking(trackingNumber: \"CHK-2026-AAAA{i % 10}-{i:D5}\", accessCode: \"CODE\") {{ id }}"));
-        var first = await anonymous.PostAsJsonAsync("/graphql", new { query = $"{{ {aliases} }}" });
-        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        var last = await anonymous.PostAsJsonAsync("/graphql", new { query = "{ complaintByTracking(trackingNumber: \"CHK-2026-DDDDD-00000\", accessCode: \"A\") { id } }" });
-        Assert.Equal(HttpStatusCode.OK, last.StatusCode);
-        var second = await anonymous.PostAsJsonAsync("/graphql", new { query = "query($t: String!) { x: complaintByTracking(trackingNumber: $t, accessCode: \"A\") { id } y: complaintByTracking(trackingNumber: $t, accessCode: \"B\") { id } }", variables = new { t = "CHK-2026-BBBBB-00000" } });
-        await AssertTooMany(second);
-        await AssertTooMany(await anonymous.GetAsync("/api/complaints/by-tracking/CHK-2026-CCCCC-00000?accessCode=A"));
+        await anonymous.PostAsync("/graphql", new { query = $"{{ {aliases} }}" }, HttpStatusCode.OK);
+        await anonymous.PostAsync("/graphql", new { query = "{ complaintByTracking(trackingNumber: \"CHK-2026-DDDDD-00000\", accessCode: \"A\") { id } }" }, HttpStatusCode.OK);
+        await TooManyAsync(anonymous, s => s.Post.Json(new
+        {
+            query = "query($t: String!) { x: complaintByTracking(trackingNumber: $t, accessCode: \"A\") { id } y: complaintByTracking(trackingNumber: $t, accessCode: \"B\") { id } }",
+            variables = new { t = "CHK-2026-BBBBB-00000" },
+        }).ToUrl("/graphql"));
+        await TooManyAsync(anonymous, s => s.Get.Url("/api/complaints/by-tracking/CHK-2026-CCCCC-00000?accessCode=A"));
     }
 
     [Fact]
     public async Task X_access_code_reads_and_dev_tokens_are_limited_too()
     {
-        var citizen = await _factory.ClientAsync("citizen", subject: "rate-citizen");
-        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        var other = await _factory.ClientAsync("citizen", subject: "rate-other");
+        var citizen = _factory.As("citizen", subject: "rate-citizen");
+        var id = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var other = _factory.As("citizen", subject: "rate-other");
         var answers = new List<HttpStatusCode>();
         for (var i = 0; i < 6; i++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/complaints/{id}");
-            request.Headers.Add("X-Access-Code", $"GUESS{i}");
-            answers.Add((await other.SendAsync(request)).StatusCode);
+            var guess = $"GUESS{i}";
+            var result = await other.SendScenarioAsync(s =>
+            {
+                s.Get.Url($"/api/complaints/{id}");
+                s.WithRequestHeader("X-Access-Code", guess);
+                s.IgnoreStatusCode();
+            });
+            answers.Add((HttpStatusCode)result.Context.Response.StatusCode);
         }
 
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.NotFound, 5), HttpStatusCode.TooManyRequests], answers);
-        Assert.Equal(HttpStatusCode.OK, (await citizen.GetAsync($"/api/complaints/{id}")).StatusCode);
+        await citizen.GetAsync($"/api/complaints/{id}", HttpStatusCode.OK);
 
-        using var anonymous = _factory.CreateClient();
-        HttpResponseMessage last = new();
-        for (var i = 0; i < 21 && last.StatusCode != HttpStatusCode.TooManyRequests; i++)
+        var anonymous = _factory.As(null);
+        var minted = 0;
+        while (true)
         {
-            last = await anonymous.PostAsJsonAsync("/api/dev/tokens", new { role = "citizen", subject = $"mint-{i}" });
+            var subject = $"mint-{minted}";
+            var result = await anonymous.SendScenarioAsync(s =>
+            {
+                s.Post.Json(new { role = "citizen", subject }).ToUrl("/api/dev/tokens");
+                s.IgnoreStatusCode();
+            });
+            if (result.Context.Response.StatusCode != 200)
+            {
+                break;
+            }
+
+            minted++;
+            Assert.True(minted <= 20, "more than the 20 tokens a minute the settings allow");
         }
 
-        await AssertTooMany(last);
+        await TooManyAsync(anonymous, s => s.Post.Json(new { role = "citizen", subject = "one-more" }).ToUrl("/api/dev/tokens"));
     }
 }

@@ -10,6 +10,9 @@ namespace Idarati.Api.Tests;
 /// </summary>
 public sealed class ScenarioCaller(ApiFactory factory, string? role, string? administrationId = null, string? subject = null)
 {
+    /// <summary>A bearer token sent as given instead of a dev token for the role (a forged or misshapen token).</summary>
+    public string? Token { get; init; }
+
     public Task<JsonElement> GetAsync(string url, HttpStatusCode expected) => SendAsync(HttpMethod.Get, url, null, expected);
 
     public Task<JsonElement> PostAsync(string url, object? body, HttpStatusCode expected) => SendAsync(HttpMethod.Post, url, body, expected);
@@ -23,11 +26,11 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
     /// <summary>A GraphQL request (POST /graphql): the answer, 200, or 400 for a document that does not validate.</summary>
     public async Task<JsonElement> GraphQLAsync(string query, object? variables = null)
     {
-        var result = await factory.ScenarioAsync(role, s =>
+        var result = await SendScenarioAsync(s =>
         {
             s.Post.Json(new { query, variables }).ToUrl("/graphql");
             s.IgnoreStatusCode();
-        }, administrationId, subject);
+        });
         var status = result.Context.Response.StatusCode;
         var text = await result.ReadAsTextAsync();
         Assert.True(status is 200 or 400, $"{status}: {text}");
@@ -40,16 +43,18 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
     /// </summary>
     public async Task<(HttpStatusCode Status, JsonElement Body)> GraphQLResponseAsync(string query, object? variables = null)
     {
-        var result = await factory.ScenarioAsync(role, s =>
+        var result = await SendScenarioAsync(s =>
         {
             s.Post.Json(new { query, variables }).Accepts("application/graphql-response+json").ToUrl("/graphql");
             s.IgnoreStatusCode();
-        }, administrationId, subject);
-        return ((HttpStatusCode)result.Context.Response.StatusCode, JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement.Clone());
+        });
+        var text = await result.ReadAsTextAsync();
+        return ((HttpStatusCode)result.Context.Response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
     /// <summary>The scenario itself, for what the JSON answer does not show (headers).</summary>
-    public Task<Alba.IScenarioResult> ScenarioAsync(HttpMethod method, string url, object? body, HttpStatusCode expected) => RunAsync(method, url, body, expected, problem: false);
+    public Task<Alba.IScenarioResult> ScenarioAsync(HttpMethod method, string url, object? body, HttpStatusCode expected, bool problem = false) =>
+        RunAsync(method, url, body, expected, problem);
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string url, object? body, HttpStatusCode expected, bool problem = false)
     {
@@ -59,7 +64,7 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
     }
 
     private Task<Alba.IScenarioResult> RunAsync(HttpMethod method, string url, object? body, HttpStatusCode expected, bool problem) =>
-        factory.ScenarioAsync(role, s =>
+        SendScenarioAsync(s =>
         {
             if (method == HttpMethod.Get)
             {
@@ -83,7 +88,17 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
             {
                 s.ContentTypeShouldBe("application/problem+json");
             }
-        }, administrationId, subject);
+        });
+
+    /// <summary>Any scenario as this caller (its token added), for what the helpers above do not say: headers, Accept.</summary>
+    public Task<Alba.IScenarioResult> SendScenarioAsync(Action<Alba.Scenario> configure) =>
+        Token is { } token
+            ? factory.ScenarioAsync(null, s =>
+            {
+                s.WithBearerToken(token);
+                configure(s);
+            })
+            : factory.ScenarioAsync(role, configure, administrationId, subject);
 
     private sealed record RawJson(string Json);
 }

@@ -1,7 +1,5 @@
 using System.IdentityModel.Tokens.Jwt;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
@@ -61,8 +59,7 @@ public sealed class TokenShapeTests(ApiWithReferenceData api) : IAsyncLifetime
     [MemberData(nameof(BadShapes))]
     public async Task A_token_of_the_wrong_shape_is_refused_with_401_on_every_read_route(string shape, string claims)
     {
-        using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token(Claims(claims)));
+        var misshapen = new ScenarioCaller(factory, null) { Token = Token(Claims(claims)) };
         string[] routes =
         [
             "/api/complaints?administrationId=MIN-JUSTICE", "/api/complaints/" + Guid.NewGuid(), "/api/call-center/tickets",
@@ -73,10 +70,9 @@ public sealed class TokenShapeTests(ApiWithReferenceData api) : IAsyncLifetime
         ];
         foreach (var route in routes)
         {
-            using var response = await client.GetAsync(route);
-            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{shape}: {route} answered {(int)response.StatusCode}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+            // 401 with a problem+json body (the scenario checks both), and the bearer challenge names the token.
+            var refused = await misshapen.ScenarioAsync(HttpMethod.Get, route, null, HttpStatusCode.Unauthorized, problem: true);
+            Assert.True(refused.Context.Response.Headers.WWWAuthenticate.ToString().Contains("invalid_token", StringComparison.Ordinal), $"{shape}: {route}");
         }
 
         foreach (var query in new[]
@@ -86,26 +82,21 @@ public sealed class TokenShapeTests(ApiWithReferenceData api) : IAsyncLifetime
                      "{ projections { name } }", "{ indicators { employment { competitions } } }",
                  })
         {
-            using var response = await client.PostAsync("/graphql", new StringContent(JsonSerializer.Serialize(new { query }), Encoding.UTF8, "application/json"));
-            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{shape}: GraphQL {query} answered {(int)response.StatusCode}");
+            var (status, _) = await misshapen.GraphQLResponseAsync(query);
+            Assert.True(status == HttpStatusCode.Unauthorized, $"{shape}: GraphQL {query} answered {(int)status}");
         }
     }
 
     [Fact]
     public async Task A_well_formed_token_is_accepted_and_one_signed_with_another_key_is_refused()
     {
-        using var agent = factory.CreateClient();
-        agent.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            Token(Claims("""{"sub":"a-1","role":"agent","administration_id":"MIN-SANTE"}""")));
-        Assert.Equal(HttpStatusCode.OK, (await agent.GetAsync("/api/complaints?administrationId=MIN-JUSTICE")).StatusCode);
+        var agent = new ScenarioCaller(factory, null) { Token = Token(Claims("""{"sub":"a-1","role":"agent","administration_id":"MIN-SANTE"}""")) };
+        await agent.GetAsync("/api/complaints?administrationId=MIN-JUSTICE", HttpStatusCode.OK);
 
         var foreign = new JwtSecurityTokenHandler().WriteToken(new JwtSecurityToken(Auth.Issuer, Auth.Audience,
             [new Claim("sub", "s-1"), new Claim("role", "supervisor")], expires: TimeProvider.System.GetUtcNow().UtcDateTime.AddHours(1),
             signingCredentials: new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes("another-key-of-at-least-32-bytes-long!!")), SecurityAlgorithms.HmacSha256)));
-        using var forged = factory.CreateClient();
-        forged.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", foreign);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync("/api/administrations")).StatusCode);
-        using var anonymous = factory.CreateClient();
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/administrations")).StatusCode);
+        await new ScenarioCaller(factory, null) { Token = foreign }.ProblemAsync(HttpMethod.Get, "/api/administrations", null, HttpStatusCode.Unauthorized);
+        await factory.As(null).GetAsync("/api/administrations", HttpStatusCode.OK);
     }
 }
