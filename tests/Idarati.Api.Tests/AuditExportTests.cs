@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Idarati.Application.Complaints;
 using Idarati.Application.Seeding;
-using Idarati.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Idarati.Api.Tests;
@@ -24,11 +21,11 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
 
     private async Task<Guid> ProcessedComplaintAsync(string administration = "MIN-SANTE")
     {
-        var citizen = await factory.ClientAsync("citizen", subject: "export-citizen");
-        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint(administration)), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        var agent = await factory.ClientAsync("agent", administration);
-        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.OK);
-        await TestHttp.Json(await agent.PostAsJsonAsync($"/api/complaints/{id}/answer", new { text = "Réponse, \"citée\", sur\ndeux lignes", outcome = "favourable" }), HttpStatusCode.OK);
+        var citizen = factory.As("citizen", subject: "export-citizen");
+        var id = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(administration), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var agent = factory.As("agent", administration);
+        await agent.PostAsync($"/api/complaints/{id}/acknowledge", null, HttpStatusCode.OK);
+        await agent.PostAsync($"/api/complaints/{id}/answer", new { text = "Réponse, \"citée\", sur\ndeux lignes", outcome = "favourable" }, HttpStatusCode.OK);
         return id;
     }
 
@@ -36,11 +33,11 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
     public async Task A_history_export_verifies_without_the_service_until_one_event_is_tampered_with()
     {
         var id = await ProcessedComplaintAsync();
-        var auditor = await factory.ClientAsync("auditor");
+        var auditor = factory.As("auditor");
         var file = Path.GetTempFileName();
         try
         {
-            var json = await auditor.GetStringAsync($"/api/audit/complaints/{id}/export");
+            var json = await (await auditor.ScenarioAsync(HttpMethod.Get, $"/api/audit/complaints/{id}/export", null, HttpStatusCode.OK)).ReadAsTextAsync();
             var export = JsonDocument.Parse(json).RootElement;
             Assert.Equal("idarati-history-v2", export.GetProperty("format").GetString());
             Assert.Equal(3, export.GetProperty("events").GetArrayLength());
@@ -52,7 +49,7 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
             Assert.Contains("valid, 3 events", output, StringComparison.Ordinal);
 
             await factory.ExecuteSqlAsync($"UPDATE {{s}}.mt_events SET data = replace(data::text, 'MIN-SANTE', 'MIN-JUSTICE')::jsonb WHERE stream_id = 'complaint-{id:N}' AND version = 2");
-            var tampered = await auditor.GetStringAsync($"/api/audit/complaints/{id}/export");
+            var tampered = await (await auditor.ScenarioAsync(HttpMethod.Get, $"/api/audit/complaints/{id}/export", null, HttpStatusCode.OK)).ReadAsTextAsync();
             var verification = JsonDocument.Parse(tampered).RootElement.GetProperty("verification");
             Assert.Equal((false, 2), (verification.GetProperty("valid").GetBoolean(), verification.GetProperty("firstInvalidVersion").GetInt32()));
             await File.WriteAllTextAsync(file, tampered);
@@ -69,10 +66,9 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
             File.Delete(file);
         }
 
-        var citizen = await factory.ClientAsync("citizen", subject: "export-citizen");
-        Assert.Equal(HttpStatusCode.Forbidden, (await citizen.GetAsync($"/api/audit/complaints/{id}/export")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await (await factory.ClientAsync("analyst")).GetAsync("/api/audit/complaints/export")).StatusCode);
-        var agentGraph = await TestHttp.Graph(await factory.ClientAsync("agent", "MIN-SANTE"), "query($id: ID!) { complaint(id: $id) { verification { valid } } }", new { id });
+        await factory.As("citizen", subject: "export-citizen").ProblemAsync(HttpMethod.Get, $"/api/audit/complaints/{id}/export", null, HttpStatusCode.Forbidden);
+        await factory.As("analyst").ProblemAsync(HttpMethod.Get, "/api/audit/complaints/export", null, HttpStatusCode.Forbidden);
+        var agentGraph = await TestHttp.Graph(factory.As("agent", "MIN-SANTE"), "query($id: ID!) { complaint(id: $id) { verification { valid } } }", new { id });
         Assert.Equal("FORBIDDEN", agentGraph.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
     }
 
@@ -85,20 +81,16 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
             ids.Add(await ProcessedComplaintAsync("MIN-EDUCATION"));
         }
 
-        var supervisor = await factory.ClientAsync("supervisor");
-        await Deadline.UntilAsync(async () =>
-        {
-            var page = await TestHttp.Json(await supervisor.GetAsync("/api/complaints?administrationId=MIN-EDUCATION&limit=200"), HttpStatusCode.OK);
-            return ids.All(id => page.GetProperty("items").EnumerateArray().Any(r => r.GetProperty("id").GetGuid() == id));
-        }, 30, "the complaint list to hold the three complaints");
+        var supervisor = factory.As("supervisor");
+        await factory.WaitForProjectionsAsync();
+        var page = await supervisor.GetAsync("/api/complaints?administrationId=MIN-EDUCATION&limit=200", HttpStatusCode.OK);
+        Assert.True(ids.All(id => page.GetProperty("items").EnumerateArray().Any(r => r.GetProperty("id").GetGuid() == id)), page.ToString());
 
-        using var ndjson = new HttpRequestMessage(HttpMethod.Get, "/api/audit/complaints/export?administrationId=MIN-EDUCATION");
-        ndjson.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/x-ndjson"));
-        using var lines = await supervisor.SendAsync(ndjson);
-        Assert.Equal("application/x-ndjson", lines.Content.Headers.ContentType?.MediaType);
-        var body = await lines.Content.ReadAsStringAsync();
+        var lines = await supervisor.GetTextAsync("/api/audit/complaints/export?administrationId=MIN-EDUCATION", "application/x-ndjson");
+        Assert.Equal((HttpStatusCode.OK, "application/x-ndjson"), (lines.Status, lines.MediaType));
+        var body = lines.Body;
         var histories = body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
-        Assert.Equal(histories.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), lines.Headers.GetValues("X-Total-Count").Single());
+        Assert.Equal(histories.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), lines.Headers["X-Total-Count"].ToString());
         Assert.Superset(ids.ToHashSet(), histories.Select(h => h.GetProperty("complaintId").GetGuid()).ToHashSet());
         var file = Path.GetTempFileName();
         try
@@ -112,32 +104,26 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
             File.Delete(file);
         }
 
-        using var csv = new HttpRequestMessage(HttpMethod.Get, "/api/audit/complaints/export?administrationId=MIN-EDUCATION");
-        csv.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
-        var table = await (await supervisor.SendAsync(csv)).Content.ReadAsStringAsync();
+        var table = (await supervisor.GetTextAsync("/api/audit/complaints/export?administrationId=MIN-EDUCATION", "text/csv")).Body;
         Assert.StartsWith("complaintId,streamId,version,sequence,type", table, StringComparison.Ordinal);
         Assert.Equal(histories.Sum(h => h.GetProperty("events").GetArrayLength()), table.Split('\n').Skip(1).Count(l => l.Length > 0 && char.IsAsciiHexDigit(l[0])));
         // The JSON texts are quoted fields with their quotes doubled (RFC 4180).
         Assert.Contains(",\"{\"\"", table, StringComparison.Ordinal);
 
-        using var html = new HttpRequestMessage(HttpMethod.Get, "/api/audit/complaints/export");
-        html.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/html"));
-        Assert.Equal(HttpStatusCode.NotAcceptable, (await supervisor.SendAsync(html)).StatusCode);
-        var badPeriod = await TestHttp.Json(await supervisor.GetAsync("/api/audit/complaints/export?from=2026-01-02&to=2026-01-01"), HttpStatusCode.BadRequest);
+        Assert.Equal(HttpStatusCode.NotAcceptable, (await supervisor.GetTextAsync("/api/audit/complaints/export", "text/html")).Status);
+        var badPeriod = await supervisor.ProblemAsync(HttpMethod.Get, "/api/audit/complaints/export?from=2026-01-02&to=2026-01-01", null, HttpStatusCode.BadRequest);
         Assert.True(badPeriod.GetProperty("errors").TryGetProperty("to", out _));
     }
 
     [Fact]
     public async Task Ten_thousand_histories_stream_in_bounded_memory()
     {
+        // An HttpClient reading the body as it arrives (Alba buffers a scenario's response, which would hide buffering).
         await using var seeded = new ApiFactory { Settings = { ["ReferenceData:LoadDefaults"] = "false", ["RateLimits:ExportsPerClientPerMinute"] = "1000" } };
         await seeded.SeedAsync(SeedPlan.AtScale(0.05));
 
         var auditor = await seeded.ClientAsync("auditor");
-        var supervisor = await seeded.ClientAsync("supervisor");
-        await Deadline.UntilAsync(async () =>
-            (await TestHttp.Json(await supervisor.GetAsync("/api/projections"), HttpStatusCode.OK)).EnumerateArray()
-                .Single(p => p.GetProperty("name").GetString() == "complaint-list").GetProperty("lagEvents").GetInt64() == 0, 120, "the complaint list to catch up with the seed");
+        await seeded.WaitForProjectionsAsync(120);
 
         GC.Collect();
         var baseline = GC.GetTotalMemory(forceFullCollection: true);

@@ -18,9 +18,10 @@ public sealed class ContractTests(ApiFactory factory) : IClassFixture<ApiFactory
 
     private async Task<string> SaveAsync(string url, string name)
     {
-        using var client = factory.CreateClient();
+        var answer = await factory.As(null).GetTextAsync(url);
+        Assert.Equal(System.Net.HttpStatusCode.OK, answer.Status);
         var path = Path.Combine(Path.GetTempPath(), $"idarati-contract-{Guid.NewGuid():N}-{name}");
-        await File.WriteAllTextAsync(path, await client.GetStringAsync(new Uri(url, UriKind.Relative)));
+        await File.WriteAllTextAsync(path, answer.Body);
         return path;
     }
 

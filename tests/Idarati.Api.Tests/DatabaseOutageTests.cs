@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Idarati.Tests;
 
 namespace Idarati.Api.Tests;
@@ -35,29 +34,35 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
     {
         await using var factory = new ApiFactory();
         factory.Settings["IDARATI_DB"] = $"Host=127.0.0.1;Port={_port};Username=postgres;Database=postgres;Timeout=3";
-        var citizen = await factory.ClientAsync("citizen", subject: "outage-citizen");
-        var supervisor = await factory.ClientAsync("supervisor");
-        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        Assert.Equal(HttpStatusCode.OK, (await citizen.GetAsync("/health/ready")).StatusCode);
+        var citizen = factory.As("citizen", subject: "outage-citizen");
+        var supervisor = factory.As("supervisor");
+        // Both tokens first: minting needs no database, but the callers are ready before it goes.
+        await factory.TokenAsync("citizen", subject: "outage-citizen");
+        await factory.TokenAsync("supervisor");
+        var id = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await citizen.GetAsync("/health/ready", HttpStatusCode.OK);
 
         await StopAsync();
-        foreach (var response in new[] { await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), await citizen.GetAsync($"/api/complaints/{id}"), await supervisor.GetAsync("/api/complaints") })
+        foreach (var (caller, method, url, body) in new (ScenarioCaller, HttpMethod, string, object?)[]
+                 {
+                     (citizen, HttpMethod.Post, "/api/complaints", TestHttp.Complaint()), (citizen, HttpMethod.Get, $"/api/complaints/{id}", null),
+                     (supervisor, HttpMethod.Get, "/api/complaints", null),
+                 })
         {
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+            var refused = await caller.ScenarioAsync(method, url, body, HttpStatusCode.ServiceUnavailable, problem: true);
+            Assert.Equal("5", refused.Context.Response.Headers.RetryAfter.ToString());
         }
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await citizen.GetAsync("/health/ready")).StatusCode);
+        await citizen.ScenarioAsync(HttpMethod.Get, "/health/ready", null, HttpStatusCode.ServiceUnavailable);
         var graph = await TestHttp.Graph(citizen, "query($id: ID!) { complaint(id: $id) { id } }", new { id });
         Assert.Equal("SERVICE_UNAVAILABLE", graph.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
 
         await StartAsync();
-        await Deadline.UntilAsync(async () => (await citizen.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK, 30, "/health/ready after the restart");
-        var after = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await Deadline.UntilAsync(async () => (await citizen.GetTextAsync("/health/ready")).Status == HttpStatusCode.OK, 30, "/health/ready after the restart");
+        var after = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
         await Deadline.UntilAsync(async () =>
         {
-            var page = await supervisor.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/complaints?limit=200");
+            var page = await supervisor.GetAsync("/api/complaints?limit=200", HttpStatusCode.OK);
             return page.GetProperty("items").EnumerateArray().Count(r => r.GetProperty("id").GetGuid() == after || r.GetProperty("id").GetGuid() == id) == 2;
         }, 60, "the complaint list to show both complaints after the restart");
     }

@@ -1,7 +1,5 @@
-using Idarati.Tests;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace Idarati.Api.Tests;
@@ -24,7 +22,7 @@ public sealed class GraphQLBatchingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
-    private async Task<int> CommandsForPageAsync(HttpClient supervisor, int first)
+    private async Task<int> CommandsForPageAsync(ScenarioCaller supervisor, int first)
     {
         _time.Offset += TimeSpan.FromSeconds(10);
         var traceId = ActivityTraceId.CreateRandom();
@@ -42,14 +40,13 @@ public sealed class GraphQLBatchingTests : IAsyncLifetime
             },
         };
         ActivitySource.AddActivityListener(listener);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        var result = await supervisor.SendScenarioAsync(s =>
         {
-            Content = JsonContent.Create(new { query = $"{{ complaints(first: {first}) {{ nodes {{ administration {{ nameFr }} }} }} }}" }),
-        };
-        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
-        using var response = await supervisor.SendAsync(request);
-        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            s.Post.Json(new { query = $"{{ complaints(first: {first}) {{ nodes {{ administration {{ nameFr }} }} }} }}" }).ToUrl("/graphql");
+            s.WithRequestHeader("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01");
+            s.StatusCodeShouldBe(HttpStatusCode.OK);
+        });
+        var body = JsonDocument.Parse(await result.ReadAsTextAsync()).RootElement;
         Assert.False(body.TryGetProperty("errors", out _), body.GetRawText());
         Assert.Equal(first, body.GetProperty("data").GetProperty("complaints").GetProperty("nodes").GetArrayLength());
         Assert.All(body.GetProperty("data").GetProperty("complaints").GetProperty("nodes").EnumerateArray(),
@@ -60,22 +57,21 @@ public sealed class GraphQLBatchingTests : IAsyncLifetime
     [Fact]
     public async Task A_page_of_complaints_with_their_administrations_runs_the_same_few_queries_whatever_its_size()
     {
-        var citizen = await _factory.ClientAsync("citizen", subject: "batching");
+        var citizen = _factory.As("citizen", subject: "batching");
         string[] administrations = ["MIN-SANTE", "DGI", "MIN-EDUCATION", "MIN-INTERIEUR"];
         for (var i = 0; i < 12; i++)
         {
-            var response = await citizen.PostAsJsonAsync("/api/complaints", new
+            await citizen.PostAsync("/api/complaints", new
             {
                 kind = "complaint", channel = "portal", administrationId = administrations[i % administrations.Length], categoryCode = "HEALTH.WAIT",
                 subject = "Attente", description = "Trop long.", location = new { region = "Oriental", province = "Oujda-Angad", commune = "Oujda" },
                 citizen = new { fullName = "Nadia", nationalId = "Z1", phone = "0612345678", email = "n@example.ma" },
-            });
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            }, HttpStatusCode.Created);
         }
 
-        var supervisor = await _factory.ClientAsync("supervisor");
+        var supervisor = _factory.As("supervisor");
         await _factory.WaitForProjectionsAsync();
-        Assert.True((await supervisor.GetFromJsonAsync<JsonElement>("/api/complaints?limit=200")).GetProperty("items").GetArrayLength() >= 12);
+        Assert.True((await supervisor.GetAsync("/api/complaints?limit=200", HttpStatusCode.OK)).GetProperty("items").GetArrayLength() >= 12);
 
         var small = await CommandsForPageAsync(supervisor, 2);
         var large = await CommandsForPageAsync(supervisor, 12);

@@ -99,20 +99,19 @@ public sealed class InputRuleTests(ApiWithReferenceData api) : IAsyncLifetime
     [Fact]
     public async Task An_over_long_target_is_414_and_over_large_headers_431_both_as_problems()
     {
-        using var client = factory.CreateClient();
-        var tooLong = await client.GetAsync("/api/categories?q=" + new string('x', 9000));
-        Assert.Equal(HttpStatusCode.RequestUriTooLong, tooLong.StatusCode);
-        Assert.Equal("application/problem+json", tooLong.Content.Headers.ContentType?.MediaType);
-
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/categories");
-        for (var i = 0; i < 5; i++)
+        var anonymous = factory.As(null);
+        await anonymous.ProblemAsync(HttpMethod.Get, "/api/categories?q=" + new string('x', 9000), null, HttpStatusCode.RequestUriTooLong);
+        var tooLarge = await anonymous.SendScenarioAsync(s =>
         {
-            request.Headers.Add($"X-Padding-{i}", new string('y', 8000));
-        }
+            s.Get.Url("/api/categories");
+            for (var i = 0; i < 5; i++)
+            {
+                s.WithRequestHeader($"X-Padding-{i}", new string('y', 8000));
+            }
 
-        var tooLarge = await client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, tooLarge.StatusCode);
-        Assert.Equal("application/problem+json", tooLarge.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/categories?q=" + new string('x', 4000))).StatusCode);
+            s.StatusCodeShouldBe(HttpStatusCode.RequestHeaderFieldsTooLarge);
+        });
+        Assert.Equal("application/problem+json", tooLarge.Context.Response.ContentType);
+        await anonymous.GetAsync("/api/categories?q=" + new string('x', 4000), HttpStatusCode.OK);
     }
 }

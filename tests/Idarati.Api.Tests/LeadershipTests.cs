@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Idarati.Tests;
 
@@ -14,11 +13,11 @@ public sealed class LeadershipTests
         var schema = "lead_" + Guid.NewGuid().ToString("N")[..12];
         var first = new ApiFactory { Schema = schema, Settings = { ["Projections:NodeName"] = "node-a" } };
         await using var second = new ApiFactory { Schema = schema, Settings = { ["Projections:NodeName"] = "node-b", ["ReferenceData:LoadDefaults"] = "false" } };
-        var supervisorA = await first.ClientAsync("supervisor");
+        var supervisorA = first.As("supervisor");
         await LeaderIsAsync(supervisorA, "node-a");
-        var supervisorB = await second.ClientAsync("supervisor");
-        var citizenA = await first.ClientAsync("citizen", subject: "lead-a");
-        var citizenB = await second.ClientAsync("citizen", subject: "lead-b");
+        var supervisorB = second.As("supervisor");
+        var citizenA = first.As("citizen", subject: "lead-a");
+        var citizenB = second.As("citizen", subject: "lead-b");
 
         var submitted = new List<Guid>();
         for (var i = 0; i < 10; i++)
@@ -48,29 +47,30 @@ public sealed class LeadershipTests
     public async Task With_no_node_leading_while_events_wait_the_status_says_stalled_and_names_no_leader()
     {
         await using var alone = new ApiFactory { Settings = { ["Projections:Daemon"] = "false", ["Projections:StalledAfter"] = "00:00:01" } };
-        await SubmitAsync(await alone.ClientAsync("citizen", subject: "stalled"));
-        var status = await TestHttp.Json(await (await alone.ClientAsync("admin")).GetAsync("/api/projections"), HttpStatusCode.OK);
+        await SubmitAsync(alone.As("citizen", subject: "stalled"));
+        var admin = alone.As("admin");
+        var status = await admin.GetAsync("/api/projections", HttpStatusCode.OK);
         var list = status.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "complaint-list");
         Assert.Equal(("stalled", JsonValueKind.Null), (list.GetProperty("state").GetString(), list.GetProperty("leader").ValueKind));
         Assert.True(list.GetProperty("lagEvents").GetInt64() >= 1);
         // A read model with nothing waiting is not stalled, leader or not.
         Assert.Equal("running", status.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "ticket-list").GetProperty("state").GetString());
         // A rebuild runs where the daemon runs: a node that does not lead says so.
-        var refused = await TestHttp.Json(await (await alone.ClientAsync("admin")).PostAsync("/api/projections/complaint-list/rebuild", null), HttpStatusCode.Conflict);
+        var refused = await admin.ProblemAsync(HttpMethod.Post, "/api/projections/complaint-list/rebuild", null, HttpStatusCode.Conflict);
         Assert.Equal("not-leader", refused.GetProperty("rule").GetString());
     }
 
-    private static async Task<Guid> SubmitAsync(HttpClient citizen) =>
-        (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+    private static async Task<Guid> SubmitAsync(ScenarioCaller citizen) =>
+        (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
 
-    private static Task LeaderIsAsync(HttpClient supervisor, string node) =>
-        Deadline.UntilAsync(async () => (await TestHttp.Json(await supervisor.GetAsync("/api/projections"), HttpStatusCode.OK)).EnumerateArray()
+    private static Task LeaderIsAsync(ScenarioCaller supervisor, string node) =>
+        Deadline.UntilAsync(async () => (await supervisor.GetAsync("/api/projections", HttpStatusCode.OK)).EnumerateArray()
             .All(p => p.GetProperty("leader").GetString() == node), 60, $"{node} to lead the projections");
 
-    private static Task ListedAsync(HttpClient supervisor, IReadOnlyCollection<Guid> ids) =>
+    private static Task ListedAsync(ScenarioCaller supervisor, IReadOnlyCollection<Guid> ids) =>
         Deadline.UntilAsync(async () =>
         {
-            var page = await TestHttp.Json(await supervisor.GetAsync("/api/complaints?limit=200"), HttpStatusCode.OK);
+            var page = await supervisor.GetAsync("/api/complaints?limit=200", HttpStatusCode.OK);
             var listed = page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("id").GetGuid()).ToHashSet();
             return ids.All(listed.Contains);
         }, 60, "every submitted complaint to be listed");

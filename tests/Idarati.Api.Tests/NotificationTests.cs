@@ -18,15 +18,15 @@ public sealed class NotificationTests
     public async Task Each_step_the_citizen_is_told_of_becomes_one_mail_to_their_address_and_the_message_carries_no_contact_data()
     {
         await using var factory = new ApiFactory();
-        var citizen = await factory.ClientAsync("citizen", subject: "notified-citizen");
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
-        var submitted = await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created);
+        var citizen = factory.As("citizen", subject: "notified-citizen");
+        var agent = factory.As("agent", "MIN-SANTE");
+        var submitted = await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created);
         var id = submitted.GetProperty("id").GetGuid();
         var tracking = submitted.GetProperty("trackingNumber").GetString()!;
-        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.OK);
-        await TestHttp.Json(await agent.PostAsJsonAsync($"/api/complaints/{id}/request-information", new { question = "Quel service ?" }), HttpStatusCode.OK);
-        await TestHttp.Json(await citizen.PostAsJsonAsync($"/api/complaints/{id}/provide-information", new { text = "Les urgences." }), HttpStatusCode.OK);
-        await TestHttp.Json(await agent.PostAsJsonAsync($"/api/complaints/{id}/answer", new { text = "Un médecin de garde est ajouté.", outcome = "favourable" }), HttpStatusCode.OK);
+        await agent.PostAsync($"/api/complaints/{id}/acknowledge", null, HttpStatusCode.OK);
+        await agent.PostAsync($"/api/complaints/{id}/request-information", new { question = "Quel service ?" }, HttpStatusCode.OK);
+        await citizen.PostAsync($"/api/complaints/{id}/provide-information", new { text = "Les urgences." }, HttpStatusCode.OK);
+        await agent.PostAsync($"/api/complaints/{id}/answer", new { text = "Un médecin de garde est ajouté.", outcome = "favourable" }, HttpStatusCode.OK);
 
         // acknowledged (v2), information requested (v3), answered (v5); information provided (v4) tells nobody.
         var mails = await MailsAsync(factory.Schema, id, 3);
@@ -40,7 +40,7 @@ public sealed class NotificationTests
         Assert.Equal(["ComplaintId", "Event", "Version"], properties);
 
         // The OpenAPI document says which actions tell the citizen.
-        var paths = (await TestHttp.Json(await factory.CreateClient().GetAsync("/swagger/v1/swagger.json"), HttpStatusCode.OK)).GetProperty("paths");
+        var paths = (await factory.As(null).GetAsync("/swagger/v1/swagger.json", HttpStatusCode.OK)).GetProperty("paths");
         string Description(string action) => paths.GetProperty($"/api/complaints/{{id}}/{action}").GetProperty("post").GetProperty("description").GetString()!;
         Assert.Contains("the citizen is told by mail", Description("acknowledge"), StringComparison.Ordinal);
         Assert.Contains("not notified", Description("provide-information"), StringComparison.Ordinal);
@@ -50,18 +50,18 @@ public sealed class NotificationTests
     public async Task A_command_whose_transaction_rolls_back_sends_nothing()
     {
         await using var factory = new ApiFactory();
-        var citizen = await factory.ClientAsync("citizen", subject: "rolled-back-citizen");
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
-        var failing = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        var passing = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var citizen = factory.As("citizen", subject: "rolled-back-citizen");
+        var agent = factory.As("agent", "MIN-SANTE");
+        var failing = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        var passing = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
         // The database refuses the acknowledgement's event at commit: the events, the command and its message go together.
         await factory.ExecuteSqlAsync($$"""
             CREATE FUNCTION {s}.refuse_append() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
             CREATE TRIGGER refuse_append BEFORE INSERT ON {s}.mt_events FOR EACH ROW WHEN (NEW.stream_id = 'complaint-{{failing:N}}') EXECUTE FUNCTION {s}.refuse_append();
             """);
 
-        Assert.Equal(HttpStatusCode.InternalServerError, (await agent.PostAsync($"/api/complaints/{failing}/acknowledge", null)).StatusCode);
-        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{passing}/acknowledge", null), HttpStatusCode.OK);
+        await agent.ProblemAsync(HttpMethod.Post, $"/api/complaints/{failing}/acknowledge", null, HttpStatusCode.InternalServerError);
+        await agent.PostAsync($"/api/complaints/{passing}/acknowledge", null, HttpStatusCode.OK);
 
         // The later command's mail arrives; the refused one left no event, no stored message and no mail.
         await MailsAsync(factory.Schema, passing, 1);
@@ -87,10 +87,10 @@ public sealed class NotificationTests
                 ["Notifications:Smtp:Timeout"] = "00:00:02",
             },
         };
-        var citizen = await nodeA.ClientAsync("citizen", subject: "crash-citizen");
-        var agent = await nodeA.ClientAsync("agent", "MIN-SANTE");
-        var id = (await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created)).GetProperty("id").GetGuid();
-        await TestHttp.Json(await agent.PostAsync($"/api/complaints/{id}/acknowledge", null), HttpStatusCode.OK);
+        var citizen = nodeA.As("citizen", subject: "crash-citizen");
+        var agent = nodeA.As("agent", "MIN-SANTE");
+        var id = (await citizen.PostAsync("/api/complaints", TestHttp.Complaint(), HttpStatusCode.Created)).GetProperty("id").GetGuid();
+        await agent.PostAsync($"/api/complaints/{id}/acknowledge", null, HttpStatusCode.OK);
         await Deadline.UntilAsync(() => Task.FromResult(blackHole.Connected), 30, "node A to connect to its mail server");
         Assert.Empty(await MailsAsync(schema, id, 0));
 

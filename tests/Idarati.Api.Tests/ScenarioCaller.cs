@@ -13,6 +13,12 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
     /// <summary>A bearer token sent as given instead of a dev token for the role (a forged or misshapen token).</summary>
     public string? Token { get; init; }
 
+    /// <summary>The Idempotency-Key header every request of this caller carries, if any.</summary>
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>The same caller, sending <paramref name="key"/> as its Idempotency-Key.</summary>
+    public ScenarioCaller WithIdempotencyKey(string key) => new(factory, role, administrationId, subject) { Token = Token, IdempotencyKey = key };
+
     public Task<JsonElement> GetAsync(string url, HttpStatusCode expected) => SendAsync(HttpMethod.Get, url, null, expected);
 
     public Task<JsonElement> PostAsync(string url, object? body, HttpStatusCode expected) => SendAsync(HttpMethod.Post, url, body, expected);
@@ -90,15 +96,47 @@ public sealed class ScenarioCaller(ApiFactory factory, string? role, string? adm
             }
         });
 
+    /// <summary>A GET answered whatever its status, asking for <paramref name="accept"/> if given: what came back, as text.</summary>
+    public async Task<TextAnswer> GetTextAsync(string url, string? accept = null)
+    {
+        var result = await SendScenarioAsync(s =>
+        {
+            s.Get.Url(url);
+            if (accept is not null)
+            {
+                s.WithRequestHeader("Accept", accept);
+            }
+
+            s.IgnoreStatusCode();
+        });
+        var response = result.Context.Response;
+        var type = response.ContentType is { } header ? Microsoft.Net.Http.Headers.MediaTypeHeaderValue.Parse(header).MediaType.Value : null;
+        return new TextAnswer((HttpStatusCode)response.StatusCode, type, response.Headers, await result.ReadAsTextAsync());
+    }
+
     /// <summary>Any scenario as this caller (its token added), for what the helpers above do not say: headers, Accept.</summary>
-    public Task<Alba.IScenarioResult> SendScenarioAsync(Action<Alba.Scenario> configure) =>
-        Token is { } token
-            ? factory.ScenarioAsync(null, s =>
+    public Task<Alba.IScenarioResult> SendScenarioAsync(Action<Alba.Scenario> configure)
+    {
+        void Configure(Alba.Scenario s)
+        {
+            if (Token is { } token)
             {
                 s.WithBearerToken(token);
-                configure(s);
-            })
-            : factory.ScenarioAsync(role, configure, administrationId, subject);
+            }
+
+            if (IdempotencyKey is { } key)
+            {
+                s.WithRequestHeader("Idempotency-Key", key);
+            }
+
+            configure(s);
+        }
+
+        return Token is null ? factory.ScenarioAsync(role, Configure, administrationId, subject) : factory.ScenarioAsync(null, Configure);
+    }
 
     private sealed record RawJson(string Json);
 }
+
+/// <summary>A response as text: its status, media type (no parameters), headers and body.</summary>
+public sealed record TextAnswer(HttpStatusCode Status, string? MediaType, Microsoft.AspNetCore.Http.IHeaderDictionary Headers, string Body);

@@ -48,7 +48,7 @@ public sealed class SeedReportTests
         }
 
         await using var factory = new ApiFactory { Schema = schema };
-        var analyst = await factory.ClientAsync("analyst");
+        var analyst = factory.As("analyst");
         await factory.WaitForProjectionsAsync();
 
         // Complaints were generated in submission order, each with a version 7 id that carries its submission time (to
@@ -65,7 +65,7 @@ public sealed class SeedReportTests
             Assert.Equal((0L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
         }
 
-        var report = await Json(await analyst.GetAsync("/api/indicators?asOf=2020-03-02"), HttpStatusCode.OK);
+        var report = await analyst.GetAsync("/api/indicators?asOf=2020-03-02", HttpStatusCode.OK);
         var figures = report.GetProperty("sections").EnumerateArray()
             .SelectMany(s => s.GetProperty("figures").EnumerateArray().Select(f => (Key: s.GetProperty("key").GetString() + "." + f.GetProperty("key").GetString(), Figure: f)))
             .ToDictionary(f => f.Key, f => f.Figure);
@@ -89,11 +89,11 @@ public sealed class SeedReportTests
         Assert.True(report.GetProperty("position").GetInt64() > 0);
 
         // Nothing happened after the published date, and less had happened a year before.
-        var now = await Json(await analyst.GetAsync("/api/indicators"), HttpStatusCode.OK);
+        var now = await analyst.GetAsync("/api/indicators", HttpStatusCode.OK);
         Assert.Equal(report.GetProperty("sections").GetRawText(), now.GetProperty("sections").GetRawText());
-        var earlier = await Json(await analyst.GetAsync("/api/indicators?asOf=2019-03-02T00:00:00Z"), HttpStatusCode.OK);
+        var earlier = await analyst.GetAsync("/api/indicators?asOf=2019-03-02T00:00:00Z", HttpStatusCode.OK);
         Assert.True(earlier.GetProperty("sections")[0].GetProperty("figures")[0].GetProperty("value").GetDouble() < plan.Complaints);
-        var bad = await Json(await analyst.GetAsync("/api/indicators?asOf=yesterday"), HttpStatusCode.BadRequest);
+        var bad = await analyst.ProblemAsync(HttpMethod.Get, "/api/indicators?asOf=yesterday", null, HttpStatusCode.BadRequest);
         Assert.True(bad.GetProperty("errors").TryGetProperty("asOf", out _));
 
         // The dataset says it is synthetic, and the analysts' views carry none of its personal data.
@@ -101,16 +101,15 @@ public sealed class SeedReportTests
         {
             Assert.Equal("synthetic", await label.ExecuteScalarAsync());
         }
-        var list = await Json(await (await factory.ClientAsync("supervisor")).GetAsync("/api/complaints?pageSize=100"), HttpStatusCode.OK);
-        foreach (var text in new[] { report.GetRawText(), list.GetRawText(), (await analyst.GetStringAsync("/api/indicators/employment")) })
+        var list = await factory.As("supervisor").GetAsync("/api/complaints?pageSize=100", HttpStatusCode.OK);
+        foreach (var text in new[] { report.GetRawText(), list.GetRawText(), (await analyst.GetAsync("/api/indicators/employment", HttpStatusCode.OK)).GetRawText() })
         {
             Assert.DoesNotContain("synthetic.invalid", text, StringComparison.Ordinal);
             Assert.DoesNotContain("Citoyen synthétique", text, StringComparison.Ordinal);
             Assert.DoesNotContain("SYN0", text, StringComparison.Ordinal);
         }
 
-        var agent = await factory.ClientAsync("agent", "MIN-SANTE");
-        Assert.Equal(HttpStatusCode.Forbidden, (await agent.GetAsync("/api/indicators")).StatusCode);
+        await factory.As("agent", "MIN-SANTE").ProblemAsync(HttpMethod.Get, "/api/indicators", null, HttpStatusCode.Forbidden);
     }
 
     private sealed class Progress(List<SeedProgress> seen) : IProgress<SeedProgress>

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -75,41 +74,39 @@ public sealed class RememberedTokenTests : IAsyncLifetime
 
     public Task DisposeAsync() => _factory.DisposeAsync().AsTask();
 
-    private static async Task<Uri> SubmitAsync(HttpClient citizen, string administrationId)
+    private static async Task<string> SubmitAsync(ScenarioCaller citizen, string administrationId)
     {
-        var response = await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint(administrationId));
-        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
-        return new Uri(response.Headers.Location!.OriginalString, UriKind.Relative);
+        var result = await citizen.ScenarioAsync(HttpMethod.Post, "/api/complaints", TestHttp.Complaint(administrationId), System.Net.HttpStatusCode.Created);
+        return result.Context.Response.Headers.Location.ToString();
     }
 
     [Fact]
     public async Task A_remembered_token_keeps_its_roles_and_administration_and_stops_working_when_it_expires()
     {
-        using var citizen = await _factory.ClientAsync(Auth.Roles.Citizen);
+        var citizen = _factory.As(Auth.Roles.Citizen);
         var own = await SubmitAsync(citizen, "MIN-SANTE");
         var foreign = await SubmitAsync(citizen, "MIN-EDUCATION");
-        using var agent = await _factory.ClientAsync(Auth.Roles.Agent, "MIN-SANTE");
-        using var analyst = await _factory.ClientAsync(Auth.Roles.Analyst);
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await agent.GetAsync(own)).StatusCode);
+        var agent = _factory.As(Auth.Roles.Agent, "MIN-SANTE");
+        var analyst = _factory.As(Auth.Roles.Analyst);
+        await agent.GetAsync(own, System.Net.HttpStatusCode.OK);
         var tokens = _factory.Services.GetRequiredService<CachingTokenHandler>();
-        Assert.NotNull(tokens.Known(agent.DefaultRequestHeaders.Authorization!.Parameter!));
+        Assert.NotNull(tokens.Known(await _factory.TokenAsync(Auth.Roles.Agent, "MIN-SANTE")));
         var fullChecks = 0;
         var bearer = _factory.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(JwtBearerDefaults.AuthenticationScheme);
         bearer.Events = new JwtBearerEvents { OnTokenValidated = _ => { Interlocked.Increment(ref fullChecks); return Task.CompletedTask; } };
         for (var i = 0; i < 3; i++)
         {
             // The first request validates each token in full; the next ones find it remembered.
-            Assert.Equal(System.Net.HttpStatusCode.OK, (await agent.GetAsync(own)).StatusCode);
-            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await agent.GetAsync(foreign)).StatusCode);
-            Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await analyst.GetAsync(own)).StatusCode);
+            await agent.GetAsync(own, System.Net.HttpStatusCode.OK);
+            await agent.ProblemAsync(HttpMethod.Get, foreign, null, System.Net.HttpStatusCode.NotFound);
+            await analyst.ProblemAsync(HttpMethod.Get, own, null, System.Net.HttpStatusCode.Forbidden);
         }
 
         Assert.Equal(1, fullChecks); // the analyst's token, at its first request; the agent's was remembered
 
         // Tokens last 12 hours: past that, the remembered verdict no longer holds and the full check refuses it.
         _time.Offset = TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1);
-        var expired = await agent.GetAsync(own);
-        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, expired.StatusCode);
-        Assert.Contains("Bearer", expired.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        var expired = await agent.ScenarioAsync(HttpMethod.Get, own, null, System.Net.HttpStatusCode.Unauthorized);
+        Assert.Contains("Bearer", expired.Context.Response.Headers.WWWAuthenticate.ToString(), StringComparison.Ordinal);
     }
 }

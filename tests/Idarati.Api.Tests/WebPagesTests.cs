@@ -16,29 +16,16 @@ public sealed class WebPagesTests(ApiWithReferenceData api) : IAsyncLifetime
     private static IEnumerable<string> References(string html) =>
         Regex.Matches(html, "(?:src|href)=\"([^\"]+)\"").Select(m => m.Groups[1].Value);
 
-    /// <summary>A page or asset, asked for as a browser asks (Accept: text/html for pages): its status, media type and body.</summary>
-    private async Task<(int Status, string? MediaType, string Body)> GetAsync(string url, bool page = false)
-    {
-        var result = await factory.As(null).SendScenarioAsync(s =>
-        {
-            s.Get.Url(url);
-            if (page)
-            {
-                s.WithRequestHeader("Accept", "text/html");
-            }
-
-            s.IgnoreStatusCode();
-        });
-        var type = result.Context.Response.ContentType;
-        return (result.Context.Response.StatusCode, type is null ? null : Microsoft.Net.Http.Headers.MediaTypeHeaderValue.Parse(type).MediaType.Value, await result.ReadAsTextAsync());
-    }
+    /// <summary>A page (asked for as a browser asks, Accept: text/html) or an asset.</summary>
+    private Task<TextAnswer> GetAsync(string url, bool page = false) => factory.As(null).GetTextAsync(url, page ? "text/html" : null);
 
     [Fact]
     public async Task The_front_door_says_what_the_service_is_and_links_to_what_exists()
     {
-        var (status, type, html) = await GetAsync("/");
-        Assert.Equal(200, status);
-        Assert.Equal("text/html", type);
+        var door = await GetAsync("/");
+        Assert.Equal(System.Net.HttpStatusCode.OK, door.Status);
+        Assert.Equal("text/html", door.MediaType);
+        var html = door.Body;
         Assert.Contains("Chikaya.ma", html, StringComparison.Ordinal);
         var links = References(html).ToList();
         Assert.Contains("/graphql", links);
@@ -48,15 +35,15 @@ public sealed class WebPagesTests(ApiWithReferenceData api) : IAsyncLifetime
         Assert.DoesNotContain(links, l => l.Contains("//", StringComparison.Ordinal));
         foreach (var link in links.Where(l => l != "/swagger"))
         {
-            var (linked, _, _) = await GetAsync(link, page: true);
-            Assert.True(linked == 200, $"{link}: {linked}");
+            var linked = (await GetAsync(link, page: true)).Status;
+            Assert.True(linked == System.Net.HttpStatusCode.OK, $"{link}: {linked}");
         }
     }
 
     [Fact]
     public async Task Graphiql_loads_its_scripts_and_styles_from_the_service_itself()
     {
-        var (_, _, html) = await GetAsync("/graphql", page: true);
+        var html = (await GetAsync("/graphql", page: true)).Body;
         Assert.Contains("GraphiQL.createFetcher", html, StringComparison.Ordinal);
         var assets = References(html).ToList();
         Assert.Equal(4, assets.Count);
@@ -64,12 +51,12 @@ public sealed class WebPagesTests(ApiWithReferenceData api) : IAsyncLifetime
         Assert.DoesNotContain("unpkg", html, StringComparison.Ordinal);
         foreach (var asset in assets)
         {
-            var (status, type, body) = await GetAsync(asset);
-            Assert.True(status == 200, $"{asset}: {status}");
-            Assert.Equal(asset.EndsWith(".css", StringComparison.Ordinal) ? "text/css" : "text/javascript", type);
-            Assert.True(body.Length > 5_000, asset);
+            var answer = await GetAsync(asset);
+            Assert.True(answer.Status == System.Net.HttpStatusCode.OK, $"{asset}: {answer.Status}");
+            Assert.Equal(asset.EndsWith(".css", StringComparison.Ordinal) ? "text/css" : "text/javascript", answer.MediaType);
+            Assert.True(answer.Body.Length > 5_000, asset);
         }
 
-        Assert.Equal(404, (await GetAsync("/lib/nothing.js")).Status);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await GetAsync("/lib/nothing.js")).Status);
     }
 }
