@@ -16,6 +16,19 @@ namespace Idarati.Benchmarks;
 /// </summary>
 public static class HttpBenchmark
 {
+    /// <summary>The complaint every POST of the benchmarks sends.</summary>
+    internal static string ComplaintPayload { get; } = System.Text.Json.JsonSerializer.Serialize(new
+    {
+        kind = "complaint",
+        channel = "portal",
+        administrationId = "MIN-SANTE",
+        categoryCode = "HEALTH.WAIT",
+        subject = "Attente aux urgences",
+        description = "Trois heures d'attente sans prise en charge.",
+        location = new { region = "Rabat-Salé-Kénitra", province = "Rabat", commune = "Agdal-Riyad" },
+        citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
+    });
+
     public static async Task RunAsync(NpgsqlDataSource dataSource, string connectionString, Settings settings, Report report)
     {
         const int Concurrency = 8;
@@ -36,17 +49,6 @@ public static class HttpBenchmark
             var token = Auth.Issue(key, "bench-citizen", Auth.Roles.Citizen, null, TimeProvider.System);
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            var body = new
-            {
-                kind = "complaint",
-                channel = "portal",
-                administrationId = "MIN-SANTE",
-                categoryCode = "HEALTH.WAIT",
-                subject = "Attente aux urgences",
-                description = "Trois heures d'attente sans prise en charge.",
-                location = new { region = "Rabat-Salé-Kénitra", province = "Rabat", commune = "Agdal-Riyad" },
-                citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
-            };
 
             // The baseline's tables mirror the store's (same columns and unique keys, no foreign key), as in the append benchmark.
             await using (var create = dataSource.CreateCommand($"CREATE TABLE {schema}.raw_streams (id text PRIMARY KEY, type text NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL); CREATE TABLE {schema}.raw_events (position bigserial PRIMARY KEY, stream_id text NOT NULL, version bigint NOT NULL, type text NOT NULL, data json NOT NULL, metadata json NOT NULL, recorded_at timestamptz NOT NULL, hash bytea NOT NULL, UNIQUE (stream_id, version));"))
@@ -54,7 +56,7 @@ public static class HttpBenchmark
                 await create.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
 
-            var payload = System.Text.Json.JsonSerializer.Serialize(body);
+            var payload = ComplaintPayload;
             Console.WriteLine($"== http: POST /api/complaints, {Concurrency} connections, {settings.Duration.TotalSeconds:F1} s per figure");
             var raw = Operations(Concurrency, async () =>
             {
