@@ -52,14 +52,14 @@ public static class BenchmarkRunner
                 await HttpBenchmark.RunEngineOnlyAsync(builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
             case "projections":
-                await ProjectionBenchmark.RunAsync(dataSource, settings, report, Scale(args)).ConfigureAwait(false);
+                await ProjectionBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args)).ConfigureAwait(false);
                 break;
             case "dashboard":
                 await DashboardBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args)).ConfigureAwait(false);
                 break;
             case "all":
                 await AppendBenchmark.RunAsync(dataSource, settings, report).ConfigureAwait(false);
-                await ProjectionBenchmark.RunAsync(dataSource, settings, report, Scale(args)).ConfigureAwait(false);
+                await ProjectionBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args)).ConfigureAwait(false);
                 await HttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 await WolverineHttpBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 await DashboardBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args)).ConfigureAwait(false);

@@ -24,12 +24,15 @@ namespace Idarati.Benchmarks;
 /// </summary>
 public static class ProjectionBenchmark
 {
-    public static async Task RunAsync(NpgsqlDataSource dataSource, Settings settings, Report report, double? scaleOverride = null)
+    public static async Task RunAsync(NpgsqlDataSource dataSource, string connectionString, Settings settings, Report report, double? scaleOverride = null)
     {
         var scale = scaleOverride ?? (settings.Smoke ? 0.01 : 1);
         var schema = "bench_seed_" + Guid.NewGuid().ToString("N")[..8];
         var copy = schema + "_copy";
-        using var store = Store(dataSource, schema);
+        // Marten's connections leave statements unprepared, as the service's store does (CommandConnections says why:
+        // a prepared daemon query can turn a rebuild quadratic); the raw baselines keep the runner's prepared ones.
+        await using var martenSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 0 }.ConnectionString);
+        using var store = Store(martenSource, schema);
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
         await using (var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false))
         {
@@ -169,7 +172,11 @@ public static class ProjectionBenchmark
         // Marten's rebuild of every read model at once: teardown, replay to the high-water mark, progression kept.
         using var daemon = await store.BuildProjectionDaemonAsync().ConfigureAwait(false);
         clock.Restart();
-        await Task.WhenAll(ReadModels.All(schema).Select(p => daemon.RebuildProjectionAsync(p.Name, TimeSpan.FromHours(1), CancellationToken.None))).ConfigureAwait(false);
+        await Task.WhenAll(ReadModels.All(schema).Select(async p =>
+        {
+            await daemon.RebuildProjectionAsync(p.Name, TimeSpan.FromHours(1), CancellationToken.None).ConfigureAwait(false);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {p.Name} rebuilt after {clock.Elapsed.TotalSeconds:F1} s"));
+        })).ConfigureAwait(false);
         var elapsed = clock.Elapsed;
         await daemon.StopAllAsync().ConfigureAwait(false);
         var rows = await ScalarAsync(dataSource, $"SELECT count(*) FROM {schema}.rm_complaint_list").ConfigureAwait(false);

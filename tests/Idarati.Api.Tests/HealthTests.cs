@@ -75,6 +75,36 @@ public sealed class DatabaseSettingsTests(ApiFactory factory) : IClassFixture<Ap
         Assert.True(Infrastructure.Database.SaysResetOnClose("Host=db;No Reset On Close=false"));
         Assert.True(Infrastructure.Database.SaysResetOnClose("Host=db;noresetonclose=false"));
     }
+
+    /// <summary>
+    /// Marten's connections (its reads and its daemon) leave statements unprepared: a prepared range query of the daemon
+    /// can turn a rebuild quadratic. The command path writes on a pool of its own that prepares them.
+    /// </summary>
+    [Fact]
+    public async Task Only_the_command_paths_connections_prepare_statements_and_commands_write_on_them()
+    {
+        var store = factory.Services.GetRequiredService<NpgsqlDataSource>();
+        var commands = factory.Services.GetRequiredService<Application.Handling.CommandConnections>();
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(store.ConnectionString).MaxAutoPrepare);
+        var prepared = new NpgsqlConnectionStringBuilder(commands.DataSource.ConnectionString);
+        Assert.Equal((64, true), (prepared.MaxAutoPrepare, prepared.NoResetOnClose));
+
+        // Nothing but the command path uses that pool: a node's commands (its reference data at start, a submission) leave
+        // its connections open in the pool, named after the node.
+        var node = "prepared-" + Guid.NewGuid().ToString("N")[..8];
+        await using var own = new ApiFactory { Settings = { ["Projections:NodeName"] = node } };
+        var name = $"idarati@{node}{Infrastructure.Database.CommandsSuffix}";
+        await using var database = NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+        async Task<long> CommandConnectionsAsync()
+        {
+            await using var count = database.CreateCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1");
+            count.Parameters.AddWithValue(name);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+
+        await own.As("citizen").PostAsync("/api/complaints", TestHttp.Complaint(), System.Net.HttpStatusCode.Created);
+        Assert.True(await CommandConnectionsAsync() >= 1, "the submission wrote on no connection of the command path");
+    }
 }
 
 /// <summary>The CLI verbs read their database from the process environment: their tests share it, one at a time.</summary>

@@ -43,28 +43,10 @@ public static class Database
     /// </summary>
     public static MartenServiceCollectionExtensions.MartenConfigurationExpression AddIdaratiDatabase(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(_ =>
-        {
-            var builder = new NpgsqlDataSourceBuilder(ConnectionString(configuration));
-            // Each node's sessions say which node they belong to (pg_stat_activity), Marten's leadership lock included.
-            builder.ConnectionStringBuilder.ApplicationName ??= "idarati@" + NodeName(configuration);
-            if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-            {
-                builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
-            }
-
-            // The service leaves no session state on a pooled connection (no SET, LISTEN or temporary table; advisory
-            // locks are held on connections of their own), so the seven reset statements Npgsql would otherwise run at
-            // every reuse are pure cost: a fifth of the database's work per command.
-            // (NpgsqlConnectionStringBuilder.ContainsKey says whether a keyword exists, not whether it was given: ask
-            // the plain builder, which knows only the keys of the text.)
-            if (!SaysResetOnClose(ConnectionString(configuration)))
-            {
-                builder.ConnectionStringBuilder.NoResetOnClose = true;
-            }
-
-            return builder.Build();
-        });
+        // The store's connections (Marten's reads, its daemon, the outbox's sessions) leave statements unprepared, as Marten
+        // does by default; the command path's writes have a pool of their own that prepares them (CommandConnections).
+        services.AddSingleton(_ => DataSource(configuration, prepared: false));
+        services.AddSingleton(_ => new Idarati.Application.Handling.CommandConnections(DataSource(configuration, prepared: true)));
         services.AddSingleton<IReadOnlyList<Idarati.Projections.IReadModelProjection>>(_ => Idarati.Projections.ReadModels.All(Schema(configuration)));
         var marten = services.AddMarten(sp =>
         {
@@ -92,6 +74,38 @@ public static class Database
 
         services.AddSingleton<Idarati.Application.Streams.StoredStreams>();
         return marten;
+    }
+
+    /// <summary>The end of the application name of the command path's connections.</summary>
+    public const string CommandsSuffix = "/commands";
+
+    /// <summary>
+    /// A data source on the service's database. <paramref name="prepared"/>: Npgsql prepares each statement on the
+    /// server once it has run five times (64 per connection), unless the connection string says otherwise (see
+    /// <see cref="Idarati.Application.Handling.CommandConnections"/> for why only the command path's connections do).
+    /// </summary>
+    private static NpgsqlDataSource DataSource(IConfiguration configuration, bool prepared)
+    {
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString(configuration));
+        // Each node's sessions say which node they belong to (pg_stat_activity), Marten's leadership lock included, and
+        // the command path's say so too ("idarati@node/commands").
+        builder.ConnectionStringBuilder.ApplicationName ??= "idarati@" + NodeName(configuration) + (prepared ? CommandsSuffix : string.Empty);
+        if (prepared && builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
+
+        // The service leaves no session state on a pooled connection (no SET, LISTEN or temporary table; advisory
+        // locks are held on connections of their own), so the seven reset statements Npgsql would otherwise run at
+        // every reuse are pure cost: a fifth of the database's work per command.
+        // (NpgsqlConnectionStringBuilder.ContainsKey says whether a keyword exists, not whether it was given: ask
+        // the plain builder, which knows only the keys of the text.)
+        if (!SaysResetOnClose(ConnectionString(configuration)))
+        {
+            builder.ConnectionStringBuilder.NoResetOnClose = true;
+        }
+
+        return builder.Build();
     }
 
     /// <summary>A stable lock id per schema (FNV-1a of its name), away from zero.</summary>

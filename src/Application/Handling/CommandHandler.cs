@@ -114,7 +114,10 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
     public static IReadOnlySet<string> ListedStreamTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { Idarati.Domain.Administrations.AdministrationDecider.StreamType };
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _running = new();
-    private readonly GroupCommit _group = new(store);
+    /// <summary>The command path's own connections (prepared statements), when the host registers them.</summary>
+    private readonly CommandConnections? _connections = services?.GetService(typeof(CommandConnections)) as CommandConnections;
+
+    private readonly GroupCommit _group = new(store, services?.GetService(typeof(CommandConnections)) as CommandConnections);
 
     /// <summary>The group commit of new streams (its counts show how many commands shared a transaction).</summary>
     public GroupCommit Group => _group;
@@ -193,7 +196,10 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             // transaction of its events and sent once it commits. A fresh message context per attempt, so that an
             // attempt that lost a race leaves nothing to send.
             var outbox = cascade is null ? null : Outbox();
-            await using var session = outbox is null ? store.LightweightSession() : outbox.Value.Factory.OpenSession(outbox.Value.Context);
+            await using var write = outbox is null
+                ? await CommandConnections.OpenAsync(_connections, store, cancellationToken).ConfigureAwait(false)
+                : new WriteSession(outbox.Value.Factory.OpenSession(outbox.Value.Context), null);
+            var session = write.Session;
             // Marten's FetchForWriting folds the stream with the decider (a live aggregation, Streams/Folded) and
             // remembers the version read; the append is refused at commit if another came first. A fresh id skips the read.
             var stream = context.NewStream && attempt == 1 ? null : await session.Events.FetchForWriting<Folded<TState>>(streamId, cancellationToken).ConfigureAwait(false);

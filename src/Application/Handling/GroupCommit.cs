@@ -12,7 +12,7 @@ namespace Idarati.Application.Handling;
 /// member's own error. A command nobody waits behind is written at once, in a group of one, so grouping adds no
 /// latency to a quiet service, and a group of one that fails hands its own error back.
 /// </summary>
-public sealed class GroupCommit(IDocumentStore store)
+public sealed class GroupCommit(IDocumentStore store, CommandConnections? connections = null)
 {
     /// <summary>At most this many members in one group.</summary>
     private const int MembersMax = 64;
@@ -87,7 +87,8 @@ public sealed class GroupCommit(IDocumentStore store)
 
             try
             {
-                await using var session = store.LightweightSession();
+                await using var write = await CommandConnections.OpenAsync(connections, store, CancellationToken.None).ConfigureAwait(false);
+                var session = write.Session;
                 foreach (var member in group)
                 {
                     member.Stage(session);
