@@ -57,8 +57,22 @@ public static class TamperEvidence
         form.Append(",\"timestamp\":").Append(CanonicalJson.Number(timestampMicros)).Append(",\"type\":");
         CanonicalJson.Append(form, type);
         form.Append(",\"version\":").Append(CanonicalJson.Number(version)).Append('}');
-        var bytes = Convert.FromHexString(previous).Concat(Encoding.UTF8.GetBytes(form.ToString())).ToArray();
-        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+        // The previous hash's bytes, then the canonical form's UTF-8, hashed from one buffer (a LINQ Concat of the two went
+        // through an enumerator per byte; the seed at scale 1 went from 0.66 and 0.76 of raw COPY to 0.82, one run each).
+        var prefix = Convert.FromHexString(previous);
+        var text = form.ToString();
+        var length = prefix.Length + Encoding.UTF8.GetByteCount(text);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            prefix.CopyTo(buffer, 0);
+            Encoding.UTF8.GetBytes(text, buffer.AsSpan(prefix.Length));
+            return Convert.ToHexStringLower(SHA256.HashData(buffer.AsSpan(0, length)));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public static long Micros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
