@@ -99,9 +99,7 @@ public static class WolverineHttpSubmission
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(http);
-        var input = new ComplaintSubmissionInput(request.Kind, request.Channel, request.AdministrationId, request.CategoryCode, request.Subject, request.Description,
-            request.Location?.ToInput(), request.Citizen?.ToInput());
-        var submitted = await ComplaintHandler.Handle(new SubmitComplaintMessage(input, http.CommandContext()), service, cancellationToken).ConfigureAwait(false);
+        var submitted = await ComplaintHandler.Handle(new SubmitComplaintMessage(request.ToInput(), http.CommandContext()), service, cancellationToken).ConfigureAwait(false);
         http.SetETag(submitted.Version);
         return Results.Created($"/api/complaints/{submitted.Id}", submitted);
     }

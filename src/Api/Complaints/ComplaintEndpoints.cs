@@ -23,7 +23,12 @@ public sealed record CitizenRequest(string? FullName, string? NationalId, string
 
 public sealed record SubmitComplaintRequest(
     ComplaintKind? Kind, ComplaintChannel? Channel, string? AdministrationId, string? CategoryCode,
-    string? Subject, string? Description, LocationRequest? Location, CitizenRequest? Citizen);
+    string? Subject, string? Description, LocationRequest? Location, CitizenRequest? Citizen)
+{
+    /// <summary>As the command's input (checked by the handler).</summary>
+    public ComplaintSubmissionInput ToInput() =>
+        new(Kind, Channel, AdministrationId, CategoryCode, Subject, Description, Location?.ToInput(), Citizen?.ToInput());
+}
 
 public sealed record QuestionRequest(string? Question);
 
@@ -90,12 +95,11 @@ public static class ComplaintEndpoints
         return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
     }
 
-    /// <summary>A submission's body (REST) or input (GraphQL) as the command's input; a missing body is named as such.</summary>
+    /// <summary>A submission's body as the command's input; a missing body is named as such.</summary>
     private static ComplaintSubmissionInput ToInput(SubmitComplaintRequest? request)
     {
         new Validation().Required("body", request).ThrowIfInvalid();
-        return new ComplaintSubmissionInput(request!.Kind, request.Channel, request.AdministrationId, request.CategoryCode, request.Subject, request.Description,
-            request.Location?.ToInput(), request.Citizen?.ToInput());
+        return request!.ToInput();
     }
 
     private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, DateTimeOffset? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)

@@ -114,9 +114,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
     public static IReadOnlySet<string> ListedStreamTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { Idarati.Domain.Administrations.AdministrationDecider.StreamType };
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _running = new();
-    /// <summary>The command path's own connections (prepared statements), when the host registers them.</summary>
-    private readonly CommandConnections? _connections = services?.GetService(typeof(CommandConnections)) as CommandConnections;
-
+    /// <summary>New streams written together, on the command path's own connections (prepared statements) when the host registers them.</summary>
     private readonly GroupCommit _group = new(store, services?.GetService(typeof(CommandConnections)) as CommandConnections);
 
     /// <summary>The group commit of new streams (its counts show how many commands shared a transaction).</summary>
@@ -197,7 +195,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             // attempt that lost a race leaves nothing to send.
             var outbox = cascade is null ? null : Outbox();
             await using var write = outbox is null
-                ? await CommandConnections.OpenAsync(_connections, store, cancellationToken).ConfigureAwait(false)
+                ? await CommandConnections.OpenAsync(_group.Connections, store, cancellationToken).ConfigureAwait(false)
                 : new WriteSession(outbox.Value.Factory.OpenSession(outbox.Value.Context), null);
             var session = write.Session;
             // Marten's FetchForWriting folds the stream with the decider (a live aggregation, Streams/Folded) and

@@ -29,6 +29,9 @@ public sealed class GroupCommit(IDocumentStore store, CommandConnections? connec
     /// </summary>
     private const int BacklogForAnotherWriter = 2;
 
+    /// <summary>The command path's own connections the groups are written on, if the host has them.</summary>
+    public CommandConnections? Connections => connections;
+
     private readonly Lock _gate = new();
     private readonly List<Member> _queue = [];
     private int _running;
