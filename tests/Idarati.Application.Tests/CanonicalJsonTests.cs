@@ -52,6 +52,17 @@ public sealed class CanonicalJsonTests
     }
 
     [Fact]
+    public void Values_copied_as_they_are_written_match_values_respelled()
+    {
+        // Plain integers and strings without escapes are copied byte for byte; everything else is respelled.
+        const string Input = """{"i":"plain é","h":"\u00e9t\u00e9","g":"a\"b","f":1e2,"e":-42,"d":9007199254740993,"c":123456789012345,"b":0,"a":-0,"j":-0.0,"k":[007]}""";
+        Assert.Equal("""{"a":0,"b":0,"c":123456789012345,"d":9007199254740992,"e":-42,"f":100,"g":"a\"b","h":"été","i":"plain é","j":0,"k":[7]}""",
+            Canonical(Input.Replace("[007]", "[7.0]", StringComparison.Ordinal)));
+        Assert.Equal(TamperEvidence.Link(TamperEvidence.Genesis, "s", 1, "t", 1, Input.Replace("[007]", "[7]", StringComparison.Ordinal)),
+            TamperEvidence.Link(TamperEvidence.Genesis, "s", 1, "t", 1, Encoding.UTF8.GetBytes("""{"k":[7.0],"j":0,"a":0,"b":0,"c":123456789012345,"d":9007199254740992,"e":-42,"f":100,"g":"a\u0022b","h":"été","i":"plain \u00e9"}""")));
+    }
+
+    [Fact]
     public void A_link_hashes_the_previous_hash_and_the_canonical_form_of_the_event()
     {
         var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -7,15 +9,16 @@ namespace Idarati.Application.Audit;
 /// <summary>
 /// RFC 8785 JSON Canonicalization Scheme: one byte sequence per JSON value, whatever its key order, white space,
 /// escapes or number spelling. A hash over these bytes survives a round trip through PostgreSQL's jsonb (which reorders
-/// keys and respells numbers), so the tamper-evidence chain can be recomputed from what Marten stores.
+/// keys and respells numbers), so the tamper-evidence chain can be recomputed from what Marten stores. Written straight
+/// to UTF-8: a string or value already in canonical spelling is copied byte for byte from the parsed document.
 /// </summary>
 public static class CanonicalJson
 {
     public static byte[] Canonicalize(JsonElement value)
     {
-        var text = new StringBuilder();
-        Write(value, text);
-        return Encoding.UTF8.GetBytes(text.ToString());
+        var output = new ArrayBufferWriter<byte>();
+        Write(output, value);
+        return output.WrittenSpan.ToArray();
     }
 
     public static byte[] Canonicalize(string json)
@@ -24,90 +27,112 @@ public static class CanonicalJson
         return Canonicalize(document.RootElement);
     }
 
-    /// <summary>Appends the canonical form of <paramref name="value"/> to <paramref name="text"/>.</summary>
-    public static void Append(StringBuilder text, JsonElement value)
+    /// <summary>Writes the canonical form of <paramref name="value"/>.</summary>
+    public static void Write(IBufferWriter<byte> output, JsonElement value)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        Write(value, text);
-    }
-
-    /// <summary>Appends a string as RFC 8785 writes it, quotes included.</summary>
-    public static void Append(StringBuilder text, string value)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentNullException.ThrowIfNull(value);
-        WriteString(value, text);
-    }
-
-    private static void Write(JsonElement value, StringBuilder text)
-    {
+        ArgumentNullException.ThrowIfNull(output);
         switch (value.ValueKind)
         {
             case JsonValueKind.Object:
-                text.Append('{');
-                // Members sorted by their names' UTF-16 code units (section 3.2.3).
-                var first = true;
-                foreach (var member in value.EnumerateObject().OrderBy(m => m.Name, StringComparer.Ordinal))
-                {
-                    text.Append(first ? string.Empty : ",");
-                    first = false;
-                    WriteString(member.Name, text);
-                    text.Append(':');
-                    Write(member.Value, text);
-                }
-
-                text.Append('}');
+                WriteObject(output, value);
                 break;
             case JsonValueKind.Array:
-                text.Append('[');
-                var index = 0;
+                Raw(output, "["u8);
+                var first = true;
                 foreach (var item in value.EnumerateArray())
                 {
-                    text.Append(index++ == 0 ? string.Empty : ",");
-                    Write(item, text);
+                    Raw(output, first ? [] : ","u8);
+                    first = false;
+                    Write(output, item);
                 }
 
-                text.Append(']');
+                Raw(output, "]"u8);
                 break;
             case JsonValueKind.String:
-                WriteString(value.GetString()!, text);
+                // A string without an escape is already canonical (JSON forbids raw controls and quotes in one): copy it.
+                var raw = JsonMarshal.GetRawUtf8Value(value);
+                if (raw.IndexOf((byte)'\\') < 0)
+                {
+                    Raw(output, raw);
+                }
+                else
+                {
+                    WriteString(output, value.GetString()!);
+                }
+
                 break;
             case JsonValueKind.Number:
-                text.Append(Number(value.GetDouble()));
+                var number = JsonMarshal.GetRawUtf8Value(value);
+                if (IsPlainInteger(number))
+                {
+                    Raw(output, number);
+                }
+                else
+                {
+                    WriteNumber(output, value.GetDouble());
+                }
+
                 break;
             case JsonValueKind.True:
-                text.Append("true");
+                Raw(output, "true"u8);
                 break;
             case JsonValueKind.False:
-                text.Append("false");
+                Raw(output, "false"u8);
                 break;
             default:
-                text.Append("null");
+                Raw(output, "null"u8);
                 break;
         }
     }
 
-    /// <summary>ECMAScript's JSON.stringify of a string: the seven short escapes, other controls as \u00xx, the rest as is.</summary>
-    private static void WriteString(string value, StringBuilder text)
+    /// <summary>Writes a string as RFC 8785 writes it, quotes included.</summary>
+    public static void WriteString(IBufferWriter<byte> output, string value)
     {
-        text.Append('"');
-        foreach (var c in value)
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(value);
+        Raw(output, "\""u8);
+        var start = 0;
+        for (var i = 0; i < value.Length; i++)
         {
-            switch (c)
+            var c = value[i];
+            if (c >= ' ' && c != '"' && c != '\\')
             {
-                case '"': text.Append("\\\""); break;
-                case '\\': text.Append("\\\\"); break;
-                case '\b': text.Append("\\b"); break;
-                case '\f': text.Append("\\f"); break;
-                case '\n': text.Append("\\n"); break;
-                case '\r': text.Append("\\r"); break;
-                case '\t': text.Append("\\t"); break;
-                case < ' ': text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"); break;
-                default: text.Append(c); break;
+                continue;
             }
+
+            Utf8(output, value.AsSpan(start, i - start));
+            start = i + 1;
+            Raw(output, c switch
+            {
+                '"' => "\\\""u8,
+                '\\' => "\\\\"u8,
+                '\b' => "\\b"u8,
+                '\f' => "\\f"u8,
+                '\n' => "\\n"u8,
+                '\r' => "\\r"u8,
+                '\t' => "\\t"u8,
+                _ => Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}")),
+            });
         }
 
-        text.Append('"');
+        Utf8(output, value.AsSpan(start));
+        Raw(output, "\""u8);
+    }
+
+    /// <summary>Writes a number as ECMAScript prints it (see <see cref="Number"/>).</summary>
+    public static void WriteNumber(IBufferWriter<byte> output, double value)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (value == Math.Floor(value) && Math.Abs(value) < 1e15)
+        {
+            // Integers below 10^15 print as their digits, as Number would spell them.
+            var span = output.GetSpan(20);
+            ((long)value).TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+            output.Advance(written);
+            return;
+        }
+
+        Utf8(output, Number(value));
     }
 
     /// <summary>
@@ -151,6 +176,80 @@ public static class CanonicalJson
         }
 
         return value < 0 ? "-" + text : text;
+    }
+
+    /// <summary>Members sorted by their names' UTF-16 code units (section 3.2.3), each written canonically.</summary>
+    private static void WriteObject(IBufferWriter<byte> output, JsonElement value)
+    {
+        var count = value.GetPropertyCount();
+        var names = ArrayPool<string>.Shared.Rent(count);
+        var values = ArrayPool<JsonElement>.Shared.Rent(count);
+        try
+        {
+            var i = 0;
+            var sorted = true;
+            foreach (var member in value.EnumerateObject())
+            {
+                names[i] = member.Name;
+                values[i] = member.Value;
+                sorted &= i == 0 || string.CompareOrdinal(names[i - 1], names[i]) < 0;
+                i++;
+            }
+
+            if (!sorted)
+            {
+                Array.Sort(names, values, 0, count, StringComparer.Ordinal);
+            }
+
+            Raw(output, "{"u8);
+            for (i = 0; i < count; i++)
+            {
+                Raw(output, i == 0 ? [] : ","u8);
+                WriteString(output, names[i]);
+                Raw(output, ":"u8);
+                Write(output, values[i]);
+            }
+
+            Raw(output, "}"u8);
+        }
+        finally
+        {
+            ArrayPool<string>.Shared.Return(names, clearArray: true);
+            ArrayPool<JsonElement>.Shared.Return(values, clearArray: true);
+        }
+    }
+
+    /// <summary>"0", or an optional minus and up to 15 digits without a leading zero: exact in a double, spelled as ECMAScript spells it.</summary>
+    private static bool IsPlainInteger(ReadOnlySpan<byte> number)
+    {
+        var digits = number is [(byte)'-', .. var rest] ? rest : number;
+        if (digits.Length is 0 or > 15 || (digits[0] == (byte)'0' && (digits.Length > 1 || number.Length > 1)))
+        {
+            return false;
+        }
+
+        foreach (var b in digits)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static void Raw(IBufferWriter<byte> output, ReadOnlySpan<byte> bytes) => output.Write(bytes);
+
+    private static void Utf8(IBufferWriter<byte> output, ReadOnlySpan<char> text)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        output.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
     /// <summary>"123.45" → ("12345", 2); "1.5E-07" → ("15", -7): significant digits and the exponent of the first one.</summary>
