@@ -111,6 +111,34 @@ public sealed class ExecutorTests
             """, data);
     }
 
+    private sealed record Person(string Name);
+
+    private sealed record Office(int Floor, string Name);
+
+    [Fact]
+    public async Task A_field_read_from_sources_of_alternating_types_reads_each_ones_own_property()
+    {
+        // The executor keeps a field's property reader for the last source type; a source of another type, or a
+        // dictionary, must not be read with it.
+        var named = new ObjectGraphType("Named").AddFields(new FieldDefinition("name", Scalars.String), new FieldDefinition("floor", Scalars.Int));
+        var query = new ObjectGraphType("Query").AddFields(new FieldDefinition("all", new ListGraphType(named))
+        {
+            Resolve = _ => ValueTask.FromResult<object?>(new object[]
+            {
+                new Person("Amina"), new Office(3, "Rabat"), new Dictionary<string, object?> { ["name"] = "Oujda", ["floor"] = 1 }, new Person("Youssef"), new Office(7, "Fès"),
+            }),
+        });
+        var schema = new Schema((ObjectGraphType)query);
+
+        for (var round = 0; round < 2; round++)
+        {
+            var result = await Executor.ExecuteAsync(new ExecutionRequest(schema, Parser.Parse("{ all { name floor } }")));
+            Assert.Empty(result.Errors);
+            Assert.Equal("""{"all":[{"name":"Amina","floor":null},{"name":"Rabat","floor":3},{"name":"Oujda","floor":1},{"name":"Youssef","floor":null},{"name":"F\u00E8s","floor":7}]}""",
+                JsonSerializer.Serialize(result.Data));
+        }
+    }
+
     [Fact]
     public async Task A_field_error_nulls_the_nearest_nullable_field_and_is_reported_once_with_its_path()
     {

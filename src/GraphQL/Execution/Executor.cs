@@ -204,7 +204,7 @@ public static class Executor
             {
                 foreach (var (key, nodes) in fields)
                 {
-                    if (await ExecuteFieldAsync(type, source, nodes, Append(path, key)).ConfigureAwait(false) is { Found: true } field)
+                    if (await ExecuteFieldAsync(type, source, nodes, path, key).ConfigureAwait(false) is { Found: true } field)
                     {
                         result[key] = field.Value;
                     }
@@ -220,7 +220,7 @@ public static class Executor
             var i = 0;
             foreach (var (key, nodes) in fields)
             {
-                var field = ExecuteFieldAsync(type, source, nodes, Append(path, key));
+                var field = ExecuteFieldAsync(type, source, nodes, path, key);
                 if (field.IsCompletedSuccessfully)
                 {
                     values[i] = field.Result;
@@ -256,7 +256,11 @@ public static class Executor
 
         private static ResponsePath Append(ResponsePath? path, object key) => path?.Add(key) ?? new ResponsePath(null, key);
 
-        private async ValueTask<(bool Found, object? Value)> ExecuteFieldAsync(ObjectGraphType parentType, object? source, List<Field> nodes, ResponsePath? path)
+        /// <summary>
+        /// One field of <paramref name="parentType"/> at <paramref name="parent"/>.<paramref name="key"/>: its path is made
+        /// only when something needs it (an error, or values below it), so a leaf read from a property allocates none.
+        /// </summary>
+        private async ValueTask<(bool Found, object? Value)> ExecuteFieldAsync(ObjectGraphType parentType, object? source, List<Field> nodes, ResponsePath? parent, string key)
         {
             // A cancelled request (a client gone, a time-out) stops at the next field rather than resolving the rest.
             cancellationToken.ThrowIfCancellationRequested();
@@ -268,9 +272,11 @@ public static class Executor
             }
 
             // The meta-fields: __schema and __type exist on the query root only.
-            var definition = ReferenceEquals(parentType, Schema.Query) && name == "__schema" ? Introspection.SchemaField
+            var slot = ReferenceEquals(parentType, Schema.Query) && name is "__schema" or "__type" ? null : parentType.Slot(name);
+            var definition = slot?.Definition
+                ?? (ReferenceEquals(parentType, Schema.Query) && name == "__schema" ? Introspection.SchemaField
                 : ReferenceEquals(parentType, Schema.Query) && name == "__type" ? Introspection.TypeField
-                : parentType.Field(name);
+                : null);
             if (definition is null)
             {
                 return (false, null);
@@ -286,7 +292,7 @@ public static class Executor
                 }
                 else
                 {
-                    resolved = DefaultResolve(source, name);
+                    resolved = DefaultResolve(source, name, slot);
                     // Most fields are a property read into a scalar or an enum: complete those without the general path.
                     if (resolved is not null && (definition.Type is NonNullGraphType { OfType: var leaf } ? leaf : definition.Type) is ScalarGraphType or EnumGraphType)
                     {
@@ -295,11 +301,11 @@ public static class Executor
                     }
                 }
 
-                return (true, await CompleteAsync(definition.Type, (parentType.Name, name), nodes, path, resolved).ConfigureAwait(false));
+                return (true, await CompleteAsync(definition.Type, (parentType.Name, name), nodes, Append(parent, key), resolved).ConfigureAwait(false));
             }
             catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                return (true, Fail(error, definition.Type, nodes, path));
+                return (true, Fail(error, definition.Type, nodes, Append(parent, key)));
             }
         }
 
@@ -369,8 +375,15 @@ public static class Executor
             return coerced;
         }
 
-        private static object? DefaultResolve(object? source, string name)
+        /// <summary>The source's entry or property named <paramref name="name"/>; a field's reader is kept for its last source type.</summary>
+        private static object? DefaultResolve(object? source, string name, FieldSlot? slot)
         {
+            // Readers are kept for property sources only, so a hit needs no dictionary test.
+            if (slot?.Reader is { } reader && source is not null && reader.SourceType == source.GetType())
+            {
+                return reader.Getter?.Invoke(source);
+            }
+
             switch (source)
             {
                 case null:
@@ -381,7 +394,14 @@ public static class Executor
                     return dictionary.Contains(name) ? dictionary[name] : null;
             }
 
-            var getter = Getters.GetOrAdd((source.GetType(), name), static key => Getter(key.Item1, key.Item2));
+            var type = source.GetType();
+
+            var getter = Getters.GetOrAdd((type, name), static key => Getter(key.Item1, key.Item2));
+            if (slot is not null)
+            {
+                slot.Reader = new PropertyReader(type, getter);
+            }
+
             return getter?.Invoke(source);
         }
 

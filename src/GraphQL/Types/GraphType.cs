@@ -135,17 +135,34 @@ public sealed record FieldDefinition(string Name, GraphType Type, string? Descri
     public Func<ResolveContext, ValueTask<object?>>? Resolve { get; init; }
 }
 
+/// <summary>A field of a type, and the reader of the property it resolves to by default for the last source type seen.</summary>
+internal sealed class FieldSlot(FieldDefinition definition)
+{
+    public FieldDefinition Definition { get; } = definition;
+
+    /// <summary>Replaced whole, never mutated: requests on other threads read either the old reader or the new.</summary>
+    public PropertyReader? Reader { get; set; }
+}
+
+/// <summary>A compiled getter of one property of one CLR type; a null getter: that type has no such property.</summary>
+internal sealed record PropertyReader(Type SourceType, Func<object, object?>? Getter);
+
 /// <summary>Object and interface types: named fields, and the interfaces they implement.</summary>
 public abstract class FieldsGraphType(string name, string? description) : NamedGraphType(name, description)
 {
     private readonly List<FieldDefinition> _fields = [];
+    private readonly Dictionary<string, FieldSlot> _byName = new(StringComparer.Ordinal);
     private readonly List<InterfaceGraphType> _interfaces = [];
 
     public IReadOnlyList<FieldDefinition> Fields => _fields;
 
     public IReadOnlyList<InterfaceGraphType> Interfaces => _interfaces;
 
-    public FieldDefinition? Field(string name) => _fields.FirstOrDefault(f => f.Name == name);
+    /// <summary>A lookup, not a scan: execution asks for every field of every object it completes.</summary>
+    public FieldDefinition? Field(string name) => _byName.GetValueOrDefault(name)?.Definition;
+
+    /// <summary>The field with what execution keeps beside it (the property reader of its last source type).</summary>
+    internal FieldSlot? Slot(string name) => _byName.GetValueOrDefault(name);
 
     /// <summary>Adds fields; types are built first and wired after, so they may refer to each other.</summary>
     public FieldsGraphType AddFields(params FieldDefinition[] fields)
@@ -159,6 +176,7 @@ public abstract class FieldsGraphType(string name, string? description) : NamedG
             }
 
             _fields.Add(field);
+            _byName.Add(field.Name, new FieldSlot(field));
         }
 
         return this;
