@@ -33,6 +33,31 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
     };
 
     [Fact]
+    public async Task Instants_and_texts_read_over_graphql_are_spelled_as_rest_spells_them()
+    {
+        var citizen = factory.As("citizen", subject: "gql-spelling");
+        var (_, submitted) = await Graph(citizen, Submit, Input());
+        var id = submitted.GetProperty("data").GetProperty("submitComplaint").GetProperty("id").GetString()!;
+        var agent = factory.As("agent", "MIN-SANTE");
+
+        var rest = await agent.GetTextAsync($"/api/complaints/{id}");
+        var graph = await agent.SendScenarioAsync(s => s.Post.Json(new { query = "query ($id: ID!) { complaint(id: $id) { submittedAt answerDue description } }", variables = new { id } }).ToUrl("/graphql"));
+        var graphText = await graph.ReadAsTextAsync();
+
+        var restView = JsonDocument.Parse(rest.Body).RootElement;
+        foreach (var field in new[] { "submittedAt", "answerDue" })
+        {
+            // The same characters on the wire, not only the same instant once parsed.
+            Assert.Contains($"\"{field}\":\"{restView.GetProperty(field).GetString()}\"", graphText, StringComparison.Ordinal);
+            Assert.Contains($"\"{field}\":\"{restView.GetProperty(field).GetString()}\"", rest.Body, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("\"description\":\"Trois heures d'attente.\"", graphText, StringComparison.Ordinal);
+        Assert.Contains("\"description\":\"Trois heures d'attente.\"", rest.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", graphText, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_citizen_submits_and_follows_a_complaint_and_agents_see_only_their_administration()
     {
         var citizen = factory.As("citizen", subject: "gql-citizen");

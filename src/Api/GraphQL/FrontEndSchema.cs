@@ -39,12 +39,29 @@ public static partial class FrontEndSchema
     }).AllowAnonymous();
 
     private static readonly ScalarGraphType DateTime = new("DateTime", "An instant, as an ISO-8601 string with its offset.",
-        value => value is DateTimeOffset d ? d.ToString("O", CultureInfo.InvariantCulture) : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
+        value => value is DateTimeOffset d ? Instant(d) : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
         value => value is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? InServiceRange(d)
             : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
         literal => literal is StringValue s && DateTimeOffset.TryParse(s.Text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? InServiceRange(d)
             : throw new GraphQLCoercionException("DateTime cannot represent a non ISO-8601 value."),
         "https://www.rfc-editor.org/rfc/rfc3339");
+
+    /// <summary>
+    /// An instant spelled as the REST API's JSON spells it (System.Text.Json: ISO 8601 with the offset, the fraction's
+    /// trailing zeros dropped), so that a front end reading both sees the same text for the same instant.
+    /// </summary>
+    public static string Instant(DateTimeOffset value)
+    {
+        // "O" is always yyyy-MM-ddTHH:mm:ss.fffffff±hh:mm: seven fraction digits at 20..26, the offset from 27.
+        var text = value.ToString("O", CultureInfo.InvariantCulture);
+        var end = 27;
+        while (end > 20 && text[end - 1] == '0')
+        {
+            end--;
+        }
+
+        return string.Concat(text.AsSpan(0, end == 20 ? 19 : end), text.AsSpan(27));
+    }
 
     private static DateTimeOffset InServiceRange(DateTimeOffset value) =>
         ServiceDates.InRange(value) ? value : throw new GraphQLCoercionException($"DateTime out of range: {ServiceDates.Message}");

@@ -333,7 +333,9 @@ public static class GraphQLHttp
             http.Response.ContentType = media + "; charset=utf-8";
             // Serialized into memory first: the serializer flushes synchronously, which Kestrel refuses on the response stream.
             var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            await using var writer = new Utf8JsonWriter(buffer);
+            // Escaped as ASP.NET's JSON escapes the REST API's bodies: JSON's own escapes only, no \u002B for a '+' nor
+            // \u00E9 for an 'é' (this body is JSON, never inlined into HTML).
+            await using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             writer.WriteStartObject();
             if (errors.Count > 0)
             {
