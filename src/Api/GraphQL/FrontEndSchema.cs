@@ -50,7 +50,7 @@ public static partial class FrontEndSchema
     /// An instant spelled as the REST API's JSON spells it (System.Text.Json: ISO 8601 with the offset, the fraction's
     /// trailing zeros dropped), so that a front end reading both sees the same text for the same instant.
     /// </summary>
-    public static string Instant(DateTimeOffset value)
+    private static string Instant(DateTimeOffset value)
     {
         // "O" is always yyyy-MM-ddTHH:mm:ss.fffffff±hh:mm: seven fraction digits at 20..26, the offset from 27.
         var text = value.ToString("O", CultureInfo.InvariantCulture);

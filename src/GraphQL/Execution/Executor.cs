@@ -272,11 +272,10 @@ public static class Executor
             }
 
             // The meta-fields: __schema and __type exist on the query root only.
-            var slot = ReferenceEquals(parentType, Schema.Query) && name is "__schema" or "__type" ? null : parentType.Slot(name);
+            var onRoot = ReferenceEquals(parentType, Schema.Query);
+            var slot = onRoot && name is "__schema" or "__type" ? null : parentType.Slot(name);
             var definition = slot?.Definition
-                ?? (ReferenceEquals(parentType, Schema.Query) && name == "__schema" ? Introspection.SchemaField
-                : ReferenceEquals(parentType, Schema.Query) && name == "__type" ? Introspection.TypeField
-                : null);
+                ?? (onRoot && name == "__schema" ? Introspection.SchemaField : onRoot && name == "__type" ? Introspection.TypeField : null);
             if (definition is null)
             {
                 return (false, null);
@@ -395,7 +394,6 @@ public static class Executor
             }
 
             var type = source.GetType();
-
             var getter = Getters.GetOrAdd((type, name), static key => Getter(key.Item1, key.Item2));
             if (slot is not null)
             {
