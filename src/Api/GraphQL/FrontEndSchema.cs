@@ -50,17 +50,21 @@ public static partial class FrontEndSchema
     /// An instant spelled as the REST API's JSON spells it (System.Text.Json: ISO 8601 with the offset, the fraction's
     /// trailing zeros dropped), so that a front end reading both sees the same text for the same instant.
     /// </summary>
-    private static string Instant(DateTimeOffset value)
+    internal static string Instant(DateTimeOffset value)
     {
-        // "O" is always yyyy-MM-ddTHH:mm:ss.fffffff±hh:mm: seven fraction digits at 20..26, the offset from 27.
-        var text = value.ToString("O", CultureInfo.InvariantCulture);
+        // "O" is always yyyy-MM-ddTHH:mm:ss.fffffff±hh:mm (33 characters): seven fraction digits at 20..26, the offset
+        // from 27. Formatted on the stack, trimmed, and made a string once.
+        Span<char> text = stackalloc char[33];
+        value.TryFormat(text, out _, "O", CultureInfo.InvariantCulture);
         var end = 27;
         while (end > 20 && text[end - 1] == '0')
         {
             end--;
         }
 
-        return string.Concat(text.AsSpan(0, end == 20 ? 19 : end), text.AsSpan(27));
+        end = end == 20 ? 19 : end;
+        text[27..].CopyTo(text[end..]);
+        return new string(text[..(end + 6)]);
     }
 
     private static DateTimeOffset InServiceRange(DateTimeOffset value) =>
