@@ -31,6 +31,55 @@ public sealed class MartenStreamsTests : IAsyncLifetime
         "Attente « urgences »", "Trois heures d'attente — 3 h.", new Location("Rabat-Salé-Kénitra", "Rabat", "Agdal-Riyad"),
         new Citizen("Citoyenne Exemple", "XX000000", "+212600000000", "citoyenne@example.invalid"), "Citizen:c", T0, T0.AddDays(7), T0.AddDays(60));
 
+    /// <summary>
+    /// Every name under which an event has been stored. Stored rows are never rewritten, so each name is a promise to
+    /// every stream on record: it stays readable for good (DESIGN.md). A renamed or reshaped event keeps its old name
+    /// here and reads through a Marten upcaster (<c>options.Events.Upcast</c>); a new event adds its name.
+    /// </summary>
+    private static readonly string[] NamesOnRecord =
+    [
+        "administration.deactivated",
+        "administration.registered",
+        "application.convoked-to-oral-exam",
+        "application.convoked-to-written-exam",
+        "application.preselection-decided",
+        "application.result-recorded",
+        "application.submitted",
+        "application.withdrawn",
+        "candidate.account-created",
+        "candidate.verified",
+        "competition.applications-closed",
+        "competition.published",
+        "competition.results-published",
+        "complaint.acknowledged",
+        "complaint.answered",
+        "complaint.closed",
+        "complaint.feedback-given",
+        "complaint.information-provided",
+        "complaint.information-requested",
+        "complaint.rejected",
+        "complaint.reopened",
+        "complaint.submitted",
+        "complaint.taken-into-account",
+        "complaint.transferred",
+        "ticket.answered",
+        "ticket.closed",
+        "ticket.escalated-to-complaint",
+        "ticket.opened",
+    ];
+
+    [Fact]
+    public void Every_stored_event_name_on_record_is_still_mapped_to_an_event_type_and_no_type_is_stored_under_a_new_name_unrecorded()
+    {
+        var mapped = MartenStreams.StoredNames.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+        var unread = NamesOnRecord.Where(n => !mapped.ContainsKey(n)).ToList();
+        var unrecorded = mapped.Keys.Except(NamesOnRecord, StringComparer.Ordinal).ToList();
+        Assert.True(unread.Count == 0, $"Stored names no event type reads any more: {string.Join(", ", unread)}");
+        Assert.True(unrecorded.Count == 0, $"Event types stored under names not on record: {string.Join(", ", unrecorded)}");
+        // And Marten writes each type under that name, never under its CLR name.
+        Assert.All(MartenStreams.StoredNames, p => Assert.Equal(p.Value, Store.Events.EventMappingFor(p.Key).EventTypeName));
+    }
+
     [Fact]
     public async Task A_complaint_stream_keeps_stable_names_metadata_and_a_chain_that_names_the_first_tampered_version()
     {
