@@ -22,7 +22,7 @@ public sealed class ReadModelStore : IAsyncDisposable
 
     public IReadOnlyList<IReadModelProjection> Projections { get; }
 
-    public static async Task<ReadModelStore> CreateAsync(Func<string, IReadModelProjection[]> projections)
+    public static async Task<ReadModelStore> CreateAsync(Func<string, IReadModelProjection[]> projections, Action<StoreOptions>? configure = null)
     {
         var schema = "rm_" + Guid.NewGuid().ToString("N")[..12];
         var dataSource = Npgsql.NpgsqlDataSource.Create(TestStores.TestDatabase);
@@ -31,6 +31,7 @@ public sealed class ReadModelStore : IAsyncDisposable
         {
             MartenReadModel.Register(options, models, TimeProvider.System, NullLoggerFactory.Instance, 500);
             ReadModelDaemon.Configure(options, TimeSpan.FromMilliseconds(50));
+            configure?.Invoke(options);
         });
         await using var connection = await dataSource.OpenConnectionAsync();
         foreach (var model in models)
