@@ -141,11 +141,7 @@ public static class ApiHost
         app.MapAudit();
         app.MapProjections();
         app.MapIndicators();
-        app.MapResponseTimes();
-        app.MapCallCenterIndicators();
-        app.MapEmploymentIndicators();
         Idarati.Api.GraphQL.FrontEndSchema.MapFrontEndGraphQL(app);
-        app.MapTrackingReport();
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);
         Idarati.Api.JobApplications.EmploymentEndpoints.MapEmployment(app);
         if (app.Environment.IsDevelopment() || app.Configuration.GetValue("Auth:DevTokens", false))

@@ -69,6 +69,9 @@ public static class ReadModelSql
     public static string? CleanOrNull(string? text) => text is null ? null : Clean(text);
 
     /// <summary>The camelCase name the API and the events use for an enum value.</summary>
+    /// <summary>The time zone whose calendar months and days the indicators count in (the service's dates mean Morocco's days).</summary>
+    public const string Morocco = "Africa/Casablanca";
+
     public static string Wire<T>(T value)
         where T : struct, Enum => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 

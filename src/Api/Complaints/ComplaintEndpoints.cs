@@ -62,7 +62,7 @@ public static class ComplaintEndpoints
             .WithSummary("The complaint list (read model, newest first, no personal data) filtered by administrationId, status, categoryCode, overdue; pages of limit rows with the after cursor; says at which global position it was computed. Roles: agent (own administration only), supervisor, auditor.");
 
         complaints.MapGet("/{id:guid}", GetAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor, R.Auditor))
-            .WithSummary("A complaint's state, now, at ?version=N or ?asOf=<ISO-8601>. Roles: agent (own administration), supervisor, auditor, citizen (own, or with X-Access-Code).");
+            .WithSummary("A complaint's state, now, at ?version=N or ?asOf= (a date: the end of that day in Africa/Casablanca; or an ISO-8601 instant). Roles: agent (own administration), supervisor, auditor, citizen (own, or with X-Access-Code).");
 
         complaints.MapGet("/by-tracking/{trackingNumber}", ByTrackingAsync).AllowAnonymous()
             .AddEndpointFilter(GuessLimits.Filter(GuessLimits.ComplaintCodes, http => [http.GetRouteValue("trackingNumber")?.ToString()?.Trim().ToUpperInvariant() ?? string.Empty]))
@@ -102,14 +102,11 @@ public static class ComplaintEndpoints
         return request!.ToInput();
     }
 
-    private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, DateTimeOffset? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
+    private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, string? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
     {
-        new Validation()
-            .Check("version", version is null or > 0, "A version is a positive number.")
-            .Check("asOf", asOf is not { } at || ServiceDates.InRange(at), ServiceDates.Message)
-            .ThrowIfInvalid();
-
-        var read = version is null && asOf is null ? null : new StreamReadOptions { UpToVersion = version, AsOf = asOf };
+        new Validation().Check("version", version is null or > 0, "A version is a positive number.").ThrowIfInvalid();
+        var at = asOf is null ? (DateTimeOffset?)null : ServiceDates.Parse(asOf, "asOf");
+        var read = version is null && at is null ? null : new StreamReadOptions { UpToVersion = version, AsOf = at };
         var view = await service.GetAsync(id, http.User.ToActor(), AccessCode(http), read, cancellationToken).ConfigureAwait(false);
         http.SetETag(view.Version);
         return TypedResults.Ok(view);

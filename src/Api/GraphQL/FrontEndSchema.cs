@@ -38,13 +38,16 @@ public static partial class FrontEndSchema
             : null,
     }).AllowAnonymous();
 
-    private static readonly ScalarGraphType DateTime = new("DateTime", "An instant, as an ISO-8601 string with its offset.",
+    /// <summary>Instants out; in, a date or an instant with the meaning REST gives it (<see cref="ServiceDates.TryParse"/>).</summary>
+    private static readonly ScalarGraphType DateTime = new("DateTime", "An instant, as an ISO-8601 string with its offset. As input, a date (yyyy-MM-dd) is the end of that day in Morocco (Africa/Casablanca).",
         value => value is DateTimeOffset d ? Instant(d) : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
-        value => value is string s && DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? InServiceRange(d)
-            : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
-        literal => literal is StringValue s && DateTimeOffset.TryParse(s.Text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var d) ? InServiceRange(d)
-            : throw new GraphQLCoercionException("DateTime cannot represent a non ISO-8601 value."),
+        value => value is string s ? DateInput(s) : throw new GraphQLCoercionException($"DateTime cannot represent value: {value}"),
+        literal => literal is StringValue s ? DateInput(s.Text) : throw new GraphQLCoercionException("DateTime cannot represent a non ISO-8601 value."),
         "https://www.rfc-editor.org/rfc/rfc3339");
+
+    private static DateTimeOffset DateInput(string text) =>
+        ServiceDates.TryParse(text, out var value, out var problem) ? value
+        : throw new GraphQLCoercionException(problem == ServiceDates.Message ? $"DateTime out of range: {problem}" : $"DateTime cannot represent value: {problem}");
 
     /// <summary>
     /// An instant spelled as the REST API's JSON spells it (System.Text.Json: ISO 8601 with the offset, the fraction's
@@ -66,9 +69,6 @@ public static partial class FrontEndSchema
         text[27..].CopyTo(text[end..]);
         return new string(text[..(end + 6)]);
     }
-
-    private static DateTimeOffset InServiceRange(DateTimeOffset value) =>
-        ServiceDates.InRange(value) ? value : throw new GraphQLCoercionException($"DateTime out of range: {ServiceDates.Message}");
 
     /// <summary>A CLR enum as a GraphQL enum: SCREAMING_SNAKE_CASE names, the CLR values inside.</summary>
     private static EnumGraphType EnumOf<T>(string name, string description)

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Idarati.Api.Infrastructure;
-using Idarati.Application.Administrations;
-using Idarati.Application.Handling;
+using Idarati.Application.Indicators;
 using Idarati.GraphQL.Types;
 using Idarati.Projections.Indicators;
 
@@ -45,26 +44,13 @@ public static partial class FrontEndSchema
         indicators.AddFields(
             new FieldDefinition("report", report.NonNull, "The tracking report as of an instant (default: now).")
             {
-                Arguments = [new("asOf", DateTime)],
-                Resolve = c => Guard(async () => await Service<TrackingReportQuery>(c)
-                    .ReportAsync(c.Arguments.TryGetValue("asOf", out var at) && at is DateTimeOffset asOf ? asOf : Service<TimeProvider>(c).GetUtcNow(), c.CancellationToken)
-                    .ConfigureAwait(false)),
+                Arguments = [AsOfArgument()],
+                Resolve = Ask<GetTrackingReport, TrackingReport>,
             },
             new FieldDefinition("processing", processing.NonNull, $"Processing figures grouped by {string.Join(", ", ProcessingIndicators.Groupings)}.")
             {
                 Arguments = [new InputValueDefinition("groupBy", Scalars.String).WithDefault("none"), AsOfArgument()],
-                Resolve = c => Guard(async () =>
-                {
-                    var groupBy = c.Argument<string>("groupBy") ?? "none";
-                    if (!ProcessingIndicators.Groupings.Contains(groupBy))
-                    {
-                        throw ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", ProcessingIndicators.Groupings)}.");
-                    }
-
-                    var kinds = (await Service<AdministrationService>(c).ListAsync(c.CancellationToken).ConfigureAwait(false))
-                        .ToDictionary(a => a.Id, a => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(a.Kind.ToString()));
-                    return await Service<ProcessingIndicators>(c).ReportAsync(groupBy, kinds, AsOf(c), c.CancellationToken).ConfigureAwait(false);
-                }),
+                Resolve = Ask<GetProcessingIndicators, ProcessingReport>,
             });
         indicators.AddFields(MoreIndicatorFields());
         return new FieldDefinition("indicators", indicators.NonNull, "The analysts' indicators. Roles: analyst, supervisor, admin.")

@@ -1,5 +1,6 @@
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Handling;
+using Idarati.Application.Indicators;
 using Idarati.Projections;
 using Idarati.GraphQL.Types;
 using Idarati.Projections.CallCenter;
@@ -11,18 +12,18 @@ namespace Idarati.Api.GraphQL;
 /// <summary>The indicators beyond the tracking report and processing: response times, the call centre, employment; and projection status.</summary>
 public static partial class FrontEndSchema
 {
-    private static InputValueDefinition AsOfArgument() => new("asOf", DateTime, "The figures as they stood at this instant (now by default).");
+    private static InputValueDefinition AsOfArgument() => new("asOf", DateTime, $"The figures as they stood then (now by default). {ServiceDates.Shape}");
 
-    /// <summary>The asOf argument, or now.</summary>
-    private static DateTimeOffset AsOf(ResolveContext c) =>
-        c.Arguments.TryGetValue("asOf", out var at) && at is DateTimeOffset asOf ? asOf : Service<TimeProvider>(c).GetUtcNow();
-
-    /// <summary>A groupBy argument checked against the groupings a report knows, with a BAD_USER_INPUT naming the choices.</summary>
-    private static string GroupBy(ResolveContext c, IReadOnlyList<string> groupings)
-    {
-        var groupBy = c.Argument<string>("groupBy")!;
-        return groupings.Contains(groupBy) ? groupBy : throw ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", groupings)}.");
-    }
+    /// <summary>
+    /// A query slice as a field: its message bound from the field's arguments, sent to its handler, the same one the
+    /// REST route sends to; the caller must hold one of the roles the message states.
+    /// </summary>
+    private static ValueTask<object?> Ask<TQuery, TResult>(ResolveContext c)
+        where TQuery : ICommandRoles => Guard(async () =>
+        {
+            var query = Slices.Bind<TQuery>(name => c.Arguments.GetValueOrDefault(name), Caller(c, CommandRoles.Names<TQuery>()));
+            return await Service<Wolverine.IMessageBus>(c).InvokeAsync<TResult>(query!, c.CancellationToken).ConfigureAwait(false);
+        });
 
     private static FieldDefinition[] MoreIndicatorFields()
     {
@@ -68,16 +69,16 @@ public static partial class FrontEndSchema
             new FieldDefinition("responseTimes", responseTimes.NonNull, $"Response times grouped by {string.Join(", ", ResponseTimeIndicators.Groupings)}.")
             {
                 Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("none"), AsOfArgument()],
-                Resolve = c => Guard(async () => await Service<ResponseTimeIndicators>(c).ReportAsync(GroupBy(c, ResponseTimeIndicators.Groupings), AsOf(c), c.CancellationToken).ConfigureAwait(false)),
+                Resolve = Ask<GetResponseTimes, ResponseTimeReport>,
             },
             new FieldDefinition("callCenter", callCenter.NonNull, $"The 3737 centre's questions grouped by {string.Join(", ", CallCenterIndicators.Groupings)}.")
             {
                 Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("category"), AsOfArgument()],
-                Resolve = c => Guard(async () => await Service<CallCenterIndicators>(c).ReportAsync(GroupBy(c, CallCenterIndicators.Groupings), AsOf(c), c.CancellationToken).ConfigureAwait(false)),
+                Resolve = Ask<GetCallCenterIndicators, CallCenterReport>,
             },
             new FieldDefinition("employment", employment.NonNull, "The employment figures and each competition's funnel.")
             {
-                Resolve = c => Guard(async () => await Service<EmploymentIndicators>(c).ReportAsync(c.CancellationToken).ConfigureAwait(false)),
+                Resolve = Ask<GetEmploymentIndicators, EmploymentReport>,
             },
         ];
     }

@@ -96,6 +96,7 @@ public static class OpenApiContract
         });
         options.AddServer(new OpenApiServer { Url = "/", Description = "This service, where the document is served from." });
         options.CustomOperationIds(OperationId);
+        options.OperationFilter<Slices.OpenApiParameters>();
         options.OperationFilter<ProblemResponses>();
         options.DocumentFilter<TagDescriptions>();
     }
@@ -139,7 +140,7 @@ public static class OpenApiContract
                 || (route.StartsWith("POST /api/complaints/{id}/", StringComparison.Ordinal));
 
             operation.Responses ??= [];
-            Add(operation, context, 400, "The request is not valid: `errors` names each field.", validation: true, when: api.ParameterDescriptions.Count > 0 || api.HttpMethod == "POST");
+            Add(operation, context, 400, "The request is not valid: `errors` names each field.", validation: true, when: api.ParameterDescriptions.Count > 0 || operation.Parameters?.Count > 0 || api.HttpMethod == "POST");
             Add(operation, context, 401, "Credentials are missing where needed, or are not a valid bearer token of this service.", when: true);
             Add(operation, context, 403, "The caller's role may not call this operation.", when: roles);
             Add(operation, context, 404, "No such resource, or one the caller may not see.", when: route.Contains('{', StringComparison.Ordinal));

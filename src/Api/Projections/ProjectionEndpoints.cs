@@ -1,7 +1,11 @@
 using Idarati.Application.Handling;
 using Idarati.Api.Infrastructure;
 using Idarati.Projections;
+using Idarati.Application.Indicators;
+using Idarati.Projections.CallCenter;
 using Idarati.Projections.Complaints;
+using Idarati.Projections.Employment;
+using Idarati.Projections.Indicators;
 using Microsoft.AspNetCore.Http.HttpResults;
 using R = Idarati.Api.Infrastructure.Auth.Roles;
 
@@ -52,102 +56,22 @@ public static class ProjectionEndpoints
             .WithSummary("Tear the read model down and replay it from zero on the node that leads the daemon (this one, or 409 naming the leader); follow the progress in GET /api/projections. Role: admin.");
     }
 
+    /// <summary>The analysts' indicators: each route is its query slice (Application/Indicators), bound from the query string.</summary>
     public static void MapIndicators(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/indicators/complaints/processing", async Task<Ok<Idarati.Projections.Indicators.ProcessingReport>> (
-                string? groupBy, string? asOf, Idarati.Projections.Indicators.ProcessingIndicators indicators, Idarati.Application.Administrations.AdministrationService administrations,
-                TimeProvider time, CancellationToken ct) =>
-            {
-                groupBy ??= "none";
-                if (!Idarati.Projections.Indicators.ProcessingIndicators.Groupings.Contains(groupBy))
-                {
-                    throw Idarati.Application.Handling.ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", Idarati.Projections.Indicators.ProcessingIndicators.Groupings)}.");
-                }
-
-                var kinds = (await administrations.ListAsync(ct).ConfigureAwait(false))
-                    .ToDictionary(a => a.Id, a => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(a.Kind.ToString()));
-                return TypedResults.Ok(await indicators.ReportAsync(groupBy, kinds, ParseAsOf(asOf, time), ct).ConfigureAwait(false));
-            })
-            .WithTags("indicators")
-            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
-            .WithSummary("Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress and overdue, grouped by administration, administrationKind, category, kind, channel, month or none, as of a date (asOf: a date counted to the end of that day, UTC, or an instant; now by default); with the global position they were computed at. No personal data. Roles: analyst, supervisor, admin.");
-    }
-
-    public static void MapResponseTimes(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapGet("/api/indicators/complaints/response-times", async Task<Ok<Idarati.Projections.Indicators.ResponseTimeReport>> (
-                string? groupBy, string? asOf, Idarati.Projections.Indicators.ResponseTimeIndicators indicators, TimeProvider time, CancellationToken ct) =>
-            {
-                groupBy ??= "none";
-                if (!Idarati.Projections.Indicators.ResponseTimeIndicators.Groupings.Contains(groupBy))
-                {
-                    throw Idarati.Application.Handling.ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", Idarati.Projections.Indicators.ResponseTimeIndicators.Groupings)}.");
-                }
-
-                return TypedResults.Ok(await indicators.ReportAsync(groupBy, ParseAsOf(asOf, time), ct).ConfigureAwait(false));
-            })
-            .WithTags("indicators")
-            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
-            .WithSummary("Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by administration, category, month or none, as of a date (asOf, now by default); with the global position. Roles: analyst, supervisor, admin.");
-    }
-
-    public static void MapCallCenterIndicators(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapGet("/api/indicators/call-center", async Task<Ok<Idarati.Projections.CallCenter.CallCenterReport>> (
-                string? groupBy, string? asOf, Idarati.Projections.CallCenter.CallCenterIndicators indicators, TimeProvider time, CancellationToken ct) =>
-            {
-                groupBy ??= "category";
-                if (!Idarati.Projections.CallCenter.CallCenterIndicators.Groupings.Contains(groupBy))
-                {
-                    throw Idarati.Application.Handling.ValidationFailedException.For("groupBy", $"One of: {string.Join(", ", Idarati.Projections.CallCenter.CallCenterIndicators.Groupings)}.");
-                }
-
-                return TypedResults.Ok(await indicators.ReportAsync(groupBy, ParseAsOf(asOf, time), ct).ConfigureAwait(false));
-            })
-            .WithTags("indicators")
-            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
-            .WithSummary("3737 questions per category or channel with their share of the total, answered and escalated counts, answer times in minutes, as of a date (asOf, now by default); with the global position. Roles: analyst, supervisor, admin.");
-    }
-
-    public static void MapTrackingReport(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapGet("/api/indicators", async Task<Ok<Idarati.Projections.Indicators.TrackingReport>> (
-                string? asOf, Idarati.Projections.Indicators.TrackingReportQuery report, TimeProvider time, CancellationToken ct) =>
-                TypedResults.Ok(await report.ReportAsync(ParseAsOf(asOf, time), ct).ConfigureAwait(false)))
-            .WithTags("indicators")
-            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
-            .WithSummary("The IDARATI tracking report as of a date (default: now): complaints received, processed and the processing rate, participating administrations; 3737 questions in total and per category with their shares; candidate accounts, electronic applications and competitions accepting them. Every figure labelled in Arabic and French; with the global position. asOf is a date (counted to the end of that day, UTC) or an ISO-8601 instant. Roles: analyst, supervisor, admin.");
-    }
-
-    public static void MapEmploymentIndicators(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapGet("/api/indicators/employment", async Task<Ok<Idarati.Projections.Employment.EmploymentReport>> (
-                Idarati.Projections.Employment.EmploymentIndicators indicators, CancellationToken ct) =>
-                TypedResults.Ok(await indicators.ReportAsync(ct).ConfigureAwait(false)))
-            .WithTags("indicators")
-            .RequireAuthorization(p => p.RequireRole(R.Analyst, R.Supervisor, R.Admin))
-            .WithSummary("emploi-public.ma: candidate accounts (and verified ones), applications and electronic applications, competitions and those accepting electronic applications, and per competition the funnel applied / withdrawn / pre-selected / convoked to the written and oral exams / admitted / waiting list / not admitted; with the global position. No personal data. Roles: analyst, supervisor, admin.")
-            .Produces<Idarati.Projections.Employment.EmploymentReport>();
-    }
-
-    /// <summary>A date counts to the end of that day (UTC); an instant counts as given.</summary>
-    private static DateTimeOffset ParseAsOf(string? asOf, TimeProvider time)
-    {
-        if (string.IsNullOrEmpty(asOf))
-        {
-            return time.GetUtcNow();
-        }
-
-        if (DateOnly.TryParseExact(asOf, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var day))
-        {
-            return ServiceDates.InRange(day)
-                ? new DateTimeOffset(day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddMicroseconds(-1)
-                : throw Idarati.Application.Handling.ValidationFailedException.For("asOf", ServiceDates.Message);
-        }
-
-        return !DateTimeOffset.TryParse(asOf, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var instant)
-            ? throw Idarati.Application.Handling.ValidationFailedException.For("asOf", "A date (2020-03-02) or an ISO-8601 instant (2020-03-02T12:00:00Z).")
-            : ServiceDates.InRange(instant) ? instant : throw Idarati.Application.Handling.ValidationFailedException.For("asOf", ServiceDates.Message);
+        var indicators = endpoints.MapGroup("/api/indicators").WithTags("indicators");
+        const string AsOf = "asOf is a date (2020-03-02: counted to the end of that day in Morocco, Africa/Casablanca) or an ISO-8601 instant; now by default.";
+        const string Roles = "No personal data. Roles: analyst, supervisor, admin.";
+        indicators.MapQuery<GetTrackingReport, TrackingReport>("/")
+            .WithSummary($"The IDARATI tracking report as of a date: complaints received, processed and the processing rate, participating administrations; 3737 questions in total and per category with their shares; candidate accounts, electronic applications and competitions accepting them. Every figure labelled in Arabic and French; with the global position. {AsOf} {Roles}");
+        indicators.MapQuery<GetProcessingIndicators, ProcessingReport>("/complaints/processing")
+            .WithSummary($"Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress and overdue, grouped by {string.Join(", ", ProcessingIndicators.Groupings)} (none by default); with the global position they were computed at. {AsOf} {Roles}");
+        indicators.MapQuery<GetResponseTimes, ResponseTimeReport>("/complaints/response-times")
+            .WithSummary($"Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by {string.Join(", ", ResponseTimeIndicators.Groupings)} (none by default); with the global position. {AsOf} {Roles}");
+        indicators.MapQuery<GetCallCenterIndicators, CallCenterReport>("/call-center")
+            .WithSummary($"3737 questions per {string.Join(" or ", CallCenterIndicators.Groupings)} (category by default) with their share of the total, answered and escalated counts, answer times in minutes; with the global position. {AsOf} {Roles}");
+        indicators.MapQuery<GetEmploymentIndicators, EmploymentReport>("/employment")
+            .WithSummary($"emploi-public.ma: candidate accounts (and verified ones), applications and electronic applications, competitions and those accepting electronic applications, and per competition the funnel applied / withdrawn / pre-selected / convoked to the written and oral exams / admitted / waiting list / not admitted; with the global position. {Roles}");
     }
 
     /// <summary>Creates the schema and every read model's tables and indexes when missing.</summary>

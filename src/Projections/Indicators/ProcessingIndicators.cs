@@ -18,22 +18,22 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
 {
     public static readonly IReadOnlyList<string> Groupings = ["administration", "administrationKind", "category", "kind", "channel", "month", "none"];
 
-    /// <param name="administrationKinds">administration id -> kind, for grouping by administration kind.</param>
     /// <param name="asOf">
     /// Complaints submitted by then, processed, answered and overdue as they stood then (the read model keeps each
     /// step's time). Satisfaction and reopenings have no time of their own in the list: they count for the complaints
     /// processed by then, as they stand now.
     /// </param>
-    public async Task<ProcessingReport> ReportAsync(string groupBy, IReadOnlyDictionary<string, string> administrationKinds, DateTimeOffset asOf, CancellationToken cancellationToken = default)
+    public async Task<ProcessingReport> ReportAsync(string groupBy, DateTimeOffset asOf, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(administrationKinds);
         var key = groupBy switch
         {
-            "administration" or "administrationKind" => "administration_id",
+            "administration" => "c.administration_id",
+            // The administration directory read model holds each administration's kind; one not (yet) in it is "unknown".
+            "administrationKind" => "coalesce(a.kind, 'unknown')",
             "category" => "category_code",
             "kind" => "kind",
             "channel" => "channel",
-            "month" => "to_char(submitted_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+            "month" => $"to_char(submitted_at AT TIME ZONE '{ReadModelSql.Morocco}', 'YYYY-MM')",
             "none" => "'all'",
             _ => throw new ArgumentOutOfRangeException(nameof(groupBy), groupBy, "Unknown grouping."),
         };
@@ -50,7 +50,8 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
                    count(*) FILTER (WHERE (processed_at IS NULL OR processed_at > $1) AND answer_due < $1),
                    count(*) FILTER (WHERE answered_at <= $1),
                    count(*) FILTER (WHERE answered_at <= $1 AND answered_at <= answer_due)
-              FROM {schema}.rm_complaint_list
+              FROM {schema}.rm_complaint_list c
+              {(groupBy == "administrationKind" ? $"LEFT JOIN {schema}.rm_administrations a ON a.administration_id = c.administration_id" : "")}
              WHERE submitted_at <= $1
              GROUP BY 1
             """)
@@ -68,13 +69,6 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var position = reader.GetInt64(0);
-
-        if (groupBy == "administrationKind")
-        {
-            raw = raw.GroupBy(r => administrationKinds.GetValueOrDefault(r.Group, "unknown"))
-                .Select(g => (g.Key, Enumerable.Range(0, Counts).Select(i => g.Sum(r => r.Counts[i])).ToArray()))
-                .ToList();
-        }
 
         var rows = raw.Select(r => Row(r.Group, r.Counts)).OrderBy(r => r.Group, StringComparer.Ordinal).ToList();
         var total = Row("total", Enumerable.Range(0, Counts).Select(i => raw.Sum(r => r.Counts[i])).ToArray());

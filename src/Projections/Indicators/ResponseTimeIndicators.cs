@@ -22,7 +22,7 @@ public sealed class ResponseTimeIndicators(NpgsqlDataSource dataSource, string s
         {
             "administration" => "administration_id",
             "category" => "category_code",
-            "month" => "to_char(submitted_at AT TIME ZONE 'UTC', 'YYYY-MM')",
+            "month" => $"to_char(submitted_at AT TIME ZONE '{ReadModelSql.Morocco}', 'YYYY-MM')",
             "none" => "'all'::text", // an expression: a bare constant is refused in GROUP BY
             _ => throw new ArgumentOutOfRangeException(nameof(groupBy), groupBy, "Unknown grouping."),
         };
