@@ -19,7 +19,7 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
         caller.GraphQLResponseAsync(query, variables);
 
     private const string Submit = """
-        mutation ($input: SubmitComplaintInput!) { submitComplaint(input: $input) { id trackingNumber accessCode version } }
+        mutation ($input: SubmitComplaintInput!) { submitComplaint(input: $input) { id trackingNumber accessCode version errors { code field } } }
         """;
 
     private static object Input(string administration = "MIN-SANTE") => new
@@ -188,10 +188,12 @@ public sealed class GraphQLApiTests(ApiWithReferenceData api) : IAsyncLifetime
         Assert.Equal("FORBIDDEN", forbidden.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
 
         var citizen = factory.As("citizen", subject: "gql-bad");
+        // Bad input is the payload's error, as for every mutation; the submission's fields are null.
         var (_, unknown) = await Graph(citizen, Submit, Input("NOWHERE"));
-        var error = unknown.GetProperty("errors")[0];
-        Assert.Equal("BAD_USER_INPUT", error.GetProperty("extensions").GetProperty("code").GetString());
-        Assert.True(error.GetProperty("extensions").GetProperty("fields").TryGetProperty("administrationId", out _));
+        var payload = unknown.GetProperty("data").GetProperty("submitComplaint");
+        Assert.Equal(JsonValueKind.Null, payload.GetProperty("id").ValueKind);
+        Assert.Equal("BAD_USER_INPUT", payload.GetProperty("errors")[0].GetProperty("code").GetString());
+        Assert.Equal("administrationId", payload.GetProperty("errors")[0].GetProperty("field").GetString());
 
         var (invalidStatus, invalid) = await Graph(citizen, "{ complaint { id } }");
         Assert.Equal(HttpStatusCode.BadRequest, invalidStatus);

@@ -58,7 +58,7 @@ public static partial class FrontEndSchema
     /// </summary>
     private static ObjectGraphType UserErrorType()
     {
-        var userError = new ObjectGraphType("UserError", "Why a mutation changed nothing: RULE_VIOLATED (with rule), PRECONDITION_FAILED, BAD_USER_INPUT (with field), NOT_FOUND.");
+        var userError = new ObjectGraphType("UserError", "Why a mutation changed nothing, by code: BAD_USER_INPUT (with field), NOT_FOUND, RULE_VIOLATED (with rule), PRECONDITION_FAILED, CONCURRENT_CHANGE, IDEMPOTENCY_KEY_REUSED and IDEMPOTENCY_KEY_IN_USE (field: Idempotency-Key), NOT_LEADER. A missing role (FORBIDDEN, UNAUTHENTICATED) or an unreachable database is a top-level error.");
         userError.AddFields(
             new FieldDefinition("code", Scalars.String.NonNull), new FieldDefinition("message", Scalars.String.NonNull),
             new FieldDefinition("field", Scalars.String), new FieldDefinition("rule", Scalars.String));
@@ -119,8 +119,8 @@ public static partial class FrontEndSchema
 
     /// <summary>
     /// Runs a mutation's use case and answers its payload: <paramref name="field"/> holds the new state, or
-    /// <c>errors</c> says why nothing changed (RULE_VIOLATED with the rule, PRECONDITION_FAILED, BAD_USER_INPUT with the
-    /// field, NOT_FOUND). Other failures stay top-level errors.
+    /// <c>errors</c> says why nothing changed, typed by <c>code</c> from the table REST reads too (<see cref="Outcomes"/>).
+    /// What is about the caller or the service (a role it lacks, a database out of reach) stays a top-level error.
     /// </summary>
     private static async ValueTask<object?> PayloadAsync(string field, Func<Task<object?>> run)
     {
@@ -128,42 +128,13 @@ public static partial class FrontEndSchema
         {
             return new Dictionary<string, object?> { [field] = await run().ConfigureAwait(false), ["errors"] = Array.Empty<object>() };
         }
-        catch (RuleViolatedException e)
+        catch (Exception e) when (Outcomes.Of(e) is { InPayload: true } outcome)
         {
-            return Failed(field, [UserError("RULE_VIOLATED", e.Message, rule: e.Rule)]);
+            return Failed(field, outcome.ToUserErrors());
         }
-        catch (PreconditionFailedException e)
+        catch (Exception e) when (Outcomes.Of(e) is { Status: not 503 } outcome)
         {
-            return Failed(field, [UserError("PRECONDITION_FAILED", e.Message)]);
-        }
-        catch (ValidationFailedException e)
-        {
-            return Failed(field, [.. e.Errors.SelectMany(f => f.Value.Select(m => UserError(ErrorCodes.BadUserInput, m, field: f.Key)))]);
-        }
-        catch (NotFoundException e)
-        {
-            return Failed(field, [UserError("NOT_FOUND", e.Message)]);
-        }
-        catch (CommandForbiddenException e)
-        {
-            // The role is the caller's, not the input's: a top-level error, as the mutation's own check gives.
-            throw new GraphQLException(e.Message, "FORBIDDEN");
-        }
-        catch (IdempotencyKeyReusedException e)
-        {
-            return Failed(field, [UserError("IDEMPOTENCY_KEY_REUSED", e.Message, field: Infrastructure.Http.IdempotencyKey)]);
-        }
-        catch (IdempotencyKeyInUseException e)
-        {
-            return Failed(field, [UserError("IDEMPOTENCY_KEY_IN_USE", e.Message, field: Infrastructure.Http.IdempotencyKey)]);
-        }
-        catch (ConcurrentChangeException e)
-        {
-            return Failed(field, [UserError("CONCURRENT_CHANGE", e.Message)]);
-        }
-        catch (Idarati.Api.Projections.NotLeaderException e)
-        {
-            return Failed(field, [UserError("NOT_LEADER", e.Message)]);
+            throw outcome.ToGraphQLError();
         }
     }
 
@@ -178,6 +149,5 @@ public static partial class FrontEndSchema
         return payload;
     }
 
-    private static Dictionary<string, object?> UserError(string code, string message, string? field = null, string? rule = null) =>
-        new() { ["code"] = code, ["message"] = message, ["field"] = field, ["rule"] = rule };
+    private static Dictionary<string, object?> UserError(string code, string message, string? field = null) => Outcome.UserError(code, message, field);
 }

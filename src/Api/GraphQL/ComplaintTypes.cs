@@ -69,30 +69,39 @@ public static partial class FrontEndSchema
             new InputValueDefinition("fullName", Scalars.String.NonNull), new InputValueDefinition("nationalId", Scalars.String.NonNull),
             new InputValueDefinition("phone", Scalars.String.NonNull), new InputValueDefinition("email", Scalars.String.NonNull)));
 
-    private static FieldDefinition SubmitComplaintField(EnumGraphType kind, EnumGraphType channel, InputObjectGraphType location, InputObjectGraphType citizen)
+    private static FieldDefinition SubmitComplaintField(EnumGraphType kind, EnumGraphType channel, InputObjectGraphType location, InputObjectGraphType citizen, ObjectGraphType userError)
     {
         var input = new InputObjectGraphType("SubmitComplaintInput").AddFields(
             new InputValueDefinition("kind", kind.NonNull), new InputValueDefinition("channel", channel.NonNull),
             new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
             new InputValueDefinition("subject", Scalars.String.NonNull), new InputValueDefinition("description", Scalars.String.NonNull),
             new InputValueDefinition("location", location.NonNull), new InputValueDefinition("citizen", citizen));
-        var payload = new ObjectGraphType("SubmitComplaintPayload", "The tracking number and access code are shown once: the citizen follows the complaint with them.");
+        // Refusals come back in errors, as from every other mutation; the submission's fields are then null.
+        var payload = new ObjectGraphType("SubmitComplaintPayload", "The tracking number and access code are shown once: the citizen follows the complaint with them. Or the errors that stopped the submission.");
         payload.AddFields(
-            new FieldDefinition("id", Scalars.ID.NonNull), new FieldDefinition("trackingNumber", Scalars.String.NonNull),
-            new FieldDefinition("accessCode", Scalars.String.NonNull), new FieldDefinition("version", Scalars.Int.NonNull));
+            new FieldDefinition("id", Scalars.ID), new FieldDefinition("trackingNumber", Scalars.String),
+            new FieldDefinition("accessCode", Scalars.String), new FieldDefinition("version", Scalars.Int),
+            new FieldDefinition("errors", new NonNullGraphType(new ListGraphType(userError.NonNull))));
         return new FieldDefinition("submitComplaint", payload.NonNull, "Submit a complaint, observation or suggestion. Roles: citizen, agent, supervisor.")
         {
             Arguments = [new("input", input.NonNull)],
-            Resolve = c => Guard(async () =>
+            Resolve = async c =>
             {
                 Caller(c, Application.Handling.CommandRoles.Names<SubmitComplaintMessage>());
-                var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
-                var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
-                var p = i.GetValueOrDefault("citizen") as IReadOnlyDictionary<string, object?>;
-                var input = new ComplaintSubmissionInput((ComplaintKind)i["kind"]!, (ComplaintChannel)i["channel"]!, (string)i["administrationId"]!, (string)i["categoryCode"]!,
-                    (string)i["subject"]!, (string)i["description"]!, Location(l), p is null ? null : Citizen(p));
-                return await Service<Wolverine.IMessageBus>(c).InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(input, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
-            }),
+                var answer = await PayloadAsync("submitted", async () =>
+                {
+                    var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
+                    var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
+                    var p = i.GetValueOrDefault("citizen") as IReadOnlyDictionary<string, object?>;
+                    var input = new ComplaintSubmissionInput((ComplaintKind)i["kind"]!, (ComplaintChannel)i["channel"]!, (string)i["administrationId"]!, (string)i["categoryCode"]!,
+                        (string)i["subject"]!, (string)i["description"]!, Location(l), p is null ? null : Citizen(p));
+                    return await Service<Wolverine.IMessageBus>(c).InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(input, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+                var result = (Dictionary<string, object?>)answer!;
+                return result["submitted"] is SubmittedComplaint s
+                    ? new Dictionary<string, object?> { ["id"] = s.Id, ["trackingNumber"] = s.TrackingNumber, ["accessCode"] = s.AccessCode, ["version"] = s.Version, ["errors"] = result["errors"] }
+                    : new Dictionary<string, object?> { ["errors"] = result["errors"] };
+            },
         };
     }
 

@@ -32,10 +32,7 @@ public static partial class FrontEndSchema
         // Each complaintByTracking a request holds is one guess of an access code, counted before anything runs.
         Admit = (http, document, operation, variables) => http.RequestServices.GetRequiredService<GuessLimits>()
             .Admit(http, document, operation, variables, GuessLimits.ComplaintCodes, "complaintByTracking", "trackingNumber"),
-        MapError = error => DatabaseUnavailable.Is(error)
-            ? new GraphQLException("The database cannot be reached right now; retry shortly.", DatabaseUnavailable.GraphQLCode,
-                new Dictionary<string, object?> { ["retryAfter"] = DatabaseUnavailable.RetryAfterSeconds })
-            : null,
+        MapError = error => Outcomes.Of(error) is { Status: 503 } unavailable ? unavailable.ToGraphQLError() : null,
     }).AllowAnonymous();
 
     /// <summary>Instants out; in, a date or an instant with the meaning REST gives it (<see cref="ServiceDates.TryParse"/>).</summary>
@@ -102,44 +99,16 @@ public static partial class FrontEndSchema
         return roles.Any(user.IsInRole) ? user.ToActor() : throw new GraphQLException($"Allowed roles: {string.Join(", ", roles)}.", "FORBIDDEN");
     }
 
-    /// <summary>Runs a use case and turns its refusals into GraphQL errors with the codes front ends switch on.</summary>
+    /// <summary>Runs a use case and turns its refusals into top-level GraphQL errors, from the table REST reads too (<see cref="Outcomes"/>).</summary>
     private static async ValueTask<object?> Guard(Func<Task<object?>> action)
     {
         try
         {
             return await action().ConfigureAwait(false);
         }
-        catch (ValidationFailedException e)
+        catch (Exception e) when (Outcomes.Of(e) is { Status: not 503 } outcome)
         {
-            throw new GraphQLException(e.Message, ErrorCodes.BadUserInput, new Dictionary<string, object?> { ["fields"] = e.Errors });
-        }
-        catch (NotFoundException e)
-        {
-            throw new GraphQLException(e.Message, "NOT_FOUND");
-        }
-        catch (CommandForbiddenException e)
-        {
-            throw new GraphQLException(e.Message, "FORBIDDEN");
-        }
-        catch (RuleViolatedException e)
-        {
-            throw new GraphQLException(e.Message, "RULE_VIOLATED", new Dictionary<string, object?> { ["rule"] = e.Rule });
-        }
-        catch (PreconditionFailedException e)
-        {
-            throw new GraphQLException(e.Message, "PRECONDITION_FAILED");
-        }
-        catch (IdempotencyKeyReusedException e)
-        {
-            throw new GraphQLException(e.Message, "IDEMPOTENCY_KEY_REUSED");
-        }
-        catch (IdempotencyKeyInUseException e)
-        {
-            throw new GraphQLException(e.Message, "IDEMPOTENCY_KEY_IN_USE", new Dictionary<string, object?> { ["retryAfter"] = 1 });
-        }
-        catch (ConcurrentChangeException e)
-        {
-            throw new GraphQLException(e.Message, "CONCURRENT_CHANGE");
+            throw outcome.ToGraphQLError();
         }
     }
 
@@ -211,7 +180,7 @@ public static partial class FrontEndSchema
         var userError = UserErrorType();
         FieldDefinition[] mutations =
         [
-            SubmitComplaintField(kind, channel, location, citizen),
+            SubmitComplaintField(kind, channel, location, citizen, userError),
             .. ServiceMutations(userError, location, citizen),
             .. AdministrationMutations(userError, administration, administrationKind),
             RebuildProjectionField(projectionStatus, userError),

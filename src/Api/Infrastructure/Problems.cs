@@ -7,10 +7,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace Idarati.Api.Infrastructure;
 
 /// <summary>
-/// Every error as RFC 9457 problem details, mapped in one place: bad input 400 naming the field, a body too large 413,
-/// a body that is not JSON 415, a broken rule 409 naming the rule, a stale If-Match 412, a hidden or missing resource 404,
-/// a database that cannot be reached 503 with Retry-After.
-/// Anything else is ours: 500.
+/// Every error as RFC 9457 problem details: what the HTTP layer refuses (a body too large 413, not JSON 415, a value it
+/// could not read 400 naming the field), and every refusal of a use case from the table GraphQL reads too
+/// (<see cref="Outcomes"/>). Anything else is ours: 500.
 /// </summary>
 public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogger<ProblemMapper> logger) : IExceptionHandler
 {
@@ -24,21 +23,7 @@ public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogg
             BadHttpRequestException { InnerException: JsonException json } => Invalid(JsonField(json), JsonMessage(json)),
             BadHttpRequestException bad => Binding(bad),
             JsonException json => Invalid(JsonField(json), JsonMessage(json)),
-            ValidationFailedException v => new ValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value)) { Status = 400, Title = "The request is not valid." },
-            NotFoundException n => Problem(404, n.Message),
-            CommandForbiddenException f => Problem(403, f.Message),
-            PreconditionFailedException p => Problem(412, p.Message, ("currentVersion", p.Actual)),
-            ConcurrentChangeException => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change")),
-            // Marten's own conflict, should one escape the command handler's retries: never a 500.
-            JasperFx.ConcurrencyException or JasperFx.Events.EventStreamUnexpectedMaxEventIdException => Problem(409, "Someone else changed this resource at the same moment; read it again and retry.", ("rule", "concurrent-change")),
-            Idarati.Api.Projections.NotLeaderException leader => Problem(409, leader.Message, ("rule", "not-leader"), ("leader", leader.Leader)),
-            RuleViolatedException r => Problem(409, r.Message, ("rule", r.Rule)),
-            IdempotencyKeyReusedException reused => new ValidationProblemDetails(new Dictionary<string, string[]> { [Http.IdempotencyKey] = [reused.Message] })
-            {
-                Status = 422, Title = "The Idempotency-Key was used for another request.", Type = "/problems/idempotency-key-reused",
-            },
-            IdempotencyKeyInUseException inUse => InUse(httpContext, inUse),
-            _ when DatabaseUnavailable.Is(exception) => Unavailable(httpContext),
+            _ when Outcomes.Of(exception) is { } outcome => Answer(httpContext, outcome),
             _ => null,
         };
         if (problem is null)
@@ -89,32 +74,25 @@ public sealed partial class ProblemMapper(IProblemDetailsService problems, ILogg
     [System.Text.RegularExpressions.GeneratedRegex("""parameter "(?:[^"]* )?(?<name>[A-Za-z_][A-Za-z0-9_]*)" """)]
     private static partial System.Text.RegularExpressions.Regex BoundParameter();
 
-    private static ProblemDetails InUse(HttpContext http, IdempotencyKeyInUseException inUse)
+    private ProblemDetails Answer(HttpContext http, Outcome outcome)
     {
-        http.Response.Headers.RetryAfter = "1";
-        return new ProblemDetails { Status = 409, Title = "The Idempotency-Key is in use.", Detail = inUse.Message, Type = "/problems/idempotency-key-in-use" };
-    }
+        if (outcome.RetryAfter is { } seconds)
+        {
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
 
-    private ProblemDetails Unavailable(HttpContext http)
-    {
-        logger.LogWarning("The database is unavailable on {Method} {Path}: answered 503", http.Request.Method, http.Request.Path);
-        http.Response.Headers.RetryAfter = DatabaseUnavailable.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Problem(503, "The database cannot be reached right now. Retry after the delay in Retry-After; with the same Idempotency-Key a retried command is never applied twice.");
+        if (outcome.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning("The database is unavailable on {Method} {Path}: answered 503", http.Request.Method, http.Request.Path);
+        }
+
+        return outcome.ToProblem();
     }
 
     private static ValidationProblemDetails Invalid(string field, string message) =>
         new(new Dictionary<string, string[]> { [field] = [message] }) { Status = 400, Title = "The request is not valid." };
 
-    private static ProblemDetails Problem(int status, string detail, params (string Key, object? Value)[] extensions)
-    {
-        var problem = new ProblemDetails { Status = status, Detail = detail };
-        foreach (var (key, value) in extensions)
-        {
-            problem.Extensions[key] = value;
-        }
-
-        return problem;
-    }
+    private static ProblemDetails Problem(int status, string detail) => new() { Status = status, Detail = detail };
 
     /// <summary>"$.location.region" becomes "location.region"; a body that is not JSON at all is "body".</summary>
     private static string JsonField(JsonException json) =>
