@@ -6,8 +6,6 @@ namespace Idarati.Application;
 /// <summary>How events are stored: camelCase JSON, enums as camelCase strings, names from the domain.</summary>
 public static class Serialization
 {
-    public static JsonSerializerOptions Json { get; } = Create();
-
     public static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);

@@ -75,7 +75,6 @@ public static class ReadModelSql
     public static string Wire<T>(T value)
         where T : struct, Enum => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
-    /// <summary>The statement that reads a projection's checkpoint (0 before its first batch): the position a report covers.</summary>
     /// <summary>A timestamptz column as an instant in UTC, or null.</summary>
     public static DateTimeOffset? Instant(NpgsqlDataReader reader, int column)
     {
@@ -83,14 +82,9 @@ public static class ReadModelSql
         return reader.IsDBNull(column) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(column), TimeSpan.Zero);
     }
 
+    /// <summary>The statement that reads a projection's checkpoint (0 before its first batch): the position a report covers.</summary>
     public static NpgsqlBatchCommand Checkpoint(string schema, string projection) =>
         Command($"SELECT coalesce((SELECT last_seq_id FROM {schema}.mt_event_progression WHERE name = $1), 0)", ProjectionMonitor.ShardName(projection));
-
-    public static async Task TruncateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string table, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"TRUNCATE {table}", connection, transaction);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 
     /// <summary>Runs the statements of one batch, if any, in the daemon's transaction.</summary>
     public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<NpgsqlBatchCommand> commands, CancellationToken cancellationToken)

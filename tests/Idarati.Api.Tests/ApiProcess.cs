@@ -9,7 +9,7 @@ namespace Idarati.Api.Tests;
 
 /// <summary>
 /// The service in a process of its own (the built Idarati.Api.dll, Testing environment, on the test database in
-/// <paramref name="schema"/>), for tests that must kill a node outright; <see cref="Kill"/> sends SIGKILL.
+/// a schema of its own), for tests that must kill a node outright; <see cref="Kill"/> sends SIGKILL.
 /// </summary>
 public sealed class ApiProcess : IDisposable
 {

@@ -26,8 +26,8 @@ public sealed record CommandContext(Actor Actor, Guid? CommandId = null, long? E
 /// <summary>The messages a command's events call for (given the state after them, the events and the version before), stored in their transaction.</summary>
 public delegate IEnumerable<object> Cascade<in TState, TEvent>(TState state, IReadOnlyList<TEvent> events, long versionBefore);
 
-/// <summary>The outcome: the stream's state and version after the command, and whether it was a retry.</summary>
-public sealed record CommandResult<TState>(string StreamId, long Version, TState State, int EventsAppended, bool Duplicate);
+/// <summary>The outcome: the stream's state and version after the command (for a retry, after its first run).</summary>
+public sealed record CommandResult<TState>(string StreamId, long Version, TState State);
 
 /// <summary>The caller's If-Match named an older version than the stream's.</summary>
 public sealed class PreconditionFailedException(string streamId, long expected, long actual)
@@ -95,7 +95,7 @@ public sealed record StreamKeyClaim(string Id, string StreamId);
 public sealed record ListedStream(string Id, string Type);
 
 /// <summary>
-/// The one command path on Marten, with the guarantees the service's own store proved (issue 14): load the stream with
+/// The one command path on Marten: load the stream with
 /// FetchForWriting (folded by its decider, <see cref="DeciderAggregation{TCommand, TEvent, TState}"/>), authorize on
 /// the state read, decide, append on the fetched stream with the tamper-evidence hashes, claim the command's unique
 /// keys, record its command id and store the messages it cascades (Wolverine's outbox), all in one session and one
@@ -212,7 +212,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             var events = decider.Decide(command, state);
             if (events.Count == 0)
             {
-                return new CommandResult<TState>(streamId, version, state, 0, false);
+                return new CommandResult<TState>(streamId, version, state);
             }
 
             var data = events.Cast<object>().ToArray();
@@ -278,7 +278,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
                     await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 }
 
-                return new CommandResult<TState>(streamId, version + events.Count, after, events.Count, false);
+                return new CommandResult<TState>(streamId, version + events.Count, after);
             }
             catch (DocumentAlreadyExistsException e) when (e.DocType == typeof(StreamKeyClaim))
             {
@@ -341,6 +341,6 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
         }
 
         var (state, version) = await LoadAsync(decider, streamId, first.Version, null, cancellationToken).ConfigureAwait(false);
-        return new CommandResult<TState>(streamId, version, state, 0, true);
+        return new CommandResult<TState>(streamId, version, state);
     }
 }

@@ -21,11 +21,8 @@ public sealed class GroupCommit(IDocumentStore store, CommandConnections? connec
     private const int Writers = 2;
 
     /// <summary>
-    /// A second writer starts when this many members wait. A Marten group takes two round trips (the batch, then
-    /// COMMIT), so a member that waits for a whole group before its own waits long: POST /api/complaints at 8
-    /// connections, durable cluster, beside raw SQL in the same run (session 12, one run each, this VM's noise is
-    /// ±15%): 2 writers from 2 waiting 0.32; 3 writers from 1 waiting 0.30; one writer 0.28; 2 writers from 6 waiting
-    /// (the own store's choice) 0.23-0.28; no grouping 0.24.
+    /// A second writer starts when this many members wait: a group takes two round trips (the batch, then COMMIT), so
+    /// a member that waits for a whole group before its own waits long (the settings tried: README, Benchmarks).
     /// </summary>
     private const int BacklogForAnotherWriter = 2;
 

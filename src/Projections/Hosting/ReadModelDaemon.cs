@@ -6,18 +6,15 @@ namespace Idarati.Projections;
 public static class ReadModelDaemon
 {
     /// <summary>
-    /// How often the daemon looks for new events unless <c>Projections:PollInterval</c> says otherwise. Each look costs
-    /// every agent a query and a transaction, whatever it finds: POST /api/complaints at 8 connections beside raw SQL,
-    /// durable cluster, one run each (session 12, with group commit): 0.32 at 50 ms, 0.36 at 100 ms, 0.36 at 200 ms;
-    /// 0.37 with no daemon at all. 100 ms keeps the complaint list's lag well under its 250 ms goal (README).
+    /// How often the daemon looks for new events unless <c>Projections:PollInterval</c> says otherwise: each look costs
+    /// every agent a query and a transaction, and 100 ms keeps the lag within its goal (figures: README, Polling).
     /// </summary>
     public static TimeSpan DefaultPollInterval { get; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
-    /// Polls for new events every <paramref name="poll"/>, busy or idle (Marten's defaults, 250 ms busy and 1 s idle,
-    /// put the read models' lag p99 above a second; PostgreSQL LISTEN/NOTIFY on every append halved the service's
-    /// command throughput: 945-1,070 vs 1,850-2,400 POST/s); bad events go to Marten's dead letters and the projection
-    /// goes on; gaps are passed only on transaction evidence, so no late commit is ever skipped.
+    /// Polls for new events every <paramref name="poll"/>, busy or idle (Marten's slower defaults and a NOTIFY per
+    /// append both measured worse: README, Polling); bad events go to Marten's dead letters and the projection goes on;
+    /// gaps are passed only on transaction evidence, so no late commit is ever skipped.
     /// </summary>
     public static void Configure(StoreOptions options, TimeSpan poll)
     {
