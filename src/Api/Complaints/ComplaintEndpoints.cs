@@ -58,7 +58,7 @@ public static class ComplaintEndpoints
             .WithSummary("Submit a complaint, observation or suggestion. Roles: citizen, agent, supervisor.")
             .WithDescription("Returns the tracking number and access code the citizen uses to follow it (shown once). Idempotency-Key makes retries safe.");
 
-        complaints.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
+        complaints.MapGet("/", ListAsync).RequireAuthorization(p => p.RequireRole([.. ReadScope.ListReaders.Select(CommandRoles.Name)]))
             .WithSummary("The complaint list (read model, newest first, no personal data) filtered by administrationId, status, categoryCode, overdue; pages of limit rows with the after cursor; says at which global position it was computed. Roles: agent (own administration only), supervisor, auditor.");
 
         complaints.MapGet("/{id:guid}", GetAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor, R.Auditor))
@@ -117,16 +117,14 @@ public static class ComplaintEndpoints
         HttpContext http, Idarati.Projections.Complaints.ComplaintListQuery query, TimeProvider time, CancellationToken cancellationToken)
     {
         string[] statuses = ["received", "acknowledged", "awaitingInformation", "answered", "rejected", "takenIntoAccount", "closed"];
+        var size = Paging.Size("limit", limit);
         new Validation()
-            .Check("limit", limit is null or (>= 1 and <= 200), "Between 1 and 200.")
             .Check("status", status is null || statuses.Contains(status), $"One of: {string.Join(", ", statuses)}.")
             .Check("after", Idarati.Projections.Complaints.ComplaintListQuery.IsCursor(after), "Not a cursor returned by this list.")
             .Text("administrationId", administrationId, 64, required: false).Text("categoryCode", categoryCode, 64, required: false)
             .ThrowIfInvalid();
-        var actor = http.User.ToActor();
-        // An agent sees its own administration's complaints, whatever it asks for.
-        var administration = actor.Role == Role.Agent ? actor.AdministrationId : administrationId;
-        var page = await query.PageAsync(new Idarati.Projections.Complaints.ComplaintFilter(administration, status, categoryCode, overdue, limit ?? 50, after), time.GetUtcNow(), cancellationToken)
+        var administration = ReadScope.OwnAdministration(http.User.ToActor(), administrationId);
+        var page = await query.PageAsync(new Idarati.Projections.Complaints.ComplaintFilter(administration, status, categoryCode, overdue, size, after), time.GetUtcNow(), cancellationToken)
             .ConfigureAwait(false);
         return TypedResults.Ok(page);
     }

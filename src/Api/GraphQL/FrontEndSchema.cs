@@ -166,7 +166,7 @@ public static partial class FrontEndSchema
             },
             Connection(lists, new ListField<ComplaintRow>(
                 "complaints", "The complaint list, no personal data, filtered by where and sorted by order (newest first by default). Roles: agent (own administration only), supervisor, auditor.",
-                listItem, ComplaintListQuery.Shape, ComplaintListQuery.Read, [Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor], OwnAdministration)
+                listItem, ComplaintListQuery.Shape, ComplaintListQuery.Read, [.. ReadScope.ListReaders.Select(CommandRoles.Name)], OwnAdministration)
             {
                 ExtraArguments = [new("administrationId", Scalars.ID, "Shorthand for where: { administrationId: { eq } }; an agent always sees only its own.")],
             }),

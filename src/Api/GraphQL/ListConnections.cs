@@ -94,8 +94,8 @@ public static partial class FrontEndSchema
         {
             Arguments =
             [
-                new("first", Scalars.Int, "At most this many rows after `after` (50 when neither first nor last is given; 200 at most)."),
-                new("after", Scalars.String), new("last", Scalars.Int, "At most this many rows before `before` (200 at most)."), new("before", Scalars.String),
+                new("first", Scalars.Int, $"At most this many rows after `after`: 1 to {Paging.Max} ({Paging.Default} when neither first nor last is given)."),
+                new("after", Scalars.String), new("last", Scalars.Int, $"At most this many rows before `before`: 1 to {Paging.Max}."), new("before", Scalars.String),
                 new("where", filter), new("order", new ListGraphType(sort.NonNull)),
                 .. list.ExtraArguments,
             ],
@@ -107,18 +107,12 @@ public static partial class FrontEndSchema
     {
         var actor = list.Anonymous && Http(c).User.Identity?.IsAuthenticated != true ? null : Caller(c, list.Roles);
         int? first = c.Argument<int?>("first"), last = c.Argument<int?>("last");
-        foreach (var (name, value) in new[] { ("first", first), ("last", last) })
+        if (last is not null)
         {
-            if (value is < 0 or > 200)
-            {
-                throw ValidationFailedException.For(name, "Between 0 and 200.");
-            }
+            last = Paging.Size("last", last);
         }
 
-        if (first is null && last is null)
-        {
-            first = 50;
-        }
+        first = first is null && last is not null ? null : Paging.Size("first", first);
 
         var after = FromOffsetCursor(list.Name, c.Argument<string>("after"), "after");
         var before = FromOffsetCursor(list.Name, c.Argument<string>("before"), "before");
@@ -158,9 +152,8 @@ public static partial class FrontEndSchema
         }
     }
 
-    /// <summary>An agent sees only its own administration; others may narrow with the administrationId argument.</summary>
-    private static string? OwnAdministration(ResolveContext c, Actor? actor) =>
-        actor?.Role == Role.Agent ? actor.AdministrationId : c.Argument<string>("administrationId");
+    /// <summary>The administration whose rows the caller sees (<see cref="ReadScope.OwnAdministration"/>), from the administrationId argument.</summary>
+    private static string? OwnAdministration(ResolveContext c, Actor? actor) => ReadScope.OwnAdministration(actor, c.Argument<string>("administrationId"));
 
     /// <summary>The where argument as a condition; the fields of one object and its and / or lists must all hold.</summary>
     private static ListCondition? ToCondition(IReadOnlyDictionary<string, object?>? where)

@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using Idarati.Api.Infrastructure;
 using Idarati.GraphQL.Types;
 using Idarati.Projections;
@@ -35,7 +36,7 @@ public static partial class FrontEndSchema
         [
             Connection(lists, new ListField<TicketRow>(
                 "callCenterTickets", "The 3737 centre's questions (newest first by default). Roles: the centre's agents, supervisor, auditor.",
-                ticket, Lists.Tickets, Lists.Ticket, [Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor],
+                ticket, Lists.Tickets, Lists.Ticket, [.. ReadScope.ListReaders.Select(CommandRoles.Name)],
                 (_, actor) => Application.CallCenter.TicketService.CanRead(actor!) ? null
                     : throw new Idarati.GraphQL.Execution.GraphQLException("Only the call centre's agents, supervisors and auditors read tickets.", "FORBIDDEN"))),
             Connection(lists, new ListField<CompetitionRow>(
@@ -48,7 +49,7 @@ public static partial class FrontEndSchema
             }),
             Connection(lists, new ListField<ApplicationRow>(
                 "applications", "Applications, without candidates (newest first by default). Roles: agent (own administration only), supervisor, auditor.",
-                application, Lists.Applications, Lists.Application, [Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor], OwnAdministration)
+                application, Lists.Applications, Lists.Application, [.. ReadScope.ListReaders.Select(CommandRoles.Name)], OwnAdministration)
             {
                 ExtraArguments = [adminArgument],
             }),
