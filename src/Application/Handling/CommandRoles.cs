@@ -14,10 +14,6 @@ public interface ICommandRoles
     static abstract IReadOnlyList<Role> Roles { get; }
 }
 
-/// <summary>The caller's role may not send this command (403; GraphQL FORBIDDEN).</summary>
-public sealed class CommandForbiddenException(string command, IReadOnlyList<Role> roles)
-    : Exception($"Allowed roles for {command}: {string.Join(", ", roles.Select(CommandRoles.Name))}.");
-
 /// <summary>Reads and enforces the roles the commands state (<see cref="ICommandRoles"/>).</summary>
 public static class CommandRoles
 {
