@@ -200,20 +200,23 @@ public static class ProjectionBenchmark
         var handler = new CommandHandler(store, TimeProvider.System);
         var streams = new StoredStreams(store, dataSource);
         var administrations = new AdministrationService(streams, handler, TimeProvider.System);
-        var complaints = new ComplaintService(streams, handler, administrations, new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System);
+        var complaints = new ComplaintSubmission(handler, administrations, new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System);
         using var daemon = await store.BuildProjectionDaemonAsync().ConfigureAwait(false);
         await daemon.StartAllAsync().ConfigureAwait(false);
         // Untimed: the daemon catches up and a second of commands warms the path (JIT, pools), so the figure is the
         // steady state; without it the first second's commands (daemon starting) made the whole p99.
         await daemon.WaitForNonStaleData(TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         var warmRequest = new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.Portal, "MIN-SANTE", "HEALTH.WAIT", "Attente", "Délai d'attente trop long.",
-            new Location("Oriental", "Oujda-Angad", "Oujda"), new Citizen("Bench", "B0", "0600000000", "bench@example.invalid"));
+            new SubmitComplaint.Place("Oriental", "Oujda-Angad", "Oujda"), new SubmitComplaint.Person("Bench", "B0", "0600000000", "bench@example.invalid"))
+        {
+            Context = new CommandContext(new Actor("bench", Role.Citizen)),
+        };
         var warmUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             while (Stopwatch.GetTimestamp() < warmUntil)
             {
-                await complaints.SubmitAsync(warmRequest, new CommandContext(new Actor("bench", Role.Citizen))).ConfigureAwait(false);
+                await complaints.SubmitAsync(warmRequest).ConfigureAwait(false);
                 await Task.Delay(10).ConfigureAwait(false);
             }
         }))).ConfigureAwait(false);
@@ -226,8 +229,10 @@ public static class ProjectionBenchmark
         var (pausedBefore, gen2Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
         var next = -1;
         var request = new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.Portal, "MIN-SANTE", "HEALTH.WAIT", "Attente", "Délai d'attente trop long.",
-            new Location("Oriental", "Oujda-Angad", "Oujda"), new Citizen("Bench", "B0", "0600000000", "bench@example.invalid"));
-        var context = new CommandContext(new Actor("bench", Role.Citizen));
+            new SubmitComplaint.Place("Oriental", "Oujda-Angad", "Oujda"), new SubmitComplaint.Person("Bench", "B0", "0600000000", "bench@example.invalid"))
+        {
+            Context = new CommandContext(new Actor("bench", Role.Citizen)),
+        };
 
         async Task Writer()
         {
@@ -240,7 +245,7 @@ public static class ProjectionBenchmark
                     await Task.Delay(wait).ConfigureAwait(false);
                 }
 
-                var submitted = await complaints.SubmitAsync(request, context).ConfigureAwait(false);
+                var submitted = await complaints.SubmitAsync(request).ConfigureAwait(false);
                 var at = Stopwatch.GetTimestamp();
                 var history = await streams.ReadAsync(ComplaintIdentifiers.StreamId(submitted.Id)).ConfigureAwait(false);
                 appended[i] = (history[^1].Sequence, at);

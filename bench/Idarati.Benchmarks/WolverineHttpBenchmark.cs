@@ -95,11 +95,11 @@ public static class WolverineHttpSubmission
 
     [WolverinePost(Route)]
     [Authorize(Roles = "citizen,agent,supervisor")]
-    public static async Task<IResult> Post(SubmitComplaintRequest request, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
+    public static async Task<IResult> Post(SubmitComplaint request, HttpContext http, ComplaintSubmission submission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(http);
-        var submitted = await ComplaintHandler.Handle(new SubmitComplaintMessage(request.ToInput(), http.CommandContext()), service, cancellationToken).ConfigureAwait(false);
+        var submitted = await SubmitComplaintHandler.Handle(request with { Context = http.CommandContext() }, submission, cancellationToken).ConfigureAwait(false);
         http.SetETag(submitted.Version);
         return Results.Created($"/api/complaints/{submitted.Id}", submitted);
     }

@@ -85,6 +85,7 @@ public static class ApiHost
         builder.Services.AddSingleton<CommandHandler>();
         builder.Services.AddSingleton<AdministrationService>();
         builder.Services.AddSingleton<ComplaintService>();
+        builder.Services.AddSingleton<ComplaintSubmission>();
         builder.Services.AddSingleton<Idarati.Application.CallCenter.TicketService>();
         builder.Services.AddSingleton<Idarati.Application.JobApplications.EmploymentService>();
         builder.Services.AddHostedService<ReferenceDataAtStartup>();

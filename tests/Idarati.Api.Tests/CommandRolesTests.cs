@@ -36,10 +36,12 @@ public sealed class CommandRolesTests(ApiWithReferenceData api)
     public async Task A_message_sent_straight_on_the_bus_by_a_role_it_does_not_allow_is_refused_and_writes_nothing()
     {
         var bus = api.Factory.Services.GetRequiredService<IMessageBus>();
-        var complaint = await bus.InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(
-            new ComplaintSubmissionInput(Domain.Complaints.ComplaintKind.Complaint, Domain.Complaints.ComplaintChannel.Portal, "MIN-SANTE", "HEALTH.WAIT", "Attente", "Trop long.",
-                new LocationInput("Oriental", "Oujda-Angad", "Oujda"), new CitizenInput("Amina Benali", "AB123456", "+212600000000", "amina@example.invalid")),
-            As(Role.Citizen)));
+        var complaint = await bus.InvokeAsync<SubmittedComplaint>(
+            new SubmitComplaint(Domain.Complaints.ComplaintKind.Complaint, Domain.Complaints.ComplaintChannel.Portal, "MIN-SANTE", "HEALTH.WAIT", "Attente", "Trop long.",
+                new SubmitComplaint.Place("Oriental", "Oujda-Angad", "Oujda"), new SubmitComplaint.Person("Amina Benali", "AB123456", "+212600000000", "amina@example.invalid"))
+            {
+                Context = As(Role.Citizen),
+            });
 
         // A citizen may not acknowledge; an agent may not reopen; an auditor may not register an administration.
         await Assert.ThrowsAsync<CommandForbiddenException>(() => bus.InvokeAsync<ComplaintView>(new ActOnComplaint(complaint.Id, new ComplaintAction.Acknowledge(), As(Role.Citizen))));

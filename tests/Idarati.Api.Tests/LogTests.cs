@@ -66,7 +66,7 @@ public sealed class LogTests
         Assert.Equal(3, capture.Entries.Count(e => e.Category == "Idarati.Requests" && e.Message.Contains("/api/complaints", StringComparison.Ordinal)));
         Assert.DoesNotContain(capture.Entries, e => e.Message.Contains("Amina", StringComparison.Ordinal) || e.Message.Contains("amina@example.ma", StringComparison.Ordinal)
             || e.Message.Contains("+212600000000", StringComparison.Ordinal) || e.Message.Contains("Invocation of", StringComparison.Ordinal));
-        Assert.Contains(typeof(Application.Complaints.SubmitComplaintMessage), Infrastructure.Messaging.Commands);
+        Assert.Contains(typeof(Application.Complaints.SubmitComplaint), Infrastructure.Messaging.Commands);
         Assert.DoesNotContain(typeof(Application.Notifications.CitizenNotification), Infrastructure.Messaging.Commands);
     }
 

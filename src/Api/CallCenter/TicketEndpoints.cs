@@ -14,7 +14,7 @@ public sealed record OpenTicketRequest(TicketChannel? Channel, string? CategoryC
 
 public sealed record TicketAnswerRequest(string? Answer);
 
-public sealed record EscalateRequest(string? AdministrationId, string? CategoryCode, string? Subject, string? Description, LocationRequest? Location, CitizenRequest? Citizen);
+public sealed record EscalateRequest(string? AdministrationId, string? CategoryCode, string? Subject, string? Description, SubmitComplaint.Place? Location, SubmitComplaint.Person? Citizen);
 
 /// <summary>/api/call-center/tickets: the 3737 call centre's questions by phone, e-mail and Facebook.</summary>
 public static class TicketEndpoints
@@ -87,12 +87,11 @@ public static class TicketEndpoints
     }
 
     /// <summary>An escalation's body (REST) or input (GraphQL) as the complaint's input.</summary>
-    private static ComplaintSubmissionInput ToComplaint(EscalateRequest? request)
+    private static SubmitComplaint ToComplaint(EscalateRequest? request)
     {
         new Validation().Required("body", request).ThrowIfInvalid();
         var r = request!;
-        return new ComplaintSubmissionInput(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId, r.CategoryCode, r.Subject, r.Description,
-            r.Location?.ToInput(), r.Citizen?.ToInput());
+        return new SubmitComplaint(ComplaintKind.Complaint, ComplaintChannel.CallCenter, r.AdministrationId, r.CategoryCode, r.Subject, r.Description, r.Location, r.Citizen);
     }
 }
 

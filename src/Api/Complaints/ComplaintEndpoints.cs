@@ -9,27 +9,6 @@ using R = Idarati.Api.Infrastructure.Auth.Roles;
 
 namespace Idarati.Api.Complaints;
 
-public sealed record LocationRequest(string? Region, string? Province, string? Commune)
-{
-    /// <summary>As the command's input (checked by the handler).</summary>
-    public LocationInput ToInput() => new(Region, Province, Commune);
-}
-
-public sealed record CitizenRequest(string? FullName, string? NationalId, string? Phone, string? Email)
-{
-    /// <summary>As the command's input (checked by the handler).</summary>
-    public CitizenInput ToInput() => new(FullName, NationalId, Phone, Email);
-}
-
-public sealed record SubmitComplaintRequest(
-    ComplaintKind? Kind, ComplaintChannel? Channel, string? AdministrationId, string? CategoryCode,
-    string? Subject, string? Description, LocationRequest? Location, CitizenRequest? Citizen)
-{
-    /// <summary>As the command's input (checked by the handler).</summary>
-    public ComplaintSubmissionInput ToInput() =>
-        new(Kind, Channel, AdministrationId, CategoryCode, Subject, Description, Location?.ToInput(), Citizen?.ToInput());
-}
-
 public sealed record QuestionRequest(string? Question);
 
 public sealed record TextRequest(string? Text);
@@ -53,8 +32,8 @@ public static class ComplaintEndpoints
         var complaints = endpoints.MapGroup("/api/complaints").WithTags("complaints")
             .AddEndpointFilter(GuessLimits.Filter(GuessLimits.ComplaintCodes, http => AccessCode(http) is null ? null : [http.GetRouteValue("id")?.ToString() ?? string.Empty]));
 
-        complaints.MapPost("/", SubmitAsync).RequireAuthorization(p => p.RequireRole(CommandRoles.Names<SubmitComplaintMessage>()))
-            .Accepts<SubmitComplaintRequest>("application/json")
+        complaints.MapPost("/", SubmitAsync).RequireAuthorization(p => p.RequireRole(CommandRoles.Names<SubmitComplaint>()))
+            .Accepts<SubmitComplaint>("application/json")
             .WithSummary("Submit a complaint, observation or suggestion. Roles: citizen, agent, supervisor.")
             .WithDescription("Returns the tracking number and access code the citizen uses to follow it (shown once). Idempotency-Key makes retries safe.");
 
@@ -89,17 +68,11 @@ public static class ComplaintEndpoints
 
     private static async Task<Created<SubmittedComplaint>> SubmitAsync(HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken)
     {
-        var request = await JsonBody.ReadAsync<SubmitComplaintRequest>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
-        var submitted = await bus.InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(ToInput(request), http.CommandContext()), cancellationToken).ConfigureAwait(false);
+        var message = await JsonBody.ReadAsync<SubmitComplaint>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
+        new Validation().Required("body", message).ThrowIfInvalid();
+        var submitted = await bus.InvokeAsync<SubmittedComplaint>(message! with { Context = http.CommandContext() }, cancellationToken).ConfigureAwait(false);
         http.SetETag(submitted.Version);
         return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
-    }
-
-    /// <summary>A submission's body as the command's input; a missing body is named as such.</summary>
-    private static ComplaintSubmissionInput ToInput(SubmitComplaintRequest? request)
-    {
-        new Validation().Required("body", request).ThrowIfInvalid();
-        return request!.ToInput();
     }
 
     private static async Task<Ok<ComplaintView>> GetAsync(Guid id, long? version, string? asOf, HttpContext http, ComplaintService service, CancellationToken cancellationToken)

@@ -87,15 +87,15 @@ public static partial class FrontEndSchema
             Arguments = [new("input", input.NonNull)],
             Resolve = async c =>
             {
-                Caller(c, Application.Handling.CommandRoles.Names<SubmitComplaintMessage>());
+                Caller(c, Application.Handling.CommandRoles.Names<SubmitComplaint>());
                 var answer = await PayloadAsync("submitted", async () =>
                 {
                     var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
                     var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
                     var p = i.GetValueOrDefault("citizen") as IReadOnlyDictionary<string, object?>;
-                    var input = new ComplaintSubmissionInput((ComplaintKind)i["kind"]!, (ComplaintChannel)i["channel"]!, (string)i["administrationId"]!, (string)i["categoryCode"]!,
-                        (string)i["subject"]!, (string)i["description"]!, Location(l), p is null ? null : Citizen(p));
-                    return await Service<Wolverine.IMessageBus>(c).InvokeAsync<SubmittedComplaint>(new SubmitComplaintMessage(input, Keyed(c)), c.CancellationToken).ConfigureAwait(false);
+                    var message = new SubmitComplaint((ComplaintKind)i["kind"]!, (ComplaintChannel)i["channel"]!, (string)i["administrationId"]!, (string)i["categoryCode"]!,
+                        (string)i["subject"]!, (string)i["description"]!, Location(l), p is null ? null : Citizen(p)) { Context = Keyed(c) };
+                    return await Service<Wolverine.IMessageBus>(c).InvokeAsync<SubmittedComplaint>(message, c.CancellationToken).ConfigureAwait(false);
                 }).ConfigureAwait(false);
                 var result = (Dictionary<string, object?>)answer!;
                 return result["submitted"] is SubmittedComplaint s
@@ -105,11 +105,11 @@ public static partial class FrontEndSchema
         };
     }
 
-    /// <summary>A GraphQL LocationInput as the command's input.</summary>
-    private static LocationInput Location(IReadOnlyDictionary<string, object?> l) => new((string?)l["region"], (string?)l["province"], (string?)l["commune"]);
+    /// <summary>A GraphQL LocationInput as the message's.</summary>
+    private static SubmitComplaint.Place Location(IReadOnlyDictionary<string, object?> l) => new((string?)l["region"], (string?)l["province"], (string?)l["commune"]);
 
-    /// <summary>A GraphQL CitizenInput as the command's input.</summary>
-    private static CitizenInput Citizen(IReadOnlyDictionary<string, object?> p) => new((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]);
+    /// <summary>A GraphQL CitizenInput as the message's.</summary>
+    private static SubmitComplaint.Person Citizen(IReadOnlyDictionary<string, object?> p) => new((string?)p["fullName"], (string?)p["nationalId"], (string?)p["phone"], (string?)p["email"]);
 }
 
 

@@ -154,7 +154,7 @@ public static partial class FrontEndSchema
                     var id = Guid.TryParse((string?)i["id"], out var ticket) ? ticket : throw ValidationFailedException.For("id", "Not an id.");
                     var l = (IReadOnlyDictionary<string, object?>)i["location"]!;
                     var p = (IReadOnlyDictionary<string, object?>)i["citizen"]!;
-                    var complaint = new ComplaintSubmissionInput(Domain.Complaints.ComplaintKind.Complaint, Domain.Complaints.ComplaintChannel.CallCenter,
+                    var complaint = new SubmitComplaint(Domain.Complaints.ComplaintKind.Complaint, Domain.Complaints.ComplaintChannel.CallCenter,
                         (string?)i["administrationId"], (string?)i["categoryCode"], (string?)i["subject"], (string?)i["description"],
                         Location(l), Citizen(p));
                     return await Bus(c).InvokeAsync<Escalation>(new EscalateTicket(id, complaint, Keyed(c)), c.CancellationToken).ConfigureAwait(false);

@@ -40,14 +40,17 @@ public sealed record CloseTicket(Guid TicketId, CommandContext Context) : IComma
 /// Escalate a ticket to a complaint: the complaint's input as sent (kind and channel are the escalation's: a complaint,
 /// by the call centre), which needs the citizen's identity.
 /// </summary>
-public sealed record EscalateTicket(Guid TicketId, ComplaintSubmissionInput Complaint, CommandContext Context) : ICommandRoles
+public sealed record EscalateTicket(Guid TicketId, SubmitComplaint Complaint, CommandContext Context) : ICommandRoles
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
+    /// <summary>The complaint it asks for (a complaint, by the call centre), its input checked before the ticket is read.</summary>
     internal SubmitComplaint Checked()
     {
         ArgumentNullException.ThrowIfNull(Complaint);
-        return (Complaint with { Kind = ComplaintKind.Complaint, Channel = ComplaintChannel.CallCenter }).Checked();
+        var complaint = Complaint with { Kind = ComplaintKind.Complaint, Channel = ComplaintChannel.CallCenter };
+        complaint.Check();
+        return complaint;
     }
 }
 

@@ -19,7 +19,7 @@ public sealed record TicketView(
 public sealed record Escalation(TicketView Ticket, SubmittedComplaint Complaint);
 
 /// <summary>The 3737 call centre's tickets over the shared command path.</summary>
-public sealed class TicketService(CommandHandler handler, ComplaintService complaints, TimeProvider time)
+public sealed class TicketService(CommandHandler handler, ComplaintSubmission complaints, TimeProvider time)
 {
     public static string StreamId(Guid id) => $"ticket-{id:N}";
 
@@ -69,8 +69,10 @@ public sealed class TicketService(CommandHandler handler, ComplaintService compl
             throw new TicketRuleViolated("already-escalated", "The ticket was already escalated.");
         }
 
-        var submitted = await complaints.SubmitAsync(complaint with { Channel = ComplaintChannel.CallCenter, SourceTicketId = id.ToString() },
-            new CommandContext(context.Actor, DerivedId("escalation", id.ToString("N"))), cancellationToken).ConfigureAwait(false);
+        var submitted = await complaints.SubmitAsync(complaint with
+        {
+            SourceTicketId = id.ToString(), Context = new CommandContext(context.Actor, DerivedId("escalation", id.ToString("N"))),
+        }, cancellationToken).ConfigureAwait(false);
         var view = await ActAsync(id, at => new TicketCommand.RecordEscalation(context.Actor, at, submitted.Id.ToString(), submitted.TrackingNumber),
             context with { ExpectedVersion = null }, cancellationToken).ConfigureAwait(false);
         return new Escalation(view, submitted);

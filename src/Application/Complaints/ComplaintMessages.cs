@@ -118,72 +118,12 @@ public abstract record ComplaintAction
 /// <summary>The message of a complaint action: which complaint, what, who and how (command id, expected version, access code).</summary>
 public sealed record ActOnComplaint(Guid ComplaintId, ComplaintAction Action, CommandContext Context, string? AccessCode = null);
 
-/// <summary>Where the complaint is about, as sent.</summary>
-public sealed record LocationInput(string? Region, string? Province, string? Commune);
-
-/// <summary>Who complains, as sent: name, CIN, phone (E.164 or Moroccan) and e-mail address.</summary>
-public sealed record CitizenInput(string? FullName, string? NationalId, string? Phone, string? Email);
-
 /// <summary>
-/// A submission as it arrives (REST body, GraphQL input, or a call-centre escalation), with its rules: every field
-/// named when wrong; a complaint needs the citizen's identity, observations and suggestions may be anonymous.
-/// </summary>
-public sealed record ComplaintSubmissionInput(
-    ComplaintKind? Kind, ComplaintChannel? Channel, string? AdministrationId, string? CategoryCode,
-    string? Subject, string? Description, LocationInput? Location, CitizenInput? Citizen)
-{
-    private const int ShortText = 200;
-    private const int LongText = 5000;
-
-    /// <summary>The checked request of the use case; throws <see cref="ValidationFailedException"/> naming the fields.</summary>
-    public SubmitComplaint Checked()
-    {
-        var v = new Validation();
-        v.Required("kind", Kind).Required("channel", Channel)
-            .Text("administrationId", AdministrationId, 64).Text("categoryCode", CategoryCode, 64)
-            .Text("subject", Subject, ShortText).Text("description", Description, LongText)
-            .Required("location", Location);
-        if (Location is { } l)
-        {
-            v.Text("location.region", l.Region, 100).Text("location.province", l.Province, 100).Text("location.commune", l.Commune, 100);
-        }
-
-        if (Citizen is { } c)
-        {
-            v.Citizen("citizen", c.FullName, c.NationalId, c.Phone, c.Email);
-        }
-        else
-        {
-            v.Check("citizen", Kind != ComplaintKind.Complaint, "A complaint needs the citizen's identity; only observations and suggestions may be anonymous.");
-        }
-
-        v.ThrowIfInvalid();
-        var citizen = Citizen is { } ci ? new Citizen(ci.FullName!.Trim(), ci.NationalId!.Trim().ToUpperInvariant(), ci.Phone!.Trim(), ci.Email!.Trim()) : null;
-        return new SubmitComplaint(Kind!.Value, Channel!.Value, AdministrationId!, CategoryCode!, Subject!.Trim(), Description!.Trim(),
-            new Location(Location!.Region!, Location.Province!, Location.Commune!), citizen);
-    }
-}
-
-/// <summary>The message of a submission: the input as sent, checked by the handler.</summary>
-public sealed record SubmitComplaintMessage(ComplaintSubmissionInput Input, CommandContext Context) : ICommandRoles
-{
-    public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen, Role.Agent, Role.Supervisor];
-}
-
-/// <summary>
-/// The complaints' command handlers (Wolverine): REST endpoints and GraphQL mutations send these messages through
-/// IMessageBus.InvokeAsync; the input is checked here, once, then the command runs on the shared command path.
+/// The complaint actions' handler (Wolverine): REST endpoints and GraphQL mutations send <see cref="ActOnComplaint"/>
+/// through IMessageBus.InvokeAsync; the input is checked here, once, then the command runs on the shared command path.
 /// </summary>
 public static class ComplaintHandler
 {
-    public static Task<SubmittedComplaint> Handle(SubmitComplaintMessage message, ComplaintService service, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        CommandRoles.Demand(message, message.Context.Actor);
-        ArgumentNullException.ThrowIfNull(service);
-        return service.SubmitAsync(message.Input.Checked(), message.Context, cancellationToken);
-    }
-
     public static async Task<ComplaintView> Handle(ActOnComplaint message, ComplaintService service, AdministrationService administrations, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);

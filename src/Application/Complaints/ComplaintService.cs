@@ -8,14 +8,6 @@ using Idarati.Application.Streams;
 
 namespace Idarati.Application.Complaints;
 
-/// <summary>What a citizen (or an agent on their behalf) submits.</summary>
-public sealed record SubmitComplaint(
-    ComplaintKind Kind, ComplaintChannel Channel, string AdministrationId, string CategoryCode,
-    string Subject, string Description, Location Location, Citizen? Citizen, string? SourceTicketId = null);
-
-/// <summary>What the submitter gets back: the tracking number and access code are shown once.</summary>
-public sealed record SubmittedComplaint(Guid Id, string TrackingNumber, string AccessCode, long Version);
-
 /// <summary>A complaint as its readers see it, at a version.</summary>
 public sealed record ComplaintView(
     Guid Id, string TrackingNumber, ComplaintKind Kind, ComplaintChannel Channel, ComplaintStatus Status,
@@ -29,48 +21,8 @@ public sealed record ComplaintView(
 public sealed record HistoryEntry(long Position, long Version, string Type, DateTimeOffset RecordedAt, string? Actor, System.Text.Json.JsonElement Data, string Hash);
 
 /// <summary>The complaints use cases over the shared command path, with who may see and do what.</summary>
-public sealed class ComplaintService(StoredStreams streams, CommandHandler handler, AdministrationService administrations, ComplaintOptions options, TimeProvider time)
+public sealed class ComplaintService(StoredStreams streams, CommandHandler handler, TimeProvider time)
 {
-    public async Task<SubmittedComplaint> SubmitAsync(SubmitComplaint request, CommandContext context, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        var administration = await administrations.FindCachedAsync(request.AdministrationId, cancellationToken).ConfigureAwait(false);
-        if (administration is not { Active: true })
-        {
-            throw ValidationFailedException.For("administrationId", administration is null ? "No administration has this id." : "This administration no longer receives complaints.");
-        }
-
-        if (!Catalogue.IsComplaintCategory(request.CategoryCode))
-        {
-            throw ValidationFailedException.For("categoryCode", "No complaint category has this code.");
-        }
-
-        var now = time.GetUtcNow();
-        var id = context.CommandId is { } commandId ? ComplaintIdentifiers.FromCommand(commandId) : Guid.CreateVersion7(now);
-        var accessCode = ComplaintIdentifiers.AccessCode(id, options.AccessCodeSecret);
-        for (var attempt = 0; ; attempt++)
-        {
-            var tracking = ComplaintIdentifiers.TrackingNumber(id, now.Year, attempt);
-            var command = new ComplaintCommand.Submit(context.Actor, now, id.ToString(), tracking, ComplaintIdentifiers.HashAccessCode(accessCode),
-                request.Kind, request.Channel, request.AdministrationId, request.CategoryCode, request.Subject, request.Description,
-                request.Location, request.Citizen, now.AddDays(options.AcknowledgementDeadlineDays), now.AddDays(options.AnswerDays(request.Kind)),
-                request.SourceTicketId);
-            try
-            {
-                var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command,
-                    context with { Keys = [new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)], NewStream = context.CommandId is null },
-                    cancellationToken: cancellationToken).ConfigureAwait(false);
-                var file = result.State.FileOrNull!;
-                return new SubmittedComplaint(Guid.Parse(file.ComplaintId), file.TrackingNumber, accessCode, result.Version);
-            }
-            catch (DuplicateStreamKeyException) when (attempt < 3)
-            {
-                // Two complaints drew the same tracking number: draw the next one.
-            }
-        }
-    }
-
     /// <summary>Runs an action on a complaint the actor may see; others get 404, as if it did not exist.</summary>
     public async Task<ComplaintView> ActAsync(Guid id, Func<DateTimeOffset, ComplaintCommand> command, CommandContext context, string? accessCode = null, CancellationToken cancellationToken = default)
     {

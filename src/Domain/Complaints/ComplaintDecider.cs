@@ -132,11 +132,14 @@ public static class ComplaintDecider
         };
     }
 
+    /// <summary>The rule a submission's input is checked against first (400 naming the field), and the decider again.</summary>
+    public const string AnonymousComplaint = "A complaint needs the citizen's identity; only observations and suggestions may be anonymous.";
+
     private static Submitted SubmitNew(Submit s, string by)
     {
         if (s.Kind == ComplaintKind.Complaint && s.Citizen is null)
         {
-            throw new ComplaintRuleViolated("anonymous-complaint", "A complaint needs the citizen's identity; only observations and suggestions may be anonymous.");
+            throw new ComplaintRuleViolated("anonymous-complaint", AnonymousComplaint);
         }
 
         if (s.Actor.Role is Role.Auditor or Role.Analyst)
