@@ -131,6 +131,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             var data = events.Cast<object>().ToArray();
             var lastHash = stream?.Aggregate?.LastHash ?? TamperEvidence.Genesis;
             var at = time.GetUtcNow();
+            string? sealedHash = null;
             void Stage(IDocumentSession target)
             {
                 if (stream is null)
@@ -157,6 +158,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
                 }
 
                 TamperEvidence.Seal(store.Options.Serializer(), action.Events, streamId, version, lastHash, at);
+                sealedHash = action.Events[^1].GetHeader(TamperEvidence.HashHeader)?.ToString();
                 if (version == 0 && ListedStreamTypes.Contains(decider.StreamType))
                 {
                     target.Store(new ListedStream(streamId, decider.StreamType));
@@ -182,16 +184,25 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
                 }
             }
 
+            var done = new CommandResult<TState>(streamId, version + events.Count, after);
             try
             {
-                // A new stream that tells nobody joins the group commit; it is written alone when its group failed.
-                if (!(stream is null && outbox is null && await _group.WriteAsync(Stage).ConfigureAwait(false)))
+                // A new stream that tells nobody joins the group commit; it is written alone when its group failed,
+                // unless the group committed all the same (its COMMIT's answer lost with the connection).
+                var grouped = stream is null && outbox is null;
+                if (grouped && await _group.WriteAsync(Stage).ConfigureAwait(false))
                 {
-                    Stage(session);
-                    await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                    return done;
                 }
 
-                return new CommandResult<TState>(streamId, version + events.Count, after);
+                if (grouped && await StoredAsync(streamId, done.Version, sealedHash, cancellationToken).ConfigureAwait(false))
+                {
+                    return done;
+                }
+
+                Stage(session);
+                await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                return done;
             }
             catch (DocumentAlreadyExistsException e) when (e.DocType == typeof(StreamKeyClaim))
             {
@@ -211,6 +222,41 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             {
                 throw new ConcurrentChangeException(streamId, e);
             }
+            catch (Exception) when (sealedHash is not null && !cancellationToken.IsCancellationRequested)
+            {
+                // The write failed without a verdict (the connection dropped, perhaps after COMMIT was sent): if this
+                // command's sealed events are stored, it committed, and a retry must not write it again.
+                if (await StoredAsync(streamId, done.Version, sealedHash, cancellationToken).ConfigureAwait(false))
+                {
+                    return done;
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the stream holds, at <paramref name="version"/>, the event this command sealed: its hash covers the
+    /// previous hash, the body and the microsecond it was written, so no other write has it. False when it cannot be read.
+    /// </summary>
+    private async Task<bool> StoredAsync(string streamId, long version, string? sealedHash, CancellationToken cancellationToken)
+    {
+        if (sealedHash is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await using var session = store.QuerySession();
+            var stored = await session.Events.QueryAllRawEvents().Where(e => e.StreamKey == streamId && e.Version == version)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            return stored?.GetHeader(TamperEvidence.HashHeader)?.ToString() == sealedHash;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return false;
         }
     }
 

@@ -8,8 +8,9 @@ namespace Idarati.Application.Handling;
 /// pays a transaction, two round trips and a flush of its own. Each member stages exactly what it would have saved
 /// alone (its events with their hashes and metadata, its unique keys, its command record), so nothing of a member
 /// depends on the others. A group that fails as a whole (one member's key already taken, the stream id already used,
-/// the database gone) is not picked apart: each member is then written alone by its caller, which answers that
-/// member's own error. A command nobody waits behind is written at once, in a group of one, so grouping adds no
+/// the database gone, or its COMMIT's answer lost with the connection) is not picked apart: each member's caller first
+/// looks for its own sealed events (the group may have committed all the same), and writes it alone only when they are
+/// not there, answering that member's own error. A command nobody waits behind is written at once, in a group of one, so grouping adds no
 /// latency to a quiet service, and a group of one that fails hands its own error back.
 /// </summary>
 public sealed class GroupCommit(IDocumentStore store, CommandConnections? connections = null)
