@@ -9,20 +9,6 @@ using R = Idarati.Api.Infrastructure.Auth.Roles;
 
 namespace Idarati.Api.Complaints;
 
-public sealed record QuestionRequest(string? Question);
-
-public sealed record TextRequest(string? Text);
-
-public sealed record TransferRequest(string? ToAdministrationId, string? Reason);
-
-public sealed record RejectRequest(RejectionReason? Reason, string? Comment);
-
-public sealed record AnswerRequest(string? Text, AnswerOutcome? Outcome);
-
-public sealed record FeedbackRequest(bool? Satisfied, string? Comment);
-
-public sealed record ReasonRequest(string? Reason);
-
 /// <summary>/api/complaints and /api/audit/complaints: Chikaya.ma's complaints, remarks and suggestions.</summary>
 public static class ComplaintEndpoints
 {
@@ -50,16 +36,17 @@ public static class ComplaintEndpoints
         complaints.MapGet("/{id:guid}/history", HistoryAsync).RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("Every event in order with position, version, type, time, actor, data and hash. Roles: agent (own administration), supervisor, auditor.");
 
-        Action<Empty>(complaints, "acknowledge", CommandRoles.Names<ComplaintAction.Acknowledge>(), "Acknowledge receipt.", _ => new ComplaintAction.Acknowledge());
-        Action<QuestionRequest>(complaints, "request-information", CommandRoles.Names<ComplaintAction.RequestInformation>(), "Ask the citizen for more information.", r => new ComplaintAction.RequestInformation(r?.Question));
-        Action<TextRequest>(complaints, "provide-information", CommandRoles.Names<ComplaintAction.ProvideInformation>(), "The citizen answers the question.", r => new ComplaintAction.ProvideInformation(r?.Text));
-        Action<RejectRequest>(complaints, "reject", CommandRoles.Names<ComplaintAction.Reject>(), "Declare the complaint inadmissible, with a reason from the fixed list.", r => new ComplaintAction.Reject(r?.Reason, r?.Comment));
-        Action<AnswerRequest>(complaints, "answer", CommandRoles.Names<ComplaintAction.Answer>(), "Answer the complaint with an outcome.", r => new ComplaintAction.Answer(r?.Text, r?.Outcome));
-        Action<Empty>(complaints, "take-into-account", CommandRoles.Names<ComplaintAction.TakeIntoAccount>(), "Take an observation or suggestion into account.", _ => new ComplaintAction.TakeIntoAccount());
-        Action<Empty>(complaints, "close", CommandRoles.Names<ComplaintAction.Close>(), "Close a processed complaint.", _ => new ComplaintAction.Close());
-        Action<FeedbackRequest>(complaints, "feedback", CommandRoles.Names<ComplaintAction.GiveFeedback>(), "The citizen says whether the answer satisfied them.", r => new ComplaintAction.GiveFeedback(r?.Satisfied, r?.Comment));
-        Action<ReasonRequest>(complaints, "reopen", CommandRoles.Names<ComplaintAction.Reopen>(), "The citizen reopens an answered complaint.", r => new ComplaintAction.Reopen(r?.Reason));
-        Action<TransferRequest>(complaints, "transfer", CommandRoles.Names<ComplaintAction.Transfer>(), "Transfer to another active administration, which then owns it.", r => new ComplaintAction.Transfer(r?.ToAdministrationId, r?.Reason));
+        // Each action's body is its message's input (Application/Complaints/ComplaintMessages.cs); a missing body is an empty one.
+        Action(complaints, "acknowledge", "Acknowledge receipt.", new ComplaintAction.Acknowledge());
+        Action(complaints, "request-information", "Ask the citizen for more information.", new ComplaintAction.RequestInformation(null));
+        Action(complaints, "provide-information", "The citizen answers the question.", new ComplaintAction.ProvideInformation(null));
+        Action(complaints, "reject", "Declare the complaint inadmissible, with a reason from the fixed list.", new ComplaintAction.Reject(null, null));
+        Action(complaints, "answer", "Answer the complaint with an outcome.", new ComplaintAction.Answer(null, null));
+        Action(complaints, "take-into-account", "Take an observation or suggestion into account.", new ComplaintAction.TakeIntoAccount());
+        Action(complaints, "close", "Close a processed complaint.", new ComplaintAction.Close());
+        Action(complaints, "feedback", "The citizen says whether the answer satisfied them.", new ComplaintAction.GiveFeedback(null, null));
+        Action(complaints, "reopen", "The citizen reopens an answered complaint.", new ComplaintAction.Reopen(null));
+        Action(complaints, "transfer", "Transfer to another active administration, which then owns it.", new ComplaintAction.Transfer(null, null));
 
         endpoints.MapGet("/api/audit/complaints/{id:guid}/verify", VerifyAsync).WithTags("audit")
             .RequireAuthorization(p => p.RequireRole(R.Auditor, R.Supervisor))
@@ -124,25 +111,23 @@ public static class ComplaintEndpoints
     /// <summary>The actions whose events tell the citizen (Application.Notifications.CitizenNotifications.For).</summary>
     private static readonly HashSet<string> Notifying = ["acknowledge", "request-information", "transfer", "answer", "reject", "close"];
 
-    /// <summary>An empty body for actions that need none; any JSON object, or nothing, is accepted.</summary>
-    public sealed record Empty;
-
     /// <summary>
-    /// A complaint action over REST: the body becomes the action's input, checked and run by the same Wolverine handler
-    /// as the GraphQL mutation's (<see cref="ComplaintHandler"/>).
+    /// A complaint action over REST: the body is the action (<typeparamref name="TAction"/>, which states its roles and
+    /// input rules), sent to the same Wolverine handler as the GraphQL mutation's (<see cref="ComplaintHandler"/>).
     /// </summary>
-    private static void Action<TRequest>(RouteGroupBuilder group, string name, string[] roles, string summary, Func<TRequest?, ComplaintAction> action)
-        where TRequest : class
+    private static void Action<TAction>(RouteGroupBuilder group, string name, string summary, TAction empty)
+        where TAction : ComplaintAction, ICommandRoles
     {
+        var roles = CommandRoles.Names<TAction>();
         group.MapPost($"/{{id:guid}}/{name}", async Task<Ok<ComplaintView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var request = await JsonBody.ReadAsync<TRequest>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
-                var view = await bus.InvokeAsync<ComplaintView>(new ActOnComplaint(id, action(request), http.CommandContext(), AccessCode(http)), cancellationToken).ConfigureAwait(false);
+                var action = await JsonBody.ReadAsync<TAction>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false) ?? empty;
+                var view = await bus.InvokeAsync<ComplaintView>(new ActOnComplaint(id, action, http.CommandContext(), AccessCode(http)), cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
             .RequireAuthorization(p => p.RequireRole(roles))
-            .Accepts<TRequest>("application/json")
+            .Accepts<TAction>("application/json")
             .WithSummary($"{summary} Roles: {string.Join(", ", roles)}. If-Match with the ETag refuses a stale write (412).")
             .WithDescription(Notifying.Contains(name)
                 ? "Once the change commits, the citizen is told by mail (Wolverine's outbox, in the transaction of the events; the address is read from the complaint, never sent in the message)."

@@ -72,9 +72,13 @@ public static partial class FrontEndSchema
         InputValueDefinition Id() => new("id", Scalars.ID.NonNull);
         InputValueDefinition Expected() => new("expectedVersion", Scalars.Int, "The version the caller saw; a stale one changes nothing (PRECONDITION_FAILED).");
 
-        // Each mutation sends the same message as its REST route: the input is checked by the command's handler.
-        FieldDefinition Action(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, ComplaintAction> action) =>
-            new(name, payload.NonNull, $"{description} Roles: {string.Join(", ", roles)}.")
+        // Each mutation sends the same message as its REST route, bound from its arguments by name: the action's
+        // record states its roles and input rules, checked by the command's handler.
+        FieldDefinition Action<TAction>(string name, string description, InputValueDefinition[] arguments)
+            where TAction : ComplaintAction, ICommandRoles
+        {
+            var roles = CommandRoles.Names<TAction>();
+            return new(name, payload.NonNull, $"{description} Roles: {string.Join(", ", roles)}.")
             {
                 Arguments = [Id(), .. arguments, Expected()],
                 Resolve = async c =>
@@ -88,32 +92,27 @@ public static partial class FrontEndSchema
                         }
 
                         var expected = c.Arguments.TryGetValue("expectedVersion", out var v) && v is int version ? version : (long?)null;
-                        return await Service<Wolverine.IMessageBus>(c).InvokeAsync<ComplaintView>(new ActOnComplaint(id, action(c), Keyed(c) with { ExpectedVersion = expected }), c.CancellationToken)
+                        var action = Infrastructure.Slices.Bind<TAction>(n => c.Arguments.GetValueOrDefault(n), actor);
+                        return await Service<Wolverine.IMessageBus>(c).InvokeAsync<ComplaintView>(new ActOnComplaint(id, action, Keyed(c) with { ExpectedVersion = expected }), c.CancellationToken)
                             .ConfigureAwait(false);
                     }).ConfigureAwait(false);
                 },
             };
+        }
 
         return
         [
-            Action("acknowledgeComplaint", "Acknowledge receipt.", CommandRoles.Names<ComplaintAction.Acknowledge>(), [], _ => new ComplaintAction.Acknowledge()),
-            Action("requestComplaintInformation", "Ask the citizen for more information.", CommandRoles.Names<ComplaintAction.RequestInformation>(), [new("question", Scalars.String.NonNull)],
-                c => new ComplaintAction.RequestInformation(c.Argument<string>("question"))),
-            Action("provideComplaintInformation", "The citizen answers the question.", CommandRoles.Names<ComplaintAction.ProvideInformation>(), [new("text", Scalars.String.NonNull)],
-                c => new ComplaintAction.ProvideInformation(c.Argument<string>("text"))),
-            Action("answerComplaint", "Answer with an outcome.", CommandRoles.Names<ComplaintAction.Answer>(), [new("text", Scalars.String.NonNull), new("outcome", outcome.NonNull)],
-                c => new ComplaintAction.Answer(c.Argument<string>("text"), (AnswerOutcome)c.Arguments["outcome"]!)),
-            Action("transferComplaint", "Hand the complaint to another active administration, with a reason.", CommandRoles.Names<ComplaintAction.Transfer>(),
-                [new("toAdministrationId", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)],
-                c => new ComplaintAction.Transfer(c.Argument<string>("toAdministrationId"), c.Argument<string>("reason"))),
-            Action("rejectComplaint", "Declare it inadmissible, with a reason from the fixed list.", CommandRoles.Names<ComplaintAction.Reject>(), [new("reason", rejection.NonNull), new("comment", Scalars.String)],
-                c => new ComplaintAction.Reject((RejectionReason)c.Arguments["reason"]!, c.Argument<string>("comment"))),
-            Action("takeComplaintIntoAccount", "Take an observation or suggestion into account.", CommandRoles.Names<ComplaintAction.TakeIntoAccount>(), [], _ => new ComplaintAction.TakeIntoAccount()),
-            Action("closeComplaint", "Close a processed complaint.", CommandRoles.Names<ComplaintAction.Close>(), [], _ => new ComplaintAction.Close()),
-            Action("giveComplaintFeedback", "Say whether the answer satisfies.", CommandRoles.Names<ComplaintAction.GiveFeedback>(), [new("satisfied", Scalars.Boolean.NonNull), new("comment", Scalars.String)],
-                c => new ComplaintAction.GiveFeedback(c.Argument<bool>("satisfied"), c.Argument<string>("comment"))),
-            Action("reopenComplaint", "Reopen an answered complaint.", CommandRoles.Names<ComplaintAction.Reopen>(), [new("reason", Scalars.String.NonNull)],
-                c => new ComplaintAction.Reopen(c.Argument<string>("reason"))),
+            Action<ComplaintAction.Acknowledge>("acknowledgeComplaint", "Acknowledge receipt.", []),
+            Action<ComplaintAction.RequestInformation>("requestComplaintInformation", "Ask the citizen for more information.", [new("question", Scalars.String.NonNull)]),
+            Action<ComplaintAction.ProvideInformation>("provideComplaintInformation", "The citizen answers the question.", [new("text", Scalars.String.NonNull)]),
+            Action<ComplaintAction.Answer>("answerComplaint", "Answer with an outcome.", [new("text", Scalars.String.NonNull), new("outcome", outcome.NonNull)]),
+            Action<ComplaintAction.Transfer>("transferComplaint", "Hand the complaint to another active administration, with a reason.",
+                [new("toAdministrationId", Scalars.ID.NonNull), new("reason", Scalars.String.NonNull)]),
+            Action<ComplaintAction.Reject>("rejectComplaint", "Declare it inadmissible, with a reason from the fixed list.", [new("reason", rejection.NonNull), new("comment", Scalars.String)]),
+            Action<ComplaintAction.TakeIntoAccount>("takeComplaintIntoAccount", "Take an observation or suggestion into account.", []),
+            Action<ComplaintAction.Close>("closeComplaint", "Close a processed complaint.", []),
+            Action<ComplaintAction.GiveFeedback>("giveComplaintFeedback", "Say whether the answer satisfies.", [new("satisfied", Scalars.Boolean.NonNull), new("comment", Scalars.String)]),
+            Action<ComplaintAction.Reopen>("reopenComplaint", "Reopen an answered complaint.", [new("reason", Scalars.String.NonNull)]),
         ];
     }
 
