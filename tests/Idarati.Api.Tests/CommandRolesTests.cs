@@ -49,7 +49,7 @@ public sealed class CommandRolesTests(ApiWithReferenceData api)
         await Assert.ThrowsAsync<CommandForbiddenException>(() => bus.InvokeAsync<AdministrationView>(
             new RegisterAdministration("MIN-TEST", "وزارة", "Ministère", Domain.Administrations.AdministrationKind.Ministry, "Rabat", As(Role.Auditor))));
         await Assert.ThrowsAsync<CommandForbiddenException>(() => bus.InvokeAsync<TicketView>(
-            new OpenTicketMessage(Domain.CallCenter.TicketChannel.Phone, "GENERAL", "Horaires ?", Domain.CallCenter.TicketLanguage.Arabic, As(Role.Citizen))));
+            new OpenTicketMessage(Domain.CallCenter.TicketChannel.Phone, "GENERAL", "Horaires ?", Domain.CallCenter.TicketLanguage.Arabic) { Context = As(Role.Citizen) }));
 
         var service = api.Factory.Services.GetRequiredService<ComplaintService>();
         Assert.Equal(1, (await service.GetAsync(complaint.Id, new Actor("supervisor-1", Role.Supervisor), null, null)).Version);

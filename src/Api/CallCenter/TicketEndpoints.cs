@@ -10,10 +10,6 @@ using R = Idarati.Api.Infrastructure.Auth.Roles;
 
 namespace Idarati.Api.CallCenter;
 
-public sealed record OpenTicketRequest(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language);
-
-public sealed record TicketAnswerRequest(string? Answer);
-
 public sealed record EscalateRequest(string? AdministrationId, string? CategoryCode, string? Subject, string? Description, SubmitComplaint.Place? Location, SubmitComplaint.Person? Citizen);
 
 /// <summary>/api/call-center/tickets: the 3737 call centre's questions by phone, e-mail and Facebook.</summary>
@@ -23,13 +19,16 @@ public static class TicketEndpoints
     {
         var tickets = endpoints.MapGroup("/api/call-center/tickets").WithTags("call centre");
 
-        tickets.MapPost("/", async Task<Created<TicketView>> (OpenTicketRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
+        tickets.MapPost("/", async Task<Created<TicketView>> (HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var view = await bus.InvokeAsync<TicketView>(ToOpenTicket(request, http.CommandContext()), cancellationToken).ConfigureAwait(false);
+                var message = await JsonBody.ReadAsync<OpenTicketMessage>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
+                new Validation().Required("body", message).ThrowIfInvalid();
+                var view = await bus.InvokeAsync<TicketView>(message! with { Context = http.CommandContext() }, cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/call-center/tickets/{view.Id}", view);
             })
             .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<OpenTicketMessage>()))
+            .Accepts<OpenTicketMessage>("application/json")
             .WithSummary("Open a ticket for a question received by phone, e-mail or Facebook. Roles: call-centre agent, supervisor.");
 
         tickets.MapGet("/{id:guid}", async Task<Ok<TicketView>> (Guid id, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
@@ -50,13 +49,15 @@ public static class TicketEndpoints
             .RequireAuthorization(p => p.RequireRole(R.Agent, R.Supervisor, R.Auditor))
             .WithSummary("Every event of the ticket in order. Roles: call-centre agent, supervisor, auditor.");
 
-        tickets.MapPost("/{id:guid}/answer", async Task<Ok<TicketView>> (Guid id, TicketAnswerRequest? request, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
+        tickets.MapPost("/{id:guid}/answer", async Task<Ok<TicketView>> (Guid id, HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                new Validation().Required("body", request).ThrowIfInvalid();
-                var view = await bus.InvokeAsync<TicketView>(new AnswerTicket(id, request!.Answer, http.CommandContext()), cancellationToken).ConfigureAwait(false);
+                var message = await JsonBody.ReadAsync<AnswerTicket>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
+                new Validation().Required("body", message).ThrowIfInvalid();
+                var view = await bus.InvokeAsync<TicketView>(message! with { TicketId = id, Context = http.CommandContext() }, cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Ok(view);
             })
+            .Accepts<AnswerTicket>("application/json")
             .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<AnswerTicket>()))
             .WithSummary("Answer the question. Roles: call-centre agent, supervisor.");
 
@@ -77,13 +78,6 @@ public static class TicketEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<EscalateTicket>()))
             .WithSummary("Escalate to a complaint: creates it (channel callCenter) through the complaints workflow and links both ways. Roles: call-centre agent, supervisor.");
-    }
-
-    /// <summary>An opening's body (REST) or input (GraphQL) as the command; a missing body is named as such.</summary>
-    private static OpenTicketMessage ToOpenTicket(OpenTicketRequest? request, CommandContext context)
-    {
-        new Validation().Required("body", request).ThrowIfInvalid();
-        return new OpenTicketMessage(request!.Channel, request.CategoryCode, request.Topic, request.Language, context);
     }
 
     /// <summary>An escalation's body (REST) or input (GraphQL) as the complaint's input.</summary>

@@ -114,7 +114,7 @@ internal static class CliVerbs
         var time = host.Services.GetRequiredService<TimeProvider>();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
         await Idarati.Api.Projections.ProjectionEndpoints.CreateTablesAsync(host.Services, default).ConfigureAwait(false);
-        var events = await CountEventsAsync(host.Services).ConfigureAwait(false);
+        var events = (await store.Advanced.FetchEventStoreStatistics().ConfigureAwait(false)).EventCount;
         using var daemon = await store.BuildProjectionDaemonAsync().ConfigureAwait(false);
         var started = time.GetTimestamp();
         foreach (var name in targets)
@@ -129,14 +129,6 @@ internal static class CliVerbs
         await Console.Out.WriteLineAsync(System.FormattableString.Invariant(
             $"rebuilt {targets.Length} projection(s) from {events:N0} events in {elapsed.TotalSeconds:F1} s ({events * targets.Length / elapsed.TotalSeconds:N0} events/s over all projections)")).ConfigureAwait(false);
         return 0;
-    }
-
-    /// <summary>How many events the log holds.</summary>
-    private static async Task<long> CountEventsAsync(IServiceProvider services)
-    {
-        var schema = Database.Schema(services.GetRequiredService<IConfiguration>());
-        await using var command = services.GetRequiredService<Npgsql.NpgsqlDataSource>().CreateCommand($"SELECT count(*) FROM {schema}.mt_events WHERE type <> 'tombstone'");
-        return (long)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 
     /// <summary>One line on stderr, rewritten in place: the phase, a bar and the events written so far.</summary>

@@ -141,10 +141,10 @@ public static partial class FrontEndSchema
                 async (c, _) =>
                 {
                     var i = Input(c);
-                    var message = new OpenTicketMessage((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"], Keyed(c));
+                    var message = new OpenTicketMessage((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"]) { Context = Keyed(c) };
                     return await Bus(c).InvokeAsync<TicketView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
-            TicketAction("answerTicket", "Answer the question.", CommandRoles.Names<AnswerTicket>(), [new("answer", Scalars.String.NonNull)], (c, k) => new AnswerTicket(Id(c), c.Argument<string>("answer"), k)),
+            TicketAction("answerTicket", "Answer the question.", CommandRoles.Names<AnswerTicket>(), [new("answer", Scalars.String.NonNull)], (c, k) => new AnswerTicket(c.Argument<string>("answer")) { TicketId = Id(c), Context = k }),
             TicketAction("closeTicket", "Close the ticket.", CommandRoles.Names<CloseTicket>(), [], (c, k) => new CloseTicket(Id(c), k)),
             Mutation("escalateTicket", "Escalate to a complaint: creates it through the complaints workflow and links both ways.", CommandRoles.Names<EscalateTicket>(), escalationPayload, "escalation",
                 [new("input", escalateInput.NonNull)],

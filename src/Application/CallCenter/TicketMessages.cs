@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
 using Idarati.Domain.CallCenter;
@@ -6,10 +7,14 @@ using Idarati.Domain.Shared;
 
 namespace Idarati.Application.CallCenter;
 
-/// <summary>Open a ticket, as sent (REST body or GraphQL input); the handler checks it.</summary>
-public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language, CommandContext Context) : ICommandRoles
+/// <summary>Open a ticket: the REST body and the GraphQL input are this message; the handler checks it.</summary>
+public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language) : ICommandRoles
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
+
+    /// <summary>Who sends it and how (set by the door).</summary>
+    [JsonIgnore]
+    public CommandContext Context { get; init; } = null!;
 
     internal OpenTicket Checked()
     {
@@ -18,10 +23,18 @@ public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryC
     }
 }
 
-/// <summary>Answer a ticket's question.</summary>
-public sealed record AnswerTicket(Guid TicketId, string? Answer, CommandContext Context) : ICommandRoles
+/// <summary>Answer a ticket's question: the REST body and the GraphQL arguments are this message.</summary>
+public sealed record AnswerTicket(string? Answer) : ICommandRoles
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
+
+    /// <summary>The ticket (from the route or the id argument).</summary>
+    [JsonIgnore]
+    public Guid TicketId { get; init; }
+
+    /// <summary>Who sends it and how (set by the door).</summary>
+    [JsonIgnore]
+    public CommandContext Context { get; init; } = null!;
 
     internal string Checked()
     {
