@@ -15,8 +15,8 @@ using Wolverine.Http;
 namespace Idarati.Benchmarks;
 
 /// <summary>
-/// Issue 14 lets the REST routes be Wolverine.Http endpoints or minimal APIs, "your choice, measured". The same
-/// submission both ways, on one host and one database, in alternating slices: the service's minimal API route (reads the
+/// The REST routes could be Wolverine.Http endpoints or minimal APIs; the choice is measured here. The same submission
+/// both ways, on one host and one database, in alternating slices: the service's minimal API route (reads the
 /// body with the service's JSON rules, sends the message with IMessageBus.InvokeAsync to the Wolverine handler) beside a
 /// Wolverine.Http endpoint that binds the same request and runs the same handler in its generated code, with no bus
 /// between. The endpoint lives here only: the service ships minimal APIs.
