@@ -21,9 +21,8 @@ public static class TicketEndpoints
 
         tickets.MapPost("/", async Task<Created<TicketView>> (HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken) =>
             {
-                var message = await JsonBody.ReadAsync<OpenTicketMessage>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
-                new Validation().Required("body", message).ThrowIfInvalid();
-                var view = await bus.InvokeAsync<TicketView>(message! with { Context = http.CommandContext() }, cancellationToken).ConfigureAwait(false);
+                var message = await JsonBody.ReadMessageAsync<OpenTicketMessage>(http, cancellationToken).ConfigureAwait(false);
+                var view = await bus.InvokeAsync<TicketView>(message, cancellationToken).ConfigureAwait(false);
                 http.SetETag(view.Version);
                 return TypedResults.Created($"/api/call-center/tickets/{view.Id}", view);
             })

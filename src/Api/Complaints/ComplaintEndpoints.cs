@@ -55,9 +55,8 @@ public static class ComplaintEndpoints
 
     private static async Task<Created<SubmittedComplaint>> SubmitAsync(HttpContext http, Wolverine.IMessageBus bus, CancellationToken cancellationToken)
     {
-        var message = await JsonBody.ReadAsync<SubmitComplaint>(http, ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
-        new Validation().Required("body", message).ThrowIfInvalid();
-        var submitted = await bus.InvokeAsync<SubmittedComplaint>(message! with { Context = http.CommandContext() }, cancellationToken).ConfigureAwait(false);
+        var message = await JsonBody.ReadMessageAsync<SubmitComplaint>(http, cancellationToken).ConfigureAwait(false);
+        var submitted = await bus.InvokeAsync<SubmittedComplaint>(message, cancellationToken).ConfigureAwait(false);
         http.SetETag(submitted.Version);
         return TypedResults.Created($"/api/complaints/{submitted.Id}", submitted);
     }

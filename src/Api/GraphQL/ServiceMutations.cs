@@ -131,9 +131,12 @@ public static partial class FrontEndSchema
             Mutation(name, description, CommandRoles.Names<ActOnCompetition>(), competitionPayload, "competition", [new("id", Scalars.ID.NonNull)],
                 async (c, _) => await Bus(c).InvokeAsync<CompetitionView>(new ActOnCompetition(Id(c), step, Keyed(c)), c.CancellationToken).ConfigureAwait(false));
 
-        FieldDefinition ApplicationAction(string name, string description, string[] roles, InputValueDefinition[] arguments, Func<ResolveContext, Application.JobApplications.ApplicationAction> action) =>
-            Mutation(name, description, roles, applicationPayload, "application", [new("id", Scalars.ID.NonNull), .. arguments],
-                async (c, _) => await Bus(c).InvokeAsync<ApplicationView>(new ActOnApplication(Id(c), action(c), Keyed(c)), c.CancellationToken).ConfigureAwait(false));
+        // An application's action bound from the arguments by name, as its REST route binds the body.
+        FieldDefinition ApplicationAction<TAction>(string name, string description, InputValueDefinition[] arguments)
+            where TAction : Application.JobApplications.ApplicationAction, ICommandRoles =>
+            Mutation(name, description, CommandRoles.Names<TAction>(), applicationPayload, "application", [new("id", Scalars.ID.NonNull), .. arguments],
+                async (c, actor) => await Bus(c).InvokeAsync<ApplicationView>(new ActOnApplication(Id(c), Infrastructure.Slices.Bind<TAction>(n => c.Arguments.GetValueOrDefault(n), actor), Keyed(c)),
+                    c.CancellationToken).ConfigureAwait(false));
 
         return
         [
@@ -164,7 +167,7 @@ public static partial class FrontEndSchema
                 {
                     var i = Input(c);
                     var message = new PublishCompetition((string?)i["administrationId"], (string?)i["title"], (string?)i["grade"], (int?)i["posts"],
-                        (DateTimeOffset?)i["applicationDeadline"], (bool?)i["acceptsElectronicApplications"], Keyed(c));
+                        (DateTimeOffset?)i["applicationDeadline"], (bool?)i["acceptsElectronicApplications"]) { Context = Keyed(c) };
                     return await Bus(c).InvokeAsync<CompetitionView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
             CompetitionAction("closeCompetitionApplications", "Close applications.", CompetitionStep.CloseApplications),
@@ -173,23 +176,19 @@ public static partial class FrontEndSchema
                 async (c, _) =>
                 {
                     var i = Input(c);
-                    var message = new CreateCandidate((string?)i["fullName"], (string?)i["nationalId"], (string?)i["email"], Keyed(c));
+                    var message = new CreateCandidate((string?)i["fullName"], (string?)i["nationalId"], (string?)i["email"]) { Context = Keyed(c) };
                     return await Bus(c).InvokeAsync<CandidateView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
             Mutation("verifyCandidate", "Verify the account.", CommandRoles.Names<VerifyCandidate>(), candidatePayload, "candidate", [new("id", Scalars.ID.NonNull)],
                 async (c, _) => await Bus(c).InvokeAsync<CandidateView>(new VerifyCandidate(Id(c), Keyed(c)), c.CancellationToken).ConfigureAwait(false)),
             Mutation("applyToCompetition", "Apply electronically (before the deadline, where accepted, once per competition).", CommandRoles.Names<ApplyToCompetition>(), applicationPayload, "application",
                 [new("competitionId", Scalars.ID.NonNull), new("candidateId", Scalars.ID.NonNull)],
-                async (c, _) => await Bus(c).InvokeAsync<ApplicationView>(new ApplyToCompetition(Id(c, "competitionId"), Id(c, "candidateId"), Keyed(c)), c.CancellationToken).ConfigureAwait(false)),
-            ApplicationAction("withdrawApplication", "Withdraw the application.", CommandRoles.Names<Application.JobApplications.ApplicationAction.Withdraw>(), [], _ => new Application.JobApplications.ApplicationAction.Withdraw()),
-            ApplicationAction("preselectApplication", "Decide pre-selection.", CommandRoles.Names<Application.JobApplications.ApplicationAction.Preselect>(), [new("preselected", Scalars.Boolean.NonNull)],
-                c => new Application.JobApplications.ApplicationAction.Preselect(c.Argument<bool>("preselected"))),
-            ApplicationAction("convokeToWrittenExam", "Convoke to the written exam.", CommandRoles.Names<Application.JobApplications.ApplicationAction.ConvokeToWrittenExam>(), [new("examAt", DateTime.NonNull)],
-                c => new Application.JobApplications.ApplicationAction.ConvokeToWrittenExam((DateTimeOffset)c.Arguments["examAt"]!)),
-            ApplicationAction("convokeToOralExam", "Convoke to the oral exam.", CommandRoles.Names<Application.JobApplications.ApplicationAction.ConvokeToOralExam>(), [new("examAt", DateTime.NonNull)],
-                c => new Application.JobApplications.ApplicationAction.ConvokeToOralExam((DateTimeOffset)c.Arguments["examAt"]!)),
-            ApplicationAction("recordApplicationResult", "Record the result.", CommandRoles.Names<Application.JobApplications.ApplicationAction.RecordResult>(), [new("result", result.NonNull)],
-                c => new Application.JobApplications.ApplicationAction.RecordResult((ExamResult)c.Arguments["result"]!)),
+                async (c, _) => await Bus(c).InvokeAsync<ApplicationView>(new ApplyToCompetition(Id(c, "competitionId"), Id(c, "candidateId")) { Context = Keyed(c) }, c.CancellationToken).ConfigureAwait(false)),
+            ApplicationAction<Application.JobApplications.ApplicationAction.Withdraw>("withdrawApplication", "Withdraw the application.", []),
+            ApplicationAction<Application.JobApplications.ApplicationAction.Preselect>("preselectApplication", "Decide pre-selection.", [new("preselected", Scalars.Boolean.NonNull)]),
+            ApplicationAction<Application.JobApplications.ApplicationAction.ConvokeToWrittenExam>("convokeToWrittenExam", "Convoke to the written exam.", [new("examAt", DateTime.NonNull)]),
+            ApplicationAction<Application.JobApplications.ApplicationAction.ConvokeToOralExam>("convokeToOralExam", "Convoke to the oral exam.", [new("examAt", DateTime.NonNull)]),
+            ApplicationAction<Application.JobApplications.ApplicationAction.RecordResult>("recordApplicationResult", "Record the result.", [new("result", result.NonNull)]),
         ];
     }
 }

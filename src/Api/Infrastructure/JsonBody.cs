@@ -14,6 +14,15 @@ namespace Idarati.Api.Infrastructure;
 /// </summary>
 public static class JsonBody
 {
+    /// <summary>A command's body as its message (required: a missing body is named), with the request's context.</summary>
+    public static async ValueTask<T> ReadMessageAsync<T>(HttpContext http, CancellationToken cancellationToken)
+        where T : class, Application.Handling.IContextual<T>
+    {
+        var message = await ReadAsync<T>(http, Application.Handling.ServiceDates.RequestJson, cancellationToken).ConfigureAwait(false);
+        new Application.Handling.Validation().Required("body", message).ThrowIfInvalid();
+        return message!.With(http.CommandContext());
+    }
+
     public static async ValueTask<T?> ReadAsync<T>(HttpContext http, JsonSerializerOptions options, CancellationToken cancellationToken)
         where T : class
     {

@@ -8,13 +8,15 @@ using Idarati.Domain.Shared;
 namespace Idarati.Application.CallCenter;
 
 /// <summary>Open a ticket: the REST body and the GraphQL input are this message; the handler checks it.</summary>
-public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language) : ICommandRoles
+public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language) : ICommandRoles, IContextual<OpenTicketMessage>
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
     /// <summary>Who sends it and how (set by the door).</summary>
     [JsonIgnore]
     public CommandContext Context { get; init; } = null!;
+
+    public OpenTicketMessage With(CommandContext context) => this with { Context = context };
 
     internal OpenTicket Checked()
     {

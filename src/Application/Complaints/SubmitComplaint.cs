@@ -15,7 +15,7 @@ namespace Idarati.Application.Complaints;
 /// </summary>
 public sealed record SubmitComplaint(
     ComplaintKind? Kind, ComplaintChannel? Channel, string? AdministrationId, string? CategoryCode,
-    string? Subject, string? Description, SubmitComplaint.Place? Location, SubmitComplaint.Person? Citizen) : ICommandRoles
+    string? Subject, string? Description, SubmitComplaint.Place? Location, SubmitComplaint.Person? Citizen) : ICommandRoles, IContextual<SubmitComplaint>
 {
     private const int ShortText = 200;
     private const int LongText = 5000;
@@ -30,6 +30,8 @@ public sealed record SubmitComplaint(
 
     [JsonIgnore]
     public CommandContext Context { get; init; } = null!;
+
+    public SubmitComplaint With(CommandContext context) => this with { Context = context };
 
     /// <summary>The 3737 ticket this complaint escalates, if it does.</summary>
     [JsonIgnore]

@@ -43,3 +43,12 @@ public sealed record StreamKeyClaim(string Id, string StreamId);
 
 /// <summary>A stream of a type that is listed whole (reference data such as administrations), recorded when it starts.</summary>
 public sealed record ListedStream(string Id, string Type);
+
+/// <summary>
+/// A command message that both doors bind from its input (the REST body, the GraphQL arguments), then hand the
+/// request's context: who sends it, its idempotency key, the version it expects.
+/// </summary>
+public interface IContextual<out TSelf>
+{
+    TSelf With(CommandContext context);
+}

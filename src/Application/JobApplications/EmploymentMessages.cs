@@ -1,14 +1,21 @@
+using System.Text.Json.Serialization;
 using Idarati.Application.Handling;
 using Idarati.Domain.JobApplications;
 using Idarati.Domain.Shared;
 
 namespace Idarati.Application.JobApplications;
 
-/// <summary>Publish a competition, as sent (REST body or GraphQL input); the handler checks it.</summary>
+/// <summary>Publish a competition: the REST body and the GraphQL input are this message; the handler checks it.</summary>
 public sealed record PublishCompetition(
-    string? AdministrationId, string? Title, string? Grade, int? Posts, DateTimeOffset? ApplicationDeadline, bool? AcceptsElectronicApplications, CommandContext Context) : ICommandRoles
+    string? AdministrationId, string? Title, string? Grade, int? Posts, DateTimeOffset? ApplicationDeadline, bool? AcceptsElectronicApplications) : ICommandRoles, IContextual<PublishCompetition>
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
+
+    /// <summary>Who sends it and how (set by the door).</summary>
+    [JsonIgnore]
+    public CommandContext Context { get; init; } = null!;
+
+    public PublishCompetition With(CommandContext context) => this with { Context = context };
 
     internal CompetitionDetails Checked(Guid id)
     {
@@ -32,10 +39,16 @@ public sealed record ActOnCompetition(Guid CompetitionId, CompetitionStep Step, 
     public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 }
 
-/// <summary>Create a candidate account, as sent; one per e-mail address.</summary>
-public sealed record CreateCandidate(string? FullName, string? NationalId, string? Email, CommandContext Context) : ICommandRoles
+/// <summary>Create a candidate account (one per e-mail address): the REST body and the GraphQL input are this message.</summary>
+public sealed record CreateCandidate(string? FullName, string? NationalId, string? Email) : ICommandRoles, IContextual<CreateCandidate>
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
+
+    /// <summary>Who sends it and how (set by the door).</summary>
+    [JsonIgnore]
+    public CommandContext Context { get; init; } = null!;
+
+    public CreateCandidate With(CommandContext context) => this with { Context = context };
 
     internal CandidateIdentity Checked()
     {
@@ -50,10 +63,16 @@ public sealed record VerifyCandidate(Guid CandidateId, CommandContext Context) :
     public static IReadOnlyList<Role> Roles { get; } = [Role.Citizen, Role.Admin, Role.Supervisor];
 }
 
-/// <summary>Apply to a competition electronically.</summary>
-public sealed record ApplyToCompetition(Guid? CompetitionId, Guid? CandidateId, CommandContext Context) : ICommandRoles
+/// <summary>Apply to a competition electronically: the REST body and the GraphQL arguments are this message.</summary>
+public sealed record ApplyToCompetition(Guid? CompetitionId, Guid? CandidateId) : ICommandRoles, IContextual<ApplyToCompetition>
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
+
+    /// <summary>Who sends it and how (set by the door).</summary>
+    [JsonIgnore]
+    public CommandContext Context { get; init; } = null!;
+
+    public ApplyToCompetition With(CommandContext context) => this with { Context = context };
 
     internal (Guid Competition, Guid Candidate) Checked()
     {
