@@ -47,7 +47,7 @@ public sealed class CommandRolesTests(ApiWithReferenceData api)
         await Assert.ThrowsAsync<CommandForbiddenException>(() => bus.InvokeAsync<ComplaintView>(new ActOnComplaint(complaint.Id, new ComplaintAction.Acknowledge(), As(Role.Citizen))));
         await Assert.ThrowsAsync<CommandForbiddenException>(() => bus.InvokeAsync<ComplaintView>(new ActOnComplaint(complaint.Id, new ComplaintAction.Reopen("Pas d'accord."), As(Role.Agent, "MIN-SANTE"))));
         await Assert.ThrowsAsync<CommandForbiddenException>(() => bus.InvokeAsync<AdministrationView>(
-            new RegisterAdministration("MIN-TEST", "وزارة", "Ministère", Domain.Administrations.AdministrationKind.Ministry, "Rabat", As(Role.Auditor))));
+            new RegisterAdministration("MIN-TEST", "وزارة", "Ministère", Domain.Administrations.AdministrationKind.Ministry, "Rabat") { Context = As(Role.Auditor) }));
         await Assert.ThrowsAsync<CommandForbiddenException>(() => bus.InvokeAsync<TicketView>(
             new OpenTicketMessage(Domain.CallCenter.TicketChannel.Phone, "GENERAL", "Horaires ?", Domain.CallCenter.TicketLanguage.Arabic) { Context = As(Role.Citizen) }));
 

@@ -34,7 +34,7 @@ public static partial class FrontEndSchema
                     {
                         var i = c.Argument<IReadOnlyDictionary<string, object?>>("input")!;
                         var message = new Application.Administrations.RegisterAdministration((string?)i["id"], (string?)i["nameAr"], (string?)i["nameFr"],
-                            (Domain.Administrations.AdministrationKind?)i["kind"], (string?)i["region"], Keyed(c));
+                            (Domain.Administrations.AdministrationKind?)i["kind"], (string?)i["region"]) { Context = Keyed(c) };
                         return await Service<Wolverine.IMessageBus>(c).InvokeAsync<Application.Administrations.AdministrationView>(message, c.CancellationToken).ConfigureAwait(false);
                     });
                 },
@@ -47,7 +47,7 @@ public static partial class FrontEndSchema
                     Caller(c, CommandRoles.Names<Application.Administrations.DeactivateAdministration>());
                     return PayloadAsync("administration", async () =>
                         await Service<Wolverine.IMessageBus>(c).InvokeAsync<Application.Administrations.AdministrationView>(
-                            new Application.Administrations.DeactivateAdministration(c.Argument<string>("id")!, c.Argument<string>("reason"), Keyed(c)), c.CancellationToken)
+                            new Application.Administrations.DeactivateAdministration(c.Argument<string>("reason")) { AdministrationId = c.Argument<string>("id")!, Context = Keyed(c) }, c.CancellationToken)
                             .ConfigureAwait(false));
                 },
             },

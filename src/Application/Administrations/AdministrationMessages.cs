@@ -1,13 +1,20 @@
+using System.Text.Json.Serialization;
 using Idarati.Application.Handling;
 using Idarati.Domain.Administrations;
 using Idarati.Domain.Shared;
 
 namespace Idarati.Application.Administrations;
 
-/// <summary>Register an administration, as sent (REST body or GraphQL input); the handler checks it.</summary>
-public sealed record RegisterAdministration(string? Id, string? NameAr, string? NameFr, AdministrationKind? Kind, string? Region, CommandContext Context) : ICommandRoles
+/// <summary>Register an administration: the REST body and the GraphQL input are this message; the handler checks it.</summary>
+public sealed record RegisterAdministration(string? Id, string? NameAr, string? NameFr, AdministrationKind? Kind, string? Region) : ICommandRoles, IContextual<RegisterAdministration>
 {
     public static IReadOnlyList<Role> Roles { get; } = [Role.Admin];
+
+    /// <summary>Who sends it and how (set by the door).</summary>
+    [JsonIgnore]
+    public CommandContext Context { get; init; } = null!;
+
+    public RegisterAdministration With(CommandContext context) => this with { Context = context };
 
     internal AdministrationProfile Checked()
     {
@@ -19,10 +26,18 @@ public sealed record RegisterAdministration(string? Id, string? NameAr, string? 
     }
 }
 
-/// <summary>Deactivate an administration, with a reason: it no longer receives complaints or transfers.</summary>
-public sealed record DeactivateAdministration(string AdministrationId, string? Reason, CommandContext Context) : ICommandRoles
+/// <summary>Deactivate an administration, with a reason: it no longer receives complaints or transfers. The body is this message.</summary>
+public sealed record DeactivateAdministration(string? Reason) : ICommandRoles
 {
     public static IReadOnlyList<Role> Roles { get; } = [Role.Admin];
+
+    /// <summary>The administration (from the route or the id argument).</summary>
+    [JsonIgnore]
+    public string AdministrationId { get; init; } = null!;
+
+    /// <summary>Who sends it and how (set by the door).</summary>
+    [JsonIgnore]
+    public CommandContext Context { get; init; } = null!;
 
     internal string Checked()
     {
