@@ -21,13 +21,15 @@ public sealed class DoorParityTests(DoorParityTests.ThreeComplaintsAtMidnightInM
 
         public ApiFactory Factory { get; }
 
+        public List<Guid> Ids { get; } = [];
+
         public async Task InitializeAsync()
         {
             var citizen = Factory.As("citizen", subject: "door-parity");
             string[] administrations = ["DGI", "MIN-SANTE", "MIN-SANTE"];
             foreach (var administration in administrations)
             {
-                await citizen.PostAsync("/api/complaints", TestHttp.Complaint(administration), HttpStatusCode.Created);
+                Ids.Add((await citizen.PostAsync("/api/complaints", TestHttp.Complaint(administration), HttpStatusCode.Created)).GetProperty("id").GetGuid());
             }
 
             // One hour later (still 11 June in Morocco), so that the instant cases fall on either side of the submissions.
@@ -281,6 +283,30 @@ public sealed class DoorParityTests(DoorParityTests.ThreeComplaintsAtMidnightInM
         await caller.ProblemAsync(HttpMethod.Get, "/api/complaints", null, HttpStatusCode.Forbidden);
         var graph = await caller.GraphQLAsync("{ complaints { nodes { id } } }");
         Assert.Equal("FORBIDDEN", graph.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("2026-06-10", null)]
+    [InlineData("2026-06-11", "received")]
+    [InlineData("2026-06-10T23:29:00Z", null)]
+    [InlineData("2026-06-10T23:31:00Z", "received")]
+    public async Task A_complaint_as_of_a_date_or_an_instant_is_the_same_on_both_doors(string asOf, string? status)
+    {
+        var supervisor = _factory.As("supervisor");
+        var id = state.Ids[0];
+        var graph = await supervisor.GraphQLAsync("query ($id: ID!, $at: DateTime!) { complaint(id: $id) { stateAsOf(at: $at) { status } } }", new { id, at = asOf });
+        if (status is null)
+        {
+            await supervisor.ProblemAsync(HttpMethod.Get, $"/api/complaints/{id}?asOf={Uri.EscapeDataString(asOf)}", null, HttpStatusCode.NotFound);
+            Assert.Equal("NOT_FOUND", graph.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+        }
+        else
+        {
+            var rest = await supervisor.GetAsync($"/api/complaints/{id}?asOf={Uri.EscapeDataString(asOf)}", HttpStatusCode.OK);
+            Assert.Equal(status, rest.GetProperty("status").GetString());
+            Assert.False(graph.TryGetProperty("errors", out _), graph.GetRawText());
+            Assert.Equal(status.ToUpperInvariant(), graph.GetProperty("data").GetProperty("complaint").GetProperty("stateAsOf").GetProperty("status").GetString());
+        }
     }
 
     /// <summary>A refusal over REST (status, and the field or rule it names) and the code its GraphQL mutation answers in its payload.</summary>
