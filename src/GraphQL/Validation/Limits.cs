@@ -61,7 +61,9 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
         var cost = Cost(schema, root, operation.SelectionSet, fragments, variables, [], pageOfParent: false);
         if (cost > MaxCost)
         {
-            errors.Add(new GraphQLError($"The query costs {cost}; at most {MaxCost} is allowed.", [operation.Span.Location])
+            // Counting stops past the ceiling: a deep query's cost is "more than" it, never an overflowed number.
+            var said = cost >= CostCeiling ? $"more than {CostCeiling - 1}" : cost.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            errors.Add(new GraphQLError($"The query costs {said}; at most {MaxCost} is allowed.", [operation.Span.Location])
             {
                 Extensions = new Dictionary<string, object?> { ["code"] = CostCode, ["cost"] = cost, ["maxCost"] = MaxCost },
             });
@@ -109,6 +111,9 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
         }
     }
 
+    /// <summary>Where counting stops: a cost at or over it is only "too much" (the products of page sizes overflow otherwise).</summary>
+    private long CostCeiling => (MaxCost * 10L) + 1;
+
     /// <param name="pageOfParent">The set belongs to a field that took a page size: its lists (a connection's nodes) hold that page, not more.</param>
     private long Cost(Schema schema, NamedGraphType parent, SelectionSet set, Dictionary<string, FragmentDefinition> fragments,
         IReadOnlyDictionary<string, object?>? variables, HashSet<string> visiting, bool pageOfParent)
@@ -128,6 +133,7 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
 
                     var paged = definition.Arguments.Any(a => a.Name is "first" or "last");
                     var inner = Cost(schema, definition.Type.Unwrap(), field.SelectionSet, fragments, variables, visiting, paged);
+                    // inner is at most the ceiling and a page size at most int.MaxValue: the product fits a long.
                     total += paged ? inner * PageSize(field, definition, variables)
                         : ContainsList(definition.Type) && !pageOfParent ? inner * DefaultListSize
                         : inner;
@@ -141,9 +147,9 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
                     break;
             }
 
-            if (total > MaxCost * 10L)
+            if (total >= CostCeiling)
             {
-                return total;
+                return CostCeiling;
             }
         }
 
