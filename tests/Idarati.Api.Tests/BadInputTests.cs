@@ -54,7 +54,25 @@ public sealed class BadInputTests(ApiWithReferenceData api) : IAsyncLifetime
         { "admin", "/api/administrations", """{"id": "has space", "nameAr": "a", "nameFr": "b", "kind": "ministry", "region": "r"}""", "id", "bad value" },
         { "admin", "/api/administrations", """{"id": "X", "nameAr": "a", "nameFr": "b", "kind": "empire", "region": "r"}""", "kind", "unknown value" },
         { "admin", "/api/administrations/MIN-SANTE/deactivate", "{}", "reason", "missing" },
+        { "citizen", "/api/complaints", """{"kind": "complaint", "channel": "portal", "subject": "Attente aux urg""", "body", "cut off in a string" },
+        { "agent:CENTRE-3737", "/api/call-center/tickets", """{"channel": "phone", "categoryCode": """, "body", "cut off after a name" },
+        { "agent:MIN-FINANCES", "/api/competitions", """{"posts": 3""", "body", "cut off after a number" },
+        { "citizen", "/api/complaints", """{"kind": "complaint", "location": {"region": "Oriental", """, "body", "cut off in a nested object" },
     };
+
+    [Fact]
+    public async Task A_body_cut_off_is_named_as_such_not_as_its_last_member()
+    {
+        var result = await factory.ScenarioAsync("citizen", s =>
+        {
+            s.Post.RawJson("""{"kind": "complaint", "channel": "portal", "subject": "Attente aux urg""").ToUrl("/api/complaints");
+            s.StatusCodeShouldBe(HttpStatusCode.BadRequest);
+        });
+        var problem = await result.ReadAsJsonAsync<JsonElement>();
+        var errors = problem.GetProperty("errors");
+        Assert.Equal("The body ends before its JSON does: it was cut off.", errors.GetProperty("body")[0].GetString());
+        Assert.False(errors.TryGetProperty("subject", out _), problem.GetRawText());
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

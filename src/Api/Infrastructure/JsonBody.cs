@@ -70,18 +70,49 @@ public static class JsonBody
     {
         if (body.IsSingleSegment)
         {
-            return JsonSerializer.Deserialize<T>(body.FirstSpan, options);
+            return Deserialize<T>(body.FirstSpan, options);
         }
 
         var rented = ArrayPool<byte>.Shared.Rent(checked((int)body.Length));
         try
         {
             body.CopyTo(rented);
-            return JsonSerializer.Deserialize<T>(rented.AsSpan(0, (int)body.Length), options);
+            return Deserialize<T>(rented.AsSpan(0, (int)body.Length), options);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
         }
+    }
+
+    private static T? Deserialize<T>(ReadOnlySpan<byte> body, JsonSerializerOptions options)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body, options);
+        }
+        catch (JsonException) when (CutOff(body))
+        {
+            // The serializer names the last member it was reading; the client's mistake is the body that stops short.
+            throw Application.Handling.ValidationFailedException.For("body", "The body ends before its JSON does: it was cut off.");
+        }
+    }
+
+    /// <summary>Whether the body is JSON that stops before its end: read as data still to come, it leaves a value open.</summary>
+    private static bool CutOff(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, isFinalBlock: false, state: default);
+        try
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        return reader.CurrentDepth > 0 || reader.TokenType is JsonTokenType.None or JsonTokenType.PropertyName;
     }
 }
