@@ -19,6 +19,9 @@ public interface ISeedSink
 
     /// <summary>Writes new streams in one transaction; how many streams and events were written.</summary>
     Task<(int Streams, long Events)> WriteAsync(IReadOnlyList<SeedStream> streams, CancellationToken cancellationToken);
+
+    /// <summary>Leaves what was written ready to be read: after a bulk import the planner needs the tables' statistics.</summary>
+    Task FinishAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -89,5 +92,18 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
         }
 
         return (actions.Length, actions.Sum(a => (long)a.Events.Count));
+    }
+
+    /// <summary>
+    /// Analyzes the tables the seed filled: without statistics the daemon's range queries over the log were planned
+    /// blind, and a node catching up after the seed read about 670 events/s until autovacuum happened to analyse them.
+    /// </summary>
+    public async Task FinishAsync(CancellationToken cancellationToken)
+    {
+        var schema = store.Options.DatabaseSchemaName;
+        var tables = new[] { "mt_events", "mt_streams", "mt_doc_streamkeyclaim", "mt_doc_listedstream" }.Select(t => $"{schema}.{t}");
+        await using var session = store.LightweightSession();
+        session.QueueSqlCommand($"ANALYZE {string.Join(", ", tables)}");
+        await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
     }
 }

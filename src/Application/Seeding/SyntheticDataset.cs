@@ -90,6 +90,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         await WriteAsync("competitions", employment.Competitions.Length, i => employment.CompetitionStream(i)).ConfigureAwait(false);
         await WriteAsync("candidate accounts", employment.Candidates.Length, i => employment.CandidateStream(i)).ConfigureAwait(false);
         await WriteAsync("applications", employment.Applications.Count, i => employment.ApplicationStream(i)).ConfigureAwait(false);
+        await sink.FinishAsync(cancellationToken).ConfigureAwait(false);
         return new SeedResult(streams, events, time.GetElapsedTime(started));
     }
 
