@@ -303,5 +303,20 @@ public sealed class DevTokenTests
     {
         await using var factory = new ApiFactory { DevTokens = false };
         await factory.As(null).PostAsync("/api/dev/tokens", new { role = "admin" }, HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NotFound, (await factory.As(null).GetTextAsync("/api/dev/tokens")).Status);
+    }
+
+    [Fact]
+    public async Task Where_dev_tokens_exist_a_front_end_reads_their_roles_without_spending_a_guess()
+    {
+        // Five guesses a minute for this client: twenty reads later, a token can still be issued.
+        await using var factory = new ApiFactory { Settings = { ["RateLimits:GuessesPerClientPerMinute"] = "5" } };
+        for (var i = 0; i < 20; i++)
+        {
+            var roles = await factory.As(null).GetAsync("/api/dev/tokens", HttpStatusCode.OK);
+            Assert.Contains("analyst", roles.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        }
+
+        await factory.As(null).PostAsync("/api/dev/tokens", new { role = "analyst" }, HttpStatusCode.OK);
     }
 }

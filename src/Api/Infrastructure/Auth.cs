@@ -207,14 +207,22 @@ public static class Auth
 
     public sealed record DevTokenResponse(string Token);
 
+    public sealed record DevTokenRoles(IReadOnlyList<string> Roles);
+
+    private static readonly string[] DevRoles = [Roles.Citizen, Roles.Agent, Roles.Supervisor, Roles.Auditor, Roles.Analyst, Roles.Admin];
+
     /// <summary>POST /api/dev/tokens: exists only in Development or with Auth:DevTokens=true.</summary>
     public static void MapDevTokens(this IEndpointRouteBuilder endpoints)
     {
+        // What a front end asks to know whether it may offer a role picker: a read, no guess spent, nothing logged.
+        endpoints.MapGet("/api/dev/tokens", () => TypedResults.Ok(new DevTokenRoles(DevRoles)))
+            .AllowAnonymous()
+            .WithTags("development")
+            .WithSummary("The roles development tokens are issued for; answers only where POST /api/dev/tokens exists (404 elsewhere). Anyone may call it.");
         endpoints.MapPost("/api/dev/tokens", Ok<DevTokenResponse> (DevTokenRequest request, SymmetricSecurityKey key, TimeProvider time) =>
             {
-                string[] roles = [Roles.Citizen, Roles.Agent, Roles.Supervisor, Roles.Auditor, Roles.Analyst, Roles.Admin];
                 new Validation()
-                    .Check("role", request.Role is not null && roles.Contains(request.Role), $"One of: {string.Join(", ", roles)}.")
+                    .Check("role", request.Role is not null && DevRoles.Contains(request.Role), $"One of: {string.Join(", ", DevRoles)}.")
                     .Check("administrationId", request.Role != Roles.Agent || !string.IsNullOrWhiteSpace(request.AdministrationId), "An agent is bound to one administration.")
                     .Check("administrationId", request.AdministrationId is null || IsAdministrationId(request.AdministrationId), "Letters, digits, '-' and '_' only, at most 64.")
                     .Text("subject", request.Subject, 200, required: false)

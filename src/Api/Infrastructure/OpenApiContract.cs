@@ -69,6 +69,7 @@ public static class OpenApiContract
         ["GET /health/live"] = "getLiveness",
         ["GET /health/ready"] = "getReadiness",
         ["POST /api/dev/tokens"] = "issueDevelopmentToken",
+        ["GET /api/dev/tokens"] = "listDevelopmentTokenRoles",
     };
 
     private static readonly (string Name, string Description)[] Tags =
@@ -134,7 +135,7 @@ public static class OpenApiContract
             var route = RouteKey(api);
             var metadata = api.ActionDescriptor.EndpointMetadata;
             var command = api.HttpMethod == "POST" && !route.StartsWith("POST /api/dev/", StringComparison.Ordinal) && !route.StartsWith("POST /api/projections/", StringComparison.Ordinal);
-            var database = route is not ("GET /health/live" or "GET /health/ready" or "GET /api/categories" or "GET /api/call-center/categories" or "POST /api/dev/tokens");
+            var database = route is not ("GET /health/live" or "GET /health/ready" or "GET /api/categories" or "GET /api/call-center/categories" or "POST /api/dev/tokens" or "GET /api/dev/tokens");
             var roles = metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
             var guess = route is "GET /api/complaints/by-tracking/{trackingNumber}" or "POST /api/dev/tokens" or "GET /api/complaints/{id}" or "GET /api/audit/complaints/export"
                 || (route.StartsWith("POST /api/complaints/{id}/", StringComparison.Ordinal));

@@ -191,7 +191,7 @@ document.querySelectorAll('#dev-tokens [data-role]').forEach((b) => b.addEventLi
   const { token } = await api('/api/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ role: b.dataset.role }) });
   await signIn(token);
 }));
-// The role picker exists only where the service issues development tokens (an empty request answers 400 there, 404 elsewhere).
-fetch('/api/dev/tokens', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => { $('#dev-tokens').hidden = r.status === 404; });
+// The role picker exists only where the service issues development tokens (GET answers their roles there, 404 elsewhere).
+fetch('/api/dev/tokens').then((r) => { $('#dev-tokens').hidden = !r.ok; });
 render();
 if (state.token) show();
