@@ -32,14 +32,7 @@ public static class AggregateWorkflowBenchmark
     public static async Task RunAsync(NpgsqlDataSource dataSource, string connectionString, Settings settings, Report report)
     {
         var schema = "bench_aggr_" + Guid.NewGuid().ToString("N")[..8];
-        var app = ApiHost.Build(
-        [
-            "--urls", $"http://127.0.0.1:{HttpBenchmark.FreePort()}",
-            "--IDARATI_DB", connectionString,
-            "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
-            "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
-        ], builder => builder.Services.ConfigureWolverine(options =>
+        var app = ApiHost.Build(HttpBenchmark.ServiceArguments($"http://127.0.0.1:{HttpBenchmark.FreePort()}", connectionString, schema), builder => builder.Services.ConfigureWolverine(options =>
         {
             // The workflow's handler has no pre-generated code: this host compiles Wolverine's code at start.
             options.Discovery.IncludeAssembly(typeof(AggregateWorkflowBenchmark).Assembly);

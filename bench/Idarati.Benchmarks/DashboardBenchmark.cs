@@ -31,12 +31,7 @@ public static class DashboardBenchmark
         var at = scale ?? (settings.Smoke ? 0.01 : 1);
         var schema = "bench_dash_" + Guid.NewGuid().ToString("N")[..8];
         var port = HttpBenchmark.FreePort();
-        var app = ApiHost.Build(
-        [
-            "--urls", $"http://127.0.0.1:{port}", "--IDARATI_DB", connectionString, "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
-            "--ReferenceData:LoadDefaults", "false", "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
-        ]);
+        var app = ApiHost.Build([.. HttpBenchmark.ServiceArguments($"http://127.0.0.1:{port}", connectionString, schema), "--ReferenceData:LoadDefaults", "false"]);
         await app.StartAsync().ConfigureAwait(false);
         try
         {

@@ -29,19 +29,22 @@ public static class HttpBenchmark
         citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
     });
 
+    /// <summary>The service's command line in a benchmark: its own schema, fixed secrets, warnings only, mail to the sink.</summary>
+    internal static string[] ServiceArguments(string url, string connectionString, string schema) =>
+    [
+        "--urls", url,
+        "--IDARATI_DB", connectionString,
+        "--EventStore:Schema", schema,
+        "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
+        "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
+    ];
+
     public static async Task RunAsync(NpgsqlDataSource dataSource, string connectionString, Settings settings, Report report)
     {
         const int Concurrency = 8;
         var schema = "bench_http_" + Guid.NewGuid().ToString("N")[..8];
         var port = FreePort();
-        var app = ApiHost.Build(
-        [
-            "--urls", $"http://127.0.0.1:{port}",
-            "--IDARATI_DB", connectionString,
-            "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
-            "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
-        ]);
+        var app = ApiHost.Build(ServiceArguments($"http://127.0.0.1:{port}", connectionString, schema));
         await app.StartAsync().ConfigureAwait(false);
         try
         {
@@ -123,8 +126,7 @@ public static class HttpBenchmark
     {
         var schema = "bench_graphql_" + Guid.NewGuid().ToString("N")[..8];
         var port = FreePort();
-        var app = ApiHost.Build(["--urls", $"http://127.0.0.1:{port}", "--IDARATI_DB", connectionString, "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes", "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink"]);
+        var app = ApiHost.Build(ServiceArguments($"http://127.0.0.1:{port}", connectionString, schema));
         await app.StartAsync().ConfigureAwait(false);
         try
         {

@@ -28,14 +28,7 @@ public static class WolverineHttpBenchmark
         const int Concurrency = 8;
         var schema = "bench_whttp_" + Guid.NewGuid().ToString("N")[..8];
         var target = $"http://127.0.0.1:{HttpBenchmark.FreePort()}";
-        var app = ApiHost.Build(
-        [
-            "--urls", target,
-            "--IDARATI_DB", connectionString,
-            "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
-            "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
-        ], builder =>
+        var app = ApiHost.Build(HttpBenchmark.ServiceArguments(target, connectionString, schema), builder =>
         {
             builder.Services.AddWolverineHttp();
             // This endpoint has no pre-generated code, so this host compiles Wolverine's code at start (Dynamic: the same
