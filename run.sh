@@ -20,6 +20,8 @@ if [ -z "${IDARATI_DB:-}" ] && [ -z "${ConnectionStrings__Idarati:-}" ]; then
 fi
 
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
+# dotnet run builds first, silently: say so, or a first run looks hung for a minute.
+echo "building the service (Release; the first build takes about a minute), then starting it..." >&2
 case "${1:-}" in
   # CLI verbs (./run.sh seed --scale 0.1, ./run.sh migrate, ./run.sh rebuild, ./run.sh daemon) run on the same database, then exit.
   seed|migrate|rebuild|daemon) dotnet run --project src/Api -c Release -- "$@" ;;
