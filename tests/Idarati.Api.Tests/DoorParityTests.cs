@@ -15,7 +15,7 @@ public sealed class DoorParityTests(DoorParityTests.ThreeComplaintsAtMidnightInM
     {
         private static readonly DateTimeOffset Submitted = new(2026, 6, 10, 23, 30, 0, TimeSpan.Zero);
 
-        private readonly MovableTime _time = new() { Offset = Submitted - DateTimeOffset.UtcNow };
+        private readonly MovableTime _time = new() { Offset = Submitted - TimeProvider.System.GetUtcNow() };
 
         public ThreeComplaintsAtMidnightInMorocco() => Factory = new ApiFactory { Time = _time };
 

@@ -1,9 +1,7 @@
-using Idarati.Api.Complaints;
 using Idarati.Api.Infrastructure;
 using Idarati.Application.CallCenter;
 using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
-using Idarati.Domain.CallCenter;
 using Idarati.Domain.Complaints;
 using Microsoft.AspNetCore.Http.HttpResults;
 using R = Idarati.Api.Infrastructure.Auth.Roles;

@@ -1,10 +1,8 @@
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
-using Idarati.Domain.Complaints;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Idarati.Domain.Shared;
 using R = Idarati.Api.Infrastructure.Auth.Roles;
 
 namespace Idarati.Api.Complaints;

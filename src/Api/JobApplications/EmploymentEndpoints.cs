@@ -1,7 +1,6 @@
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Handling;
 using Idarati.Application.JobApplications;
-using Idarati.Domain.JobApplications;
 using Microsoft.AspNetCore.Http.HttpResults;
 using R = Idarati.Api.Infrastructure.Auth.Roles;
 

@@ -1,4 +1,3 @@
-using Idarati.Application.Handling;
 using Idarati.Api.Infrastructure;
 using Idarati.Projections;
 using Idarati.Application.Indicators;

@@ -1,7 +1,6 @@
 using Idarati.Application.Handling;
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Administrations;
-using Idarati.Domain.Administrations;
 using Idarati.Domain.Reference;
 using Microsoft.AspNetCore.Http.HttpResults;
 using R = Idarati.Api.Infrastructure.Auth.Roles;

@@ -1,10 +1,5 @@
-using Idarati.Application.Administrations;
-using Idarati.Application.CallCenter;
-using Idarati.Application.Complaints;
 using Idarati.Application.JobApplications;
 using Idarati.Domain.Administrations;
-using Idarati.Domain.CallCenter;
-using Idarati.Domain.Complaints;
 using Idarati.Domain.JobApplications;
 using Idarati.Domain.Reference;
 using Idarati.Domain.Shared;

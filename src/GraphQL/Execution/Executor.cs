@@ -1,6 +1,4 @@
-using System.Collections;
 using System.Collections.Concurrent;
-using System.Reflection;
 using Idarati.GraphQL.Language;
 using Idarati.GraphQL.Types;
 
