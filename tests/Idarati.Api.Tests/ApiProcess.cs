@@ -82,6 +82,14 @@ public sealed class ApiProcess : IDisposable
         return client;
     }
 
+    /// <summary>SIGSTOP: every thread of the process stands still (a frozen VM, a long pause) and its sockets stay open.</summary>
+    public void Freeze() => Signal(19);
+
+    /// <summary>SIGCONT: the frozen process runs on from where it stood.</summary>
+    public void Thaw() => Signal(18);
+
+    private void Signal(int signal) => Assert.Equal(0, NativeMethods.kill(_process.Id, signal));
+
     /// <summary>SIGKILL: the process stops at once, nothing of it runs again.</summary>
     public void Kill()
     {
@@ -93,10 +101,18 @@ public sealed class ApiProcess : IDisposable
     {
         if (!_process.HasExited)
         {
+            Thaw();
             Kill();
         }
 
         _process.Dispose();
         _http.Dispose();
     }
+}
+
+internal static class NativeMethods
+{
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    internal static extern int kill(int pid, int sig);
 }

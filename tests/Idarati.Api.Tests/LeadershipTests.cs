@@ -5,7 +5,7 @@ using Idarati.Tests;
 namespace Idarati.Api.Tests;
 
 /// <summary>Two nodes on one store: Marten's HotCold leadership runs the read models on one; when it goes, the other takes over.</summary>
-public sealed class LeadershipTests
+public sealed class LeadershipTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     [Fact]
     public async Task When_the_leading_node_goes_the_other_takes_over_with_no_loss_and_no_double_count()
@@ -41,6 +41,74 @@ public sealed class LeadershipTests
         await using var reader = await rows.ExecuteReaderAsync();
         await reader.ReadAsync();
         Assert.Equal((20L, 20L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task A_frozen_leader_loses_its_lease_to_another_node_within_ten_seconds_and_writes_nothing_twice_when_it_wakes()
+    {
+        var schema = "hung_" + Guid.NewGuid().ToString("N")[..12];
+        using var frozen = await ApiProcess.StartAsync(schema, new Dictionary<string, string> { ["Projections__NodeName"] = "node-a" });
+        await using var live = new ApiFactory { Schema = schema, Settings = { ["Projections:NodeName"] = "node-b", ["ReferenceData:LoadDefaults"] = "false" } };
+        var supervisor = live.As("supervisor");
+        await LeaderIsAsync(supervisor, "node-a");
+        var citizen = live.As("citizen", subject: "hung-leader");
+        await using var database = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+
+        // Complaints go on arriving through the live node the whole time, so the leader is stopped in the middle of its work.
+        var submitted = new System.Collections.Concurrent.ConcurrentBag<Guid>();
+        using var stop = new CancellationTokenSource();
+        var load = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                submitted.Add(await SubmitAsync(citizen));
+            }
+        });
+        await Deadline.UntilAsync(() => Task.FromResult(submitted.Count >= 20), 60, "twenty complaints before the freeze");
+        await Deadline.UntilAsync(async () => await ListedCountAsync(database, schema, [.. submitted]) > 0, 60, "node-a to project");
+
+        frozen.Freeze();
+        var frozenAt = System.Diagnostics.Stopwatch.StartNew();
+        var afterFreeze = submitted.Count + 5;
+        await Deadline.UntilAsync(() => Task.FromResult(submitted.Count >= afterFreeze), 60, "complaints after the freeze");
+        var waiting = submitted.ToArray();
+        await Deadline.UntilAsync(async () => await ListedCountAsync(database, schema, waiting) == waiting.Length, 10,
+            "another node to take the read models over and list what arrived during the freeze");
+        output.WriteLine($"The read models were taken over {frozenAt.Elapsed.TotalSeconds:F1} s after the freeze.");
+        Assert.InRange(frozenAt.Elapsed.TotalSeconds, 0, 10);
+        await LeaderIsAsync(supervisor, "node-b");
+
+        // The old leader wakes with its sessions ended: it restarts as a follower, and its stale work is refused.
+        frozen.Thaw();
+        using var woken = await frozen.ClientAsync("supervisor");
+        await Deadline.UntilAsync(async () =>
+        {
+            var answer = await woken.GetAsync(new Uri("/api/projections", UriKind.Relative));
+            return answer.StatusCode == HttpStatusCode.OK && JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement
+                .EnumerateArray().All(p => p.GetProperty("leader").GetString() == "node-b");
+        }, 30, "the woken node to name node-b as the leader");
+        var afterThaw = submitted.Count + 20;
+        await Deadline.UntilAsync(() => Task.FromResult(submitted.Count >= afterThaw), 60, "complaints after the thaw");
+        await stop.CancelAsync();
+        await load;
+
+        var all = submitted.ToArray();
+        await Deadline.UntilAsync(async () => await ListedCountAsync(database, schema, all) == all.Length, 60, "every complaint listed");
+        await using var check = database.CreateCommand($"""
+            SELECT (SELECT count(*) FROM {schema}.rm_complaint_list),
+                   (SELECT count(*) FROM {schema}.rm_complaint_list l JOIN {schema}.mt_streams s ON s.id = 'complaint-' || replace(l.complaint_id::text, '-', '') WHERE l.version <> s.version),
+                   (SELECT count(*) FROM {schema}.mt_doc_deadletterevent)
+            """);
+        await using var reader = await check.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        Assert.Equal(((long)all.Length, 0L, 0L), (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+    }
+
+    private static async Task<long> ListedCountAsync(Npgsql.NpgsqlDataSource database, string schema, Guid[] ids)
+    {
+        await using var command = database.CreateCommand($"SELECT count(*) FROM {schema}.rm_complaint_list WHERE complaint_id = ANY($1)");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<Guid[]> { TypedValue = ids });
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Fact]

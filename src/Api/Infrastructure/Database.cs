@@ -30,9 +30,20 @@ public static class Database
         return given.ContainsKey("No Reset On Close") || given.ContainsKey("NoResetOnClose");
     }
 
-    /// <summary>This node's name: in the status of the projections and in its connections' application name ("idarati@name").</summary>
+    /// <summary>This node's name: in the status of the projections and in its connections' application name (<see cref="SessionName"/>).</summary>
     public static string NodeName(IConfiguration configuration) =>
         configuration?["Projections:NodeName"] is { Length: > 0 } name ? name : $"{Environment.MachineName}:{Environment.ProcessId}";
+
+    /// <summary>
+    /// The application name of this node's sessions: the connection string's (or "idarati"), "@", the node's name; the
+    /// command path's pool adds <see cref="CommandsSuffix"/>. Always per node, since a node that loses its lease has its
+    /// sessions ended by this name (<see cref="Idarati.Projections.DaemonLeases"/>).
+    /// </summary>
+    public static string SessionName(IConfiguration configuration)
+    {
+        var given = new NpgsqlConnectionStringBuilder(ConnectionString(configuration)).ApplicationName;
+        return (string.IsNullOrEmpty(given) ? "idarati" : given) + "@" + NodeName(configuration);
+    }
 
     /// <summary>The schema of the event store and the read models.</summary>
     public static string Schema(IConfiguration configuration) => configuration?["EventStore:Schema"] ?? "event_store";
@@ -59,6 +70,9 @@ public static class Database
             Idarati.Projections.ReadModelDaemon.Configure(options, configuration.GetValue("Projections:PollInterval", Idarati.Projections.ReadModelDaemon.DefaultPollInterval));
             // One leadership lock per store: schemas on one server (tests, several deployments) lead independently.
             options.Projections.DaemonLockId = DaemonLockId(Schema(configuration));
+            // A follower asks for the shard locks every second (Marten's default is 5 s), so that a takeover after a
+            // lease runs out (DaemonLease) stays within seconds.
+            options.Projections.LeadershipPollingTime = (int)configuration.GetValue("Projections:LeadershipPolling", TimeSpan.FromSeconds(1)).TotalMilliseconds;
 
             return options;
         });
@@ -87,9 +101,8 @@ public static class Database
     private static NpgsqlDataSource DataSource(IConfiguration configuration, bool prepared)
     {
         var builder = new NpgsqlDataSourceBuilder(ConnectionString(configuration));
-        // Each node's sessions say which node they belong to (pg_stat_activity), Marten's leadership lock included, and
-        // the command path's say so too ("idarati@node/commands").
-        builder.ConnectionStringBuilder.ApplicationName ??= "idarati@" + NodeName(configuration) + (prepared ? CommandsSuffix : string.Empty);
+        // Each node's sessions say which node they belong to (pg_stat_activity), Marten's shard locks included.
+        builder.ConnectionStringBuilder.ApplicationName = SessionName(configuration) + (prepared ? CommandsSuffix : string.Empty);
         if (prepared && builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
         {
             builder.ConnectionStringBuilder.MaxAutoPrepare = 64;

@@ -32,7 +32,7 @@ public static class ProjectionEndpoints
         services.AddHostedService<ProjectionTablesAtStartup>();
         if (configuration.GetValue("Projections:Daemon", true))
         {
-            services.AddHostedService<LeaderHeartbeat>();
+            services.AddHostedService<DaemonLease>();
         }
 
         return services;
@@ -91,7 +91,7 @@ public static class ProjectionEndpoints
             await MartenReadModel.CreateAsync(projection, connection, null, cancellationToken).ConfigureAwait(false);
         }
 
-        await using var leader = new Npgsql.NpgsqlCommand(services.GetRequiredService<ProjectionMonitor>().CreateLeaderTableSql, connection);
+        await using var leader = new Npgsql.NpgsqlCommand(services.GetRequiredService<ProjectionMonitor>().Leases.CreateTableSql, connection);
         await leader.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -81,38 +81,3 @@ public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonit
     private async Task<bool> LeaderElsewhereAsync(CancellationToken cancellationToken) =>
         throw new NotLeaderException((await monitor.LeaderAsync(cancellationToken).ConfigureAwait(false)).Node);
 }
-
-/// <summary>
-/// While this node's Marten daemon runs the read models (HotCold: it holds Marten's leadership lock), it says so every
-/// Projections:Heartbeat (1 s), so that every node's status names the leader and shows a projection as stalled when no
-/// node has led it for Projections:StalledAfter while events wait.
-/// </summary>
-public sealed class LeaderHeartbeat(IServiceProvider services, ProjectionMonitor monitor, IConfiguration configuration, TimeProvider time, ILogger<LeaderHeartbeat> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var node = Idarati.Api.Infrastructure.Database.NodeName(configuration);
-        var interval = configuration.GetValue("Projections:Heartbeat", TimeSpan.FromSeconds(1));
-        // Every 50 ms while this node does not lead (so a new leader shows at once), every interval while it does.
-        using var fast = new PeriodicTimer(TimeSpan.FromMilliseconds(50), time);
-        using var slow = new PeriodicTimer(interval, time);
-        var leading = false;
-        do
-        {
-            try
-            {
-                // A node that paused its daemon for a rebuild still leads (it keeps Marten's lock).
-                leading = services.GetService<IProjectionCoordinator>() is { } coordinator && (ReadModelRebuilds.Leads(coordinator) || monitor.AnyRebuilding);
-                if (leading)
-                {
-                    await monitor.BeatAsync(node, stoppingToken).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogWarning(e, "The daemon's heartbeat could not be written");
-            }
-        }
-        while (await (leading ? slow : fast).WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
-    }
-}

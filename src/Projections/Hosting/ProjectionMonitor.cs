@@ -108,36 +108,14 @@ public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dat
     /// <summary>How long a leader stays named without a heartbeat; past it, a projection with events waiting is stalled.</summary>
     public TimeSpan StalledAfter { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The table where the node running Marten's daemon says so (<see cref="BeatAsync"/>).</summary>
-    public string LeaderTable => $"{Schema}.daemon_leader";
+    /// <summary>Each daemon node's lease, and who leads.</summary>
+    public DaemonLeases Leases => _leases ??= new DaemonLeases(dataSource, Schema);
 
-    public string CreateLeaderTableSql => $"CREATE TABLE IF NOT EXISTS {LeaderTable} (id int PRIMARY KEY, node text NOT NULL, seen_at timestamptz NOT NULL)";
-
-    /// <summary>Called periodically by the node whose daemon runs the read models (it holds Marten's leadership lock).</summary>
-    public async Task BeatAsync(string node, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"""
-            INSERT INTO {LeaderTable} (id, node, seen_at) VALUES (1, $1, $2)
-            ON CONFLICT (id) DO UPDATE SET node = excluded.node, seen_at = excluded.seen_at
-            """);
-        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    private DaemonLeases? _leases;
 
     /// <summary>The node that leads the daemon and when it last said so; the node is null once it is silent for <see cref="StalledAfter"/>.</summary>
-    public async Task<(string? Node, DateTimeOffset? SeenAt)> LeaderAsync(CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"SELECT node, seen_at FROM {LeaderTable} WHERE id = 1");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return (null, null);
-        }
-
-        var seen = reader.GetFieldValue<DateTimeOffset>(1);
-        return (time.GetUtcNow() - seen <= StalledAfter ? reader.GetString(0) : null, seen);
-    }
+    public Task<(string? Node, DateTimeOffset? SeenAt)> LeaderAsync(CancellationToken cancellationToken = default) =>
+        Leases.LeaderAsync(StalledAfter, cancellationToken);
 
     private async Task<(long Count, IReadOnlyList<DeadLetter> Letters)> DeadLettersAsync(string projection, CancellationToken cancellationToken)
     {
