@@ -158,10 +158,19 @@ public sealed class ApiFactory : IAsyncDisposable, IDisposable
         Deadline.UntilAsync(async () => (await Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>().StatusAsync())
             .All(p => p.LagEvents == 0 && p.State == Idarati.Projections.ProjectionState.Running), seconds, "every projection to catch up");
 
-    /// <summary>Until this host's daemon holds Marten's leadership and runs the read models (a rebuild asked before is refused with 409 not-leader).</summary>
+    /// <summary>Until this host's daemon holds Marten's leadership, runs the read models and says so (a rebuild asked before any node says so is refused with 409 not-leader).</summary>
     public Task WaitUntilLeadingAsync(int seconds = 60) =>
-        Deadline.UntilAsync(() => Task.FromResult(Services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is { } coordinator
-            && Idarati.Api.Projections.ReadModelRebuilds.Leads(coordinator)), seconds, "this node to lead the projections");
+        Deadline.UntilAsync(async () => Services.GetService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>() is { } coordinator
+            && Idarati.Api.Projections.ReadModelRebuilds.Leads(coordinator)
+            && (await Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>().LeaderAsync()).Node is not null, seconds, "this node to lead the projections");
+
+    /// <summary>The first column of the first row of a statement on this host's schema (<c>{s}</c>).</summary>
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(TestDatabase);
+        await using var command = dataSource.CreateCommand(sql.Replace("{s}", Schema, StringComparison.Ordinal));
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
 
     public async Task ExecuteSqlAsync(string sql)
     {

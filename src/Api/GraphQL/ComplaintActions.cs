@@ -141,7 +141,7 @@ public static partial class FrontEndSchema
         new() { [field] = null, ["errors"] = errors };
 
     /// <summary>The type of a mutation's answer: the new state in <paramref name="field"/>, or the errors that stopped it.</summary>
-    private static ObjectGraphType PayloadType(string name, string field, ObjectGraphType state, ObjectGraphType userError)
+    private static ObjectGraphType PayloadType(string name, string field, GraphType state, ObjectGraphType userError)
     {
         var payload = new ObjectGraphType(name, $"The {field} after the mutation, or the errors that stopped it.");
         payload.AddFields(new FieldDefinition(field, state), new FieldDefinition("errors", new NonNullGraphType(new ListGraphType(userError.NonNull))));

@@ -184,6 +184,7 @@ public static partial class FrontEndSchema
             .. ServiceMutations(userError, location, citizen),
             .. AdministrationMutations(userError, administration, administrationKind),
             RebuildProjectionField(projectionStatus, userError),
+            RebuildProjectionsField(projectionStatus, userError),
             .. ComplaintActionFields(complaint, userError,
                 EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
                 EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")),

@@ -83,27 +83,34 @@ public static partial class FrontEndSchema
         ];
     }
 
-    /// <summary>Tear a read model down and replay it from zero, online (REST: POST /api/projections/{name}/rebuild).</summary>
+    private const string RebuildRule = "on the node whose daemon runs the read models, whichever node is asked: queued, then rebuilding, then running; follow the progress in projections. NOT_LEADER when no node runs them. Role: admin.";
+
+    /// <summary>Rebuild a read model (REST: POST /api/projections/{name}/rebuild).</summary>
     private static FieldDefinition RebuildProjectionField(ObjectGraphType status, ObjectGraphType userError) =>
         new("rebuildProjection", PayloadType("ProjectionPayload", "projection", status, userError).NonNull,
-            "Tear the read model down and replay it from zero, online; follow its progress in projections. Role: admin.")
+            "Tear the read model down and replay it from zero, online, " + RebuildRule)
         {
             Arguments = [new("name", Scalars.String.NonNull)],
-            Resolve = c =>
-            {
-                Caller(c, Auth.Roles.Admin);
-                return PayloadAsync("projection", async () =>
-                {
-                    var name = c.Argument<string>("name")!;
-                    if (!await Service<Idarati.Api.Projections.ReadModelRebuilds>(c).StartAsync(name, c.CancellationToken).ConfigureAwait(false))
-                    {
-                        throw new NotFoundException($"The projection '{name}'");
-                    }
-
-                    return (await Service<ProjectionMonitor>(c).StatusAsync(c.CancellationToken).ConfigureAwait(false)).Single(p => p.Name == name);
-                });
-            },
+            Resolve = c => RebuildAsync(c, "projection", [c.Argument<string>("name")!], all => all.Single()),
         };
+
+    /// <summary>Rebuild several read models, or every one (REST: POST /api/projections/rebuild).</summary>
+    private static FieldDefinition RebuildProjectionsField(ObjectGraphType status, ObjectGraphType userError) =>
+        new("rebuildProjections", PayloadType("ProjectionsPayload", "projections", new ListGraphType(status.NonNull), userError).NonNull,
+            "Tear the read models named (every one when names is null or empty) down and replay them from zero, in turn, online, " + RebuildRule)
+        {
+            Arguments = [new("names", new ListGraphType(Scalars.String.NonNull))],
+            Resolve = c => RebuildAsync(c, "projections", c.Argument<IReadOnlyList<object?>>("names")?.Cast<string>().ToList() ?? [], all => all),
+        };
+
+    private static ValueTask<object?> RebuildAsync(ResolveContext c, string field, IReadOnlyList<string> names, Func<IReadOnlyList<ProjectionStatus>, object> answer)
+    {
+        Caller(c, Auth.Roles.Admin);
+        return PayloadAsync(field, async () =>
+            await Service<Idarati.Api.Projections.ReadModelRebuilds>(c).RequestAsync(names, c.CancellationToken).ConfigureAwait(false) is { } status
+                ? answer(status)
+                : throw new NotFoundException($"The projection '{string.Join("', '", names)}'"));
+    }
 
     private static ObjectGraphType ProjectionStatusType()
     {

@@ -61,6 +61,7 @@ public static class OpenApiContract
         ["GET /api/indicators/employment"] = "getEmploymentIndicators",
         ["GET /api/projections"] = "listProjections",
         ["POST /api/projections/{name}/rebuild"] = "rebuildProjection",
+        ["POST /api/projections/rebuild"] = "rebuildProjections",
         ["GET /api/administrations"] = "listAdministrations",
         ["POST /api/administrations"] = "registerAdministration",
         ["POST /api/administrations/{id}/deactivate"] = "deactivateAdministration",
@@ -124,7 +125,7 @@ public static class OpenApiContract
     /// <summary>
     /// The problem responses an operation answers, read from what the endpoint declares: parameters or a body (400),
     /// anything (401: credentials that make no user are refused on every route), roles (403), a path parameter (404),
-    /// a command (409 rule, concurrent change or key in use; a rebuild: 409 not the leader; 412 stale If-Match, 422 reused Idempotency-Key), a body (413, 415), a guess of
+    /// a command (409 rule, concurrent change or key in use; a rebuild: 409 no node leads; 412 stale If-Match, 422 reused Idempotency-Key), a body (413, 415), a guess of
     /// an access code (429), the database (503).
     /// </summary>
     private sealed class ProblemResponses : IOperationFilter
@@ -146,7 +147,7 @@ public static class OpenApiContract
             Add(operation, context, 403, "The caller's role may not call this operation.", when: roles);
             Add(operation, context, 404, "No such resource, or one the caller may not see.", when: route.Contains('{', StringComparison.Ordinal));
             Add(operation, context, 409, "A business rule refused the command (`rule` names it), others kept changing it (`rule`: concurrent-change), or its Idempotency-Key is still in use (Retry-After).", when: command);
-            Add(operation, context, 409, "Another node leads the read models (`rule`: not-leader, `leader` names it): ask that node.", when: route == "POST /api/projections/{name}/rebuild");
+            Add(operation, context, 409, "No node runs the read models at the moment (`rule`: not-leader): the rebuild would wait for one; retry shortly.", when: route.EndsWith("/rebuild", StringComparison.Ordinal));
             Add(operation, context, 412, "If-Match named an older version (`currentVersion` says which is current).", when: command);
             Add(operation, context, 413, "The body is larger than 64 KiB.", when: api.HttpMethod == "POST");
             Add(operation, context, 415, "The body is not JSON.", when: api.HttpMethod == "POST");

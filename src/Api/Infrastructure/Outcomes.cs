@@ -99,7 +99,7 @@ public static class Outcomes
         // Marten's own conflict, should one escape the command handler's retries: never a 500.
         JasperFx.ConcurrencyException or JasperFx.Events.EventStreamUnexpectedMaxEventIdException =>
             new(409, "CONCURRENT_CHANGE", ConcurrentChange, InPayload: true) { Rule = "concurrent-change" },
-        Projections.NotLeaderException l => new(409, "NOT_LEADER", l.Message, InPayload: true) { Rule = "not-leader", Extensions = [("leader", l.Leader)] },
+        Projections.NotLeaderException l => new(409, "NOT_LEADER", l.Message, InPayload: true) { Rule = "not-leader" },
         IdempotencyKeyReusedException k => new(422, "IDEMPOTENCY_KEY_REUSED", k.Message, InPayload: true)
         {
             Fields = new Dictionary<string, string[]> { [Http.IdempotencyKey] = [k.Message] },

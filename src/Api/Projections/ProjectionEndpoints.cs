@@ -30,6 +30,7 @@ public static class ProjectionEndpoints
         services.AddReadModelQuery((db, schema) => new ComplaintListQuery(db, schema));
         // Read-model tables exist on every node, daemon or not, so queries never meet a missing table.
         services.AddHostedService<ProjectionTablesAtStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReadModelRebuilds>());
         if (configuration.GetValue("Projections:Daemon", true))
         {
             services.AddHostedService<DaemonLease>();
@@ -49,10 +50,15 @@ public static class ProjectionEndpoints
         group.MapGet("/", async (ProjectionMonitor monitor, CancellationToken ct) => TypedResults.Ok(await monitor.StatusAsync(ct).ConfigureAwait(false)))
             .RequireAuthorization(p => p.RequireRole(R.Admin, R.Supervisor, R.Analyst))
             .WithSummary("Each projection's name, state (running, rebuilding, stalled), position in the log, lag in events and seconds, the node that leads Marten's async daemon, and the events it set aside in Marten's dead-letter storage (stream, version, type, error; a rebuild replays them). Roles: admin, supervisor, analyst.");
-        group.MapPost("/{name}/rebuild", async Task<Results<Accepted, NotFound>> (string name, ReadModelRebuilds rebuilds, CancellationToken ct) =>
-                await rebuilds.StartAsync(name, ct).ConfigureAwait(false) ? TypedResults.Accepted("/api/projections") : TypedResults.NotFound())
+        const string Rebuild = "on the node whose daemon runs the read models, whichever node is asked: each is queued, then rebuilding (its tables emptied and the log replayed from zero, online), then running; one asked for while queued or rebuilding is not asked twice. Answers their status; 409 when no node runs the read models. Follow the progress in GET /api/projections. Role: admin.";
+        group.MapPost("/{name}/rebuild", async Task<Results<Accepted<IReadOnlyList<ProjectionStatus>>, NotFound>> (string name, ReadModelRebuilds rebuilds, CancellationToken ct) =>
+                await rebuilds.RequestAsync([name], ct).ConfigureAwait(false) is { } status ? TypedResults.Accepted("/api/projections", status) : TypedResults.NotFound())
             .RequireAuthorization(p => p.RequireRole(R.Admin))
-            .WithSummary("Tear the read model down and replay it from zero on the node that leads the daemon (this one, or 409 naming the leader); follow the progress in GET /api/projections. Role: admin.");
+            .WithSummary("Rebuild a read model " + Rebuild);
+        group.MapPost("/rebuild", async (ReadModelRebuilds rebuilds, CancellationToken ct) =>
+                TypedResults.Accepted("/api/projections", (await rebuilds.RequestAsync([], ct).ConfigureAwait(false))!))
+            .RequireAuthorization(p => p.RequireRole(R.Admin))
+            .WithSummary("Rebuild every read model, in turn, " + Rebuild);
     }
 
     /// <summary>The analysts' indicators: each route is its query slice (Application/Indicators), bound from the query string.</summary>
@@ -91,8 +97,9 @@ public static class ProjectionEndpoints
             await MartenReadModel.CreateAsync(projection, connection, null, cancellationToken).ConfigureAwait(false);
         }
 
-        await using var leader = new Npgsql.NpgsqlCommand(services.GetRequiredService<ProjectionMonitor>().Leases.CreateTableSql, connection);
-        await leader.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        var monitor = services.GetRequiredService<ProjectionMonitor>();
+        await using var daemonTables = new Npgsql.NpgsqlCommand(monitor.Leases.CreateTableSql + ";" + monitor.Rebuilds.CreateTableSql, connection);
+        await daemonTables.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class ProjectionTablesAtStartup(IServiceProvider services, IConfiguration configuration) : IHostedService

@@ -1,74 +1,111 @@
+using Idarati.Api.Infrastructure;
 using Idarati.Projections;
-using JasperFx.Events.Daemon;
 using IProjectionCoordinator = Marten.Events.Daemon.Coordination.IProjectionCoordinator;
 using Marten;
 
 namespace Idarati.Api.Projections;
 
-/// <summary>Another node leads Marten's daemon: the rebuild must run there (409 naming it).</summary>
-public sealed class NotLeaderException(string? leader)
-    : Exception(leader is null
-        ? "No node leads the projections at the moment (Projections:Daemon is off here, or the leader is being replaced); retry shortly."
-        : $"The node '{leader}' leads the projections: a rebuild runs where the daemon runs; ask that node.")
-{
-    public string? Leader { get; } = leader;
-}
+/// <summary>No node leads the read models, so a rebuild asked for now would wait for one (409).</summary>
+public sealed class NotLeaderException() : Exception(
+    "No node runs the read models at the moment (no daemon is on, or the leader is being replaced): a rebuild would wait for one; retry shortly.");
 
 /// <summary>
-/// Rebuilds a read model with Marten's daemon on this node when it leads: the projection's tables are emptied, its
-/// progression and dead letters forgotten, and the log replayed from zero, in the background; the status shows it as
-/// rebuilding until it has caught up. Marten stops the projection's agent for the rebuild and starts it again after.
+/// Rebuilds of read models, asked on any node and run by the node whose Marten daemon runs them. A request is queued in
+/// the database (<see cref="RebuildQueue"/>); the leader pauses its daemon once (its agents stop, it keeps Marten's
+/// locks), rebuilds every queued read model in turn with a daemon of its own (the tables emptied, the progression and
+/// dead letters forgotten, the log replayed from zero), takes in what was asked meanwhile, and resumes.
 /// </summary>
-public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonitor monitor, IHostApplicationLifetime lifetime, ILogger<ReadModelRebuilds> logger)
+public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonitor monitor, IConfiguration configuration, TimeProvider time, ILogger<ReadModelRebuilds> logger)
+    : BackgroundService
 {
-    /// <summary>Starts a rebuild; false for an unknown projection. Throws <see cref="NotLeaderException"/> when another node leads.</summary>
-    public Task<bool> StartAsync(string name, CancellationToken cancellationToken)
+    private readonly SemaphoreSlim _asked = new(0);
+
+    /// <summary>
+    /// Queues a rebuild of each read model named (every one when none is), and answers their status: queued, or
+    /// rebuilding when one was under way. Null for an unknown name; <see cref="NotLeaderException"/> when no node leads.
+    /// </summary>
+    public async Task<IReadOnlyList<ProjectionStatus>?> RequestAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
-        if (monitor.Projections.All(p => p.Name != name))
+        ArgumentNullException.ThrowIfNull(names);
+        var known = monitor.Projections.Select(p => p.Name).ToList();
+        if (names.Any(n => !known.Contains(n, StringComparer.Ordinal)))
         {
-            return Task.FromResult(false);
+            return null;
         }
 
-        var coordinator = Coordinator();
-        if (coordinator is null || !Leads(coordinator))
+        var asked = names.Count == 0 ? known : names.Distinct(StringComparer.Ordinal).ToList();
+        if ((await monitor.LeaderAsync(cancellationToken).ConfigureAwait(false)).Node is null)
         {
-            return LeaderElsewhereAsync(cancellationToken);
+            throw new NotLeaderException();
         }
 
-        var rebuilding = monitor.Rebuilding(name);
-        _ = Task.Run(async () =>
+        await monitor.Rebuilds.RequestAsync(asked, Database.NodeName(configuration), cancellationToken).ConfigureAwait(false);
+        _asked.Release();
+        return [.. (await monitor.StatusAsync(cancellationToken).ConfigureAwait(false)).Where(s => asked.Contains(s.Name, StringComparer.Ordinal))];
+    }
+
+    /// <summary>Whether this node's daemon runs the read models (it holds Marten's locks and runs their agents).</summary>
+    public static bool Leads(IProjectionCoordinator coordinator) =>
+        coordinator.DaemonForMainDatabase() is { IsRunning: true } daemon && daemon.CurrentAgents().Count > 0;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // A request taken here starts at once; one taken by another node is seen within a second.
+        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        var ticked = tick.WaitForNextTickAsync(stoppingToken).AsTask();
+        while (!stoppingToken.IsCancellationRequested)
         {
-            using (rebuilding)
+            try
             {
+                if (services.GetService<IProjectionCoordinator>() is { } coordinator && Leads(coordinator)
+                    && (await monitor.Rebuilds.PendingAsync(stoppingToken).ConfigureAwait(false)).Count > 0)
+                {
+                    await RebuildQueuedAsync(coordinator, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "The queued rebuilds could not be run");
+            }
+
+            var woken = await Task.WhenAny(ticked, _asked.WaitAsync(stoppingToken)).ConfigureAwait(false);
+            if (woken == ticked)
+            {
+                if (!await ticked.ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                ticked = tick.WaitForNextTickAsync(stoppingToken).AsTask();
+            }
+        }
+    }
+
+    private async Task RebuildQueuedAsync(IProjectionCoordinator coordinator, CancellationToken cancellationToken)
+    {
+        var node = Database.NodeName(configuration);
+        using var rebuilding = monitor.Rebuilding();
+        await coordinator.PauseAsync().ConfigureAwait(false);
+        try
+        {
+            IReadOnlyList<(string Projection, bool Started)> pending;
+            while ((pending = await monitor.Rebuilds.PendingAsync(cancellationToken).ConfigureAwait(false)).Count > 0)
+            {
+                var name = pending[0].Projection;
+                await monitor.Rebuilds.StartedAsync(name, node, cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await RebuildOnThisNodeAsync(coordinator, name, lifetime.ApplicationStopping).ConfigureAwait(false);
+                    using var daemon = await services.GetRequiredService<IDocumentStore>().BuildProjectionDaemonAsync().ConfigureAwait(false);
+                    await daemon.RebuildProjectionAsync(name, TimeSpan.FromHours(1), cancellationToken).ConfigureAwait(false);
+                    await daemon.StopAllAsync().ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     logger.LogError(e, "Rebuild of projection {Projection} failed", name);
                 }
+
+                await monitor.Rebuilds.DoneAsync(name, cancellationToken).ConfigureAwait(false);
             }
-        }, CancellationToken.None);
-        return Task.FromResult(true);
-    }
-
-    /// <summary>Whether this node's daemon runs the read models (it holds Marten's leadership).</summary>
-    public static bool Leads(IProjectionCoordinator coordinator) =>
-        coordinator.DaemonForMainDatabase() is { IsRunning: true } daemon && daemon.CurrentAgents().Count > 0;
-
-    /// <summary>
-    /// Pauses this node's daemon (its agents stop, it keeps the leadership lock), rebuilds with a daemon of its own, and
-    /// resumes: a rebuild run on the live daemon stops the projection's agent and does not start it again.
-    /// </summary>
-    private async Task RebuildOnThisNodeAsync(IProjectionCoordinator coordinator, string name, CancellationToken cancellationToken)
-    {
-        await coordinator.PauseAsync().ConfigureAwait(false);
-        try
-        {
-            using var daemon = await services.GetRequiredService<IDocumentStore>().BuildProjectionDaemonAsync().ConfigureAwait(false);
-            await daemon.RebuildProjectionAsync(name, TimeSpan.FromHours(1), cancellationToken).ConfigureAwait(false);
-            await daemon.StopAllAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -76,8 +113,9 @@ public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonit
         }
     }
 
-    private IProjectionCoordinator? Coordinator() => services.GetService<IProjectionCoordinator>();
-
-    private async Task<bool> LeaderElsewhereAsync(CancellationToken cancellationToken) =>
-        throw new NotLeaderException((await monitor.LeaderAsync(cancellationToken).ConfigureAwait(false)).Node);
+    public override void Dispose()
+    {
+        _asked.Dispose();
+        base.Dispose();
+    }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using JasperFx.Events.Daemon;
 using Marten;
 using Npgsql;
@@ -8,6 +7,10 @@ namespace Idarati.Projections;
 public enum ProjectionState
 {
     Running,
+
+    /// <summary>A rebuild was asked for and waits for the leader to start it.</summary>
+    Queued,
+
     Rebuilding,
 
     /// <summary>No node has said it leads the daemon for longer than a takeover takes while events wait.</summary>
@@ -28,7 +31,7 @@ public sealed record DeadLetter(long Position, string StreamId, long Version, st
 /// <summary>The read models' state as every node can see it, from Marten's tables and the server's lock table.</summary>
 public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dataSource, IReadOnlyList<IReadModelProjection> projections, IReadOnlyDictionary<Type, string> storedNames, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, byte> _rebuilding = new(StringComparer.Ordinal);
+    private int _rebuilding;
 
     /// <summary>How many of each projection's dead letters the status lists (the newest; the count is always whole).</summary>
     public int DeadLettersListed { get; init; } = 100;
@@ -39,20 +42,26 @@ public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dat
 
     private StoreOptions Options => ((DocumentStore)store).Options;
 
-    /// <summary>Whether this node runs a rebuild.</summary>
-    public bool AnyRebuilding => !_rebuilding.IsEmpty;
+    /// <summary>Whether this node has paused its daemon to rebuild (it still holds Marten's locks: it leads).</summary>
+    public bool AnyRebuilding => Volatile.Read(ref _rebuilding) > 0;
 
-    /// <summary>Marks a rebuild run by this node, for the status.</summary>
-    public IDisposable Rebuilding(string name)
+    /// <summary>Marks this node as rebuilding until disposed.</summary>
+    public IDisposable Rebuilding()
     {
-        _rebuilding[name] = 0;
-        return new Unmark(() => _rebuilding.TryRemove(name, out _));
+        Interlocked.Increment(ref _rebuilding);
+        return new Unmark(() => Interlocked.Decrement(ref _rebuilding));
     }
+
+    /// <summary>The rebuilds asked for and not yet done.</summary>
+    public RebuildQueue Rebuilds => _rebuilds ??= new RebuildQueue(dataSource, Schema);
+
+    private RebuildQueue? _rebuilds;
 
     public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow();
         var (leader, seenAt) = await LeaderAsync(cancellationToken).ConfigureAwait(false);
+        var rebuilds = (await Rebuilds.PendingAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(r => r.Projection, r => r.Started, StringComparer.Ordinal);
         var list = new List<ProjectionStatus>(Projections.Count);
         foreach (var projection in Projections)
         {
@@ -78,7 +87,7 @@ public sealed class ProjectionMonitor(IDocumentStore store, NpgsqlDataSource dat
             }
 
             var (count, letters) = await DeadLettersAsync(projection.Name, cancellationToken).ConfigureAwait(false);
-            var state = _rebuilding.ContainsKey(projection.Name) ? ProjectionState.Rebuilding
+            var state = rebuilds.TryGetValue(projection.Name, out var started) ? (started ? ProjectionState.Rebuilding : ProjectionState.Queued)
                 : leader is null && lag > 0 ? ProjectionState.Stalled : ProjectionState.Running;
             list.Add(new ProjectionStatus(projection.Name, state, position, lag, oldest is { } o && lag > 0 ? Math.Max(0, (now - o).TotalSeconds) : 0,
                 leader, seenAt, count, letters, updated ?? now));
