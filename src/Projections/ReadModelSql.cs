@@ -82,9 +82,28 @@ public static class ReadModelSql
         return reader.IsDBNull(column) ? null : new DateTimeOffset(reader.GetFieldValue<DateTime>(column), TimeSpan.Zero);
     }
 
-    /// <summary>The statement that reads a projection's checkpoint (0 before its first batch): the position a report covers.</summary>
-    public static NpgsqlBatchCommand Checkpoint(string schema, string projection) =>
-        Command($"SELECT coalesce((SELECT last_seq_id FROM {schema}.mt_event_progression WHERE name = $1), 0)", ProjectionMonitor.ShardName(projection));
+    /// <summary>
+    /// The statement that reads how fresh the read models of a report are, in one row: the position every one of them
+    /// has reached (0 before its first batch: the checkpoint the report covers), the events of the log after it, and
+    /// the age in seconds of the oldest of those on the database's clock (0 when none waits).
+    /// </summary>
+    public static NpgsqlBatchCommand Checkpoint(string schema, params string[] projections) =>
+        Command($"""
+            SELECT p.position, greatest(h.head - p.position, 0),
+                   coalesce(extract(epoch FROM clock_timestamp() - (SELECT e.timestamp FROM {schema}.mt_events e WHERE e.seq_id > p.position ORDER BY e.seq_id LIMIT 1)), 0)::float8
+              FROM (SELECT coalesce(min(coalesce(g.last_seq_id, 0)), 0) AS position
+                      FROM unnest($1::text[]) AS n(name) LEFT JOIN {schema}.mt_event_progression g ON g.name = n.name) p,
+                   (SELECT coalesce(max(seq_id), 0) AS head FROM {schema}.mt_events) h
+            """, (object)projections.Select(ProjectionMonitor.ShardName).ToArray());
+
+    /// <summary>Reads the row of <see cref="Checkpoint"/>, the next result of <paramref name="reader"/>.</summary>
+    public static async Task<Freshness> ReadFreshnessAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new Freshness(reader.GetInt64(0), reader.GetInt64(1), Math.Round(Math.Max(0, reader.GetDouble(2)), 3));
+    }
 
     /// <summary>Runs the statements of one batch, if any, in the daemon's transaction.</summary>
     public static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IEnumerable<NpgsqlBatchCommand> commands, CancellationToken cancellationToken)

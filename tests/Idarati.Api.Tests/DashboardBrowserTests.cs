@@ -66,4 +66,52 @@ public sealed class DashboardBrowserTests
             await drop.ExecuteNonQueryAsync();
         }
     }
+
+    [Fact]
+    public async Task While_the_read_models_lag_the_dashboard_marks_the_figures_provisional_and_says_by_itself_when_they_are_final()
+    {
+        var schema = "fresh_" + Guid.NewGuid().ToString("N")[..12];
+        var app = ApiHost.Build(
+        [
+            "--urls", "http://127.0.0.1:0", "--IDARATI_DB", ApiFactory.TestDatabase, "--EventStore:Schema", schema,
+            "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes", "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret,
+            "--Auth:DevTokens", "true", "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await app.StartAsync();
+        var output = Directory.CreateTempSubdirectory("idarati-freshness-");
+        try
+        {
+            var monitor = app.Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>();
+            await Deadline.UntilAsync(async () => (await monitor.LeaderAsync()).Node is not null && (await monitor.StatusAsync()).All(p => p.LagEvents == 0), 60, "the read models to catch up");
+            var coordinator = app.Services.GetRequiredService<Marten.Events.Daemon.Coordination.IProjectionCoordinator>();
+            await coordinator.PauseAsync();
+            using (var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) })
+            {
+                var key = app.Services.GetRequiredService<Microsoft.IdentityModel.Tokens.SymmetricSecurityKey>();
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Infrastructure.Auth.Issue(key, "fresh-citizen", "citizen", null, TimeProvider.System));
+                for (var i = 0; i < 3; i++)
+                {
+                    using var body = System.Net.Http.Json.JsonContent.Create(TestHttp.Complaint());
+                    Assert.Equal(System.Net.HttpStatusCode.Created, (await http.PostAsync(new Uri("/api/complaints", UriKind.Relative), body)).StatusCode);
+                }
+            }
+
+            var browser = Tools.NodeAsync("dashboard-freshness.mjs", app.Urls.Single(), Chromium(), output.FullName);
+            var provisional = Path.Combine(output.FullName, "provisional");
+            await Deadline.UntilAsync(() => Task.FromResult(File.Exists(provisional) || browser.IsCompleted), 60, "the dashboard to show provisional figures");
+            await coordinator.ResumeAsync();
+            var (code, stdout, stderr) = await browser;
+            Assert.True(code == 0, stdout + stderr);
+            Assert.Contains("3 événements", File.ReadAllText(provisional), StringComparison.Ordinal);
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+            await app.StopAsync();
+            await app.DisposeAsync();
+            await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
 }

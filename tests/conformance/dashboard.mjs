@@ -68,6 +68,8 @@ const times = (await get('/api/indicators/complaints/response-times?groupBy=cate
 check(JSON.stringify(charts.responseTimes.datasets[0].data) === JSON.stringify(times.map((r) => r.answerMedianDays ?? 0)), 'response-time medians differ from the API');
 const channels = (await get('/api/indicators/call-center?groupBy=channel&asOf=2020-03-02')).rows;
 check(JSON.stringify(charts.callCenterChannels.datasets[0].data) === JSON.stringify(channels.map((r) => r.questions)), '3737 channels differ from the API');
+const freshness = await page.$eval('#freshness', (e) => ({ final: e.dataset.final, text: e.textContent }));
+check(freshness.final === 'true' && freshness.text.includes('définitifs'), `the header does not say the figures are final: ${JSON.stringify(freshness)}`);
 await page.screenshot({ path: join(out, 'dashboard-fr.png') });
 
 // Printed: no controls, one chart block per A4 page.

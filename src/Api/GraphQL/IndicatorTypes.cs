@@ -2,17 +2,41 @@ using System.Globalization;
 using Idarati.Api.Infrastructure;
 using Idarati.Application.Indicators;
 using Idarati.GraphQL.Types;
+using Idarati.Projections;
 using Idarati.Projections.Indicators;
 
 namespace Idarati.Api.GraphQL;
 
 public static partial class FrontEndSchema
 {
-    private static FieldDefinition Position(Func<object, long> position) =>
+    /// <summary>The position the figures cover, and how fresh they are.</summary>
+    private static FieldDefinition[] Position(Func<object, Freshness> freshness) =>
+    [
         new("position", Scalars.String.NonNull, "The global log position the figures cover (a 64-bit number, as a string).")
         {
-            Resolve = c => Value(position(c.Source!).ToString(CultureInfo.InvariantCulture)),
-        };
+            Resolve = c => Value(freshness(c.Source!).Position.ToString(CultureInfo.InvariantCulture)),
+        },
+        new("freshness", FreshnessType.NonNull, "How many events of the log wait after that position: provisional figures while any does.")
+        {
+            Resolve = c => Value(freshness(c.Source!)),
+        },
+    ];
+
+    private static readonly ObjectGraphType FreshnessType = NewFreshnessType();
+
+    private static ObjectGraphType NewFreshnessType()
+    {
+        var type = new ObjectGraphType("Freshness", "How fresh a report is: provisional while events of the log wait for its read models (after a seed, during a rebuild or a failover), final once none does.");
+        type.AddFields(
+            new FieldDefinition("position", Scalars.String.NonNull, "The global log position every read model of the report has reached (a 64-bit number, as a string).")
+            {
+                Resolve = c => Value(((Freshness)c.Source!).Position.ToString(CultureInfo.InvariantCulture)),
+            },
+            new FieldDefinition("lagEvents", Scalars.Float.NonNull, "Events of the log after that position.") { Resolve = c => Value((double)((Freshness)c.Source!).LagEvents) },
+            new FieldDefinition("lagSeconds", Scalars.Float.NonNull, "Age of the oldest of them (0 when none waits)."),
+            new FieldDefinition("final", Scalars.Boolean.NonNull, "True when no event waits: the figures are final for that position."));
+        return type;
+    }
 
     /// <summary>The analysts' indicators, from the same read models and with the same roles as /api/indicators; no personal data.</summary>
     private static FieldDefinition IndicatorsField(ObjectGraphType label)
@@ -27,8 +51,7 @@ public static partial class FrontEndSchema
             new FieldDefinition("figures", new NonNullGraphType(new ListGraphType(figure.NonNull))));
         var report = new ObjectGraphType("TrackingReport", "The IDARATI tracking report as of an instant.");
         report.AddFields(
-            new FieldDefinition("asOf", DateTime.NonNull), new FieldDefinition("sections", new NonNullGraphType(new ListGraphType(section.NonNull))),
-            Position(r => ((TrackingReport)r).Position));
+            new FieldDefinition("asOf", DateTime.NonNull), new FieldDefinition("sections", new NonNullGraphType(new ListGraphType(section.NonNull)))).AddFields(Position(r => ((TrackingReport)r).Freshness));
         var row = new ObjectGraphType("ProcessingRow", "Complaints received and processed in one group.");
         row.AddFields(
             new FieldDefinition("group", Scalars.String.NonNull), new FieldDefinition("received", Scalars.Int.NonNull), new FieldDefinition("processed", Scalars.Int.NonNull),
@@ -39,7 +62,7 @@ public static partial class FrontEndSchema
         var processing = new ObjectGraphType("ProcessingReport");
         processing.AddFields(
             new FieldDefinition("groupBy", Scalars.String.NonNull), new FieldDefinition("rows", new NonNullGraphType(new ListGraphType(row.NonNull))),
-            new FieldDefinition("total", row.NonNull), Position(r => ((ProcessingReport)r).Position));
+            new FieldDefinition("total", row.NonNull)).AddFields(Position(r => ((ProcessingReport)r).Freshness));
         var indicators = new ObjectGraphType("Indicators", "Figures for analysts. Roles: analyst, supervisor, admin.");
         indicators.AddFields(
             new FieldDefinition("report", report.NonNull, "The tracking report as of an instant (default: now).")

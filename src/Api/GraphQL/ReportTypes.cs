@@ -37,7 +37,7 @@ public static partial class FrontEndSchema
         var responseTimes = new ObjectGraphType("ResponseTimeReport");
         responseTimes.AddFields(
             new FieldDefinition("groupBy", Scalars.String.NonNull), new FieldDefinition("rows", new NonNullGraphType(new ListGraphType(responseRow.NonNull))),
-            new FieldDefinition("total", responseRow.NonNull), Position(r => ((ResponseTimeReport)r).Position));
+            new FieldDefinition("total", responseRow.NonNull)).AddFields(Position(r => ((ResponseTimeReport)r).Freshness));
 
         var callRow = new ObjectGraphType("CallCenterRow", "Questions to the 3737 centre in one group: how many, their share, answered, escalated into complaints, and the time to answer.");
         callRow.AddFields(
@@ -47,7 +47,7 @@ public static partial class FrontEndSchema
         var callCenter = new ObjectGraphType("CallCenterReport");
         callCenter.AddFields(
             new FieldDefinition("groupBy", Scalars.String.NonNull), new FieldDefinition("rows", new NonNullGraphType(new ListGraphType(callRow.NonNull))),
-            new FieldDefinition("total", Scalars.Int.NonNull), Position(r => ((CallCenterReport)r).Position));
+            new FieldDefinition("total", Scalars.Int.NonNull)).AddFields(Position(r => ((CallCenterReport)r).Freshness));
 
         var funnel = new ObjectGraphType("CompetitionFunnel", "One competition: who applied and what came of it (counts only, no candidate).");
         funnel.AddFields(
@@ -62,7 +62,7 @@ public static partial class FrontEndSchema
             new FieldDefinition("candidateAccounts", Scalars.Int.NonNull), new FieldDefinition("verifiedCandidateAccounts", Scalars.Int.NonNull),
             new FieldDefinition("applications", Scalars.Int.NonNull), new FieldDefinition("electronicApplications", Scalars.Int.NonNull),
             new FieldDefinition("competitions", Scalars.Int.NonNull), new FieldDefinition("competitionsAcceptingElectronicApplications", Scalars.Int.NonNull),
-            new FieldDefinition("funnel", new NonNullGraphType(new ListGraphType(funnel.NonNull))), Position(r => ((EmploymentReport)r).Position));
+            new FieldDefinition("funnel", new NonNullGraphType(new ListGraphType(funnel.NonNull)))).AddFields(Position(r => ((EmploymentReport)r).Freshness));
 
         return
         [

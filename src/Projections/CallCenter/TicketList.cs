@@ -68,7 +68,11 @@ public sealed class TicketListProjection(string schema) : IReadModelProjection
 /// <summary>Questions per category or channel with their share of the total, and answer times in minutes.</summary>
 public sealed record CallCenterRow(string Group, long Questions, double SharePercent, long Answered, long Escalated, double? AnswerMeanMinutes, double? AnswerMedianMinutes);
 
-public sealed record CallCenterReport(string GroupBy, IReadOnlyList<CallCenterRow> Rows, long Total, long Position);
+public sealed record CallCenterReport(string GroupBy, IReadOnlyList<CallCenterRow> Rows, long Total, Freshness Freshness)
+{
+    /// <summary>The global log position the figures cover.</summary>
+    public long Position => Freshness.Position;
+}
 
 public sealed class CallCenterIndicators(NpgsqlDataSource dataSource, string schema)
 {
@@ -102,8 +106,6 @@ public sealed class CallCenterIndicators(NpgsqlDataSource dataSource, string sch
                 reader.IsDBNull(5) ? null : Math.Round(reader.GetDouble(5), 2), reader.IsDBNull(6) ? null : Math.Round(reader.GetDouble(6), 2)));
         }
 
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new CallCenterReport(groupBy, rows, rows.Sum(r => r.Questions), reader.GetInt64(0));
+        return new CallCenterReport(groupBy, rows, rows.Sum(r => r.Questions), await ReadModelSql.ReadFreshnessAsync(reader, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -159,7 +159,11 @@ public sealed record CompetitionFunnel(
 
 public sealed record EmploymentReport(
     long CandidateAccounts, long VerifiedCandidateAccounts, long Applications, long ElectronicApplications, long Competitions,
-    long CompetitionsAcceptingElectronicApplications, IReadOnlyList<CompetitionFunnel> Funnel, long Position);
+    long CompetitionsAcceptingElectronicApplications, IReadOnlyList<CompetitionFunnel> Funnel, Freshness Freshness)
+{
+    /// <summary>The global log position the figures cover.</summary>
+    public long Position => Freshness.Position;
+}
 
 /// <summary>The headline employment figures, as of a date when asked.</summary>
 public sealed record EmploymentTotals(long CandidateAccounts, long ElectronicApplications, long CompetitionsAcceptingElectronicApplications);
@@ -196,8 +200,7 @@ public sealed class EmploymentIndicators(NpgsqlDataSource dataSource, string sch
                 reader.GetInt64(12), reader.GetInt64(13), reader.GetInt64(14), reader.GetInt64(15), reader.GetInt64(16)));
         }
 
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new EmploymentReport(totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], funnel, reader.GetInt64(0));
+        return new EmploymentReport(totals[0], totals[1], totals[2], totals[3], totals[4], totals[5], funnel,
+            await ReadModelSql.ReadFreshnessAsync(reader, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -8,7 +8,11 @@ public sealed record ProcessingRow(
     string Group, long Received, long Processed, double ProcessingRate, long Favourable, long Satisfied, long Unsatisfied,
     long Reopened, long InProgress, long Overdue, long Answered, double? AnsweredWithinDeadlinePercent);
 
-public sealed record ProcessingReport(string GroupBy, IReadOnlyList<ProcessingRow> Rows, ProcessingRow Total, long Position);
+public sealed record ProcessingReport(string GroupBy, IReadOnlyList<ProcessingRow> Rows, ProcessingRow Total, Freshness Freshness)
+{
+    /// <summary>The global log position the figures cover.</summary>
+    public long Position => Freshness.Position;
+}
 
 /// <summary>
 /// Aggregates the complaint list read model at query time, so the figures always agree with the list; the position says
@@ -66,13 +70,11 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
             raw.Add((reader.GetString(0), Enumerable.Range(1, Counts).Select(reader.GetInt64).ToArray()));
         }
 
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var position = reader.GetInt64(0);
+        var freshness = await ReadModelSql.ReadFreshnessAsync(reader, cancellationToken).ConfigureAwait(false);
 
         var rows = raw.Select(r => Row(r.Group, r.Counts)).OrderBy(r => r.Group, StringComparer.Ordinal).ToList();
         var total = Row("total", Enumerable.Range(0, Counts).Select(i => raw.Sum(r => r.Counts[i])).ToArray());
-        return new ProcessingReport(groupBy, rows, total, position);
+        return new ProcessingReport(groupBy, rows, total, freshness);
     }
 
     /// <summary>The counts each group's statement reads, in order.</summary>

@@ -8,7 +8,11 @@ public sealed record ResponseTimeRow(
     string Group, long Acknowledged, double? AcknowledgeMeanDays, double? AcknowledgeMedianDays, double? AcknowledgeP90Days,
     long Answered, double? AnswerMeanDays, double? AnswerMedianDays, double? AnswerP90Days, double? AnsweredWithinDeadlinePercent);
 
-public sealed record ResponseTimeReport(string GroupBy, IReadOnlyList<ResponseTimeRow> Rows, ResponseTimeRow Total, long Position);
+public sealed record ResponseTimeReport(string GroupBy, IReadOnlyList<ResponseTimeRow> Rows, ResponseTimeRow Total, Freshness Freshness)
+{
+    /// <summary>The global log position the figures cover.</summary>
+    public long Position => Freshness.Position;
+}
 
 /// <summary>Response times from the complaint list read model, computed at query time so they always agree with it.</summary>
 public sealed class ResponseTimeIndicators(NpgsqlDataSource dataSource, string schema)
@@ -60,9 +64,7 @@ public sealed class ResponseTimeIndicators(NpgsqlDataSource dataSource, string s
             }
         }
 
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new ResponseTimeReport(groupBy, rows, total!, reader.GetInt64(0));
+        return new ResponseTimeReport(groupBy, rows, total!, await ReadModelSql.ReadFreshnessAsync(reader, cancellationToken).ConfigureAwait(false));
     }
 
     private static ResponseTimeRow Row(NpgsqlDataReader r)

@@ -16,8 +16,13 @@ public sealed record ReportSection(string Key, Label Label, IReadOnlyList<Report
 /// <summary>
 /// The IDARATI tracking report as of a date: what the platform published on 2 March 2020, from the read models.
 /// <see cref="Position"/> is the smallest checkpoint of the read models it reads, so every event up to it is counted.
+/// <see cref="Freshness"/> says how many events wait after it.
 /// </summary>
-public sealed record TrackingReport(DateTimeOffset AsOf, IReadOnlyList<ReportSection> Sections, long Position);
+public sealed record TrackingReport(DateTimeOffset AsOf, IReadOnlyList<ReportSection> Sections, Freshness Freshness)
+{
+    /// <summary>The global log position the figures cover.</summary>
+    public long Position => Freshness.Position;
+}
 
 public sealed class TrackingReportQuery(NpgsqlDataSource dataSource, string schema)
 {
@@ -41,9 +46,7 @@ public sealed class TrackingReportQuery(NpgsqlDataSource dataSource, string sche
                    (SELECT count(*) FROM {schema}.rm_applications WHERE electronic AND submitted_at <= $1),
                    (SELECT count(*) FROM {schema}.rm_competitions WHERE accepts_electronic AND published_at <= $1)
             """, asOf));
-        var position = new NpgsqlBatchCommand($"SELECT coalesce(min(last_seq_id), 0) FROM {schema}.mt_event_progression WHERE name = ANY($1)");
-        position.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. Projections.Select(ProjectionMonitor.ShardName)] });
-        batch.BatchCommands.Add(position);
+        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, Projections));
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -58,9 +61,7 @@ public sealed class TrackingReportQuery(NpgsqlDataSource dataSource, string sche
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var employment = new EmploymentTotals(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
-        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        var at = reader.GetInt64(0);
+        var freshness = await ReadModelSql.ReadFreshnessAsync(reader, cancellationToken).ConfigureAwait(false);
 
         var totalQuestions = questions.Values.Sum();
         ReportSection[] sections =
@@ -85,7 +86,7 @@ public sealed class TrackingReportQuery(NpgsqlDataSource dataSource, string sche
                 new("competitionsAcceptingElectronicApplications", ReportLabels.CompetitionsAcceptingElectronicApplications, employment.CompetitionsAcceptingElectronicApplications, "count"),
             ]),
         ];
-        return new TrackingReport(asOf, sections, at);
+        return new TrackingReport(asOf, sections, freshness);
     }
 
     private static double Percent(long part, long whole) => whole == 0 ? 0 : Math.Round(100.0 * part / whole, 2, MidpointRounding.AwayFromZero);

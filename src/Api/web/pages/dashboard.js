@@ -12,6 +12,8 @@ const TEXT = {
     received: 'Reçues', processed: 'Traitées', processingRate: 'Taux de traitement (%)', withinDeadline: 'Réponses dans le délai (%)', median: 'Médiane', p90: '90e centile',
     questions: 'Questions', applied: 'Candidatures', preselected: 'Présélectionnés', convokedWritten: 'Convoqués à l\'écrit', convokedOral: "Convoqués à l'oral", admitted: 'Admis',
     ministry: 'Ministères', publicEstablishment: 'Établissements publics', territorialCollectivity: 'Collectivités territoriales', phone: 'Téléphone', email: 'Courriel', facebook: 'Facebook',
+    final: (f) => `Chiffres définitifs : tout le journal est compté (position ${number(f.position)}).`,
+    provisional: (f) => `Chiffres provisoires : ${number(f.lagEvents)} événements attendent d'être comptés (depuis ${number(f.lagSeconds)} s). Actualisation automatique.`,
   },
   ar: {
     title: 'إدارتي — لوحة القيادة', asOf: 'بتاريخ', otherLanguage: 'Français', print: 'طباعة', signOut: 'تسجيل الخروج',
@@ -24,10 +26,12 @@ const TEXT = {
     received: 'الواردة', processed: 'المعالجة', processingRate: 'نسبة المعالجة (%)', withinDeadline: 'الأجوبة داخل الأجل (%)', median: 'الوسيط', p90: 'المئين 90',
     questions: 'الأسئلة', applied: 'الترشيحات', preselected: 'المنتقون', convokedWritten: 'المدعوون للكتابي', convokedOral: 'المدعوون للشفوي', admitted: 'الناجحون',
     ministry: 'الوزارات', publicEstablishment: 'المؤسسات العمومية', territorialCollectivity: 'الجماعات الترابية', phone: 'الهاتف', email: 'البريد الإلكتروني', facebook: 'فيسبوك',
+    final: (f) => `أرقام نهائية: السجل كله محسوب (الموضع ${number(f.position)}).`,
+    provisional: (f) => `أرقام مؤقتة: ${number(f.lagEvents)} حدثا في انتظار الاحتساب (منذ ${number(f.lagSeconds)} ث). تحديث تلقائي.`,
   },
 };
 
-const state = { lang: sessionStorage.getItem('idarati.lang') ?? 'fr', token: sessionStorage.getItem('idarati.token'), data: null, charts: new Map() };
+const state = { lang: sessionStorage.getItem('idarati.lang') ?? 'fr', token: sessionStorage.getItem('idarati.token'), data: null, charts: new Map(), refresh: null };
 const $ = (selector) => document.querySelector(selector);
 const t = (key) => TEXT[state.lang][key] ?? key;
 const number = (value, digits = 0, least = 0) => new Intl.NumberFormat(state.lang === 'ar' ? 'ar-MA' : 'fr-MA', { minimumFractionDigits: least, maximumFractionDigits: digits }).format(value);
@@ -62,7 +66,11 @@ async function load(asOf) {
     byKind.set(kind, sum);
   }
   const kinds = [...byKind.values()].map((k) => ({ ...k, processingRate: k.received === 0 ? 0 : Math.round((10000 * k.processed) / k.received) / 100 }));
-  return { report, monthly, administrations, kinds, times, categories, channels, employment, names, categoryNames };
+  // Every answer says how fresh it is: the figures are final only when no event waits for any of them.
+  const all = [report, monthly, administrations, times, categories, channels, employment].map((a) => a.freshness);
+  const freshness = { final: all.every((f) => f.final), position: Math.min(...all.map((f) => Number(f.position))),
+    lagEvents: Math.max(...all.map((f) => f.lagEvents)), lagSeconds: Math.round(Math.max(...all.map((f) => f.lagSeconds))) };
+  return { report, monthly, administrations, kinds, times, categories, channels, employment, names, categoryNames, freshness };
 }
 
 /** Each block's rows: what its chart draws and what its CSV holds (the CSV always has both languages' labels). */
@@ -114,6 +122,9 @@ function render() {
   document.querySelectorAll('[data-text]').forEach((e) => { e.textContent = t(e.dataset.text); });
   document.querySelectorAll('[data-placeholder]').forEach((e) => { e.placeholder = t(e.dataset.placeholder); });
   if (!state.data) return;
+  const fresh = state.data.freshness;
+  $('#freshness').textContent = t(fresh.final ? 'final' : 'provisional')(fresh);
+  $('#freshness').dataset.final = String(fresh.final);
   const rows = tables(state.data);
   $('#report').replaceChildren(...state.data.report.sections.map((s) => {
     const section = Object.assign(document.createElement('div'), { className: 'section' });
@@ -147,6 +158,7 @@ function download(name) {
 }
 
 async function show() {
+  clearTimeout(state.refresh);
   try {
     state.data = await load($('#as-of').value || today());
   } catch (error) {
@@ -158,17 +170,22 @@ async function show() {
   $('#dashboard').hidden = false;
   $('#sign-out').hidden = false;
   $('#print').hidden = false;
+  $('#freshness').hidden = false;
   render();
   document.body.dataset.ready = 'true';
+  // Provisional figures are read again until they are final.
+  if (!state.data.freshness.final) state.refresh = setTimeout(show, 3000);
 }
 
 function signOut(message = '') {
+  clearTimeout(state.refresh);
   sessionStorage.removeItem('idarati.token');
   state.token = null;
   $('#dashboard').hidden = true;
   $('#sign-in').hidden = false;
   $('#sign-out').hidden = true;
   $('#print').hidden = true;
+  $('#freshness').hidden = true;
   $('#sign-in-error').textContent = message;
   delete document.body.dataset.ready;
 }
