@@ -20,16 +20,7 @@ public sealed class DashboardBrowserTests
     [Fact]
     public async Task An_analyst_sees_every_chart_with_the_apis_numbers_in_french_and_arabic_and_nothing_leaves_the_machine()
     {
-        var schema = "dash_" + Guid.NewGuid().ToString("N")[..12];
-        var app = ApiHost.Build(
-        [
-            "--urls", "http://127.0.0.1:0", "--IDARATI_DB", ApiFactory.TestDatabase, "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes", "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret,
-            "--Auth:DevTokens", "true", "--ReferenceData:LoadDefaults", "false", "--Logging:LogLevel:Default", "Warning",
-        ]);
-        await app.StartAsync();
-        var output = Directory.CreateTempSubdirectory("idarati-dashboard-");
-        try
+        await WithServiceAsync("dash_", ["--ReferenceData:LoadDefaults", "false"], async (app, output) =>
         {
             var plan = SeedPlan.AtScale(0.01);
             await TestStores.SeedAsync((Marten.DocumentStore)app.Services.GetRequiredService<Marten.IDocumentStore>(), plan);
@@ -55,31 +46,13 @@ public sealed class DashboardBrowserTests
             Assert.Equal(7, summary.GetProperty("charts").GetInt32());
             Assert.True(File.Exists(Path.Combine(output.FullName, "dashboard-fr.png")) && File.Exists(Path.Combine(output.FullName, "dashboard-ar.png")));
             Console.WriteLine($"dashboard: drawn {summary.GetProperty("drawnMs").GetInt32()} ms after sign-in (seed at scale 0.01: {plan.Complaints} complaints)");
-        }
-        finally
-        {
-            output.Delete(recursive: true);
-            await app.StopAsync();
-            await app.DisposeAsync();
-            await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task While_the_read_models_lag_the_dashboard_marks_the_figures_provisional_and_says_by_itself_when_they_are_final()
     {
-        var schema = "fresh_" + Guid.NewGuid().ToString("N")[..12];
-        var app = ApiHost.Build(
-        [
-            "--urls", "http://127.0.0.1:0", "--IDARATI_DB", ApiFactory.TestDatabase, "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes", "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret,
-            "--Auth:DevTokens", "true", "--Logging:LogLevel:Default", "Warning",
-        ]);
-        await app.StartAsync();
-        var output = Directory.CreateTempSubdirectory("idarati-freshness-");
-        try
+        await WithServiceAsync("fresh_", [], async (app, output) =>
         {
             var monitor = app.Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>();
             await Deadline.UntilAsync(async () => (await monitor.LeaderAsync()).Node is not null && (await monitor.StatusAsync()).All(p => p.LagEvents == 0), 60, "the read models to catch up");
@@ -103,6 +76,24 @@ public sealed class DashboardBrowserTests
             var (code, stdout, stderr) = await browser;
             Assert.True(code == 0, stdout + stderr);
             Assert.Contains("3 événements", File.ReadAllText(provisional), StringComparison.Ordinal);
+        });
+    }
+
+    /// <summary>The service on a real port, in a schema of its own (dropped after), with development tokens; a temporary folder for the browser's files.</summary>
+    private static async Task WithServiceAsync(string prefix, string[] settings, Func<Microsoft.AspNetCore.Builder.WebApplication, DirectoryInfo, Task> test)
+    {
+        var schema = prefix + Guid.NewGuid().ToString("N")[..12];
+        var app = ApiHost.Build(
+        [
+            "--urls", "http://127.0.0.1:0", "--IDARATI_DB", ApiFactory.TestDatabase, "--EventStore:Schema", schema,
+            "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes", "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret,
+            "--Auth:DevTokens", "true", "--Logging:LogLevel:Default", "Warning", .. settings,
+        ]);
+        await app.StartAsync();
+        var output = Directory.CreateTempSubdirectory("idarati-browser-");
+        try
+        {
+            await test(app, output);
         }
         finally
         {
