@@ -67,6 +67,8 @@ pg_reachable() {
   real="/var/lib/idarati/clusters/$key"
   mkdir -p "$real"
   chmod 755 /var/lib/idarati /var/lib/idarati/clusters
+  # Which folder it belongs to, so that one left behind by a deleted clone can be found (pg_clusters).
+  echo "$dir" > "$real.origin"
   if [ -z "$(ls -A "$dir")" ]; then
     rmdir "$dir" && ln -s "$real" "$dir"
     echo "The 'postgres' user cannot enter $(dirname "$dir"): the cluster lives in $real (linked from $dir)." >&2
@@ -77,13 +79,28 @@ pg_reachable() {
   echo "$real"
 }
 
+# pg_port DIR: the port the running cluster of DIR listens on (from its postmaster.pid); fails when it does not run.
+pg_port() {
+  local dir="$1" bin
+  bin="$(pg_bindir)" || return 1
+  [ -f "$dir/postmaster.pid" ] && pg_as_owner "$bin/pg_ctl" -D "$dir" status >/dev/null 2>&1 || return 1
+  sed -n 4p "$dir/postmaster.pid"
+}
+
 # pg_start DIR PORT [fast]: creates the cluster in DIR when missing, then starts it on 127.0.0.1:PORT. Sets PG_DIR to
-# where the cluster really is (see pg_reachable), for pg_stop.
-# 'fast' turns off durability (fsync) for throwaway test clusters.
+# where the cluster really is (see pg_reachable), for pg_stop, PG_PORT to the port it listens on, and PG_STARTED to 1
+# when this call started it: a cluster already running (a service on it) is used as it is, on its own port, and left
+# running. 'fast' turns off durability (fsync) for throwaway test clusters.
 pg_start() {
-  local dir="$1" port="$2" mode="${3:-}" bin
+  local dir="$1" port="$2" mode="${3:-}" bin running
   pg_ensure_installed || return 1
   bin="$(pg_bindir)"
+  PG_STARTED=0
+  if [ -e "$dir" ] && running="$(pg_port "$(pg_reachable "$dir")")"; then
+    PG_DIR="$(pg_reachable "$dir")"
+    PG_PORT="$running"
+    return 0
+  fi
   if [ "$(id -u)" = "0" ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
   fi
@@ -116,6 +133,38 @@ pg_start() {
   fi
   pg_as_owner "$bin/pg_ctl" -D "$dir" -o "-p $port" -l "$dir/server.log" -w -t 60 start >/dev/null \
     || { tail -n 30 "$dir/server.log" >&2; return 1; }
+  PG_PORT="$port"
+  PG_STARTED=1
+}
+
+# pg_remove DIR: stops the cluster of DIR and removes it where it really lives, with the link to it; prints what went.
+pg_remove() {
+  local dir="$1" real
+  [ -e "$dir" ] || { echo "no cluster in $dir"; return 0; }
+  real="$(pg_reachable "$dir")" || return 1
+  pg_stop "$real"
+  rm -rf "$real" "$real.origin"
+  [ -L "$dir" ] && rm -f "$dir"
+  rm -rf "$dir"
+  echo "removed the cluster in $real"
+}
+
+# pg_clusters [--remove-orphans]: the clusters kept under /var/lib/idarati/clusters for private folders, each with the
+# folder it belongs to and its size; an orphan's folder no longer links to it (its clone was deleted or moved).
+pg_clusters() {
+  local real origin state
+  for real in /var/lib/idarati/clusters/*/; do
+    [ -d "$real" ] || continue
+    real="${real%/}"
+    origin="$(cat "$real.origin" 2>/dev/null || echo '?')"
+    if [ -L "$origin" ] && [ "$(cd -P "$origin" 2>/dev/null && pwd -P)" = "$real" ]; then state=in-use; else state=orphan; fi
+    echo "$state $(du -sh "$real" 2>/dev/null | cut -f1) $real (for $origin)"
+    if [ "$state" = orphan ] && [ "${1:-}" = "--remove-orphans" ]; then
+      pg_stop "$real"
+      rm -rf "$real" "$real.origin"
+      echo "  removed"
+    fi
+  done
 }
 
 pg_stop() {

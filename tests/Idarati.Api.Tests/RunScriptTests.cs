@@ -37,6 +37,57 @@ public sealed class RunScriptTests(ApiFactory factory) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task A_verb_run_next_to_a_running_cluster_uses_it_and_leaves_it_running_and_reset_removes_it_where_it_lives()
+    {
+        var home = Directory.CreateTempSubdirectory("idarati-reset-");
+        var data = Path.Combine(home.FullName, ".data", "pg");
+        var first = (await LocalCluster.Bash($"chmod 700 {home.FullName} && port=$(pg_free_port) && pg_start {data} $port fast && echo \"$PG_STARTED $PG_PORT $PG_DIR\"")).Split('\n')[^1].Split(' ');
+        try
+        {
+            Assert.Equal("1", first[0]);
+            // A second start (./run.sh seed while ./run.sh runs) finds it running: same cluster, its own port, not started again.
+            var second = (await LocalCluster.Bash($"pg_start {data} 1 fast && echo \"$PG_STARTED $PG_PORT $PG_DIR\"")).Split('\n')[^1].Split(' ');
+            Assert.Equal(["0", first[1], first[2]], second);
+            if (Environment.UserName == "root")
+            {
+                Assert.Contains($"in-use", await LocalCluster.Bash("pg_clusters"), StringComparison.Ordinal);
+                Assert.Equal(data, File.ReadAllText(first[2] + ".origin").Trim());
+            }
+
+            Assert.Contains(first[2], await LocalCluster.Bash($"pg_remove {data}"), StringComparison.Ordinal);
+            Assert.False(Directory.Exists(first[2]) || Path.Exists(data), "the cluster or its link is still there");
+        }
+        finally
+        {
+            await LocalCluster.Bash($"pg_stop {first[2]} && rm -rf {first[2]} {first[2]}.origin");
+            home.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_cluster_left_behind_by_a_deleted_clone_is_listed_as_an_orphan_and_removed()
+    {
+        if (Environment.UserName != "root")
+        {
+            // Only root's clusters live apart from their clone (under /var/lib/idarati); a user's go with the clone.
+            var own = Directory.CreateTempSubdirectory("idarati-own-");
+            var path = (await LocalCluster.Bash($"pg_reachable {own.FullName}/pg")).Split('\n')[^1];
+            Assert.StartsWith(own.FullName, path, StringComparison.Ordinal);
+            own.Delete(recursive: true);
+            return;
+        }
+
+        var home = Directory.CreateTempSubdirectory("idarati-orphan-");
+        var data = Path.Combine(home.FullName, ".data", "pg");
+        var real = (await LocalCluster.Bash($"chmod 700 {home.FullName} && port=$(pg_free_port) && pg_start {data} $port fast && pg_stop $PG_DIR && echo $PG_DIR")).Split('\n')[^1];
+        home.Delete(recursive: true);
+        var listed = await LocalCluster.Bash("pg_clusters");
+        Assert.Contains($"orphan", listed.Split('\n').Single(l => l.Contains(real, StringComparison.Ordinal)), StringComparison.Ordinal);
+        await LocalCluster.Bash("pg_clusters --remove-orphans");
+        Assert.False(Directory.Exists(real), "the orphan is still there");
+    }
+
+    [Fact]
     public async Task OpenApi_examples_use_fictitious_people_and_reserved_addresses()
     {
         var document = (await factory.As(null).GetAsync("/swagger/v1/swagger.json", System.Net.HttpStatusCode.OK)).GetRawText();

@@ -95,7 +95,7 @@ internal static class CliVerbs
     /// <summary>
     /// The 'rebuild [name ...]' verb: tears the named projections down (all when none is named) and replays them from
     /// zero with Marten's daemon in this process, one after the other, then exits. Run it while no service node runs
-    /// the daemon (or call POST /api/projections/{name}/rebuild on the leading node).
+    /// the daemon (or call POST /api/projections/{name}/rebuild on any node).
     /// </summary>
     private static async Task<int> RebuildAsync(string[] args)
     {

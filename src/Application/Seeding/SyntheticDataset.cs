@@ -32,7 +32,8 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         ArgumentNullException.ThrowIfNull(plan);
         if (!await sink.PrepareAsync(cancellationToken).ConfigureAwait(false))
         {
-            throw new InvalidOperationException("The store already holds streams: the generator fills an empty database only.");
+            throw new InvalidOperationException("The store already holds streams (a service started on it registers the reference administrations): the generator fills an empty store only. "
+                + "On run.sh's local cluster: stop the service, then ./run.sh reset and ./run.sh seed; on another server: an empty database, or a schema of its own (EventStore__Schema).");
         }
 
         var started = time.GetTimestamp();
