@@ -159,6 +159,68 @@ public static class ProjectionBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    raw COPY of the same rows in {clock.Elapsed.TotalSeconds:F1} s (CPU: server {(ServerCpu.Read() - serverCpu).TotalSeconds:F1} s)"));
         report.Add("seed.raw-copy", result.Events / clock.Elapsed.TotalSeconds, "events/s");
         report.Add("seed.marten", result.Events / result.Elapsed.TotalSeconds, "events/s", "seed.raw-copy", atLeast: 30_000);
+        if (await ServerCopyAsync(dataSource, schema, copy + "_server", tables).ConfigureAwait(false) is { } server)
+        {
+            report.Add("seed.server-copy", result.Events / server.TotalSeconds, "events/s");
+            report.Add("seed.marten.vs-server-copy", result.Events / result.Elapsed.TotalSeconds, "events/s", "seed.server-copy", goal: 0.5);
+        }
+    }
+
+    /// <summary>
+    /// What PostgreSQL alone can ingest: the same rows written by the server to files, then a server-side binary COPY
+    /// of those files into identical tables (Marten's own, keys and indexes included), in one transaction; no client in
+    /// the way. Null when the role may not read or write server files.
+    /// </summary>
+    private static async Task<TimeSpan?> ServerCopyAsync(NpgsqlDataSource dataSource, string schema, string copy, string[] tables)
+    {
+        using (var copyStore = Store(dataSource, copy))
+        {
+            await copyStore.Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
+        }
+
+        var folder = Directory.CreateTempSubdirectory("idarati-server-copy-");
+        try
+        {
+            // The server (another user) writes the files: the folder must let it in.
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(folder.FullName, (UnixFileMode)0x1FF);
+            }
+
+            await using var connection = await dataSource.OpenConnectionAsync().ConfigureAwait(false);
+            foreach (var table in tables)
+            {
+                await using var export = new NpgsqlCommand($"COPY {schema}.{table} TO '{folder.FullName}/{table}.bin' (FORMAT BINARY)", connection) { CommandTimeout = 0 };
+                await export.ExecuteNonQueryAsync().ConfigureAwait(false);
+            }
+
+            var serverCpu = ServerCpu.Read();
+            var clock = Stopwatch.StartNew();
+            await using (var transaction = await connection.BeginTransactionAsync().ConfigureAwait(false))
+            {
+                foreach (var table in tables)
+                {
+                    await using var import = new NpgsqlCommand($"COPY {copy}.{table} FROM '{folder.FullName}/{table}.bin' (FORMAT BINARY)", connection, transaction) { CommandTimeout = 0 };
+                    await import.ExecuteNonQueryAsync().ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync().ConfigureAwait(false);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    server-side COPY of the same rows from files in {clock.Elapsed.TotalSeconds:F1} s (CPU: server {(ServerCpu.Read() - serverCpu).TotalSeconds:F1} s)"));
+            return clock.Elapsed;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        {
+            Console.WriteLine("    (no server-side COPY: the bench's role may not read or write server files)");
+            return null;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {copy} CASCADE");
+            await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>
