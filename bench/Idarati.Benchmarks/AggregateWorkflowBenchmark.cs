@@ -144,7 +144,7 @@ public static class AcknowledgeThroughWorkflowHandler
             e.UserName = Agent.ToString();
         }
 
-        TamperEvidence.Seal(session.DocumentStore.Options.Serializer(), stream.Events, command.Id, version, stream.Aggregate.LastHash, time.GetUtcNow());
+        TamperEvidence.Seal(session, stream.Events, command.Id, version, stream.Aggregate.LastHash, time.GetUtcNow());
         var messages = new OutgoingMessages();
         messages.AddRange(CitizenNotifications.For(events.Aggregate(state, ComplaintDecider.Decider.Evolve), events, version));
         return messages;

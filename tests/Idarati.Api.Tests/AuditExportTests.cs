@@ -39,7 +39,7 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
         {
             var json = await (await auditor.ScenarioAsync(HttpMethod.Get, $"/api/audit/complaints/{id}/export", null, HttpStatusCode.OK)).ReadAsTextAsync();
             var export = JsonDocument.Parse(json).RootElement;
-            Assert.Equal("idarati-history-v2", export.GetProperty("format").GetString());
+            Assert.Equal("idarati-history-v3", export.GetProperty("format").GetString());
             Assert.Equal(3, export.GetProperty("events").GetArrayLength());
             Assert.True(export.GetProperty("verification").GetProperty("valid").GetBoolean());
             Assert.Equal("Amina Benali", export.GetProperty("events")[0].GetProperty("data").GetProperty("citizen").GetProperty("fullName").GetString());
@@ -70,6 +70,40 @@ public sealed class AuditExportTests(ApiFactory factory) : IClassFixture<ApiFact
         await factory.As("analyst").ProblemAsync(HttpMethod.Get, "/api/audit/complaints/export", null, HttpStatusCode.Forbidden);
         var agentGraph = await TestHttp.Graph(factory.As("agent", "MIN-SANTE"), "query($id: ID!) { complaint(id: $id) { verification { valid } } }", new { id });
         Assert.Equal("FORBIDDEN", agentGraph.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+    }
+
+    [Theory]
+    [InlineData("user_name = 'Agent:someone-else@MIN-SANTE'")]
+    [InlineData("correlation_id = 'another-command'")]
+    [InlineData("causation_id = 'another-cause'")]
+    [InlineData("headers = jsonb_set(headers, '{commandId}', '\"another-command\"')")]
+    [InlineData("headers = jsonb_set(headers, '{administration}', '\"MIN-JUSTICE\"')")]
+    [InlineData("headers = headers - 'form'")]
+    public async Task Who_acted_and_for_which_command_and_administration_are_sealed_an_edit_of_one_names_its_version(string edit)
+    {
+        var id = await ProcessedComplaintAsync();
+        var auditor = factory.As("auditor");
+        var before = JsonDocument.Parse(await (await auditor.ScenarioAsync(HttpMethod.Get, $"/api/audit/complaints/{id}/export", null, HttpStatusCode.OK)).ReadAsTextAsync()).RootElement;
+        var acknowledged = before.GetProperty("events")[1];
+        Assert.Equal(("idarati-event-v2", "MIN-SANTE"), (acknowledged.GetProperty("headers").GetProperty("form").GetString(), acknowledged.GetProperty("headers").GetProperty("administration").GetString()));
+        Assert.StartsWith("Agent:", acknowledged.GetProperty("actor").GetString(), StringComparison.Ordinal);
+        Assert.True(before.GetProperty("verification").GetProperty("valid").GetBoolean());
+
+        await factory.ExecuteSqlAsync($"UPDATE {{s}}.mt_events SET {edit} WHERE stream_id = 'complaint-{id:N}' AND version = 2");
+        var verified = await auditor.GetAsync($"/api/audit/complaints/{id}/verify", HttpStatusCode.OK);
+        Assert.Equal((false, 2), (verified.GetProperty("valid").GetBoolean(), verified.GetProperty("firstInvalidVersion").GetInt32()));
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, await (await auditor.ScenarioAsync(HttpMethod.Get, $"/api/audit/complaints/{id}/export", null, HttpStatusCode.OK)).ReadAsTextAsync());
+            var (broken, report) = await CheckerAsync(file);
+            Assert.Equal(1, broken);
+            Assert.Contains("first invalid version 2", report, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

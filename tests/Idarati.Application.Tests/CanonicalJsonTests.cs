@@ -69,4 +69,48 @@ public sealed class CanonicalJsonTests
             [.. new byte[32], .. Encoding.UTF8.GetBytes("""{"data":{"a":2,"b":"é"},"stream":"complaint-1","timestamp":1772442000000000,"type":"complaint.submitted","version":1}""")]));
         Assert.Equal(expected, TamperEvidence.Link(TamperEvidence.Genesis, "complaint-1", 1, "complaint.submitted", 1772442000000000, """{ "b": "\u00e9", "a": 2.0 }"""));
     }
+
+    /// <summary>RFC 8785 Appendix B: each IEEE 754 double (its bits in hexadecimal) and how the canonical form writes it.</summary>
+    public static TheoryData<string, string> AppendixB() => new()
+    {
+        { "0000000000000000", "0" }, { "8000000000000000", "0" }, { "0000000000000001", "5e-324" }, { "8000000000000001", "-5e-324" },
+        { "7fefffffffffffff", "1.7976931348623157e+308" }, { "ffefffffffffffff", "-1.7976931348623157e+308" },
+        { "4340000000000000", "9007199254740992" }, { "c340000000000000", "-9007199254740992" }, { "4430000000000000", "295147905179352830000" },
+        { "44b52d02c7e14af5", "9.999999999999997e+22" }, { "44b52d02c7e14af6", "1e+23" }, { "44b52d02c7e14af7", "1.0000000000000001e+23" },
+        { "444b1ae4d6e2ef4e", "999999999999999700000" }, { "444b1ae4d6e2ef4f", "999999999999999900000" }, { "444b1ae4d6e2ef50", "1e+21" },
+        { "3eb0c6f7a0b5ed8c", "9.999999999999997e-7" }, { "3eb0c6f7a0b5ed8d", "0.000001" },
+        { "41b3de4355555553", "333333333.3333332" }, { "41b3de4355555554", "333333333.33333325" }, { "41b3de4355555555", "333333333.3333333" },
+        { "41b3de4355555556", "333333333.3333334" }, { "41b3de4355555557", "333333333.33333343" },
+        { "becbf647612f3696", "-0.0000033333333333333333" }, { "43143ff3c1cb0959", "1424953923781206.2" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AppendixB))]
+    public void Every_number_of_rfc_8785_appendix_b_is_written_as_the_rfc_says(string bits, string expected)
+    {
+        var value = BitConverter.Int64BitsToDouble(Convert.ToInt64(bits, 16));
+        Assert.Equal(expected, CanonicalJson.Number(value));
+        // The same through a document, as a stored body is read: the number as the RFC writes it, inside an array.
+        Assert.Equal($"[{expected}]", Canonical($"[{value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}]"));
+    }
+
+    [Theory]
+    [InlineData("7fffffffffffffff")]
+    [InlineData("7ff0000000000000")]
+    public void Not_a_number_and_infinity_have_no_canonical_form(string bits) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => CanonicalJson.Number(BitConverter.Int64BitsToDouble(Convert.ToInt64(bits, 16))));
+
+    [Fact]
+    public void A_v2_link_seals_who_acted_for_which_command_and_administration_beside_the_data()
+    {
+        var envelope = new EventEnvelope("Agent:a@MIN-SANTE", "MIN-SANTE", null, "cmd-1", "cmd-1");
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            [.. new byte[32], .. Encoding.UTF8.GetBytes("""{"actor":"Agent:a@MIN-SANTE","administration":"MIN-SANTE","causation":null,"command":"cmd-1","correlation":"cmd-1","data":{"a":2},"form":"idarati-event-v2","stream":"complaint-1","timestamp":1772442000000000,"type":"complaint.acknowledged","version":2}""")]));
+        Assert.Equal(expected, TamperEvidence.Link(TamperEvidence.Genesis, "complaint-1", 2, "complaint.acknowledged", 1772442000000000, """{"a":2.0}""", envelope));
+        // Each member counts: another actor, administration or command gives another hash, and so does v1.
+        Assert.NotEqual(expected, TamperEvidence.Link(TamperEvidence.Genesis, "complaint-1", 2, "complaint.acknowledged", 1772442000000000, """{"a":2}""", envelope with { Actor = "Agent:b@MIN-SANTE" }));
+        Assert.NotEqual(expected, TamperEvidence.Link(TamperEvidence.Genesis, "complaint-1", 2, "complaint.acknowledged", 1772442000000000, """{"a":2}""", envelope with { Administration = null }));
+        Assert.NotEqual(expected, TamperEvidence.Link(TamperEvidence.Genesis, "complaint-1", 2, "complaint.acknowledged", 1772442000000000, """{"a":2}""", envelope with { Causation = "x" }));
+        Assert.NotEqual(expected, TamperEvidence.Link(TamperEvidence.Genesis, "complaint-1", 2, "complaint.acknowledged", 1772442000000000, """{"a":2}"""));
+    }
 }

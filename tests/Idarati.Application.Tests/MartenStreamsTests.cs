@@ -90,7 +90,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
             session.CorrelationId = "correlation-1";
             session.LastModifiedBy = "Citizen:c";
             var started = session.Events.StartStream(stream, Submitted(id), new Acknowledged("MIN-SANTE", "Agent:a", T0.AddDays(1)));
-            TamperEvidence.Seal(Store.Options.Serializer(), started.Events, stream, 0, TamperEvidence.Genesis, T0);
+            TamperEvidence.Seal(session, started.Events, stream, 0, TamperEvidence.Genesis, T0);
             await session.SaveChangesAsync();
         }
 
@@ -100,7 +100,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
             var previous = so_far[^1].Headers![TamperEvidence.HashHeader].ToString()!;
             // Marten's expected version is the stream's version once the events are appended.
             var appended = session.Events.Append(stream, 3, new Answered("Réponse \"favorable\" : 1.50 €", AnswerOutcome.Favourable, "Agent:a", T0.AddDays(20)));
-            TamperEvidence.Seal(Store.Options.Serializer(), appended.Events, stream, 2, previous, T0.AddDays(20));
+            TamperEvidence.Seal(session, appended.Events, stream, 2, previous, T0.AddDays(20));
             await session.SaveChangesAsync();
         }
 
@@ -122,6 +122,42 @@ public sealed class MartenStreamsTests : IAsyncLifetime
         }
 
         Assert.Equal(new HashChainVerification(stream, false, 2, 3), await new StoredStreams(Store, DataSource).VerifyAsync(stream));
+    }
+
+    [Fact]
+    public async Task Events_sealed_before_v2_keep_verifying_as_they_were_sealed()
+    {
+        var id = Guid.NewGuid();
+        var stream = $"complaint-{id:N}";
+        var serializer = Store.Options.Serializer();
+        await using (var session = Store.LightweightSession())
+        {
+            session.LastModifiedBy = "Citizen:c";
+            // As the service sealed them before v2: the hash over data, stream, time, type and version, no form header.
+            var started = session.Events.StartStream(stream, Submitted(id), new Acknowledged("MIN-SANTE", "Agent:a", T0.AddDays(1)));
+            var previous = TamperEvidence.Genesis;
+            for (var i = 0; i < started.Events.Count; i++)
+            {
+                var e = started.Events[i];
+                e.Timestamp = T0;
+                previous = TamperEvidence.Link(previous, stream, i + 1, e.EventTypeName, TamperEvidence.Micros(T0), serializer.ToJson(e.Data));
+                e.SetHeader(TamperEvidence.HashHeader, previous);
+            }
+
+            await session.SaveChangesAsync();
+        }
+
+        var streams = new StoredStreams(Store, DataSource);
+        Assert.Equal(new HashChainVerification(stream, true, null, 2), await streams.VerifyAsync(stream));
+        Assert.All(await streams.ReadAsync(stream), e => Assert.Null(e.Envelope()));
+        // v1 never covered the actor (v2 does); its data it did.
+        await using (var edit = DataSource.CreateCommand($"UPDATE {Schema}.mt_events SET data = data || '{{\"forged\": true}}'::jsonb WHERE stream_id = $1 AND version = 2"))
+        {
+            edit.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = stream });
+            Assert.Equal(1, await edit.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(new HashChainVerification(stream, false, 2, 2), await streams.VerifyAsync(stream));
     }
 
     [Fact]

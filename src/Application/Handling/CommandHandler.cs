@@ -21,7 +21,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
     private const int MaxAttempts = 10;
 
     /// <summary>The event header naming the command that appended the event.</summary>
-    public const string CommandHeader = "commandId";
+    public const string CommandHeader = TamperEvidence.CommandHeader;
 
     /// <summary>Stream types whose streams are listed whole (<see cref="ListedStream"/>): reference data.</summary>
     public static IReadOnlySet<string> ListedStreamTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { Idarati.Domain.Administrations.AdministrationDecider.StreamType };
@@ -147,17 +147,25 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
                 // the command id as correlation id and header.
                 var action = target.PendingChanges.Streams().Single(s => s.Key == streamId);
                 var commandId = context.CommandId?.ToString();
-                foreach (var e in action.Events)
+                var after = state;
+                for (var i = 0; i < action.Events.Count; i++)
                 {
+                    var e = action.Events[i];
                     e.UserName = context.Actor.ToString();
                     e.CorrelationId = commandId;
                     if (commandId is not null)
                     {
                         e.SetHeader(CommandHeader, commandId);
                     }
+
+                    after = decider.Evolve(after, events[i]);
+                    if (decider.Concerns(after) is { } administration)
+                    {
+                        e.SetHeader(TamperEvidence.AdministrationHeader, administration);
+                    }
                 }
 
-                TamperEvidence.Seal(store.Options.Serializer(), action.Events, streamId, version, lastHash, at);
+                TamperEvidence.Seal(target, action.Events, streamId, version, lastHash, at);
                 sealedHash = action.Events[^1].GetHeader(TamperEvidence.HashHeader)?.ToString();
                 if (version == 0 && ListedStreamTypes.Contains(decider.StreamType))
                 {

@@ -6,7 +6,7 @@ using Marten;
 namespace Idarati.Application.Seeding;
 
 /// <summary>One new stream of the synthetic dataset: its events and what the seed says about them.</summary>
-public sealed record SeedStream(string StreamId, string StreamType, IReadOnlyList<object> Events, SeedMetadata Metadata);
+public sealed record SeedStream(string StreamId, string StreamType, IReadOnlyList<object> Events, SeedMetadata Metadata, IReadOnlyList<string?>? Concerns = null);
 
 /// <summary>The seed's actor, its label headers, and the unique keys a stream claims.</summary>
 public sealed record SeedMetadata(string Actor, IReadOnlyDictionary<string, string> Headers, IReadOnlyList<StreamKey> Keys);
@@ -55,12 +55,18 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
         {
             var s = streams[i];
             var action = StreamAction.Start(store.Events, s.StreamId, [.. s.Events]);
-            foreach (var e in action.Events)
+            for (var j = 0; j < action.Events.Count; j++)
             {
+                var e = action.Events[j];
                 e.UserName = s.Metadata.Actor;
                 foreach (var (key, value) in s.Metadata.Headers)
                 {
                     e.SetHeader(key, value);
+                }
+
+                if (s.Concerns?[j] is { } administration)
+                {
+                    e.SetHeader(TamperEvidence.AdministrationHeader, administration);
                 }
             }
 

@@ -7,6 +7,7 @@ internal sealed class StreamBuilder<TCommand, TEvent, TState>(Decider<TCommand, 
     where TEvent : notnull
 {
     private readonly List<object> _events = [];
+    private readonly List<string?> _concerns = [];
 
     public TState State { get; private set; } = decider.Initial;
 
@@ -16,8 +17,9 @@ internal sealed class StreamBuilder<TCommand, TEvent, TState>(Decider<TCommand, 
         {
             _events.Add(e);
             State = decider.Evolve(State, e);
+            _concerns.Add(decider.Concerns(State));
         }
     }
 
-    public SeedStream ToBulk(string streamId, SeedMetadata metadata) => new(streamId, decider.StreamType, _events, metadata);
+    public SeedStream ToBulk(string streamId, SeedMetadata metadata) => new(streamId, decider.StreamType, _events, metadata, _concerns);
 }

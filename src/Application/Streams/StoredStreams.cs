@@ -9,7 +9,24 @@ namespace Idarati.Application.Streams;
 
 /// <summary>One event as Marten stored it: what auditors read and what the tamper-evidence hash covers.</summary>
 public sealed record StoredEvent(
-    long Sequence, string StreamId, long Version, string Type, DateTimeOffset Timestamp, string? Actor, string? CorrelationId, string HeadersJson, string DataJson, string Hash);
+    long Sequence, string StreamId, long Version, string Type, DateTimeOffset Timestamp, string? Actor, string? CorrelationId, string HeadersJson, string DataJson, string Hash,
+    string? CausationId = null)
+{
+    /// <summary>What the event was sealed with: its envelope under <see cref="TamperEvidence.FormV2"/>, or null for v1.</summary>
+    public EventEnvelope? Envelope()
+    {
+        using var headers = System.Text.Json.JsonDocument.Parse(HeadersJson);
+        var root = headers.RootElement;
+        string? Header(string name) => root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+        return Header(TamperEvidence.FormHeader) switch
+        {
+            null => null,
+            TamperEvidence.FormV2 => new EventEnvelope(Actor, Header(TamperEvidence.AdministrationHeader), CausationId, Header(TamperEvidence.CommandHeader), CorrelationId),
+            // A form this service does not know can never verify: not a v1 event that lost its header.
+            var other => throw new FormatException($"Unknown canonical form '{other}'."),
+        };
+    }
+}
 
 /// <summary>A stream's stored events and the verdict on their hash chain.</summary>
 public sealed record VerifiedStream(string StreamId, IReadOnlyList<StoredEvent> Events, HashChainVerification Verification);
@@ -46,7 +63,7 @@ public sealed class StoredStreams(IDocumentStore store, NpgsqlDataSource dataSou
     private async Task<Dictionary<string, List<StoredEvent>>> ReadRowsAsync(IReadOnlyList<string> streamIds, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand($$"""
-            SELECT seq_id, stream_id, version, type, timestamp, user_name, correlation_id, coalesce(headers::text, '{}'), data::text, headers ->> '{{TamperEvidence.HashHeader}}'
+            SELECT seq_id, stream_id, version, type, timestamp, user_name, correlation_id, coalesce(headers::text, '{}'), data::text, headers ->> '{{TamperEvidence.HashHeader}}', causation_id
               FROM {{Schema}}.mt_events WHERE stream_id = ANY($1) ORDER BY stream_id, version
             """);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. streamIds] });
@@ -57,7 +74,7 @@ public sealed class StoredStreams(IDocumentStore store, NpgsqlDataSource dataSou
             {
                 var e = new StoredEvent(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
                     reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7), reader.GetString(8),
-                    reader.IsDBNull(9) ? "" : reader.GetString(9));
+                    reader.IsDBNull(9) ? "" : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10));
                 (byStream.TryGetValue(e.StreamId, out var list) ? list : byStream[e.StreamId] = []).Add(e);
             }
         }
@@ -74,7 +91,16 @@ public sealed class StoredStreams(IDocumentStore store, NpgsqlDataSource dataSou
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i];
-            var computed = TamperEvidence.Link(previous, streamId, e.Version, e.Type, TamperEvidence.Micros(e.Timestamp), e.DataJson);
+            string computed;
+            try
+            {
+                computed = TamperEvidence.Link(previous, streamId, e.Version, e.Type, TamperEvidence.Micros(e.Timestamp), e.DataJson, e.Envelope());
+            }
+            catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
+            {
+                computed = "unverifiable";
+            }
+
             if (firstInvalid is null && (e.Version != i + 1 || e.Hash != computed))
             {
                 firstInvalid = Math.Min(e.Version, i + 1);

@@ -57,7 +57,10 @@ public static class AdministrationDecider
     public const string StreamType = "administration";
 
     public static Decider<AdministrationCommand, AdministrationEvent, AdministrationState> Decider { get; } =
-        new(StreamType, new AdministrationState.Unknown(), Evolve, Decide);
+        new(StreamType, new AdministrationState.Unknown(), Evolve, Decide)
+        {
+            Concerns = s => s switch { AdministrationState.Active a => a.Profile.Id, AdministrationState.Inactive i => i.Profile.Id, _ => null },
+        };
 
     public static IReadOnlyList<AdministrationEvent> Decide(AdministrationCommand command, AdministrationState state)
     {

@@ -88,7 +88,8 @@ public static class TicketDecider
     /// <summary>Tickets belong to the call centre: its agents, and supervisors, act on them.</summary>
     public const string CallCenterAdministrationId = "CENTRE-3737";
 
-    public static Decider<TicketCommand, TicketEvent, TicketState> Decider { get; } = new(StreamType, new TicketState.NotOpened(), Evolve, Decide);
+    public static Decider<TicketCommand, TicketEvent, TicketState> Decider { get; } =
+        new(StreamType, new TicketState.NotOpened(), Evolve, Decide) { Concerns = _ => CallCenterAdministrationId };
 
     public static IReadOnlyList<TicketEvent> Decide(TicketCommand command, TicketState state)
     {

@@ -13,7 +13,7 @@ public static class ComplaintDecider
     public const string StreamType = "complaint";
 
     public static Decider<ComplaintCommand, ComplaintEvent, ComplaintState> Decider { get; } =
-        new(StreamType, ComplaintState.Initial, Evolve, Decide);
+        new(StreamType, ComplaintState.Initial, Evolve, Decide) { Concerns = s => s.FileOrNull?.AdministrationId };
 
     public static IReadOnlyList<ComplaintEvent> Decide(ComplaintCommand command, ComplaintState state)
     {

@@ -64,7 +64,8 @@ public static class CompetitionDecider
 {
     public const string StreamType = "competition";
 
-    public static Decider<CompetitionCommand, CompetitionEvent, CompetitionState> Decider { get; } = new(StreamType, new CompetitionState.NotPublished(), Evolve, Decide);
+    public static Decider<CompetitionCommand, CompetitionEvent, CompetitionState> Decider { get; } =
+        new(StreamType, new CompetitionState.NotPublished(), Evolve, Decide) { Concerns = s => s.DetailsOrNull?.AdministrationId };
 
     public static IReadOnlyList<CompetitionEvent> Decide(CompetitionCommand command, CompetitionState state)
     {

@@ -87,7 +87,8 @@ public static class ApplicationDecider
 {
     public const string StreamType = "job-application";
 
-    public static Decider<ApplicationCommand, ApplicationEvent, ApplicationState> Decider { get; } = new(StreamType, new ApplicationState.None(), Evolve, Decide);
+    public static Decider<ApplicationCommand, ApplicationEvent, ApplicationState> Decider { get; } =
+        new(StreamType, new ApplicationState.None(), Evolve, Decide) { Concerns = s => s.FileOrNull?.Submission.AdministrationId };
 
     public static IReadOnlyList<ApplicationEvent> Decide(ApplicationCommand command, ApplicationState state)
     {

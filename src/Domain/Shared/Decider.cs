@@ -10,6 +10,9 @@ public sealed record Decider<TCommand, TEvent, TState>(
     Func<TState, TEvent, TState> Evolve,
     Func<TCommand, TState, IReadOnlyList<TEvent>> Decide)
 {
+    /// <summary>The administration a stream concerns in a state, if any: sealed with each event (<c>idarati-event-v2</c>).</summary>
+    public Func<TState, string?> Concerns { get; init; } = _ => null;
+
     public TState Fold(IEnumerable<TEvent> events)
     {
         ArgumentNullException.ThrowIfNull(events);
