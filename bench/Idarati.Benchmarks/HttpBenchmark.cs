@@ -36,6 +36,7 @@ public static class HttpBenchmark
         "--IDARATI_DB", connectionString,
         "--EventStore:Schema", schema,
         "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
+        "--Audit:CheckpointKey", Idarati.Application.Audit.CheckpointKey.DevelopmentSignerKey,
         "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
     ];
 

@@ -1,3 +1,4 @@
+using Idarati.Api.Audit;
 using System.Text.Json.Serialization;
 using Idarati.Api.Complaints;
 using Idarati.Api.Infrastructure;
@@ -90,6 +91,7 @@ public static class ApiHost
         builder.Services.AddSingleton<Idarati.Application.JobApplications.EmploymentService>();
         builder.Services.AddHostedService<ReferenceDataAtStartup>();
         builder.Services.AddIdaratiProjections(builder.Configuration);
+        builder.Services.AddAuditLog(builder.Configuration);
         Idarati.Api.GraphQL.FrontEndSchema.AddFrontEndGraphQL(builder.Services);
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
@@ -123,6 +125,7 @@ public static class ApiHost
         app.MapReference();
         app.MapComplaints();
         app.MapAudit();
+        app.MapAuditLog();
         app.MapProjections();
         app.MapIndicators();
         Idarati.Api.GraphQL.FrontEndSchema.MapFrontEndGraphQL(app);

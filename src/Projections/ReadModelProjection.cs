@@ -2,8 +2,8 @@ using Npgsql;
 
 namespace Idarati.Projections;
 
-/// <summary>An event as a read model sees it: where it is in the log, whose it is, and what it says.</summary>
-public sealed record ProjectedEvent(long Sequence, string StreamId, long Version, object Data, DateTimeOffset Timestamp);
+/// <summary>An event as a read model sees it: where it is in the log, whose it is, what it says, and its tamper-evidence hash.</summary>
+public sealed record ProjectedEvent(long Sequence, string StreamId, long Version, object Data, DateTimeOffset Timestamp, string? Hash = null);
 
 /// <summary>
 /// A read model in tables of its own, kept by Marten's async daemon (<see cref="MartenReadModel"/>): each batch is
@@ -29,6 +29,12 @@ public interface IReadModelProjection
 
     /// <summary>Secondary indexes, created with the tables.</summary>
     IReadOnlyList<DeferredIndex> DeferredIndexes => [];
+
+    /// <summary>
+    /// Whether an event the projection cannot apply is set aside as a dead letter so that the others go on (a read
+    /// model), or stops the projection until it is dealt with (the audit log, where a skipped event would be a lie).
+    /// </summary>
+    bool SetsAsideBadEvents => true;
 }
 
 /// <summary>An index of a read model: its schema-qualified name and the statement that creates it if missing.</summary>

@@ -68,6 +68,9 @@ public sealed class ApiFactory : IAsyncDisposable, IDisposable
 
     public const string AccessCodeSecret = "integration-tests-access-code-secret-of-32-bytes";
 
+    /// <summary>The tests' checkpoint signer key (Ed25519, from a fixed seed).</summary>
+    public static string CheckpointKey { get; } = Application.Audit.CheckpointKey.SignerKeyFor("idarati-tests", System.Security.Cryptography.SHA256.HashData("idarati integration tests checkpoint key"u8));
+
     public static string TestDatabase => Environment.GetEnvironmentVariable("IDARATI_TEST_DB")
         ?? throw new InvalidOperationException("IDARATI_TEST_DB is not set: run the tests with ./test.sh.");
 
@@ -81,6 +84,7 @@ public sealed class ApiFactory : IAsyncDisposable, IDisposable
         builder.UseSetting("Auth:DevTokens", DevTokens ? "true" : "false");
         builder.UseSetting("Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes");
         builder.UseSetting("Complaints:AccessCodeSecret", AccessCodeSecret);
+        builder.UseSetting("Audit:CheckpointKey", CheckpointKey);
         // Every test of a class shares one client address; RateLimitTests sets the production limits back.
         builder.UseSetting("RateLimits:GuessesPerClientPerMinute", "100000");
         builder.UseSetting("RateLimits:GuessesPerTargetPer10Minutes", "100000");

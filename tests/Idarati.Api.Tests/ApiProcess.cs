@@ -43,6 +43,7 @@ public sealed class ApiProcess : IDisposable
         start.Environment["Auth__DevTokens"] = "true";
         start.Environment["Auth__SigningKey"] = "integration-tests-signing-key-of-at-least-32-bytes";
         start.Environment["Complaints__AccessCodeSecret"] = ApiFactory.AccessCodeSecret;
+        start.Environment["Audit__CheckpointKey"] = ApiFactory.CheckpointKey;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment)
         {

@@ -32,7 +32,7 @@ public sealed class ApiWithReferenceData : IDisposable
             await host.Services.GetRequiredService<IDocumentStore>().Advanced.ResetAllData(CancellationToken.None);
             await Factory.ExecuteSqlAsync("""
                 DO $$ DECLARE t text; BEGIN
-                  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '{s}' AND tablename LIKE 'rm\_%' LOOP
+                  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = '{s}' AND (tablename LIKE 'rm\_%' OR tablename LIKE 'audit\_%') LOOP
                     EXECUTE format('TRUNCATE TABLE {s}.%I', t);
                   END LOOP;
                 END $$;

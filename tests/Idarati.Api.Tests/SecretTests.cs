@@ -13,24 +13,37 @@ public sealed class SecretTests
     private static MissingSecretException Refusal(params string[] settings) =>
         Assert.Throws<MissingSecretException>(() => ApiHost.Build(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, .. settings]));
 
+    /// <summary>The third secret, present, so that each refusal names the one under test.</summary>
+    private static readonly string[] Checkpoint = ["--Audit:CheckpointKey", ApiFactory.CheckpointKey];
+
     [Fact]
     public void Production_without_a_signing_key_or_with_a_short_one_does_not_start()
     {
-        Assert.StartsWith("Auth:SigningKey is not set", Refusal("--Complaints:AccessCodeSecret", AccessSecret).Message, StringComparison.Ordinal);
-        Assert.StartsWith("Auth:SigningKey is too short", Refusal("--Auth:SigningKey", "short", "--Complaints:AccessCodeSecret", AccessSecret).Message, StringComparison.Ordinal);
+        Assert.StartsWith("Auth:SigningKey is not set", Refusal(["--Complaints:AccessCodeSecret", AccessSecret, .. Checkpoint]).Message, StringComparison.Ordinal);
+        Assert.StartsWith("Auth:SigningKey is too short", Refusal(["--Auth:SigningKey", "short", "--Complaints:AccessCodeSecret", AccessSecret, .. Checkpoint]).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Production_without_an_access_code_secret_or_with_a_short_one_does_not_start()
     {
-        Assert.StartsWith("Complaints:AccessCodeSecret is not set", Refusal("--Auth:SigningKey", Key).Message, StringComparison.Ordinal);
-        Assert.StartsWith("Complaints:AccessCodeSecret is too short", Refusal("--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", "0123456789").Message, StringComparison.Ordinal);
+        Assert.StartsWith("Complaints:AccessCodeSecret is not set", Refusal(["--Auth:SigningKey", Key, .. Checkpoint]).Message, StringComparison.Ordinal);
+        Assert.StartsWith("Complaints:AccessCodeSecret is too short", Refusal(["--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", "0123456789", .. Checkpoint]).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Production_without_a_checkpoint_key_or_with_a_malformed_one_does_not_start()
+    {
+        Assert.StartsWith("Audit:CheckpointKey is not set", Refusal("--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", AccessSecret).Message, StringComparison.Ordinal);
+        Assert.StartsWith("Audit:CheckpointKey is not a signer key", Refusal("--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", AccessSecret,
+            "--Audit:CheckpointKey", "a-string-of-more-than-thirty-two-bytes-that-is-no-key").Message, StringComparison.Ordinal);
+        var forged = string.Join('+', ApiFactory.CheckpointKey.Split('+', 5)[..4]) + "+AQ" + new string('A', 42);
+        Assert.Contains("key hash does not match", Refusal("--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", AccessSecret, "--Audit:CheckpointKey", forged).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Production_with_both_secrets_starts_and_the_run_verb_says_one_line_without_them()
     {
-        await using var app = ApiHost.Build(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, "--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", AccessSecret]);
+        await using var app = ApiHost.Build(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, "--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", AccessSecret, .. Checkpoint]);
         Assert.Equal(AccessSecret, app.Services.GetRequiredService<Application.Complaints.ComplaintOptions>().AccessCodeSecret);
 
         var error = new StringWriter();
@@ -38,7 +51,7 @@ public sealed class SecretTests
         Console.SetError(error);
         try
         {
-            Assert.Equal(1, await ApiHost.RunAsync(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, "--Auth:SigningKey", Key]));
+            Assert.Equal(1, await ApiHost.RunAsync(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, "--Auth:SigningKey", Key, .. Checkpoint]));
         }
         finally
         {
@@ -56,5 +69,6 @@ public sealed class SecretTests
         Secrets.Require(configuration, "Development");
         Assert.True(configuration[Secrets.SigningKey]!.Length >= Secrets.MinimumBytes);
         Assert.Equal(Secrets.DevelopmentAccessCodeSecret, configuration[Secrets.AccessCodeSecret]);
+        Assert.Equal(Application.Audit.CheckpointKey.DevelopmentSignerKey, configuration[Secrets.CheckpointKey]);
     }
 }

@@ -100,10 +100,11 @@ public static class ComplaintEndpoints
     private static async Task<Ok<VerificationResponse>> VerifyAsync(Guid id, HttpContext http, ComplaintService service, CancellationToken cancellationToken)
     {
         var result = await service.VerifyAsync(id, http.User.ToActor(), cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new VerificationResponse(result.Valid, result.FirstInvalidVersion, result.EventCount));
+        return TypedResults.Ok(new VerificationResponse(result.Valid, result.Chain.FirstInvalidVersion, result.Chain.EventCount, result.Log));
     }
 
-    public sealed record VerificationResponse(bool Valid, long? FirstInvalidVersion, long EventCount);
+    /// <summary>Valid when both hold: the hash chain, and the events against the audit log and its latest signed checkpoint.</summary>
+    public sealed record VerificationResponse(bool Valid, long? FirstInvalidVersion, long EventCount, Application.Audit.LogVerification Log);
 
     /// <summary>The actions whose events tell the citizen (Application.Notifications.CitizenNotifications.For).</summary>
     private static readonly HashSet<string> Notifying = ["acknowledge", "request-information", "transfer", "answer", "reject", "close"];

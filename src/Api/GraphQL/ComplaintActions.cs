@@ -24,11 +24,20 @@ public static partial class FrontEndSchema
             new FieldDefinition("actor", Scalars.String),
             new FieldDefinition("data", Scalars.String.NonNull, "The event's body, as JSON text.") { Resolve = c => Value(((HistoryEntry)c.Source!).Data.GetRawText()) },
             new FieldDefinition("hash", Scalars.String.NonNull));
-        var verification = new ObjectGraphType("ChainVerification", "A complaint's hash chain checked: valid, or the first version whose hash its stored event does not reproduce.");
+        var log = new ObjectGraphType("LogVerification", "A history's events against the audit log: each the leaf the log recorded, none the store lost, each included in the latest signed checkpoint.");
+        log.AddFields(
+            new FieldDefinition("valid", Scalars.Boolean.NonNull),
+            new FieldDefinition("checkpointSize", Scalars.String, "The size of the signed checkpoint the events were proved against (a 64-bit number, as a string); null before the first.")
+            {
+                Resolve = c => Value(((Idarati.Application.Audit.LogVerification)c.Source!).CheckpointSize?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            },
+            new FieldDefinition("problems", new NonNullGraphType(new ListGraphType(Scalars.String.NonNull))));
+        var verification = new ObjectGraphType("ChainVerification", "A complaint's history checked: its hash chain (the first version whose hash its stored event does not reproduce) and its events against the audit log; valid when both hold.");
         verification.AddFields(
             new FieldDefinition("valid", Scalars.Boolean.NonNull),
-            new FieldDefinition("firstInvalidVersion", Scalars.Int) { Resolve = c => Value(((Idarati.Application.Audit.HashChainVerification)c.Source!).FirstInvalidVersion is { } v ? (int)v : null) },
-            new FieldDefinition("eventCount", Scalars.Int.NonNull) { Resolve = c => Value((int)((Idarati.Application.Audit.HashChainVerification)c.Source!).EventCount) });
+            new FieldDefinition("firstInvalidVersion", Scalars.Int) { Resolve = c => Value(((Idarati.Application.Audit.HistoryVerification)c.Source!).Chain.FirstInvalidVersion is { } v ? (int)v : null) },
+            new FieldDefinition("eventCount", Scalars.Int.NonNull) { Resolve = c => Value((int)((Idarati.Application.Audit.HistoryVerification)c.Source!).Chain.EventCount) },
+            new FieldDefinition("log", log.NonNull));
         complaint.AddFields(
             new FieldDefinition("history", new NonNullGraphType(new ListGraphType(entry.NonNull)), "Every event in order. Roles: agent (own administration), supervisor, auditor.")
             {

@@ -7,15 +7,19 @@ namespace Idarati.Api.Infrastructure;
 public sealed class MissingSecretException(string message) : Exception(message);
 
 /// <summary>
-/// The secrets the service signs and derives with: the token signing key and the access-code secret. Outside
-/// Development neither has a default (a default written in the code lets anyone who reads the code forge access codes),
+/// The secrets the service signs and derives with: the token signing key, the access-code secret and the audit log's
+/// checkpoint key. Outside Development none has a default (a default written in the code lets anyone who reads the code forge access codes),
 /// and each must be at least 32 bytes. Development generates a signing key per process and uses a fixed, public
-/// access-code secret, so that a fresh clone runs with no setting at all.
+/// access-code secret and checkpoint key, so that a fresh clone runs with no setting at all.
 /// </summary>
 public static class Secrets
 {
     public const string SigningKey = "Auth:SigningKey";
     public const string AccessCodeSecret = "Complaints:AccessCodeSecret";
+
+    /// <summary>The Ed25519 signer key of the audit log's checkpoints (<see cref="Idarati.Application.Audit.CheckpointKey"/>).</summary>
+    public const string CheckpointKey = "Audit:CheckpointKey";
+
     public const int MinimumBytes = 32;
 
     /// <summary>Public on purpose: it is used only in Development, where nothing real is protected.</summary>
@@ -40,9 +44,14 @@ public static class Secrets
             {
                 configuration[AccessCodeSecret] = DevelopmentAccessCodeSecret;
             }
+
+            if (string.IsNullOrEmpty(configuration[CheckpointKey]))
+            {
+                configuration[CheckpointKey] = Idarati.Application.Audit.CheckpointKey.DevelopmentSignerKey;
+            }
         }
 
-        foreach (var name in names.Length == 0 ? [SigningKey, AccessCodeSecret] : names)
+        foreach (var name in names.Length == 0 ? [SigningKey, AccessCodeSecret, CheckpointKey] : names)
         {
             var value = configuration[name];
             if (string.IsNullOrEmpty(value))
@@ -53,6 +62,18 @@ public static class Secrets
             if (Encoding.UTF8.GetByteCount(value) < MinimumBytes)
             {
                 throw new MissingSecretException($"{name} is too short: at least {MinimumBytes} bytes.");
+            }
+
+            if (name == CheckpointKey)
+            {
+                try
+                {
+                    Idarati.Application.Audit.CheckpointKey.Parse(value).Dispose();
+                }
+                catch (FormatException e)
+                {
+                    throw new MissingSecretException(e.Message + " Make one with scripts/checkpoint-key.mjs.");
+                }
             }
         }
     }

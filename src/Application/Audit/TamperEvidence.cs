@@ -8,6 +8,12 @@ using Npgsql;
 namespace Idarati.Application.Audit;
 
 /// <summary>A stream's chain checked: valid, or the first version whose hash its stored event does not reproduce.</summary>
+/// <summary>A history checked twice: its hash chain, and its events against the audit log and its signed checkpoint.</summary>
+public sealed record HistoryVerification(HashChainVerification Chain, LogVerification Log)
+{
+    public bool Valid => Chain.Valid && Log.Valid;
+}
+
 public sealed record HashChainVerification(string StreamId, bool Valid, long? FirstInvalidVersion, long EventCount);
 
 /// <summary>Who and what an event was recorded for: sealed beside its data by <see cref="TamperEvidence.FormV2"/>.</summary>

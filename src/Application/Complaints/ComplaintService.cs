@@ -21,7 +21,7 @@ public sealed record ComplaintView(
 public sealed record HistoryEntry(long Position, long Version, string Type, DateTimeOffset RecordedAt, string? Actor, System.Text.Json.JsonElement Data, string Hash);
 
 /// <summary>The complaints use cases over the shared command path, with who may see and do what.</summary>
-public sealed class ComplaintService(StoredStreams streams, CommandHandler handler, TimeProvider time)
+public sealed class ComplaintService(StoredStreams streams, CommandHandler handler, AuditTrail trail, TimeProvider time)
 {
     /// <summary>Runs an action on a complaint the actor may see; others get 404, as if it did not exist.</summary>
     public async Task<ComplaintView> ActAsync(Guid id, Func<DateTimeOffset, ComplaintCommand> command, CommandContext context, string? accessCode = null, CancellationToken cancellationToken = default)
@@ -99,11 +99,13 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
             throw new NotFoundException("The complaint");
         }
 
-        var read = await streams.ReadVerifiedAsync([.. ids.Select(ComplaintIdentifiers.StreamId)], cancellationToken).ConfigureAwait(false);
-        return [.. read.Where(r => r.Events.Count > 0).Select(r => ComplaintHistoryExport.From(ComplaintIdentifiers.FromStreamId(r.StreamId)!.Value, r.StreamId, r.Events, r.Verification))];
+        var read = (await streams.ReadVerifiedAsync([.. ids.Select(ComplaintIdentifiers.StreamId)], cancellationToken).ConfigureAwait(false)).Where(r => r.Events.Count > 0).ToList();
+        var placed = await trail.PlaceAsync(read, cancellationToken).ConfigureAwait(false);
+        var checkpoint = await trail.LatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
+        return [.. read.Select((r, i) => ComplaintHistoryExport.From(ComplaintIdentifiers.FromStreamId(r.StreamId)!.Value, r.StreamId, r.Events, r.Verification, placed[i], checkpoint))];
     }
 
-    public async Task<HashChainVerification> VerifyAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
+    public async Task<HistoryVerification> VerifyAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         // Auditors and supervisors verify, and they read every complaint: the stored rows are read once, no fold needed.
@@ -113,7 +115,12 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
         }
 
         var stream = (await streams.ReadVerifiedAsync([ComplaintIdentifiers.StreamId(id)], cancellationToken).ConfigureAwait(false))[0];
-        return stream.Events.Count > 0 ? stream.Verification : throw new NotFoundException("The complaint");
+        if (stream.Events.Count == 0)
+        {
+            throw new NotFoundException("The complaint");
+        }
+
+        return new HistoryVerification(stream.Verification, (await trail.PlaceAsync([stream], cancellationToken).ConfigureAwait(false))[0].Verification);
     }
 
     /// <summary>

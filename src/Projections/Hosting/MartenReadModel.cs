@@ -32,7 +32,7 @@ public sealed class MartenReadModel(IReadModelProjection projection, TimeProvide
         var batch = new List<ProjectedEvent>(events.Count);
         foreach (var e in events)
         {
-            batch.Add(new ProjectedEvent(e.Sequence, e.StreamKey ?? e.StreamId.ToString(), e.Version, e.Data, e.Timestamp));
+            batch.Add(new ProjectedEvent(e.Sequence, e.StreamKey ?? e.StreamId.ToString(), e.Version, e.Data, e.Timestamp, e.GetHeader(Audit.AuditLogProjection.HashHeader)?.ToString()));
         }
 
         registrar.AddTransactionParticipant(new Batch(this, operations.DocumentStore, batch, events));
@@ -130,7 +130,7 @@ public sealed class MartenReadModel(IReadModelProjection projection, TimeProvide
                 await SavepointAsync(connection, transaction, "RELEASE SAVEPOINT rm_batch", token).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (CanSetAside(e, token))
+            catch (Exception e) when (owner.Projection.SetsAsideBadEvents && CanSetAside(e, token))
             {
                 await SavepointAsync(connection, transaction, "ROLLBACK TO SAVEPOINT rm_batch", token).ConfigureAwait(false);
             }

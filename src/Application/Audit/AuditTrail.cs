@@ -1,0 +1,194 @@
+using Idarati.Application.Streams;
+using Idarati.Projections.Audit;
+using Npgsql;
+
+namespace Idarati.Application.Audit;
+
+/// <summary>An event's place in the audit log: its leaf, and the proof that the named checkpoint includes it (null when none does yet).</summary>
+public sealed record EventProof(long LeafIndex, long? CheckpointSize, IReadOnlyList<string>? Inclusion);
+
+/// <summary>
+/// A stream checked against the audit log: every stored event is the leaf the log recorded for it, the log holds no
+/// event the store lost, and each leaf's inclusion proof verifies against the latest signed checkpoint.
+/// </summary>
+public sealed record LogVerification(bool Valid, long? CheckpointSize, IReadOnlyList<string> Problems);
+
+/// <summary>A stream's events with their places in the audit log, aligned with its stored events.</summary>
+public sealed record StreamInLog(IReadOnlyList<EventProof?> Events, LogVerification Verification);
+
+/// <summary>The whole log checked against the stored events and the latest checkpoint.</summary>
+public sealed record WholeLogVerification(bool Valid, long Leaves, long Events, long? CheckpointSize, IReadOnlyList<string> Problems);
+
+/// <summary>What an auditor gets from the audit log: proofs for histories, checks of streams and of the whole log.</summary>
+public sealed class AuditTrail(AuditLog log, CheckpointKeys keys, NpgsqlDataSource dataSource, Marten.IDocumentStore store)
+{
+    /// <summary>The latest checkpoint whose signature verifies with one of the service's keys.</summary>
+    public async Task<Checkpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
+        await log.CheckpointAsync(null, cancellationToken).ConfigureAwait(false) is { } latest && keys.Verify(latest.Note) is not null ? latest : null;
+
+    /// <summary>Places several streams' stored events in the log and checks them, in a few round trips.</summary>
+    public async Task<IReadOnlyList<StreamInLog>> PlaceAsync(IReadOnlyList<VerifiedStream> streams, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(streams);
+        var leaves = await log.StreamLeavesAsync([.. streams.Select(s => s.StreamId)], cancellationToken).ConfigureAwait(false);
+        var stored = await log.CheckpointAsync(null, cancellationToken).ConfigureAwait(false);
+        var checkpoint = stored is not null && keys.Verify(stored.Note) is not null ? stored : null;
+        var proved = leaves.Values.SelectMany(l => l).Where(l => checkpoint is not null && l.Index < checkpoint.Size).Select(l => l.Index).Distinct().ToList();
+        var proofs = checkpoint is null || proved.Count == 0 ? [] : await log.InclusionsAsync(proved, checkpoint.Size, cancellationToken).ConfigureAwait(false);
+        var byIndex = proved.Zip(proofs).ToDictionary(p => p.First, p => p.Second);
+        return [.. streams.Select(s => Place(s, leaves.GetValueOrDefault(s.StreamId) ?? [], checkpoint, stored, byIndex))];
+    }
+
+    private static StreamInLog Place(VerifiedStream stream, List<LogLeaf> leaves, Checkpoint? checkpoint, Checkpoint? stored, Dictionary<long, IReadOnlyList<byte[]>> proofs)
+    {
+        var problems = new List<string>();
+        if (stored is not null && checkpoint is null)
+        {
+            problems.Add($"The latest checkpoint ({stored.Size} leaves) is not signed by the service's key.");
+        }
+
+        var bySequence = leaves.ToDictionary(l => l.Sequence);
+        var events = new List<EventProof?>(stream.Events.Count);
+        foreach (var e in stream.Events)
+        {
+            if (!bySequence.Remove(e.Sequence, out var leaf))
+            {
+                events.Add(null);
+                continue;
+            }
+
+            var expected = MerkleTree.LeafHash(MerkleTree.LeafData(e.Sequence, e.Version, e.Hash, stream.StreamId));
+            if (leaf.Version != e.Version || !leaf.Hash.AsSpan().SequenceEqual(expected))
+            {
+                problems.Add($"Version {e.Version} is not what the audit log recorded for it (leaf {leaf.Index}).");
+            }
+
+            if (checkpoint is not null && proofs.TryGetValue(leaf.Index, out var proof))
+            {
+                if (!MerkleTree.VerifyInclusion(leaf.Hash, leaf.Index, checkpoint.Size, proof, checkpoint.Root))
+                {
+                    problems.Add($"Version {e.Version}'s leaf {leaf.Index} is not included in the signed checkpoint of {checkpoint.Size} leaves.");
+                }
+
+                events.Add(new EventProof(leaf.Index, checkpoint.Size, [.. proof.Select(Convert.ToBase64String)]));
+            }
+            else
+            {
+                events.Add(new EventProof(leaf.Index, null, null));
+            }
+        }
+
+        // Leaves left over stand for events the store no longer holds.
+        problems.AddRange(bySequence.Values.OrderBy(l => l.Version).Select(l => $"Version {l.Version} (leaf {l.Index}) is in the audit log but no longer stored."));
+        return new StreamInLog(events, new LogVerification(problems.Count == 0, checkpoint?.Size, problems));
+    }
+
+    /// <summary>
+    /// The whole log against the stored events, in one pass over each: every stored event in log order must be the next
+    /// leaf, and the stored tree's root at the latest signed checkpoint's size must be the checkpoint's.
+    /// </summary>
+    public async Task<WholeLogVerification> VerifyLogAsync(CancellationToken cancellationToken = default)
+    {
+        var problems = new List<string>();
+        var stored = await log.CheckpointAsync(null, cancellationToken).ConfigureAwait(false);
+        var checkpoint = stored is not null && keys.Verify(stored.Note) is not null ? stored : null;
+        if (stored is not null && checkpoint is null)
+        {
+            problems.Add($"The latest checkpoint ({stored.Size} leaves) is not signed by the service's key.");
+        }
+
+        var size = await log.SizeAsync(cancellationToken).ConfigureAwait(false);
+        if (checkpoint is not null)
+        {
+            if (size < checkpoint.Size)
+            {
+                problems.Add($"The log holds {size} leaves, fewer than the {checkpoint.Size} of its latest signed checkpoint.");
+            }
+            else if (!(await log.RootAsync(checkpoint.Size, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(checkpoint.Root))
+            {
+                problems.Add($"The log's first {checkpoint.Size} leaves are not the tree the checkpoint signed.");
+            }
+        }
+
+        // The leaves against the tree's own first level: no leaf taken out, none changed, none added beside it.
+        await using (var shape = dataSource.CreateCommand($"""
+            SELECT count(*) FILTER (WHERE n.idx IS NULL OR l.leaf_index IS NULL OR n.hash <> l.leaf_hash),
+                   count(*) FILTER (WHERE l.leaf_index IS NOT NULL), coalesce(max(l.leaf_index) + 1, 0)
+              FROM {store.Options.DatabaseSchemaName}.audit_leaves l
+              FULL JOIN (SELECT idx, hash FROM {store.Options.DatabaseSchemaName}.audit_nodes WHERE level = 0) n ON n.idx = l.leaf_index
+            """))
+        await using (var counts = await shape.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await counts.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (counts.GetInt64(0) > 0)
+            {
+                problems.Add($"{counts.GetInt64(0)} leaves differ from the tree's first level, or are missing from one of them.");
+            }
+
+            if (counts.GetInt64(1) != counts.GetInt64(2))
+            {
+                problems.Add($"The leaves are not numbered 0 to {counts.GetInt64(2) - 1} without a gap: {counts.GetInt64(2) - counts.GetInt64(1)} are missing.");
+            }
+        }
+
+        // The stored events, in log order, against the leaves, in order.
+        await using var command = dataSource.CreateCommand($"SELECT seq_id, stream_id, version, coalesce(headers ->> '{AuditLogProjection.HashHeader}', '') FROM {store.Options.DatabaseSchemaName}.mt_events ORDER BY seq_id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var events = 0L;
+        await using var leaves = log.AllLeavesAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var more = await leaves.MoveNextAsync().ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            events++;
+            var (sequence, streamId, version, hash) = (reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3));
+            while (more && leaves.Current.Sequence < sequence && problems.Count < 100)
+            {
+                problems.Add($"Leaf {leaves.Current.Index}: {leaves.Current.StreamId} version {leaves.Current.Version} is in the audit log but no longer stored.");
+                more = await leaves.MoveNextAsync().ConfigureAwait(false);
+            }
+
+            if (!more)
+            {
+                // Past the last leaf: not logged yet, as the projection may lag at the head of the log.
+                continue;
+            }
+
+            if (leaves.Current.Sequence != sequence)
+            {
+                if (problems.Count < 100)
+                {
+                    problems.Add($"{streamId} version {version} (sequence {sequence}) is stored but not in the audit log, which holds later events.");
+                }
+
+                continue;
+            }
+
+            if (!leaves.Current.Hash.AsSpan().SequenceEqual(MerkleTree.LeafHash(MerkleTree.LeafData(sequence, version, hash, streamId))) && problems.Count < 100)
+            {
+                problems.Add($"Leaf {leaves.Current.Index}: {streamId} version {version} is not what the audit log recorded for it.");
+            }
+
+            more = await leaves.MoveNextAsync().ConfigureAwait(false);
+        }
+
+        while (more && problems.Count < 100)
+        {
+            problems.Add($"Leaf {leaves.Current.Index}: {leaves.Current.StreamId} version {leaves.Current.Version} is in the audit log but no longer stored.");
+            more = await leaves.MoveNextAsync().ConfigureAwait(false);
+        }
+
+        return new WholeLogVerification(problems.Count == 0, size, events, checkpoint?.Size, problems);
+    }
+}
+
+/// <summary>The service's checkpoint key, and the verifier keys of the keys it used before (a rotation keeps them).</summary>
+public sealed class CheckpointKeys(CheckpointKey current, IReadOnlyList<string> previous)
+{
+    public CheckpointKey Current { get; } = current;
+
+    /// <summary>Every verifier key a checkpoint of this log may be signed with, the current one first.</summary>
+    public IReadOnlyList<string> VerifierKeys { get; } = [current.VerifierKey, .. previous];
+
+    /// <summary>The note's text when one of the keys signed it, else null.</summary>
+    public string? Verify(string note) => VerifierKeys.Select(k => CheckpointKey.Verify(note, k)).FirstOrDefault(t => t is not null);
+}

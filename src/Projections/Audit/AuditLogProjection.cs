@@ -1,0 +1,136 @@
+using Idarati.Domain.Administrations;
+using Idarati.Domain.CallCenter;
+using Idarati.Domain.Complaints;
+using Idarati.Domain.JobApplications;
+using Npgsql;
+
+namespace Idarati.Projections.Audit;
+
+/// <summary>
+/// The audit log: every event of the store, in the order of the global log, is a leaf of an append-only RFC 9162
+/// Merkle tree (<see cref="MerkleTree.LeafData"/>: its sequence, version, hash and stream). Kept by Marten's async
+/// daemon like the read models, so it has one writer across nodes, catches up after a restart and never passes a late
+/// commit; each batch adds its leaves and the complete subtrees they close in the daemon's transaction. A rebuild
+/// replays the same tree from the stored events; the signed checkpoints (audit_checkpoints) are never torn down, so a
+/// rebuilt tree that no longer matches them shows what changed.
+/// </summary>
+public sealed class AuditLogProjection(string schema) : IReadModelProjection
+{
+    public const string ProjectionName = "audit-log";
+
+    /// <summary>The event header holding its tamper-evidence hash.</summary>
+    public const string HashHeader = "hash";
+
+    public string Name => ProjectionName;
+
+    /// <summary>Every event type the store writes.</summary>
+    public IReadOnlyCollection<Type> EventTypes { get; } =
+        [.. ComplaintEvent.StoredNames.Keys, .. AdministrationEvent.StoredNames.Keys, .. TicketEvent.StoredNames.Keys,
+         .. CompetitionEvent.StoredNames.Keys, .. CandidateEvent.StoredNames.Keys, .. ApplicationEvent.StoredNames.Keys];
+
+    public string Leaves => $"{schema}.audit_leaves";
+
+    public string Nodes => $"{schema}.audit_nodes";
+
+    public string Checkpoints => $"{schema}.audit_checkpoints";
+
+    /// <summary>No event is ever left out of the tree: one that cannot be added stops the log until it is dealt with.</summary>
+    public bool SetsAsideBadEvents => false;
+
+    /// <summary>A rebuild empties the tree, never the checkpoints.</summary>
+    public IReadOnlyList<string> Tables => [Leaves, Nodes];
+
+    public async Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand($"""
+            CREATE TABLE IF NOT EXISTS {Leaves} (leaf_index bigint PRIMARY KEY, seq_id bigint NOT NULL UNIQUE, stream_id text NOT NULL, version bigint NOT NULL, leaf_hash bytea NOT NULL);
+            CREATE INDEX IF NOT EXISTS audit_leaves_stream ON {Leaves} (stream_id, version);
+            CREATE TABLE IF NOT EXISTS {Nodes} (level smallint NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx));
+            CREATE TABLE IF NOT EXISTS {Checkpoints} (size bigint PRIMARY KEY, root bytea NOT NULL, signed_at timestamptz NOT NULL, key_name text NOT NULL, note text NOT NULL);
+            """, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Appends the batch's events as leaves: the tree's size and the complete subtrees on its right edge are read once,
+    /// the new leaves and every subtree they complete are computed in memory, then written with one statement each.
+    /// </summary>
+    public async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ProjectedEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var size = await SizeAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        var nodes = await FrontierAsync(connection, transaction, size, cancellationToken).ConfigureAwait(false);
+        var (levels, indexes, hashes) = (new List<short>(), new List<long>(), new List<byte[]>());
+        var leaves = new List<(long Index, ProjectedEvent Event, byte[] Hash)>(events.Count);
+        foreach (var e in events)
+        {
+            var index = size++;
+            var hash = MerkleTree.LeafHash(MerkleTree.LeafData(e.Sequence, e.Version, e.Hash ?? "", e.StreamId));
+            leaves.Add((index, e, hash));
+            var (level, at) = (0, index);
+            nodes[(level, at)] = hash;
+            Add(level, at, hash);
+            while ((at & 1) == 1)
+            {
+                var parent = MerkleTree.NodeHash(nodes[(level, at - 1)], nodes[(level, at)]);
+                (level, at) = (level + 1, at >> 1);
+                nodes[(level, at)] = parent;
+                Add(level, at, parent);
+            }
+        }
+
+        void Add(int level, long index, byte[] hash)
+        {
+            levels.Add((short)level);
+            indexes.Add(index);
+            hashes.Add(hash);
+        }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insertLeaves = new NpgsqlBatchCommand($"""
+            INSERT INTO {Leaves} (leaf_index, seq_id, stream_id, version, leaf_hash)
+            SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bytea[])
+            """);
+        insertLeaves.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. leaves.Select(l => l.Index)] });
+        insertLeaves.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. leaves.Select(l => l.Event.Sequence)] });
+        insertLeaves.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. leaves.Select(l => ReadModelSql.Clean(l.Event.StreamId))] });
+        insertLeaves.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. leaves.Select(l => l.Event.Version)] });
+        insertLeaves.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. leaves.Select(l => l.Hash)] });
+        batch.BatchCommands.Add(insertLeaves);
+        var insertNodes = new NpgsqlBatchCommand($"INSERT INTO {Nodes} (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])");
+        insertNodes.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. levels] });
+        insertNodes.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. indexes] });
+        insertNodes.Parameters.Add(new NpgsqlParameter<byte[][]> { TypedValue = [.. hashes] });
+        batch.BatchCommands.Add(insertNodes);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<long> SizeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"SELECT coalesce(max(leaf_index) + 1, 0) FROM {Leaves}", connection, transaction);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>The complete subtrees on the right edge of a tree of <paramref name="size"/> leaves: the left siblings new leaves may need.</summary>
+    private async Task<Dictionary<(int Level, long Index), byte[]>> FrontierAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long size, CancellationToken cancellationToken)
+    {
+        var wanted = Enumerable.Range(0, 63).Where(level => ((size >> level) & 1) == 1).Select(level => (Level: level, Index: (size >> level) - 1)).ToList();
+        var nodes = new Dictionary<(int, long), byte[]>();
+        if (wanted.Count == 0)
+        {
+            return nodes;
+        }
+
+        await using var command = new NpgsqlCommand($"SELECT level, idx, hash FROM {Nodes} WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. wanted.Select(w => (short)w.Level)] });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. wanted.Select(w => w.Index)] });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            nodes[(reader.GetInt16(0), reader.GetInt64(1))] = reader.GetFieldValue<byte[]>(2);
+        }
+
+        return nodes;
+    }
+}
