@@ -110,33 +110,45 @@ public sealed class AuditTrail(AuditLog log, CheckpointKeys keys, NpgsqlDataSour
             }
         }
 
-        // The leaves against the tree's own first level: no leaf taken out, none changed, none added beside it.
-        await using (var shape = dataSource.CreateCommand($"""
-            SELECT count(*) FILTER (WHERE n.idx IS NULL OR l.leaf_index IS NULL OR n.hash <> l.leaf_hash),
-                   count(*) FILTER (WHERE l.leaf_index IS NOT NULL), coalesce(max(l.leaf_index) + 1, 0)
-              FROM {store.Options.DatabaseSchemaName}.audit_leaves l
-              FULL JOIN (SELECT idx, hash FROM {store.Options.DatabaseSchemaName}.audit_nodes WHERE level = 0) n ON n.idx = l.leaf_index
-            """))
-        await using (var counts = await shape.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await counts.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (counts.GetInt64(0) > 0)
-            {
-                problems.Add($"{counts.GetInt64(0)} leaves differ from the tree's first level, or are missing from one of them.");
-            }
-
-            if (counts.GetInt64(1) != counts.GetInt64(2))
-            {
-                problems.Add($"The leaves are not numbered 0 to {counts.GetInt64(2) - 1} without a gap: {counts.GetInt64(2) - counts.GetInt64(1)} are missing.");
-            }
-        }
-
         // The stored events, in log order, against the leaves, in order.
         await using var command = dataSource.CreateCommand($"SELECT seq_id, stream_id, version, coalesce(headers ->> '{AuditLogProjection.HashHeader}', '') FROM {store.Options.DatabaseSchemaName}.mt_events ORDER BY seq_id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var events = 0L;
+        // The leaves, numbered without a gap, hashed up as they come (RFC 9162's tree from its left edge) to the root of
+        // the checkpoint's first leaves: the leaves themselves must give the signed root.
+        var range = new Stack<(int Level, byte[] Hash)>();
+        var expected = 0L;
         await using var leaves = log.AllLeavesAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var more = await leaves.MoveNextAsync().ConfigureAwait(false);
+        async Task<bool> NextAsync()
+        {
+            if (!await leaves.MoveNextAsync().ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            var leaf = leaves.Current;
+            if (leaf.Index != expected && problems.Count < 100)
+            {
+                problems.Add($"The leaves are not numbered without a gap: leaf {leaf.Index} comes where leaf {expected} should.");
+            }
+
+            expected = leaf.Index + 1;
+            if (checkpoint is not null && leaf.Index < checkpoint.Size)
+            {
+                var (level, hash) = (0, leaf.Hash);
+                while (range.Count > 0 && range.Peek().Level == level)
+                {
+                    hash = MerkleTree.NodeHash(range.Pop().Hash, hash);
+                    level++;
+                }
+
+                range.Push((level, hash));
+            }
+
+            return true;
+        }
+
+        var more = await NextAsync().ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             events++;
@@ -144,7 +156,7 @@ public sealed class AuditTrail(AuditLog log, CheckpointKeys keys, NpgsqlDataSour
             while (more && leaves.Current.Sequence < sequence && problems.Count < 100)
             {
                 problems.Add($"Leaf {leaves.Current.Index}: {leaves.Current.StreamId} version {leaves.Current.Version} is in the audit log but no longer stored.");
-                more = await leaves.MoveNextAsync().ConfigureAwait(false);
+                more = await NextAsync().ConfigureAwait(false);
             }
 
             if (!more)
@@ -168,13 +180,27 @@ public sealed class AuditTrail(AuditLog log, CheckpointKeys keys, NpgsqlDataSour
                 problems.Add($"Leaf {leaves.Current.Index}: {streamId} version {version} is not what the audit log recorded for it.");
             }
 
-            more = await leaves.MoveNextAsync().ConfigureAwait(false);
+            more = await NextAsync().ConfigureAwait(false);
         }
 
         while (more && problems.Count < 100)
         {
             problems.Add($"Leaf {leaves.Current.Index}: {leaves.Current.StreamId} version {leaves.Current.Version} is in the audit log but no longer stored.");
-            more = await leaves.MoveNextAsync().ConfigureAwait(false);
+            more = await NextAsync().ConfigureAwait(false);
+        }
+
+        if (checkpoint is not null && range.Count > 0)
+        {
+            var root = range.Pop().Hash;
+            while (range.Count > 0)
+            {
+                root = MerkleTree.NodeHash(range.Pop().Hash, root);
+            }
+
+            if (expected >= checkpoint.Size && !root.AsSpan().SequenceEqual(checkpoint.Root))
+            {
+                problems.Add($"The log's first {checkpoint.Size} leaves do not hash to the root the checkpoint signed.");
+            }
         }
 
         return new WholeLogVerification(problems.Count == 0, size, events, checkpoint?.Size, problems);

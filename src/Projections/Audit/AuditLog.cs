@@ -96,7 +96,10 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, string schema)
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
-    /// <summary>Runs <paramref name="compute"/> once to learn which subtrees it needs, reads them at once, and runs it on them.</summary>
+    /// <summary>
+    /// Runs <paramref name="compute"/> once to learn which subtrees it needs, reads them at once (those of fewer than 16
+    /// leaves as their leaves), and runs it on them.
+    /// </summary>
     private async Task<T> ComputeAsync<T>(Func<ISubtrees, T> compute, CancellationToken cancellationToken)
     {
         var plan = new Planned();
@@ -104,14 +107,26 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, string schema)
         var nodes = new Read();
         if (plan.Wanted.Count > 0)
         {
-            await using var command = dataSource.CreateCommand($"SELECT level, idx, hash FROM {_tables.Nodes} WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))");
-            command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. plan.Wanted.Select(w => (short)w.Level)] });
-            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. plan.Wanted.Select(w => w.Index)] });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var kept = plan.Wanted.Where(w => w.Level >= AuditLogProjection.StoredFromLevel).ToList();
+            var leaves = plan.Wanted.Where(w => w.Level < AuditLogProjection.StoredFromLevel)
+                .SelectMany(w => Enumerable.Range(0, 1 << w.Level).Select(i => (w.Index << w.Level) + i)).Distinct().ToArray();
+            await using var batch = dataSource.CreateBatch();
+            var stored = new NpgsqlBatchCommand($"SELECT level, idx, hash FROM {_tables.Nodes} WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))");
+            stored.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. kept.Select(w => (short)w.Level)] });
+            stored.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. kept.Select(w => w.Index)] });
+            batch.BatchCommands.Add(stored);
+            var hashes = new NpgsqlBatchCommand($"SELECT 0::smallint, leaf_index, leaf_hash FROM {_tables.Leaves} WHERE leaf_index = ANY($1)");
+            hashes.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = leaves });
+            batch.BatchCommands.Add(hashes);
+            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            do
             {
-                nodes.Found[(reader.GetInt16(0), reader.GetInt64(1))] = reader.GetFieldValue<byte[]>(2);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    nodes.Found[(reader.GetInt16(0), reader.GetInt64(1))] = reader.GetFieldValue<byte[]>(2);
+                }
             }
+            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
         }
 
         return compute(nodes);
@@ -134,7 +149,19 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, string schema)
     {
         public Dictionary<(int, long), byte[]> Found { get; } = [];
 
-        public byte[] Get(int level, long index) =>
-            Found.TryGetValue((level, index), out var hash) ? hash : throw new InvalidOperationException($"The audit log has no subtree ({level}, {index}): the tree is smaller than asked.");
+        public byte[] Get(int level, long index)
+        {
+            if (Found.TryGetValue((level, index), out var hash))
+            {
+                return hash;
+            }
+
+            if (level is > 0 and < AuditLogProjection.StoredFromLevel)
+            {
+                return Found[(level, index)] = MerkleTree.NodeHash(Get(level - 1, 2 * index), Get(level - 1, (2 * index) + 1));
+            }
+
+            throw new InvalidOperationException($"The audit log has no subtree ({level}, {index}): the tree is smaller than asked.");
+        }
     }
 }

@@ -10,7 +10,9 @@ namespace Idarati.Projections.Audit;
 /// The audit log: every event of the store, in the order of the global log, is a leaf of an append-only RFC 9162
 /// Merkle tree (<see cref="MerkleTree.LeafData"/>: its sequence, version, hash and stream). Kept by Marten's async
 /// daemon like the read models, so it has one writer across nodes, catches up after a restart and never passes a late
-/// commit; each batch adds its leaves and the complete subtrees they close in the daemon's transaction. A rebuild
+/// commit; each batch adds its leaves and the complete subtrees of 16 leaves or more they close, in the daemon's
+/// transaction (smaller subtrees are hashed again from the leaves when a proof needs them, which halves what every
+/// event costs the database). A rebuild
 /// replays the same tree from the stored events; the signed checkpoints (audit_checkpoints) are never torn down, so a
 /// rebuilt tree that no longer matches them shows what changed.
 /// </summary>
@@ -22,6 +24,11 @@ public sealed class AuditLogProjection(string schema) : IReadModelProjection
     public const string HashHeader = "hash";
 
     public string Name => ProjectionName;
+
+    /// <summary>The lowest level of complete subtrees kept (2^4 = 16 leaves); lower ones are hashed from the leaves.</summary>
+    public const int StoredFromLevel = 4;
+
+    private const long Block = 1L << StoredFromLevel;
 
     /// <summary>Every event type the store writes.</summary>
     public IReadOnlyCollection<Type> EventTypes { get; } =
@@ -44,7 +51,7 @@ public sealed class AuditLogProjection(string schema) : IReadModelProjection
     {
         ArgumentNullException.ThrowIfNull(connection);
         await using var command = new NpgsqlCommand($"""
-            CREATE TABLE IF NOT EXISTS {Leaves} (leaf_index bigint PRIMARY KEY, seq_id bigint NOT NULL UNIQUE, stream_id text NOT NULL, version bigint NOT NULL, leaf_hash bytea NOT NULL);
+            CREATE TABLE IF NOT EXISTS {Leaves} (leaf_index bigint PRIMARY KEY, seq_id bigint NOT NULL, stream_id text NOT NULL, version bigint NOT NULL, leaf_hash bytea NOT NULL);
             CREATE INDEX IF NOT EXISTS audit_leaves_stream ON {Leaves} (stream_id, version);
             CREATE TABLE IF NOT EXISTS {Nodes} (level smallint NOT NULL, idx bigint NOT NULL, hash bytea NOT NULL, PRIMARY KEY (level, idx));
             CREATE TABLE IF NOT EXISTS {Checkpoints} (size bigint PRIMARY KEY, root bytea NOT NULL, signed_at timestamptz NOT NULL, key_name text NOT NULL, note text NOT NULL);
@@ -70,21 +77,18 @@ public sealed class AuditLogProjection(string schema) : IReadModelProjection
             leaves.Add((index, e, hash));
             var (level, at) = (0, index);
             nodes[(level, at)] = hash;
-            Add(level, at, hash);
             while ((at & 1) == 1)
             {
                 var parent = MerkleTree.NodeHash(nodes[(level, at - 1)], nodes[(level, at)]);
                 (level, at) = (level + 1, at >> 1);
                 nodes[(level, at)] = parent;
-                Add(level, at, parent);
+                if (level >= StoredFromLevel)
+                {
+                    levels.Add((short)level);
+                    indexes.Add(at);
+                    hashes.Add(parent);
+                }
             }
-        }
-
-        void Add(int level, long index, byte[] hash)
-        {
-            levels.Add((short)level);
-            indexes.Add(index);
-            hashes.Add(hash);
         }
 
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -112,23 +116,39 @@ public sealed class AuditLogProjection(string schema) : IReadModelProjection
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    /// <summary>The complete subtrees on the right edge of a tree of <paramref name="size"/> leaves: the left siblings new leaves may need.</summary>
+    /// <summary>
+    /// The complete subtrees on the right edge of a tree of <paramref name="size"/> leaves, the left siblings new leaves
+    /// may need: those of 16 leaves or more read as kept, the smaller ones hashed from the last leaves.
+    /// </summary>
     private async Task<Dictionary<(int Level, long Index), byte[]>> FrontierAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long size, CancellationToken cancellationToken)
     {
-        var wanted = Enumerable.Range(0, 63).Where(level => ((size >> level) & 1) == 1).Select(level => (Level: level, Index: (size >> level) - 1)).ToList();
+        var wanted = Enumerable.Range(StoredFromLevel, 63 - StoredFromLevel).Where(level => ((size >> level) & 1) == 1).Select(level => (Level: level, Index: (size >> level) - 1)).ToList();
         var nodes = new Dictionary<(int, long), byte[]>();
-        if (wanted.Count == 0)
-        {
-            return nodes;
-        }
-
-        await using var command = new NpgsqlCommand($"SELECT level, idx, hash FROM {Nodes} WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))", connection, transaction);
-        command.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. wanted.Select(w => (short)w.Level)] });
-        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. wanted.Select(w => w.Index)] });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var stored = new NpgsqlBatchCommand($"SELECT level, idx, hash FROM {Nodes} WHERE (level, idx) IN (SELECT * FROM unnest($1::smallint[], $2::bigint[]))");
+        stored.Parameters.Add(new NpgsqlParameter<short[]> { TypedValue = [.. wanted.Select(w => (short)w.Level)] });
+        stored.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. wanted.Select(w => w.Index)] });
+        batch.BatchCommands.Add(stored);
+        var tail = new NpgsqlBatchCommand($"SELECT leaf_index, leaf_hash FROM {Leaves} WHERE leaf_index >= $1 ORDER BY leaf_index");
+        tail.Parameters.Add(new NpgsqlParameter<long> { TypedValue = size - (size % Block) });
+        batch.BatchCommands.Add(tail);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             nodes[(reader.GetInt16(0), reader.GetInt64(1))] = reader.GetFieldValue<byte[]>(2);
+        }
+
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var (level, at) = (0, reader.GetInt64(0));
+            nodes[(level, at)] = reader.GetFieldValue<byte[]>(1);
+            while ((at & 1) == 1)
+            {
+                var parent = MerkleTree.NodeHash(nodes[(level, at - 1)], nodes[(level, at)]);
+                (level, at) = (level + 1, at >> 1);
+                nodes[(level, at)] = parent;
+            }
         }
 
         return nodes;
