@@ -70,6 +70,18 @@ public sealed class AuditLogTests
         }
 
         Assert.True(export.GetProperty("verification").GetProperty("log").GetProperty("valid").GetBoolean(), json);
+
+        // GraphQL gives the same view: the checkpoint to anyone, the proofs and the log's verdict to auditors.
+        var graph = (await TestHttp.Graph(node.As(null), $$"""{ auditLog { size checkpoint { size root note } consistency(from: "1", to: "{{size}}") } }""")).GetProperty("data").GetProperty("auditLog");
+        Assert.Equal((first, size.ToString(System.Globalization.CultureInfo.InvariantCulture)), (graph.GetProperty("checkpoint").GetProperty("note").GetString(), graph.GetProperty("checkpoint").GetProperty("size").GetString()));
+        var firstLeaf = await node.ScalarAsync<byte[]>("SELECT leaf_hash FROM {s}.audit_leaves WHERE leaf_index = 0");
+        Assert.True(MerkleTree.VerifyConsistency(1, size, firstLeaf, root, [.. graph.GetProperty("consistency").EnumerateArray().Select(p => Convert.FromBase64String(p.GetString()!))]));
+        var proofs = (await TestHttp.Graph(auditor, "query($id: ID!) { complaint(id: $id) { logProofs { version leafIndex checkpointSize inclusion } verification { valid log { valid checkpointSize problems } } } }", new { id }))
+            .GetProperty("data").GetProperty("complaint");
+        Assert.All(proofs.GetProperty("logProofs").EnumerateArray(), p => Assert.Equal(size.ToString(System.Globalization.CultureInfo.InvariantCulture), p.GetProperty("checkpointSize").GetString()));
+        Assert.True(proofs.GetProperty("verification").GetProperty("log").GetProperty("valid").GetBoolean());
+        var refused = await TestHttp.Graph(node.As("analyst"), "query($id: ID!) { complaint(id: $id) { logProofs { version } } }", new { id });
+        Assert.True(refused.TryGetProperty("errors", out _), refused.GetRawText());
         var files = Directory.CreateTempSubdirectory("idarati-log-");
         try
         {

@@ -49,6 +49,7 @@ public static partial class FrontEndSchema
                 Resolve = c => Guard(async () => await Service<ComplaintService>(c).VerifyAsync(((ComplaintView)c.Source!).Id,
                     Caller(c, Auth.Roles.Auditor, Auth.Roles.Supervisor), c.CancellationToken).ConfigureAwait(false)),
             },
+            LogProofsField(),
             new FieldDefinition("stateAsOf", complaint, "The complaint as it stood at an instant (time travel). Same readers as the complaint.")
             {
                 Arguments = [new("at", DateTime.NonNull)],

@@ -172,7 +172,7 @@ public static partial class FrontEndSchema
             }),
         ];
         var projectionStatus = ProjectionStatusType();
-        queries.AddRange([.. ListFields(lists, administration), IndicatorsField(label), ProjectionsField(projectionStatus)]);
+        queries.AddRange([.. ListFields(lists, administration), IndicatorsField(label), ProjectionsField(projectionStatus), AuditLogField()]);
         query.AddFields([.. queries.Select(ScreenedQuery)]);
 
         var mutation = new ObjectGraphType("Mutation");
