@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Idarati.Application.Administrations;
+using Idarati.Application.Audit;
 using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
 using Idarati.Application.Seeding;
@@ -317,6 +318,12 @@ public static class ProjectionBenchmark
         var appended = new (long Position, long At)[count];
         var visibleToProjection = new long[count];
         var visibleToRawReader = new long[count];
+        var signed = new long[count];
+        // The service's own checkpoint writer, signing the audit log every second while it grows.
+        using var keys = CheckpointKey.Parse(CheckpointKey.DevelopmentSignerKey);
+        using var writer = new Idarati.Api.Audit.CheckpointWriter(new Idarati.Projections.Audit.AuditLog(dataSource, schema), new CheckpointKeys(keys, []),
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), TimeProvider.System, NullLogger<Idarati.Api.Audit.CheckpointWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None).ConfigureAwait(false);
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
         var (pausedBefore, gen2Before) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
         var next = -1;
@@ -379,11 +386,14 @@ public static class ProjectionBenchmark
         {
             Watch($"SELECT last_seq_id FROM {schema}.mt_event_progression WHERE name = '{ProjectionMonitor.ShardName(Idarati.Projections.Complaints.ComplaintListProjection.ProjectionName)}'", visibleToProjection),
             Watch($"SELECT coalesce(max(seq_id), 0) FROM {schema}.mt_events", visibleToRawReader),
+            // The last event a signed checkpoint covers: the leaf at its size minus one.
+            Watch($"SELECT coalesce((SELECT l.seq_id FROM {schema}.audit_leaves l WHERE l.leaf_index = (SELECT max(size) - 1 FROM {schema}.audit_checkpoints)), 0)", signed),
         };
         await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(Writer))).ConfigureAwait(false);
         Volatile.Write(ref done, true);
         await Task.WhenAll(watchers).ConfigureAwait(false);
         await daemon.StopAllAsync().ConfigureAwait(false);
+        await writer.StopAsync(CancellationToken.None).ConfigureAwait(false);
 
         double[] Lags(long[] seen) => [.. Enumerable.Range(0, count).Where(i => seen[i] != 0).Select(i => Stopwatch.GetElapsedTime(appended[i].At, seen[i]).TotalMilliseconds).Order()];
         static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
@@ -401,6 +411,10 @@ public static class ProjectionBenchmark
         report.Add("lag.raw-reader.p99", Percentile(raw, 0.99), "ms");
         report.Add("lag.complaint-list.p50", Percentile(projection, 0.5), "ms", "lag.raw-reader.p50");
         report.Add("lag.complaint-list.p99", Percentile(projection, 0.99), "ms", "lag.raw-reader.p99", atMost: 250);
+        var inCheckpoint = Lags(signed);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {inCheckpoint.Length} of {count} included in a signed checkpoint of the audit log"));
+        report.Add("lag.signed-checkpoint.p50", Percentile(inCheckpoint, 0.5), "ms", "lag.raw-reader.p50");
+        report.Add("lag.signed-checkpoint.p99", Percentile(inCheckpoint, 0.99), "ms", "lag.raw-reader.p99", atMost: 2000);
     }
 
     private static async Task<long> ScalarAsync(NpgsqlDataSource dataSource, string sql)
