@@ -35,6 +35,9 @@ public interface IReadModelProjection
     /// model), or stops the projection until it is dealt with (the audit log, where a skipped event would be a lie).
     /// </summary>
     bool SetsAsideBadEvents => true;
+
+    /// <summary>Events per batch when it differs from the store's (Projections:BatchSize).</summary>
+    int? BatchSize => null;
 }
 
 /// <summary>An index of a read model: its schema-qualified name and the statement that creates it if missing.</summary>

@@ -54,7 +54,7 @@ public sealed class MartenReadModel(IReadModelProjection projection, TimeProvide
                 source.IncludeType(type);
             }
 
-            source.Options.BatchSize = batchSize;
+            source.Options.BatchSize = projection.BatchSize ?? batchSize;
             foreach (var table in projection.Tables)
             {
                 source.Options.DeleteDataInTableOnTeardown(table);
