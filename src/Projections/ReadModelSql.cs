@@ -85,12 +85,12 @@ public static class ReadModelSql
     /// <summary>
     /// The statement that reads how fresh the read models of a report are, in one row: the position every one of them
     /// has reached (0 before its first batch: the checkpoint the report covers), the events of the log after it, and
-    /// the age in seconds of the oldest of those on the database's clock (0 when none waits).
+    /// when the oldest of those was recorded (null when none waits).
     /// </summary>
     public static NpgsqlBatchCommand Checkpoint(string schema, params string[] projections) =>
         Command($"""
             SELECT p.position, greatest(h.head - p.position, 0),
-                   coalesce(extract(epoch FROM clock_timestamp() - (SELECT e.timestamp FROM {schema}.mt_events e WHERE e.seq_id > p.position ORDER BY e.seq_id LIMIT 1)), 0)::float8
+                   (SELECT e.timestamp FROM {schema}.mt_events e WHERE e.seq_id > p.position ORDER BY e.seq_id LIMIT 1)
               FROM (SELECT coalesce(min(coalesce(g.last_seq_id, 0)), 0) AS position
                       FROM unnest($1::text[]) AS n(name) LEFT JOIN {schema}.mt_event_progression g ON g.name = n.name) p,
                    (SELECT coalesce(max(seq_id), 0) AS head FROM {schema}.mt_events) h
@@ -102,7 +102,7 @@ public static class ReadModelSql
         ArgumentNullException.ThrowIfNull(reader);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return new Freshness(reader.GetInt64(0), reader.GetInt64(1), Math.Round(Math.Max(0, reader.GetDouble(2)), 3));
+        return new Freshness(reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<DateTimeOffset>(2));
     }
 
     /// <summary>Runs the statements of one batch, if any, in the daemon's transaction.</summary>

@@ -135,7 +135,7 @@ public sealed class AuditLogTests
         var (size, root) = CheckpointText.Read(note)!.Value;
         var seed = System.Security.Cryptography.SHA256.HashData("someone else's key"u8);
         using var other = CheckpointKey.FromSeed("idarati-tests", seed);
-        var forged = CheckpointText.Sign(other, size, root, DateTimeOffset.UtcNow).Note;
+        var forged = CheckpointText.Sign(other, size, root, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)).Note;
         Assert.Null(CheckpointKey.Verify(forged, await VerifierKeyAsync(node)));
 
         var json = await (await node.As("auditor").ScenarioAsync(HttpMethod.Get, $"/api/audit/complaints/{id}/export", null, HttpStatusCode.OK)).ReadAsTextAsync();
@@ -156,7 +156,7 @@ public sealed class AuditLogTests
         }
 
         // A forged checkpoint slipped into the database is not taken for the service's.
-        await node.ExecuteSqlAsync($"INSERT INTO {{s}}.audit_checkpoints (size, root, signed_at, key_name, note) VALUES ({size + 100}, '\\x{Convert.ToHexString(root)}', now(), 'idarati-tests', '{forged.Replace("'", "''", StringComparison.Ordinal)}')");
+        await node.ExecuteSqlAsync($"INSERT INTO {{s}}.audit_checkpoints (size, root, signed_at, key_name, note) VALUES ({size + 100}, '\\x{Convert.ToHexString(root)}', '2026-01-01T00:00:00Z', 'idarati-tests', '{forged.Replace("'", "''", StringComparison.Ordinal)}')");
         var verified = await node.As("auditor").GetAsync($"/api/audit/complaints/{id}/verify", HttpStatusCode.OK);
         Assert.False(verified.GetProperty("valid").GetBoolean());
         Assert.Contains("not signed by the service's key", verified.GetProperty("log").GetProperty("problems")[0].GetString(), StringComparison.Ordinal);

@@ -39,27 +39,43 @@ public sealed record GetEmploymentIndicators(Actor Caller) : ICommandRoles
 /// <summary>
 /// The analysts' indicator queries (Wolverine handlers), bound alike by REST's query strings and GraphQL's arguments:
 /// each reads its read models with one statement per figure family, never the event streams. asOf is a date or an
-/// instant as <see cref="ServiceDates"/> reads it (now by default); groupBy is checked here, once.
+/// instant as <see cref="ServiceDates"/> reads it (now by default); groupBy is checked here, once. How long the waiting
+/// events have waited is counted here, on the service's clock.
 /// </summary>
 public static class IndicatorHandler
 {
     /// <summary>The figures carry no personal data: analysts, supervisors and admins read them.</summary>
     public static IReadOnlyList<Role> Readers { get; } = [Role.Analyst, Role.Supervisor, Role.Admin];
 
-    public static Task<TrackingReport> Handle(GetTrackingReport query, TrackingReportQuery report, TimeProvider time, CancellationToken cancellationToken) =>
-        Checked(report, query, query?.Caller).ReportAsync(At(query!.AsOf, time), cancellationToken);
+    public static async Task<TrackingReport> Handle(GetTrackingReport query, TrackingReportQuery tracking, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var report = await Checked(tracking, query, query?.Caller).ReportAsync(At(query!.AsOf, time), cancellationToken).ConfigureAwait(false);
+        return report with { Freshness = report.Freshness.At(time.GetUtcNow()) };
+    }
 
-    public static Task<ProcessingReport> Handle(GetProcessingIndicators query, ProcessingIndicators indicators, TimeProvider time, CancellationToken cancellationToken) =>
-        Checked(indicators, query, query?.Caller).ReportAsync(Grouping(query!.GroupBy, ProcessingIndicators.Groupings, "none"), At(query.AsOf, time), cancellationToken);
+    public static async Task<ProcessingReport> Handle(GetProcessingIndicators query, ProcessingIndicators indicators, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var report = await Checked(indicators, query, query?.Caller).ReportAsync(Grouping(query!.GroupBy, ProcessingIndicators.Groupings, "none"), At(query.AsOf, time), cancellationToken).ConfigureAwait(false);
+        return report with { Freshness = report.Freshness.At(time.GetUtcNow()) };
+    }
 
-    public static Task<ResponseTimeReport> Handle(GetResponseTimes query, ResponseTimeIndicators indicators, TimeProvider time, CancellationToken cancellationToken) =>
-        Checked(indicators, query, query?.Caller).ReportAsync(Grouping(query!.GroupBy, ResponseTimeIndicators.Groupings, "none"), At(query.AsOf, time), cancellationToken);
+    public static async Task<ResponseTimeReport> Handle(GetResponseTimes query, ResponseTimeIndicators indicators, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var report = await Checked(indicators, query, query?.Caller).ReportAsync(Grouping(query!.GroupBy, ResponseTimeIndicators.Groupings, "none"), At(query.AsOf, time), cancellationToken).ConfigureAwait(false);
+        return report with { Freshness = report.Freshness.At(time.GetUtcNow()) };
+    }
 
-    public static Task<CallCenterReport> Handle(GetCallCenterIndicators query, CallCenterIndicators indicators, TimeProvider time, CancellationToken cancellationToken) =>
-        Checked(indicators, query, query?.Caller).ReportAsync(Grouping(query!.GroupBy, CallCenterIndicators.Groupings, "category"), At(query.AsOf, time), cancellationToken);
+    public static async Task<CallCenterReport> Handle(GetCallCenterIndicators query, CallCenterIndicators indicators, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var report = await Checked(indicators, query, query?.Caller).ReportAsync(Grouping(query!.GroupBy, CallCenterIndicators.Groupings, "category"), At(query.AsOf, time), cancellationToken).ConfigureAwait(false);
+        return report with { Freshness = report.Freshness.At(time.GetUtcNow()) };
+    }
 
-    public static Task<EmploymentReport> Handle(GetEmploymentIndicators query, EmploymentIndicators indicators, CancellationToken cancellationToken) =>
-        Checked(indicators, query, query?.Caller).ReportAsync(cancellationToken);
+    public static async Task<EmploymentReport> Handle(GetEmploymentIndicators query, EmploymentIndicators indicators, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var report = await Checked(indicators, query, query?.Caller).ReportAsync(cancellationToken).ConfigureAwait(false);
+        return report with { Freshness = report.Freshness.At(time.GetUtcNow()) };
+    }
 
     /// <summary>The read model's query, once the caller's role is one the query allows.</summary>
     private static T Checked<T>(T source, object? query, Actor? caller)
