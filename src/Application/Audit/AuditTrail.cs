@@ -16,27 +16,32 @@ public sealed record LogVerification(bool Valid, long? CheckpointSize, IReadOnly
 /// <summary>A stream's events with their places in the audit log, aligned with its stored events.</summary>
 public sealed record StreamInLog(IReadOnlyList<EventProof?> Events, LogVerification Verification);
 
+/// <summary>Streams placed in the log, and the signed checkpoint their proofs are against (null before the first).</summary>
+public sealed record LogPlacement(Checkpoint? Checkpoint, IReadOnlyList<StreamInLog> Streams);
+
 /// <summary>The whole log checked against the stored events and the latest checkpoint.</summary>
 public sealed record WholeLogVerification(bool Valid, long Leaves, long Events, long? CheckpointSize, IReadOnlyList<string> Problems);
 
 /// <summary>What an auditor gets from the audit log: proofs for histories, checks of streams and of the whole log.</summary>
 public sealed class AuditTrail(AuditLog log, CheckpointKeys keys, NpgsqlDataSource dataSource, Marten.IDocumentStore store)
 {
-    /// <summary>The latest checkpoint whose signature verifies with one of the service's keys.</summary>
-    public async Task<Checkpoint?> LatestCheckpointAsync(CancellationToken cancellationToken = default) =>
-        await log.CheckpointAsync(null, cancellationToken).ConfigureAwait(false) is { } latest && keys.Verify(latest.Note) is not null ? latest : null;
+    /// <summary>The latest checkpoint as stored, and the same when one of the service's keys signed it (else null).</summary>
+    private async Task<(Checkpoint? Stored, Checkpoint? Signed)> LatestAsync(CancellationToken cancellationToken)
+    {
+        var stored = await log.CheckpointAsync(null, cancellationToken).ConfigureAwait(false);
+        return (stored, stored is not null && keys.Verify(stored.Note) is not null ? stored : null);
+    }
 
     /// <summary>Places several streams' stored events in the log and checks them, in a few round trips.</summary>
-    public async Task<IReadOnlyList<StreamInLog>> PlaceAsync(IReadOnlyList<VerifiedStream> streams, CancellationToken cancellationToken = default)
+    public async Task<LogPlacement> PlaceAsync(IReadOnlyList<VerifiedStream> streams, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(streams);
         var leaves = await log.StreamLeavesAsync([.. streams.Select(s => s.StreamId)], cancellationToken).ConfigureAwait(false);
-        var stored = await log.CheckpointAsync(null, cancellationToken).ConfigureAwait(false);
-        var checkpoint = stored is not null && keys.Verify(stored.Note) is not null ? stored : null;
+        var (stored, checkpoint) = await LatestAsync(cancellationToken).ConfigureAwait(false);
         var proved = leaves.Values.SelectMany(l => l).Where(l => checkpoint is not null && l.Index < checkpoint.Size).Select(l => l.Index).Distinct().ToList();
         var proofs = checkpoint is null || proved.Count == 0 ? [] : await log.InclusionsAsync(proved, checkpoint.Size, cancellationToken).ConfigureAwait(false);
         var byIndex = proved.Zip(proofs).ToDictionary(p => p.First, p => p.Second);
-        return [.. streams.Select(s => Place(s, leaves.GetValueOrDefault(s.StreamId) ?? [], checkpoint, stored, byIndex))];
+        return new LogPlacement(checkpoint, [.. streams.Select(s => Place(s, leaves.GetValueOrDefault(s.StreamId) ?? [], checkpoint, stored, byIndex))]);
     }
 
     private static StreamInLog Place(VerifiedStream stream, List<LogLeaf> leaves, Checkpoint? checkpoint, Checkpoint? stored, Dictionary<long, IReadOnlyList<byte[]>> proofs)
@@ -90,8 +95,7 @@ public sealed class AuditTrail(AuditLog log, CheckpointKeys keys, NpgsqlDataSour
     public async Task<WholeLogVerification> VerifyLogAsync(CancellationToken cancellationToken = default)
     {
         var problems = new List<string>();
-        var stored = await log.CheckpointAsync(null, cancellationToken).ConfigureAwait(false);
-        var checkpoint = stored is not null && keys.Verify(stored.Note) is not null ? stored : null;
+        var (stored, checkpoint) = await LatestAsync(cancellationToken).ConfigureAwait(false);
         if (stored is not null && checkpoint is null)
         {
             problems.Add($"The latest checkpoint ({stored.Size} leaves) is not signed by the service's key.");

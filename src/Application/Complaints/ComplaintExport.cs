@@ -50,8 +50,7 @@ public sealed record ComplaintHistoryExport(
             using var data = JsonDocument.Parse(e.DataJson);
             var place = log.Events[i];
             return new ExportedEvent(e.Version, e.Sequence, e.Type, e.Timestamp, TamperEvidence.Micros(e.Timestamp), e.Actor, e.CorrelationId,
-                e.CausationId, headers.RootElement.Clone(), data.RootElement.Clone(), e.Hash, place?.LeafIndex,
-                place?.CheckpointSize == checkpoint?.Size ? place?.Inclusion : null);
+                e.CausationId, headers.RootElement.Clone(), data.RootElement.Clone(), e.Hash, place?.LeafIndex, place?.Inclusion);
         }).ToList();
         return new ComplaintHistoryExport(FormatV3, CanonicalFormV3, complaintId, streamId, exported,
             new ExportVerification(verification.Valid && log.Verification.Valid, verification.FirstInvalidVersion, verification.EventCount, log.Verification),

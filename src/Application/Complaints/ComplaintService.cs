@@ -101,8 +101,7 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
 
         var read = (await streams.ReadVerifiedAsync([.. ids.Select(ComplaintIdentifiers.StreamId)], cancellationToken).ConfigureAwait(false)).Where(r => r.Events.Count > 0).ToList();
         var placed = await trail.PlaceAsync(read, cancellationToken).ConfigureAwait(false);
-        var checkpoint = await trail.LatestCheckpointAsync(cancellationToken).ConfigureAwait(false);
-        return [.. read.Select((r, i) => ComplaintHistoryExport.From(ComplaintIdentifiers.FromStreamId(r.StreamId)!.Value, r.StreamId, r.Events, r.Verification, placed[i], checkpoint))];
+        return [.. read.Select((r, i) => ComplaintHistoryExport.From(ComplaintIdentifiers.FromStreamId(r.StreamId)!.Value, r.StreamId, r.Events, r.Verification, placed.Streams[i], placed.Checkpoint))];
     }
 
     public async Task<HistoryVerification> VerifyAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
@@ -120,7 +119,7 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
             throw new NotFoundException("The complaint");
         }
 
-        return new HistoryVerification(stream.Verification, (await trail.PlaceAsync([stream], cancellationToken).ConfigureAwait(false))[0].Verification);
+        return new HistoryVerification(stream.Verification, (await trail.PlaceAsync([stream], cancellationToken).ConfigureAwait(false)).Streams[0].Verification);
     }
 
     /// <summary>
