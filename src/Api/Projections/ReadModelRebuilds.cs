@@ -53,6 +53,7 @@ public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonit
         // A request taken here starts at once; one taken by another node is seen within a second.
         using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         var ticked = tick.WaitForNextTickAsync(stoppingToken).AsTask();
+        Task? asked = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -68,8 +69,14 @@ public sealed class ReadModelRebuilds(IServiceProvider services, ProjectionMonit
                 logger.LogError(e, "The queued rebuilds could not be run");
             }
 
-            var woken = await Task.WhenAny(ticked, _asked.WaitAsync(stoppingToken)).ConfigureAwait(false);
-            if (woken == ticked)
+            // One wait on each at a time: a wait left pending when the other wins is kept for the next round.
+            asked ??= _asked.WaitAsync(stoppingToken);
+            var woken = await Task.WhenAny(ticked, asked).ConfigureAwait(false);
+            if (woken == asked)
+            {
+                asked = null;
+            }
+            else
             {
                 if (!await ticked.ConfigureAwait(false))
                 {
