@@ -38,7 +38,7 @@ public static class AppendBenchmark
             o.AutoCreateSchemaObjects = AutoCreate.All;
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync().ConfigureAwait(false);
-        var handler = new CommandHandler(store, TimeProvider.System);
+        var handler = new CommandHandler(store, TimeProvider.System, vault: Vault(dataSource, store));
         // The baseline's tables: a stream row and an event row with the same columns and unique keys as the service had.
         await ExecuteAsync(dataSource, $"""
             CREATE TABLE {schema}.raw_streams (id text PRIMARY KEY, type text NOT NULL, version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL);
@@ -96,13 +96,17 @@ public static class AppendBenchmark
                 report.Add($"append.marten.existing-stream.c{concurrency}", existing, "commands/s", rawName);
             }
 
-            await BulkAsync(dataSource, new MartenSeedSink(store, TimeProvider.System), schema, eventBody, settings, report).ConfigureAwait(false);
+            await BulkAsync(dataSource, new MartenSeedSink(store, TimeProvider.System, Vault(dataSource, store)), schema, eventBody, settings, report).ConfigureAwait(false);
         }
         finally
         {
             await ExecuteAsync(dataSource, $"DROP SCHEMA IF EXISTS {schema} CASCADE").ConfigureAwait(false);
         }
     }
+
+    /// <summary>The personal-data vault of a benchmark store, under the public development master key.</summary>
+    public static Idarati.Application.Privacy.PersonalDataVault Vault(NpgsqlDataSource dataSource, Marten.DocumentStore store) =>
+        new(dataSource, Idarati.Application.Privacy.MasterKeys.Parse(Idarati.Application.Privacy.MasterKeys.DevelopmentKey), store.Options.DatabaseSchemaName, TimeProvider.System);
 
     private static async Task BulkAsync(NpgsqlDataSource dataSource, MartenSeedSink sink, string schema, Submitted body, Settings settings, Report report)
     {

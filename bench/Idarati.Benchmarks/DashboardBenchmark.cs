@@ -37,7 +37,7 @@ public static class DashboardBenchmark
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"== dashboard: its ten requests at once, seed at scale {at}"));
             var store = (Marten.DocumentStore)app.Services.GetRequiredService<Marten.IDocumentStore>();
-            await new SyntheticDataset(new MartenSeedSink(store, TimeProvider.System), new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System)
+            await new SyntheticDataset(new MartenSeedSink(store, TimeProvider.System, app.Services.GetRequiredService<Idarati.Application.Privacy.PersonalDataVault>()), new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System)
                 .SeedAsync(SeedPlan.AtScale(at)).ConfigureAwait(false);
             var monitor = app.Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>();
             var caughtUp = Stopwatch.StartNew();

@@ -37,6 +37,7 @@ public static class HttpBenchmark
         "--EventStore:Schema", schema,
         "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
         "--Audit:CheckpointKey", Idarati.Application.Audit.CheckpointKey.DevelopmentSignerKey,
+        "--PersonalData:MasterKey", Idarati.Application.Privacy.MasterKeys.DevelopmentKey,
         "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
     ];
 

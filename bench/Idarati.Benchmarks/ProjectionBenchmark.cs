@@ -116,7 +116,7 @@ public static class ProjectionBenchmark
     {
         var (cpu, serverCpu) = (Process.GetCurrentProcess().TotalProcessorTime, ServerCpu.Read());
         var (paused, collections) = (GC.GetTotalPauseDuration(), GC.CollectionCount(0));
-        var result = await new SyntheticDataset(new MartenSeedSink(store, TimeProvider.System), new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(SeedPlan.AtScale(scale)).ConfigureAwait(false);
+        var result = await new SyntheticDataset(new MartenSeedSink(store, TimeProvider.System, AppendBenchmark.Vault(dataSource, store)), new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(SeedPlan.AtScale(scale)).ConfigureAwait(false);
         (cpu, serverCpu) = (Process.GetCurrentProcess().TotalProcessorTime - cpu, ServerCpu.Read() - serverCpu);
         (paused, collections) = (GC.GetTotalPauseDuration() - paused, GC.CollectionCount(0) - collections);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {result.Streams:N0} streams, {result.Events:N0} events in {result.Elapsed.TotalSeconds:F1} s (CPU: this process {cpu.TotalSeconds:F1} s, server {serverCpu.TotalSeconds:F1} s; {collections} collections pausing {paused.TotalSeconds:F1} s)"));
@@ -290,7 +290,7 @@ public static class ProjectionBenchmark
     private static async Task LagAsync(NpgsqlDataSource dataSource, DocumentStore store, string schema, Settings settings, Report report)
     {
         const int PerSecond = 500;
-        var handler = new CommandHandler(store, TimeProvider.System);
+        var handler = new CommandHandler(store, TimeProvider.System, vault: AppendBenchmark.Vault(dataSource, store));
         var streams = new StoredStreams(store, dataSource);
         var administrations = new AdministrationService(streams, handler, TimeProvider.System);
         var complaints = new ComplaintSubmission(handler, administrations, new ComplaintOptions { AccessCodeSecret = "benchmark-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System);

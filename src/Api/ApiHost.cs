@@ -2,6 +2,7 @@ using Idarati.Api.Audit;
 using System.Text.Json.Serialization;
 using Idarati.Api.Complaints;
 using Idarati.Api.Infrastructure;
+using Idarati.Api.Privacy;
 using Idarati.Api.Projections;
 using Idarati.Api.Reference;
 using Idarati.Application.Administrations;
@@ -40,7 +41,17 @@ public static class ApiHost
             return 1;
         }
 
-        await app.RunAsync().ConfigureAwait(false);
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+        }
+        catch (MissingSecretException e)
+        {
+            // A setting that only the database can judge (a master key that does not open the stored keys).
+            await Console.Error.WriteLineAsync(e.Message).ConfigureAwait(false);
+            return 1;
+        }
+
         return 0;
     }
 
@@ -83,6 +94,7 @@ public static class ApiHost
         builder.Services.AddIdaratiAuth(builder.Configuration);
         builder.Services.AddSingleton<GuessLimits>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Complaints").Get<ComplaintOptions>()!);
+        builder.Services.AddIdaratiPersonalData(builder.Configuration);
         builder.Services.AddSingleton<CommandHandler>();
         builder.Services.AddSingleton<AdministrationService>();
         builder.Services.AddSingleton<ComplaintService>();
@@ -114,6 +126,7 @@ public static class ApiHost
         app.UseIdempotencyFingerprints();
         app.UseIdaratiAuthentication();
         app.UseIdaratiAuthorization();
+        app.UsePersonalDataRoutes();
         // The OpenAPI document and its UI live under /swagger: other requests do not go through their middleware.
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger", StringComparison.Ordinal), swagger =>
         {
@@ -126,6 +139,7 @@ public static class ApiHost
         app.MapComplaints();
         app.MapAudit();
         app.MapAuditLog();
+        app.MapPersonalData();
         app.MapProjections();
         app.MapIndicators();
         Idarati.Api.GraphQL.FrontEndSchema.MapFrontEndGraphQL(app);

@@ -163,6 +163,7 @@ public sealed class ColumnBatch
     {
         string => new NpgsqlParameter<string[]> { TypedValue = [.. rows.Select(r => ReadModelSql.Clean((string)r[c]))] },
         int => new NpgsqlParameter<int[]> { TypedValue = [.. rows.Select(r => (int)r[c])] },
+        long => new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => (long)r[c])] },
         bool => new NpgsqlParameter<bool[]> { TypedValue = [.. rows.Select(r => (bool)r[c])] },
         DateTimeOffset => new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => ((DateTimeOffset)r[c]).UtcDateTime)], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
         var other => throw new ArgumentException($"No array column for {other.GetType().Name}.", nameof(rows)),

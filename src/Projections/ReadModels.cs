@@ -16,5 +16,6 @@ public static class ReadModels
         new EmploymentProjection(schema),
         new AdministrationDirectoryProjection(schema),
         new AuditLogProjection(schema),
+        new Privacy.PersonalDataReadsProjection(schema),
     ];
 }

@@ -16,11 +16,17 @@ public sealed class ApiProcess : IDisposable
     private readonly Process _process;
     private readonly HttpClient _http;
 
-    private ApiProcess(Process process, Uri address)
+    private ApiProcess(Process process, Uri address, string logFile)
     {
         _process = process;
         _http = new HttpClient { BaseAddress = address };
+        LogFile = logFile;
     }
+
+    /// <summary>The file the process's standard output and error are written to, line by line, as an operator's log would be.</summary>
+    public string LogFile { get; }
+
+    private readonly Lock _log = new();
 
     public static async Task<ApiProcess> StartAsync(string schema, IReadOnlyDictionary<string, string> environment)
     {
@@ -44,6 +50,7 @@ public sealed class ApiProcess : IDisposable
         start.Environment["Auth__SigningKey"] = "integration-tests-signing-key-of-at-least-32-bytes";
         start.Environment["Complaints__AccessCodeSecret"] = ApiFactory.AccessCodeSecret;
         start.Environment["Audit__CheckpointKey"] = ApiFactory.CheckpointKey;
+        start.Environment["PersonalData__MasterKey"] = ApiFactory.MasterKey;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment)
         {
@@ -51,12 +58,12 @@ public sealed class ApiProcess : IDisposable
         }
 
         var process = Process.Start(start)!;
-        // Drain its output, so that a full pipe never blocks it.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Drain its output into its log file, so that a full pipe never blocks it.
+        var node = new ApiProcess(process, address, Path.Combine(Path.GetTempPath(), $"idarati-{schema}-{port}.log"));
+        process.OutputDataReceived += (_, line) => node.Write(line.Data);
+        process.ErrorDataReceived += (_, line) => node.Write(line.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var node = new ApiProcess(process, address);
         await Deadline.UntilAsync(async () =>
         {
             Assert.False(process.HasExited, $"The service exited with {(process.HasExited ? process.ExitCode : 0)}.");
@@ -70,6 +77,17 @@ public sealed class ApiProcess : IDisposable
             }
         }, 60, "the service's process to be ready");
         return node;
+    }
+
+    private void Write(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_log)
+            {
+                File.AppendAllText(LogFile, line + Environment.NewLine);
+            }
+        }
     }
 
     /// <summary>A client of the process authenticated with a dev token for <paramref name="role"/>.</summary>
@@ -108,6 +126,7 @@ public sealed class ApiProcess : IDisposable
 
         _process.Dispose();
         _http.Dispose();
+        File.Delete(LogFile);
     }
 }
 

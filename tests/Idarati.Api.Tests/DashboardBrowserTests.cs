@@ -86,7 +86,7 @@ public sealed class DashboardBrowserTests
         var app = ApiHost.Build(
         [
             "--urls", "http://127.0.0.1:0", "--IDARATI_DB", ApiFactory.TestDatabase, "--EventStore:Schema", schema,
-            "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes", "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret, "--Audit:CheckpointKey", ApiFactory.CheckpointKey,
+            "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes", "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret, "--Audit:CheckpointKey", ApiFactory.CheckpointKey, "--PersonalData:MasterKey", ApiFactory.MasterKey,
             "--Auth:DevTokens", "true", "--Logging:LogLevel:Default", "Warning", .. settings,
         ]);
         await app.StartAsync();

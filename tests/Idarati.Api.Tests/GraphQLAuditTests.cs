@@ -15,7 +15,7 @@ public sealed class GraphQLAuditTests
             "--IDARATI_DB", ApiFactory.TestDatabase,
             "--EventStore:Schema", schema,
             "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes",
-            "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret, "--Audit:CheckpointKey", ApiFactory.CheckpointKey,
+            "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret, "--Audit:CheckpointKey", ApiFactory.CheckpointKey, "--PersonalData:MasterKey", ApiFactory.MasterKey,
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await app.StartAsync();

@@ -184,7 +184,7 @@ public sealed class RebuildVerbTests
             SELECT count(*) FROM {schema}.mt_event_progression WHERE name LIKE '%:All' AND last_seq_id >= (SELECT max(seq_id) FROM {schema}.mt_events)
             """))
         {
-            Assert.Equal(5L, await behind.ExecuteScalarAsync());
+            Assert.Equal((long)Idarati.Projections.ReadModels.All(schema).Count, await behind.ExecuteScalarAsync());
         }
 
         // The complaint list keeps its indexes through a rebuild.

@@ -7,7 +7,7 @@ namespace Idarati.Api.Tests;
 /// <summary>Rebuilds asked for together, on one node or two: each is queued and says so, all complete, and the lag returns to 0.</summary>
 public sealed class RebuildTests
 {
-    private static readonly string[] ReadModels = ["complaint-list", "ticket-list", "employment", "administration-directory", "audit-log"];
+    private static readonly string[] ReadModels = ["complaint-list", "ticket-list", "employment", "administration-directory", "audit-log", "personal-data-reads"];
 
     /// <summary>Every read-model row of the schema, as one text: a rebuild that replays everything gives it back whole.</summary>
     private const string Rows = """

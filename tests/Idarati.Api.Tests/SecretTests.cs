@@ -14,7 +14,7 @@ public sealed class SecretTests
         Assert.Throws<MissingSecretException>(() => ApiHost.Build(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, .. settings]));
 
     /// <summary>The third secret, present, so that each refusal names the one under test.</summary>
-    private static readonly string[] Checkpoint = ["--Audit:CheckpointKey", ApiFactory.CheckpointKey];
+    private static readonly string[] Checkpoint = ["--Audit:CheckpointKey", ApiFactory.CheckpointKey, "--PersonalData:MasterKey", ApiFactory.MasterKey];
 
     [Fact]
     public void Production_without_a_signing_key_or_with_a_short_one_does_not_start()
@@ -63,6 +63,16 @@ public sealed class SecretTests
     }
 
     [Fact]
+    public void Production_without_a_master_key_or_with_a_malformed_one_does_not_start()
+    {
+        string[] others = ["--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", AccessSecret, "--Audit:CheckpointKey", ApiFactory.CheckpointKey];
+        Assert.StartsWith("PersonalData:MasterKey is not set", Refusal(others).Message, StringComparison.Ordinal);
+        Assert.StartsWith("PersonalData:MasterKey is not a master key", Refusal([.. others, "--PersonalData:MasterKey", "a-string-of-more-than-thirty-two-bytes-that-is-no-key"]).Message, StringComparison.Ordinal);
+        Assert.StartsWith("PersonalData:PreviousMasterKeys:0 is not a master key",
+            Refusal([.. others, "--PersonalData:MasterKey", ApiFactory.MasterKey, "--PersonalData:PreviousMasterKeys:0", "c2hvcnQ="]).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Development_generates_what_is_missing()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection().Build();
@@ -70,5 +80,6 @@ public sealed class SecretTests
         Assert.True(configuration[Secrets.SigningKey]!.Length >= Secrets.MinimumBytes);
         Assert.Equal(Secrets.DevelopmentAccessCodeSecret, configuration[Secrets.AccessCodeSecret]);
         Assert.Equal(Application.Audit.CheckpointKey.DevelopmentSignerKey, configuration[Secrets.CheckpointKey]);
+        Assert.Equal(Application.Privacy.MasterKeys.DevelopmentKey, configuration[Secrets.MasterKey]);
     }
 }

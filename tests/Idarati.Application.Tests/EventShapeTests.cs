@@ -58,6 +58,31 @@ public sealed class EventShapeTests
         Assert.True(JsonNode.DeepEquals(golden, written), $"'{name}' is written in a new shape; old rows need an upcaster first:\nstored {golden.ToJsonString()}\nnow    {written.ToJsonString()}");
     }
 
+    /// <summary>Earlier shapes of a type kept beside its golden (<c>name.&lt;why&gt;.json</c>): the rows written before a member was added.</summary>
+    public static TheoryData<string> EarlierShapes() =>
+        [.. Directory.GetFiles(Folder(), "*.*.json").Select(f => Path.GetFileName(f)).Where(f => MartenStreams.StoredNames.Values.Any(n => f!.StartsWith(n + ".", StringComparison.Ordinal) && f != n + ".json")).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// A row of an earlier shape still reads: every member it has reads back unchanged, and a member added since reads
+    /// as null (an addition, never a rename: a renamed member would leave the old one unread and fail here).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(EarlierShapes))]
+    public void Rows_of_an_earlier_shape_read_back_whole_with_added_members_null(string file)
+    {
+        var name = MartenStreams.StoredNames.Values.Where(n => file.StartsWith(n + ".", StringComparison.Ordinal)).MaxBy(n => n.Length)!;
+        var type = MartenStreams.StoredNames.Single(p => p.Value == name).Key;
+        var earlier = JsonNode.Parse(File.ReadAllText(Path.Combine(Folder(), file)))!.AsObject();
+        using var stored = new MemoryStream(Encoding.UTF8.GetBytes(earlier.ToJsonString()));
+        var read = JsonNode.Parse(Serializer.ToJson(Serializer.FromJson(type, stored)))!.AsObject();
+        foreach (var (member, value) in read)
+        {
+            Assert.True(earlier.TryGetPropertyValue(member, out var was) ? JsonNode.DeepEquals(was, value) : value is null, $"'{file}': {member} reads back as {value?.ToJsonString() ?? "null"}");
+        }
+
+        Assert.All(earlier.Select(p => p.Key), member => Assert.True(read.ContainsKey(member), $"'{file}': {member} is no longer read"));
+    }
+
     /// <summary>An instance with every member set from its name, the same at every run.</summary>
     private static object Sample(Type type, string path)
     {

@@ -62,6 +62,8 @@ public sealed class MartenStreamsTests : IAsyncLifetime
         "complaint.submitted",
         "complaint.taken-into-account",
         "complaint.transferred",
+        "personal-data.erased",
+        "personal-data.read",
         "ticket.answered",
         "ticket.closed",
         "ticket.escalated-to-complaint",
@@ -163,7 +165,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
     [Fact]
     public async Task The_synthetic_dataset_seeds_through_marten_with_sealed_chains_and_stable_names()
     {
-        var result = await new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(Store, TimeProvider.System),
+        var result = await new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(Store, TimeProvider.System, Idarati.Tests.TestStores.Vault(Store)),
             new Complaints.ComplaintOptions { AccessCodeSecret = "tests-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(Seeding.SeedPlan.AtScale(0.005));
 
         await using var count = DataSource.CreateCommand($"SELECT count(*), count(DISTINCT stream_id), count(*) FILTER (WHERE type LIKE 'complaint.%') FROM {Schema}.mt_events");
@@ -186,7 +188,7 @@ public sealed class MartenStreamsTests : IAsyncLifetime
             Assert.True((await new StoredStreams(Store, DataSource).VerifyAsync(id)).Valid, id);
         }
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(Store, TimeProvider.System),
+        await Assert.ThrowsAsync<InvalidOperationException>(() => new Seeding.SyntheticDataset(new Seeding.MartenSeedSink(Store, TimeProvider.System, Idarati.Tests.TestStores.Vault(Store)),
             new Complaints.ComplaintOptions { AccessCodeSecret = "tests-access-code-secret-of-at-least-32-bytes" }, TimeProvider.System).SeedAsync(Seeding.SeedPlan.AtScale(0.005)));
     }
 }

@@ -11,6 +11,9 @@ public static class TestStores
 {
     public const string AccessCodeSecret = "integration-tests-access-code-secret-of-32-bytes";
 
+    /// <summary>The tests' personal-data master key (base64 of 32 bytes, public like every test secret).</summary>
+    public static string MasterKey { get; } = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData("idarati integration tests master key"u8));
+
     public static string TestDatabase => Environment.GetEnvironmentVariable("IDARATI_TEST_DB")
         ?? throw new InvalidOperationException("IDARATI_TEST_DB is not set: run the tests with ./test.sh.");
 
@@ -33,5 +36,11 @@ public static class TestStores
         Dataset(store).SeedAsync(plan, progress);
 
     public static SyntheticDataset Dataset(DocumentStore store) =>
-        new(new MartenSeedSink(store, TimeProvider.System), new ComplaintOptions { AccessCodeSecret = AccessCodeSecret }, TimeProvider.System);
+        new(new MartenSeedSink(store, TimeProvider.System, Vault(store)), new ComplaintOptions { AccessCodeSecret = AccessCodeSecret }, TimeProvider.System);
+
+    private static readonly Lazy<Npgsql.NpgsqlDataSource> Source = new(() => Npgsql.NpgsqlDataSource.Create(TestDatabase));
+
+    /// <summary>The personal-data vault of a store, under the tests' master key (as the test hosts run).</summary>
+    public static Idarati.Application.Privacy.PersonalDataVault Vault(DocumentStore store) =>
+        new(Source.Value, Idarati.Application.Privacy.MasterKeys.Parse(MasterKey), store.Options.DatabaseSchemaName, TimeProvider.System);
 }

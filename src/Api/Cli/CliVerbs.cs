@@ -76,7 +76,7 @@ internal static class CliVerbs
         using var disposeHost = host;
         var store = (Marten.DocumentStore)host.Services.GetRequiredService<Marten.IDocumentStore>();
         var plan = Idarati.Application.Seeding.SeedPlan.AtScale(scale);
-        var dataset = new Idarati.Application.Seeding.SyntheticDataset(new Idarati.Application.Seeding.MartenSeedSink(store, host.Services.GetRequiredService<TimeProvider>()), host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>()!, host.Services.GetRequiredService<TimeProvider>());
+        var dataset = new Idarati.Application.Seeding.SyntheticDataset(new Idarati.Application.Seeding.MartenSeedSink(store, host.Services.GetRequiredService<TimeProvider>(), host.Services.GetRequiredService<Idarati.Application.Privacy.PersonalDataVault>()), host.Services.GetRequiredService<IConfiguration>().GetSection("Complaints").Get<ComplaintOptions>()!, host.Services.GetRequiredService<TimeProvider>());
         try
         {
             var result = await dataset.SeedAsync(plan, new ProgressBar()).ConfigureAwait(false);

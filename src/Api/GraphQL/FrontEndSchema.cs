@@ -172,7 +172,7 @@ public static partial class FrontEndSchema
             }),
         ];
         var projectionStatus = ProjectionStatusType();
-        queries.AddRange([.. ListFields(lists, administration), IndicatorsField(label), ProjectionsField(projectionStatus), AuditLogField()]);
+        queries.AddRange([.. ListFields(lists, administration), IndicatorsField(label), ProjectionsField(projectionStatus), AuditLogField(), PersonalDataReadsField()]);
         query.AddFields([.. queries.Select(ScreenedQuery)]);
 
         var mutation = new ObjectGraphType("Mutation");
@@ -185,6 +185,7 @@ public static partial class FrontEndSchema
             .. AdministrationMutations(userError, administration, administrationKind),
             RebuildProjectionField(projectionStatus, userError),
             RebuildProjectionsField(projectionStatus, userError),
+            ErasePersonalDataField(userError),
             .. ComplaintActionFields(complaint, userError,
                 EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
                 EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")),

@@ -61,7 +61,8 @@ public static partial class FrontEndSchema
         var ticket = new ObjectGraphType("Ticket", "A call-centre ticket as its stream says now.");
         ticket.AddFields(
             new FieldDefinition("id", Scalars.ID.NonNull), new FieldDefinition("channel", ticketChannel.NonNull), new FieldDefinition("categoryCode", Scalars.String.NonNull),
-            new FieldDefinition("topic", Scalars.String.NonNull), new FieldDefinition("language", language.NonNull), new FieldDefinition("status", Scalars.String.NonNull),
+            new FieldDefinition("topic", Scalars.String, "The caller's question (personal data): null once their data was erased."), new FieldDefinition("language", language.NonNull), new FieldDefinition("status", Scalars.String.NonNull),
+            new FieldDefinition("caller", PersonType, "Who the caller said they are, when they did."), new FieldDefinition("personalDataErasedAt", DateTime, "When the caller's personal data was erased; null while it is held."),
             new FieldDefinition("openedAt", DateTime.NonNull), new FieldDefinition("complaintId", Scalars.ID), new FieldDefinition("complaintTrackingNumber", Scalars.String),
             new FieldDefinition("closedAt", DateTime), new FieldDefinition("version", Scalars.Int.NonNull));
         var ticketPayload = PayloadType("TicketPayload", "ticket", ticket, userError);
@@ -111,7 +112,8 @@ public static partial class FrontEndSchema
 
         var openInput = new InputObjectGraphType("OpenTicketInput").AddFields(
             new InputValueDefinition("channel", ticketChannel.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
-            new InputValueDefinition("topic", Scalars.String.NonNull), new InputValueDefinition("language", language.NonNull));
+            new InputValueDefinition("topic", Scalars.String.NonNull), new InputValueDefinition("language", language.NonNull),
+            new InputValueDefinition("caller", citizenInput, "Who the caller says they are, when they do (sealed as personal data)."));
         var escalateInput = new InputObjectGraphType("EscalateTicketInput", "The ticket, and the complaint it becomes (channel callCenter).").AddFields(
             new InputValueDefinition("id", Scalars.ID.NonNull), new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("categoryCode", Scalars.String.NonNull),
             new InputValueDefinition("subject", Scalars.String.NonNull), new InputValueDefinition("description", Scalars.String.NonNull),
@@ -144,7 +146,8 @@ public static partial class FrontEndSchema
                 async (c, _) =>
                 {
                     var i = Input(c);
-                    var message = new OpenTicketMessage((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"]) { Context = Keyed(c) };
+                    var message = new OpenTicketMessage((TicketChannel?)i["channel"], (string?)i["categoryCode"], (string?)i["topic"], (TicketLanguage?)i["language"],
+                        i.GetValueOrDefault("caller") is IReadOnlyDictionary<string, object?> p ? Citizen(p) : null) { Context = Keyed(c) };
                     return await Bus(c).InvokeAsync<TicketView>(message, c.CancellationToken).ConfigureAwait(false);
                 }),
             TicketAction("answerTicket", "Answer the question.", CommandRoles.Names<AnswerTicket>(), [new("answer", Scalars.String.NonNull)], (c, k) => new AnswerTicket(c.Argument<string>("answer")) { TicketId = Id(c), Context = k }),

@@ -28,6 +28,9 @@ public static class Auth
         public const string Auditor = "auditor";
         public const string Analyst = "analyst";
         public const string Admin = "admin";
+
+        /// <summary>The data-protection officer (law 09-08): erasures and access requests.</summary>
+        public const string DataProtectionOfficer = "dpo";
     }
 
     public static IServiceCollection AddIdaratiAuth(this IServiceCollection services, IConfiguration configuration)
@@ -168,6 +171,7 @@ public static class Auth
             Roles.Auditor => Role.Auditor,
             Roles.Analyst => Role.Analyst,
             Roles.Admin => Role.Admin,
+            Roles.DataProtectionOfficer => Role.DataProtectionOfficer,
             _ => null,
         };
         problem = (subjects, roles, role, administrations) switch
@@ -175,7 +179,7 @@ public static class Auth
             (not 1, _, _, _) => "a token names exactly one subject ('sub').",
             _ when subject is not { Length: > 0 and <= 200 } || Validation.TextProblem(subject) is not null => "'sub' is a string of 1 to 200 characters, without control characters.",
             (_, not 1, _, _) => "a token carries exactly one role.",
-            (_, _, null, _) => $"'role' is one of {Roles.Citizen}, {Roles.Agent}, {Roles.Supervisor}, {Roles.Auditor}, {Roles.Analyst}, {Roles.Admin}.",
+            (_, _, null, _) => $"'role' is one of {Roles.Citizen}, {Roles.Agent}, {Roles.Supervisor}, {Roles.Auditor}, {Roles.Analyst}, {Roles.Admin}, {Roles.DataProtectionOfficer}.",
             (_, _, Role.Agent, not 1) => "an agent's token names exactly one administration ('administration_id').",
             (_, _, Role.Agent, _) when !IsAdministrationId(administration) => "'administration_id' is an administration's id: letters, digits, '-' and '_', at most 64.",
             (_, _, not Role.Agent, not 0) => "only an agent's token names an administration.",
@@ -209,7 +213,7 @@ public static class Auth
 
     public sealed record DevTokenRoles(IReadOnlyList<string> Roles);
 
-    private static readonly string[] DevRoles = [Roles.Citizen, Roles.Agent, Roles.Supervisor, Roles.Auditor, Roles.Analyst, Roles.Admin];
+    private static readonly string[] DevRoles = [Roles.Citizen, Roles.Agent, Roles.Supervisor, Roles.Auditor, Roles.Analyst, Roles.Admin, Roles.DataProtectionOfficer];
 
     /// <summary>POST /api/dev/tokens: exists only in Development or with Auth:DevTokens=true.</summary>
     public static void MapDevTokens(this IEndpointRouteBuilder endpoints)

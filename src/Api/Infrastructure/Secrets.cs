@@ -7,10 +7,10 @@ namespace Idarati.Api.Infrastructure;
 public sealed class MissingSecretException(string message) : Exception(message);
 
 /// <summary>
-/// The secrets the service signs and derives with: the token signing key, the access-code secret and the audit log's
-/// checkpoint key. Outside Development none has a default (a default written in the code lets anyone who reads the code forge access codes),
+/// The secrets the service signs, derives and encrypts with: the token signing key, the access-code secret, the audit
+/// log's checkpoint key and the personal data's master key. Outside Development none has a default (a default written in the code lets anyone who reads the code forge access codes),
 /// and each must be at least 32 bytes. Development generates a signing key per process and uses a fixed, public
-/// access-code secret and checkpoint key, so that a fresh clone runs with no setting at all.
+/// access-code secret, checkpoint key and master key, so that a fresh clone runs with no setting at all.
 /// </summary>
 public static class Secrets
 {
@@ -19,6 +19,9 @@ public static class Secrets
 
     /// <summary>The Ed25519 signer key of the audit log's checkpoints (<see cref="Idarati.Application.Audit.CheckpointKey"/>).</summary>
     public const string CheckpointKey = "Audit:CheckpointKey";
+
+    /// <summary>The master key that wraps every data subject's key (<see cref="Idarati.Application.Privacy.MasterKeys"/>).</summary>
+    public const string MasterKey = Idarati.Application.Privacy.MasterKeys.Setting;
 
     public const int MinimumBytes = 32;
 
@@ -49,14 +52,33 @@ public static class Secrets
             {
                 configuration[CheckpointKey] = Idarati.Application.Audit.CheckpointKey.DevelopmentSignerKey;
             }
+
+            if (string.IsNullOrEmpty(configuration[MasterKey]))
+            {
+                configuration[MasterKey] = Idarati.Application.Privacy.MasterKeys.DevelopmentKey;
+            }
         }
 
-        foreach (var name in names.Length == 0 ? [SigningKey, AccessCodeSecret, CheckpointKey] : names)
+        foreach (var name in names.Length == 0 ? [SigningKey, AccessCodeSecret, CheckpointKey, MasterKey] : names)
         {
             var value = configuration[name];
             if (string.IsNullOrEmpty(value))
             {
                 throw new MissingSecretException($"{name} is not set: outside Development the service needs it (at least {MinimumBytes} bytes, e.g. the environment variable {name.Replace(":", "__", StringComparison.Ordinal)}).");
+            }
+
+            if (name == MasterKey)
+            {
+                try
+                {
+                    Idarati.Application.Privacy.MasterKeys.Parse(value, configuration.GetSection(Idarati.Application.Privacy.MasterKeys.PreviousSetting).Get<string[]>());
+                }
+                catch (FormatException e)
+                {
+                    throw new MissingSecretException(e.Message);
+                }
+
+                continue;
             }
 
             if (Encoding.UTF8.GetByteCount(value) < MinimumBytes)

@@ -88,6 +88,19 @@ public sealed class AuditTrail(AuditLog log, CheckpointKeys keys, NpgsqlDataSour
         return new StreamInLog(events, new LogVerification(problems.Count == 0, checkpoint?.Size, problems));
     }
 
+    /// <summary>The stored tree's root at a size; null when leaves it needs are missing (taken out of the table).</summary>
+    private async Task<byte[]?> SignedRootAsync(long size, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await log.RootAsync(size, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MissingSubtreeException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// The whole log against the stored events, in one pass over each: every stored event in log order must be the next
     /// leaf, and the stored tree's root at the latest signed checkpoint's size must be the checkpoint's.
@@ -108,7 +121,7 @@ public sealed class AuditTrail(AuditLog log, CheckpointKeys keys, NpgsqlDataSour
             {
                 problems.Add($"The log holds {size} leaves, fewer than the {checkpoint.Size} of its latest signed checkpoint.");
             }
-            else if (!(await log.RootAsync(checkpoint.Size, cancellationToken).ConfigureAwait(false)).AsSpan().SequenceEqual(checkpoint.Root))
+            else if (!(await SignedRootAsync(checkpoint.Size, cancellationToken).ConfigureAwait(false) ?? []).AsSpan().SequenceEqual(checkpoint.Root))
             {
                 problems.Add($"The log's first {checkpoint.Size} leaves are not the tree the checkpoint signed.");
             }

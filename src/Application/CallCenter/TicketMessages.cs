@@ -8,7 +8,7 @@ using Idarati.Domain.Shared;
 namespace Idarati.Application.CallCenter;
 
 /// <summary>Open a ticket: the REST body and the GraphQL input are this message; the handler checks it.</summary>
-public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language) : ICommandRoles, IContextual<OpenTicketMessage>
+public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryCode, string? Topic, TicketLanguage? Language, SubmitComplaint.Person? Caller = null) : ICommandRoles, IContextual<OpenTicketMessage>
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 
@@ -20,8 +20,14 @@ public sealed record OpenTicketMessage(TicketChannel? Channel, string? CategoryC
 
     internal OpenTicket Checked()
     {
-        new Validation().Required("channel", Channel).Text("categoryCode", CategoryCode, 64).Text("topic", Topic, 1000).Required("language", Language).ThrowIfInvalid();
-        return new OpenTicket(Channel!.Value, CategoryCode!, Topic!.Trim(), Language!.Value);
+        var v = new Validation().Required("channel", Channel).Text("categoryCode", CategoryCode, 64).Text("topic", Topic, 1000).Required("language", Language);
+        if (Caller is { } c)
+        {
+            v.Citizen("caller", c.FullName, c.NationalId, c.Phone, c.Email);
+        }
+
+        v.ThrowIfInvalid();
+        return new OpenTicket(Channel!.Value, CategoryCode!, Topic!.Trim(), Language!.Value, Caller is { } p ? SubmitComplaint.IdentityOf(p) : null);
     }
 }
 

@@ -9,17 +9,24 @@ using Idarati.Domain.Shared;
 
 namespace Idarati.Application.CallCenter;
 
-public sealed record OpenTicket(TicketChannel Channel, string CategoryCode, string Topic, TicketLanguage Language);
+public sealed record OpenTicket(TicketChannel Channel, string CategoryCode, string Topic, TicketLanguage Language, Citizen? Caller = null);
 
 public sealed record TicketView(
     Guid Id, TicketChannel Channel, string CategoryCode, string Topic, TicketLanguage Language, string Status,
-    DateTimeOffset OpenedAt, TicketEvent.Answered? Answer, Guid? ComplaintId, string? ComplaintTrackingNumber, DateTimeOffset? ClosedAt, long Version);
+    DateTimeOffset OpenedAt, TicketEvent.Answered? Answer, Guid? ComplaintId, string? ComplaintTrackingNumber, DateTimeOffset? ClosedAt, long Version)
+{
+    /// <summary>The caller, when they said who they are (personal data).</summary>
+    public Citizen? Caller { get; init; }
+
+    /// <summary>When the caller's personal data was erased (topic and caller are then null); null while it is held.</summary>
+    public DateTimeOffset? PersonalDataErasedAt { get; init; }
+}
 
 /// <summary>What an escalation gives back: the ticket, and the complaint with the access code to read to the caller.</summary>
 public sealed record Escalation(TicketView Ticket, SubmittedComplaint Complaint);
 
 /// <summary>The 3737 call centre's tickets over the shared command path.</summary>
-public sealed class TicketService(CommandHandler handler, ComplaintSubmission complaints, TimeProvider time)
+public sealed class TicketService(CommandHandler handler, ComplaintSubmission complaints, TimeProvider time, Privacy.PersonalDataVault vault, Privacy.PersonalDataAccess access)
 {
     public static string StreamId(Guid id) => $"ticket-{id:N}";
 
@@ -35,9 +42,9 @@ public sealed class TicketService(CommandHandler handler, ComplaintSubmission co
         var now = time.GetUtcNow();
         var id = context.CommandId is { } commandId ? DerivedId("ticket", commandId.ToString("N")) : Guid.CreateVersion7(now);
         var result = await handler.HandleAsync(TicketDecider.Decider, StreamId(id),
-            new TicketCommand.Open(context.Actor, now, id.ToString(), request.Channel, request.CategoryCode, request.Topic, request.Language),
+            new TicketCommand.Open(context.Actor, now, id.ToString(), request.Channel, request.CategoryCode, request.Topic, request.Language, request.Caller),
             context with { NewStream = context.CommandId is null }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return View(id, result.State, result.Version);
+        return await ViewAsync(id, result.Version, context.Actor, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<TicketView> ActAsync(Guid id, Func<DateTimeOffset, TicketCommand> command, CommandContext context, CancellationToken cancellationToken = default)
@@ -46,7 +53,7 @@ public sealed class TicketService(CommandHandler handler, ComplaintSubmission co
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(TicketDecider.Decider, StreamId(id), command(time.GetUtcNow()), context,
             state => EnsureReadable(state, context.Actor), cancellationToken).ConfigureAwait(false);
-        return View(id, result.State, result.Version);
+        return await ViewAsync(id, result.Version, context.Actor, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -81,9 +88,17 @@ public sealed class TicketService(CommandHandler handler, ComplaintSubmission co
     public async Task<TicketView> GetAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var (state, version) = await handler.LoadAsync(TicketDecider.Decider, StreamId(id), null, cancellationToken).ConfigureAwait(false);
+        return await ViewAsync(id, null, actor, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The ticket at a version with its topic and caller opened (a read by staff is recorded before it is answered).</summary>
+    private async Task<TicketView> ViewAsync(Guid id, long? version, Actor actor, CancellationToken cancellationToken)
+    {
+        var revealer = await vault.RevealerAsync(StreamId(id), cancellationToken).ConfigureAwait(false);
+        var (state, at) = await handler.LoadAsync(TicketDecider.Decider, StreamId(id), version, null, revealer, cancellationToken).ConfigureAwait(false);
         EnsureReadable(state, actor);
-        return View(id, state, version);
+        await access.RecordAsync(actor, [revealer], cancellationToken).ConfigureAwait(false);
+        return View(id, state, at) with { PersonalDataErasedAt = revealer.ErasedAt };
     }
 
     private static void EnsureReadable(TicketState state, Actor actor)
@@ -111,6 +126,6 @@ public sealed class TicketService(CommandHandler handler, ComplaintSubmission co
             _ => "open",
         };
         return new TicketView(id, t.Details.Channel, t.Details.CategoryCode, t.Details.Topic, t.Details.Language, status, t.Details.OpenedAt, t.Answer,
-            t.Escalation is { } e ? Guid.Parse(e.ComplaintId) : null, t.Escalation?.TrackingNumber, t.ClosedAt, version);
+            t.Escalation is { } e ? Guid.Parse(e.ComplaintId) : null, t.Escalation?.TrackingNumber, t.ClosedAt, version) { Caller = t.Caller };
     }
 }

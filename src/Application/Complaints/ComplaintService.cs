@@ -15,13 +15,17 @@ public sealed record ComplaintView(
     DateTimeOffset SubmittedAt, DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue, DateTimeOffset? AcknowledgedAt,
     string? PendingQuestion, IReadOnlyList<string> ProvidedInformation, IReadOnlyList<string> TransferredFrom,
     ComplaintEvent.Answered? Answer, ComplaintEvent.Rejected? Rejection, DateTimeOffset? TakenIntoAccountAt,
-    DateTimeOffset? ClosedAt, ComplaintEvent.FeedbackGiven? Feedback, int ReopenCount, bool Overdue, string? SourceTicketId, long Version);
+    DateTimeOffset? ClosedAt, ComplaintEvent.FeedbackGiven? Feedback, int ReopenCount, bool Overdue, string? SourceTicketId, long Version)
+{
+    /// <summary>When the citizen's personal data was erased (its fields are then null); null while it is held.</summary>
+    public DateTimeOffset? PersonalDataErasedAt { get; init; }
+}
 
 /// <summary>One event of a complaint's history, as an auditor replays it.</summary>
 public sealed record HistoryEntry(long Position, long Version, string Type, DateTimeOffset RecordedAt, string? Actor, System.Text.Json.JsonElement Data, string Hash);
 
 /// <summary>The complaints use cases over the shared command path, with who may see and do what.</summary>
-public sealed class ComplaintService(StoredStreams streams, CommandHandler handler, AuditTrail trail, TimeProvider time)
+public sealed class ComplaintService(StoredStreams streams, CommandHandler handler, AuditTrail trail, TimeProvider time, Privacy.PersonalDataVault vault, Privacy.PersonalDataAccess access)
 {
     /// <summary>Runs an action on a complaint the actor may see; others get 404, as if it did not exist.</summary>
     public async Task<ComplaintView> ActAsync(Guid id, Func<DateTimeOffset, ComplaintCommand> command, CommandContext context, string? accessCode = null, CancellationToken cancellationToken = default)
@@ -30,7 +34,11 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(id), command(time.GetUtcNow()), context,
             state => EnsureReadable(state, context.Actor, accessCode), cancellationToken, Notifications.CitizenNotifications.For).ConfigureAwait(false);
-        return View(id, result.State, result.Version);
+        // The state after a command holds personal fields as stored (sealed): the answer reads them back in clear.
+        var revealer = await vault.RevealerAsync(result.StreamId, cancellationToken).ConfigureAwait(false);
+        var (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, result.StreamId, result.Version, null, revealer, cancellationToken).ConfigureAwait(false);
+        await access.RecordAsync(context.Actor, [revealer], cancellationToken).ConfigureAwait(false);
+        return View(id, state, version, revealer);
     }
 
     /// <summary>The complaint now, at a version, or as of a time (auditors' time travel).</summary>
@@ -38,20 +46,24 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
     {
         ArgumentNullException.ThrowIfNull(actor);
         var streamId = ComplaintIdentifiers.StreamId(id);
-        var (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, streamId, null, cancellationToken).ConfigureAwait(false);
+        // Personal fields are opened with the stream's key (null once erased); only a reader who may see the
+        // complaint gets them, and a read by staff is recorded before it is answered.
+        var revealer = await vault.RevealerAsync(streamId, cancellationToken).ConfigureAwait(false);
+        var (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, streamId, null, null, revealer, cancellationToken).ConfigureAwait(false);
         // Who may read any version is decided on the complaint as it is now: after a transfer the receiver reads its
         // whole past and the former owner none of it.
         EnsureReadable(state, actor, accessCode);
         if (read is not null)
         {
-            (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, streamId, read, cancellationToken).ConfigureAwait(false);
+            (state, version) = await handler.LoadAsync(ComplaintDecider.Decider, streamId, read.UpToVersion, read.AsOf, revealer, cancellationToken).ConfigureAwait(false);
             if (state.FileOrNull is null)
             {
                 throw new NotFoundException("The complaint at that version or time");
             }
         }
 
-        return View(id, state, version);
+        await access.RecordAsync(actor, [revealer], cancellationToken).ConfigureAwait(false);
+        return View(id, state, version, revealer);
     }
 
     /// <summary>A complaint the actor may not see answers as if it did not exist.</summary>
@@ -136,7 +148,7 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
 
     private static bool SubmittedBy(Actor actor, ComplaintFile file) => actor.Id != "anonymous" && file.Citizen is not null && file.SubmitterId == actor.ToString();
 
-    private ComplaintView View(Guid id, ComplaintState state, long version)
+    private ComplaintView View(Guid id, ComplaintState state, long version, Privacy.Revealer revealer)
     {
         var f = state.FileOrNull!;
         var now = time.GetUtcNow();
@@ -145,6 +157,6 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
         return new ComplaintView(id, f.TrackingNumber, f.Kind, f.Channel, state.Status!.Value, f.AdministrationId, f.CategoryCode, f.Subject,
             f.Description, f.Location, f.Citizen, f.SubmittedAt, f.AcknowledgementDue, f.AnswerDue, f.AcknowledgedAt, f.PendingQuestion,
             f.ProvidedInformation, f.TransferredFrom, f.Answer, f.Rejection, f.TakenIntoAccountAt, f.ClosedAt, f.Feedback, f.ReopenCount,
-            overdue, f.SourceTicketId, version);
+            overdue, f.SourceTicketId, version) { PersonalDataErasedAt = revealer.ErasedAt };
     }
 }

@@ -16,7 +16,7 @@ namespace Idarati.Application.Handling;
 /// version (then 412); a repeated command id appends nothing and answers the first result (422 when the retry asks for
 /// something else).
 /// </summary>
-public sealed class CommandHandler(IDocumentStore store, TimeProvider time, IServiceProvider? services = null)
+public sealed class CommandHandler(IDocumentStore store, TimeProvider time, IServiceProvider? services = null, Privacy.PersonalDataVault? vault = null)
 {
     private const int MaxAttempts = 10;
 
@@ -27,6 +27,9 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
     public static IReadOnlySet<string> ListedStreamTypes { get; } = new HashSet<string>(StringComparer.Ordinal) { Idarati.Domain.Administrations.AdministrationDecider.StreamType };
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _running = new();
+
+    /// <summary>Seals personal fields before they are stored (crypto-shredding); without it, a command that carries personal data is refused.</summary>
+    private readonly Privacy.PersonalDataVault? _vault = vault ?? services?.GetService(typeof(Privacy.PersonalDataVault)) as Privacy.PersonalDataVault;
     /// <summary>New streams written together, on the command path's own connections (prepared statements) when the host registers them.</summary>
     private readonly GroupCommit _group = new(store, services?.GetService(typeof(CommandConnections)) as CommandConnections);
 
@@ -86,14 +89,25 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
         LoadAsync(decider, streamId, read?.UpToVersion, read?.AsOf, cancellationToken);
 
     /// <summary>A stream's state and version now, at a version, or as of a time (the auditors' time travel), from Marten.</summary>
-    public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
+    public Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
         Decider<TCommand, TEvent, TState> decider, string streamId, long? version = null, DateTimeOffset? asOf = null, CancellationToken cancellationToken = default)
+        where TEvent : notnull =>
+        LoadAsync(decider, streamId, version, asOf, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="LoadAsync{TCommand, TEvent, TState}(Decider{TCommand, TEvent, TState}, string, long?, DateTimeOffset?, CancellationToken)"/>,
+    /// each event first passed through <paramref name="reveal"/> (personal fields opened for a reader who may see them).
+    /// Events of other kinds on the stream (an erasure) do not change the state.
+    /// </summary>
+    public async Task<(TState State, long Version)> LoadAsync<TCommand, TEvent, TState>(
+        Decider<TCommand, TEvent, TState> decider, string streamId, long? version, DateTimeOffset? asOf, Privacy.Revealer? reveal, CancellationToken cancellationToken = default)
         where TEvent : notnull
     {
         ArgumentNullException.ThrowIfNull(decider);
         await using var session = store.QuerySession();
         var events = await session.Events.FetchStreamAsync(streamId, version ?? 0, asOf, token: cancellationToken).ConfigureAwait(false);
-        return (decider.Fold(events.Select(e => (TEvent)e.Data)), events.Count == 0 ? 0 : events[^1].Version);
+        var data = events.Select(e => e.Data).OfType<TEvent>();
+        return (decider.Fold(reveal is null ? data : data.Select(reveal.RevealEvent)), events.Count == 0 ? 0 : events[^1].Version);
     }
 
     private async Task<CommandResult<TState>> DecideAndAppendAsync<TCommand, TEvent, TState>(
@@ -129,6 +143,16 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
             }
 
             var data = events.Cast<object>().ToArray();
+            Action<IDocumentSession>? stageKey = null;
+            if (_vault is not null)
+            {
+                (data, stageKey) = await _vault.SealAsync(streamId, stream is null, data, cancellationToken).ConfigureAwait(false);
+            }
+            else if (data.Any(e => Privacy.PersonalFields.Carries(e.GetType())))
+            {
+                throw new InvalidOperationException("This command carries personal data, and no personal-data vault is configured to seal it.");
+            }
+
             var lastHash = stream?.Aggregate?.LastHash ?? TamperEvidence.Genesis;
             var at = time.GetUtcNow();
             string? sealedHash = null;
@@ -165,6 +189,7 @@ public sealed class CommandHandler(IDocumentStore store, TimeProvider time, ISer
                     }
                 }
 
+                stageKey?.Invoke(target);
                 TamperEvidence.Seal(target, action.Events, streamId, version, lastHash, at);
                 sealedHash = action.Events[^1].GetHeader(TamperEvidence.HashHeader)?.ToString();
                 if (version == 0 && ListedStreamTypes.Contains(decider.StreamType))

@@ -16,9 +16,12 @@ public sealed record ApplicationView(Guid Id, Guid CompetitionId, Guid Candidate
     DateTimeOffset? WrittenExamAt, DateTimeOffset? OralExamAt, ExamResult? Result, long Version);
 
 /// <summary>emploi-public.ma: competitions, candidate accounts and electronic applications over the shared command path.</summary>
-public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
+public sealed class EmploymentService(CommandHandler handler, TimeProvider time, Privacy.PersonalDataVault vault, Privacy.PersonalDataAccess access)
 {
     public const string CandidateEmailKey = "candidate-email";
+
+    /// <summary>The unique key a candidate's e-mail claims: its lookup hash, never the address.</summary>
+    public static string EmailKey(byte[] lookupKey, string email) => Privacy.PersonalDataVault.Lookup(lookupKey, "email", email);
 
     public static string CompetitionStream(Guid id) => $"competition-{id:N}";
 
@@ -69,9 +72,11 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
         var id = NewId(context, "candidate");
         try
         {
+            // The e-mail is claimed as a keyed hash (the lookup index's), never in clear.
+            var emailKey = EmailKey(await vault.LookupKeyAsync(cancellationToken).ConfigureAwait(false), identity.Email);
             var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.CreateAccount(context.Actor, time.GetUtcNow(), id.ToString(), identity),
-                context with { NewStream = context.CommandId is null, Keys = [new StreamKey(CandidateEmailKey, identity.Email.ToUpperInvariant())] }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return CandidateViewOf(id, result.State, result.Version, context.Actor);
+                context with { NewStream = context.CommandId is null, Keys = [new StreamKey(CandidateEmailKey, emailKey)] }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await CandidateAsync(id, result.Version, context.Actor, cancellationToken).ConfigureAwait(false);
         }
         catch (DuplicateStreamKeyException)
         {
@@ -84,16 +89,30 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time)
         ArgumentNullException.ThrowIfNull(context);
         var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.Verify(context.Actor, time.GetUtcNow()), context,
             state => EnsureReadable(state, context.Actor), cancellationToken).ConfigureAwait(false);
-        return CandidateViewOf(id, result.State, result.Version, context.Actor);
+        return await CandidateAsync(id, result.Version, context.Actor, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A candidate account: the candidate, administrators, supervisors and auditors; the identity not to administrators.</summary>
     public async Task<CandidateView> GetCandidateAsync(Guid id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var (state, version) = await handler.LoadAsync(CandidateDecider.Decider, CandidateStream(id), null, cancellationToken).ConfigureAwait(false);
+        return await CandidateAsync(id, null, actor, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The account at a version, its identity opened for a reader who may see it (a read by staff is recorded first).</summary>
+    private async Task<CandidateView> CandidateAsync(Guid id, long? version, Actor actor, CancellationToken cancellationToken)
+    {
+        var stream = CandidateStream(id);
+        var revealer = await vault.RevealerAsync(stream, cancellationToken).ConfigureAwait(false);
+        var (state, at) = await handler.LoadAsync(CandidateDecider.Decider, stream, version, null, revealer, cancellationToken).ConfigureAwait(false);
         EnsureReadable(state, actor);
-        return CandidateViewOf(id, state, version, actor);
+        var view = CandidateViewOf(id, state, at, actor);
+        if (view.FullName is not null || view.Email is not null)
+        {
+            await access.RecordAsync(actor, [revealer], cancellationToken).ConfigureAwait(false);
+        }
+
+        return view;
     }
 
     private static void EnsureReadable(CandidateState state, Actor actor)

@@ -118,13 +118,16 @@ public static class CitizenNotificationHandler
             .Then.ScheduleRetry(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(8), TimeSpan.FromHours(12));
     }
 
-    public static async Task Handle(CitizenNotification notification, CommandHandler handler, INotificationSender sender, ILogger<CitizenNotification> logger, CancellationToken cancellationToken)
+    public static async Task Handle(CitizenNotification notification, CommandHandler handler, Privacy.PersonalDataVault vault, INotificationSender sender, ILogger<CitizenNotification> logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notification);
         ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(vault);
         ArgumentNullException.ThrowIfNull(sender);
-        var (state, _) = await handler.LoadAsync(ComplaintDecider.Decider, ComplaintIdentifiers.StreamId(notification.ComplaintId), notification.Version, null, cancellationToken)
-            .ConfigureAwait(false);
+        // The address is opened with the complaint's key at delivery: once the citizen is erased there is none to write to.
+        var stream = ComplaintIdentifiers.StreamId(notification.ComplaintId);
+        var revealer = await vault.RevealerAsync(stream, cancellationToken).ConfigureAwait(false);
+        var (state, _) = await handler.LoadAsync(ComplaintDecider.Decider, stream, notification.Version, null, revealer, cancellationToken).ConfigureAwait(false);
         if (CitizenNotifications.Mail(notification, state) is { } mail)
         {
             await sender.SendAsync(mail, cancellationToken).ConfigureAwait(false);

@@ -104,7 +104,7 @@ internal sealed class EmploymentPlan
             builder.Do(new CandidateCommand.Verify(Candidate(id), at));
         }
 
-        return builder.ToBulk(EmploymentService.CandidateStream(id), Metadata([new StreamKey(EmploymentService.CandidateEmailKey, email.ToUpperInvariant())]));
+        return builder.ToBulk(EmploymentService.CandidateStream(id), Metadata([new StreamKey(EmploymentService.CandidateEmailKey, email)]));
     }
 
     public SeedStream ApplicationStream(int index)

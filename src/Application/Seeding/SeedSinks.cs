@@ -28,7 +28,7 @@ public interface ISeedSink
 /// Marten, through its bulk event insert (binary COPY): each stream started with its events sealed by the tamper-evidence
 /// chain, its headers (the dataset's label) and the actor as user name.
 /// </summary>
-public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISeedSink
+public sealed class MartenSeedSink(DocumentStore store, TimeProvider time, Privacy.PersonalDataVault vault) : ISeedSink
 {
     /// <summary>
     /// One bulk insert at a time (the next chunk is built meanwhile): with two in flight, Marten's daemon on a running
@@ -50,11 +50,20 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
         ArgumentNullException.ThrowIfNull(streams);
         var serializer = store.Options.Serializer();
         var now = time.GetUtcNow();
+        var lookupKey = await vault.LookupKeyAsync(cancellationToken).ConfigureAwait(false);
         var actions = new StreamAction[streams.Count];
+        var keys = new List<Privacy.SubjectKeyRow>(streams.Count);
         for (var i = 0; i < streams.Count; i++)
         {
             var s = streams[i];
-            var action = StreamAction.Start(store.Events, s.StreamId, [.. s.Events]);
+            // Personal fields sealed under a fresh key per stream, as the command path seals them.
+            var (events, keyRow) = vault.SealNew(s.StreamId, s.Events, lookupKey);
+            if (keyRow is not null)
+            {
+                keys.Add(keyRow);
+            }
+
+            var action = StreamAction.Start(store.Events, s.StreamId, events);
             for (var j = 0; j < action.Events.Count; j++)
             {
                 var e = action.Events[j];
@@ -78,6 +87,7 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
         try
         {
             await store.BulkInsertEventsAsync(actions, 1000, cancellationToken).ConfigureAwait(false);
+            await vault.CopyKeysAsync(keys, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -85,7 +95,7 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
         }
 
         // The keys and listed streams the command path would have recorded with the events.
-        var claims = streams.SelectMany(s => s.Metadata.Keys.Select(k => new StreamKeyClaim(CommandHandler.KeyId(k), s.StreamId))).ToList();
+        var claims = streams.SelectMany(s => s.Metadata.Keys.Select(k => new StreamKeyClaim(CommandHandler.KeyId(KeyAsClaimed(k, lookupKey)), s.StreamId))).ToList();
         if (claims.Count > 0)
         {
             await store.BulkInsertAsync(claims, Weasel.Core.BulkInsertMode.InsertsOnly, 5000, cancellationToken).ConfigureAwait(false);
@@ -100,6 +110,10 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
         return (actions.Length, actions.Sum(a => (long)a.Events.Count));
     }
 
+    /// <summary>A candidate's e-mail is claimed as its lookup hash, as the command path claims it.</summary>
+    private static StreamKey KeyAsClaimed(StreamKey key, byte[] lookupKey) =>
+        key.Kind == JobApplications.EmploymentService.CandidateEmailKey ? key with { Value = JobApplications.EmploymentService.EmailKey(lookupKey, key.Value) } : key;
+
     /// <summary>
     /// Analyzes the tables the seed filled, as a bulk import should, so that the daemon's reads of the log are planned
     /// with statistics (an outside run saw a node catch up after the seed at a crawl until autovacuum analysed them).
@@ -107,7 +121,7 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time) : ISe
     public async Task FinishAsync(CancellationToken cancellationToken)
     {
         var schema = store.Options.DatabaseSchemaName;
-        var tables = new[] { "mt_events", "mt_streams", "mt_doc_streamkeyclaim", "mt_doc_listedstream" }.Select(t => $"{schema}.{t}");
+        var tables = new[] { "mt_events", "mt_streams", "mt_doc_streamkeyclaim", "mt_doc_listedstream", Privacy.PersonalDataVault.TableName }.Select(t => $"{schema}.{t}");
         await using var session = store.LightweightSession();
         session.QueueSqlCommand($"ANALYZE {string.Join(", ", tables)}");
         await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);

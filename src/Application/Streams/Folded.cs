@@ -31,7 +31,9 @@ public sealed class DeciderAggregation<TCommand, TEvent, TState> : SingleStreamP
     public override Folded<TState> Evolve(Folded<TState>? snapshot, string id, IEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var state = _decider.Evolve(snapshot is null ? _decider.Initial : snapshot.State, (TEvent)e.Data);
+        // Events of other kinds on the stream (an erasure of its personal data) leave the state as it is.
+        var before = snapshot is null ? _decider.Initial : snapshot.State;
+        var state = e.Data is TEvent known ? _decider.Evolve(before, known) : before;
         var hash = e.Headers is { } headers && headers.TryGetValue(TamperEvidence.HashHeader, out var h) ? h?.ToString() ?? TamperEvidence.Genesis : TamperEvidence.Genesis;
         return new Folded<TState>(id, state, hash);
     }

@@ -19,6 +19,7 @@ public static class MartenStreams
     public static IReadOnlyDictionary<Type, string> StoredNames { get; } =
         ComplaintEvent.StoredNames.Concat(AdministrationEvent.StoredNames).Concat(TicketEvent.StoredNames)
             .Concat(CompetitionEvent.StoredNames).Concat(CandidateEvent.StoredNames).Concat(ApplicationEvent.StoredNames)
+            .Concat(Idarati.Domain.Privacy.PrivacyEvent.StoredNames)
             .ToDictionary(p => p.Key, p => p.Value);
 
     public static void Configure(StoreOptions options, string schema)
@@ -50,10 +51,32 @@ public static class MartenStreams
         DeciderAggregation<CompetitionCommand, CompetitionEvent, CompetitionState>.Register(options, CompetitionDecider.Decider);
         DeciderAggregation<CandidateCommand, CandidateEvent, CandidateState>.Register(options, CandidateDecider.Decider);
         DeciderAggregation<ApplicationCommand, ApplicationEvent, ApplicationState>.Register(options, ApplicationDecider.Decider);
+        DeciderAggregation<Idarati.Domain.Privacy.RecordRead, Idarati.Domain.Privacy.PrivacyEvent, bool>.Register(options, Idarati.Domain.Privacy.AccessLogDecider.Decider);
+        options.Storage.ExtendedSchemaObjects.Add(SubjectKeys(schema));
         options.Schema.For<CommandRecord>();
         options.Schema.For<StreamKeyClaim>();
         options.Schema.For<ListedStream>().Index(x => x.Type);
         // The development mail sink: one row per notification sent (Notifications:Sender=sink).
         options.Schema.For<Idarati.Application.Notifications.SentMail>();
+    }
+
+    /// <summary>
+    /// The data subjects' keys (<see cref="Privacy.PersonalDataVault"/>): one row per stream that carries personal data,
+    /// its key wrapped by a master key (null once erased), and the subject's identifiers as keyed hashes (GIN-indexed).
+    /// </summary>
+    private static Weasel.Postgresql.Tables.Table SubjectKeys(string schema)
+    {
+        var table = new Weasel.Postgresql.Tables.Table(new Weasel.Postgresql.PostgresqlObjectName(schema, Privacy.PersonalDataVault.TableName, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<string>("stream_id").AsPrimaryKey();
+        table.AddColumn<string>("wrapped");
+        table.AddColumn<string>("master_key_id");
+        table.AddColumn("lookups", "text[]").NotNull();
+        table.AddColumn<DateTimeOffset>("created_at").NotNull();
+        table.AddColumn<DateTimeOffset>("erased_at");
+        table.AddColumn<string>("erased_by");
+        table.AddColumn<string>("erasure_reason");
+        table.Indexes.Add(new Weasel.Postgresql.Tables.IndexDefinition($"{Privacy.PersonalDataVault.TableName}_lookups") { Columns = ["lookups"], Method = Weasel.Postgresql.Tables.IndexMethod.gin });
+        table.Indexes.Add(new Weasel.Postgresql.Tables.IndexDefinition($"{Privacy.PersonalDataVault.TableName}_master") { Columns = ["master_key_id"] });
+        return table;
     }
 }

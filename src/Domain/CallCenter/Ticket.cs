@@ -1,3 +1,4 @@
+using Idarati.Domain.Complaints;
 using Idarati.Domain.Shared;
 
 namespace Idarati.Domain.CallCenter;
@@ -23,7 +24,7 @@ public sealed record TicketDetails(string TicketId, TicketChannel Channel, strin
 /// <summary>What can be asked of a 3737 call-centre ticket.</summary>
 public abstract record TicketCommand(Actor Actor, DateTimeOffset At)
 {
-    public sealed record Open(Actor Actor, DateTimeOffset At, string TicketId, TicketChannel Channel, string CategoryCode, string Topic, TicketLanguage Language) : TicketCommand(Actor, At);
+    public sealed record Open(Actor Actor, DateTimeOffset At, string TicketId, TicketChannel Channel, string CategoryCode, string Topic, TicketLanguage Language, Citizen? Caller = null) : TicketCommand(Actor, At);
 
     public sealed record Answer(Actor Actor, DateTimeOffset At, string Text) : TicketCommand(Actor, At);
 
@@ -39,7 +40,8 @@ public abstract record TicketEvent
     {
     }
 
-    public sealed record Opened(TicketDetails Details, string OpenedBy) : TicketEvent;
+    /// <summary>A ticket opened; <see cref="Caller"/> when the caller said who they are (personal data).</summary>
+    public sealed record Opened(TicketDetails Details, string OpenedBy, Citizen? Caller = null) : TicketEvent;
 
     public sealed record Answered(string Text, string AnsweredBy, DateTimeOffset AnsweredAt) : TicketEvent;
 
@@ -56,7 +58,11 @@ public abstract record TicketEvent
     };
 }
 
-public sealed record Ticket(TicketDetails Details, TicketEvent.Answered? Answer, TicketEvent.EscalatedToComplaint? Escalation, DateTimeOffset? ClosedAt);
+public sealed record Ticket(TicketDetails Details, TicketEvent.Answered? Answer, TicketEvent.EscalatedToComplaint? Escalation, DateTimeOffset? ClosedAt)
+{
+    /// <summary>The caller, when they said who they are.</summary>
+    public Citizen? Caller { get; init; }
+}
 
 public abstract record TicketState
 {
@@ -102,7 +108,7 @@ public static class TicketDecider
         var by = command.Actor.ToString();
         return (command, state) switch
         {
-            (TicketCommand.Open o, TicketState.NotOpened) => [new TicketEvent.Opened(new TicketDetails(o.TicketId, o.Channel, o.CategoryCode, o.Topic, o.Language, o.At), by)],
+            (TicketCommand.Open o, TicketState.NotOpened) => [new TicketEvent.Opened(new TicketDetails(o.TicketId, o.Channel, o.CategoryCode, o.Topic, o.Language, o.At), by, o.Caller)],
             (TicketCommand.Open, _) => throw new TicketRuleViolated("already-opened", "This ticket is already open."),
             (_, TicketState.NotOpened) => throw new TicketRuleViolated("not-opened", "There is no such ticket."),
             (TicketCommand.Close, TicketState.Closed) => [],
@@ -120,7 +126,7 @@ public static class TicketDecider
 
     public static TicketState Evolve(TicketState state, TicketEvent @event) => (state, @event) switch
     {
-        (_, TicketEvent.Opened o) => new TicketState.Open(new Ticket(o.Details, null, null, null)),
+        (_, TicketEvent.Opened o) => new TicketState.Open(new Ticket(o.Details, null, null, null) { Caller = o.Caller }),
         (TicketState.Open { Ticket: var t }, TicketEvent.Answered a) => new TicketState.Open(t with { Answer = a }),
         (TicketState.Open { Ticket: var t }, TicketEvent.EscalatedToComplaint e) => new TicketState.Open(t with { Escalation = e }),
         (TicketState.Open { Ticket: var t }, TicketEvent.Closed c) => new TicketState.Closed(t with { ClosedAt = c.ClosedAt }),

@@ -40,4 +40,7 @@ public enum Role
     Auditor,
     Analyst,
     Admin,
+
+    /// <summary>The data-protection officer: erases data subjects and answers their access requests (law 09-08).</summary>
+    DataProtectionOfficer,
 }

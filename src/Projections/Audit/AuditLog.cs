@@ -161,7 +161,10 @@ public sealed class AuditLog(NpgsqlDataSource dataSource, string schema)
                 return Found[(level, index)] = MerkleTree.NodeHash(Get(level - 1, 2 * index), Get(level - 1, (2 * index) + 1));
             }
 
-            throw new InvalidOperationException($"The audit log has no subtree ({level}, {index}): the tree is smaller than asked.");
+            throw new MissingSubtreeException($"The audit log has no subtree ({level}, {index}): the tree is smaller than asked, or a leaf was taken out of it.");
         }
     }
 }
+
+/// <summary>The stored tree lacks a subtree a computation needs: it is smaller than asked, or a leaf was taken out.</summary>
+public sealed class MissingSubtreeException(string message) : InvalidOperationException(message);

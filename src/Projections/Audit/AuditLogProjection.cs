@@ -33,7 +33,8 @@ public sealed class AuditLogProjection(string schema) : IReadModelProjection
     /// <summary>Every event type the store writes.</summary>
     public IReadOnlyCollection<Type> EventTypes { get; } =
         [.. ComplaintEvent.StoredNames.Keys, .. AdministrationEvent.StoredNames.Keys, .. TicketEvent.StoredNames.Keys,
-         .. CompetitionEvent.StoredNames.Keys, .. CandidateEvent.StoredNames.Keys, .. ApplicationEvent.StoredNames.Keys];
+         .. CompetitionEvent.StoredNames.Keys, .. CandidateEvent.StoredNames.Keys, .. ApplicationEvent.StoredNames.Keys,
+         .. Idarati.Domain.Privacy.PrivacyEvent.StoredNames.Keys];
 
     public string Leaves => $"{schema}.audit_leaves";
 

@@ -2,6 +2,7 @@
 #pragma warning disable
 using Idarati.Application.Handling;
 using Idarati.Application.Notifications;
+using Idarati.Application.Privacy;
 using Microsoft.Extensions.Logging;
 
 namespace Internal.Generated.WolverineHandlers
@@ -12,12 +13,14 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Idarati.Application.Handling.CommandHandler _commandHandler;
         private readonly Idarati.Application.Notifications.INotificationSender _notificationSender;
+        private readonly Idarati.Application.Privacy.PersonalDataVault _personalDataVault;
         private readonly Microsoft.Extensions.Logging.ILogger<Idarati.Application.Notifications.CitizenNotification> _loggerForMessage;
 
-        public CitizenNotificationHandler162247679(Idarati.Application.Handling.CommandHandler commandHandler, Idarati.Application.Notifications.INotificationSender notificationSender, Microsoft.Extensions.Logging.ILogger<Idarati.Application.Notifications.CitizenNotification> loggerForMessage)
+        public CitizenNotificationHandler162247679(Idarati.Application.Handling.CommandHandler commandHandler, Idarati.Application.Notifications.INotificationSender notificationSender, Idarati.Application.Privacy.PersonalDataVault personalDataVault, Microsoft.Extensions.Logging.ILogger<Idarati.Application.Notifications.CitizenNotification> loggerForMessage)
         {
             _commandHandler = commandHandler;
             _notificationSender = notificationSender;
+            _personalDataVault = personalDataVault;
             _loggerForMessage = loggerForMessage;
         }
 
@@ -30,7 +33,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Idarati.Application.Notifications.CitizenNotificationHandler");
             
             // The actual message execution
-            await Idarati.Application.Notifications.CitizenNotificationHandler.Handle(citizenNotification, _commandHandler, _notificationSender, _loggerForMessage, cancellation).ConfigureAwait(false);
+            await Idarati.Application.Notifications.CitizenNotificationHandler.Handle(citizenNotification, _commandHandler, _personalDataVault, _notificationSender, _loggerForMessage, cancellation).ConfigureAwait(false);
         }
     }
 
