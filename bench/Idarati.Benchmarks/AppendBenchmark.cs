@@ -184,7 +184,7 @@ public static class AppendBenchmark
     }
 
     /// <summary>Runs <paramref name="concurrency"/> workers for <paramref name="duration"/> and returns operations per second.</summary>
-    private static async Task<double> MeasureAsync(int concurrency, TimeSpan duration, Func<int, long, Task> operation)
+    internal static async Task<double> MeasureAsync(int concurrency, TimeSpan duration, Func<int, long, Task> operation)
     {
         // Warm up pools, prepared statements and the tiered JIT before the clock starts.
         await RunForAsync(concurrency, duration / 4, operation, -1_000_000).ConfigureAwait(false);

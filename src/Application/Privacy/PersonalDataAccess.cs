@@ -26,9 +26,15 @@ public sealed class PersonalDataAccess(CommandHandler handler, TimeProvider time
     /// <summary>Records what the revealers opened, if the actor is staff and anything personal was revealed.</summary>
     public async Task RecordAsync(Actor actor, IReadOnlyList<Revealer> revealed, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(actor);
         ArgumentNullException.ThrowIfNull(revealed);
-        var streams = revealed.Where(r => r.Revealed.Count > 0).Select(r => new StreamRead(r.StreamId, [.. r.Revealed])).ToList();
+        await RecordAsync(actor, [.. revealed.Where(r => r.Revealed.Count > 0).Select(r => new StreamRead(r.StreamId, [.. r.Revealed]))], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Records that the actor read these fields of these streams, if the actor is staff and there is any.</summary>
+    public async Task RecordAsync(Actor actor, IReadOnlyList<StreamRead> streams, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(streams);
         if (!Records(actor) || streams.Count == 0)
         {
             return;

@@ -62,6 +62,7 @@ public sealed class PersonalDataErasure(IDocumentStore store, NpgsqlDataSource d
     public async Task<IReadOnlyList<string>> FindStreamsAsync(IEnumerable<(string Kind, string Value)> identifiers, CancellationToken cancellationToken = default)
     {
         var lookupKey = await vault.LookupKeyAsync(cancellationToken).ConfigureAwait(false);
+        await vault.FlushLookupIndexAsync(cancellationToken).ConfigureAwait(false);
         var lookups = new HashSet<string>(identifiers.Select(i => PersonalDataVault.Lookup(lookupKey, i.Kind, i.Value)), StringComparer.Ordinal);
         var found = new List<(string StreamId, string[] Lookups)>();
         for (var round = 0; round < 6; round++)
@@ -80,7 +81,12 @@ public sealed class PersonalDataErasure(IDocumentStore store, NpgsqlDataSource d
 
     private async Task<List<(string StreamId, string[] Lookups)>> MatchAsync(string[] lookups, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand($"SELECT stream_id, lookups FROM {vault.Table} WHERE lookups && $1 AND wrapped IS NOT NULL ORDER BY stream_id");
+        // One probe of the GIN index per lookup: an overlap with a long array is planned as a scan of every key.
+        await using var command = dataSource.CreateCommand($"""
+            SELECT DISTINCT k.stream_id, k.lookups FROM unnest($1::text[]) AS l (v)
+              JOIN LATERAL (SELECT stream_id, lookups FROM {vault.Table} WHERE lookups @> ARRAY[l.v] AND wrapped IS NOT NULL) k ON true
+             ORDER BY k.stream_id
+            """);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = lookups });
         var found = new List<(string, string[])>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

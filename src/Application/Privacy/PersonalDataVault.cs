@@ -129,6 +129,18 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, MasterKeys ma
         await import.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Moves the lookup index's pending entries into its tree. PostgreSQL's GIN index keeps new entries in a pending list
+    /// that every search scans whole until a vacuum merges them; after a seed of 20k complaints a search took 1.7 ms a
+    /// lookup instead of a few microseconds (the privacy benchmark). Searches are rare (erasures, access requests), so
+    /// they merge the list first rather than every append paying for a tree insertion.
+    /// </summary>
+    public async Task FlushLookupIndexAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"SELECT gin_clean_pending_list('{schema}.{TableName}_lookups'::regclass)");
+        await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A subject's identifier as the lookup index holds it: a keyed hash of its normalised spelling, never the value.</summary>
     public static string Lookup(byte[] lookupKey, string kind, string value)
     {

@@ -125,5 +125,6 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time, Priva
         await using var session = store.LightweightSession();
         session.QueueSqlCommand($"ANALYZE {string.Join(", ", tables)}");
         await session.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await vault.FlushLookupIndexAsync(cancellationToken).ConfigureAwait(false);
     }
 }
