@@ -47,6 +47,12 @@ public static class ProjectionBenchmark
         try
         {
             await SeedAsync(dataSource, store, schema, copy, scale, report).ConfigureAwait(false);
+            if (Environment.GetEnvironmentVariable("IDARATI_BENCH_SEED_ONLY") == "1")
+            {
+                // The seed's figures alone (an A/B of the seed between two commits).
+                return;
+            }
+
             var catchUp = await CatchUpAsync(dataSource, store, schema).ConfigureAwait(false);
             await SettleAsync(dataSource, schema, copy).ConfigureAwait(false);
             await RebuildAsync(dataSource, store, schema, report).ConfigureAwait(false);

@@ -60,6 +60,28 @@ public sealed class ErasureTests
         Assert.Contains("citizen.fullName", fields);
         Assert.Contains("description", fields);
 
+        // Key material appears nowhere: neither the complaint's key (opened here with the tests' master) nor the master
+        // itself is in the events, an auditor's export or the service's log.
+        string wrapped, master;
+        await using (var key = dataSource.CreateCommand($"SELECT wrapped, master_key_id FROM {schema}.pd_subject_keys WHERE stream_id = 'complaint-{id:N}'"))
+        await using (var row = await key.ExecuteReaderAsync())
+        {
+            Assert.True(await row.ReadAsync());
+            (wrapped, master) = (row.GetString(0), row.GetString(1));
+        }
+
+        var dataKey = Application.Privacy.MasterKeys.Parse(ApiFactory.MasterKey).Unwrap(wrapped, master, $"subject-key:complaint-{id:N}");
+        Assert.NotNull(dataKey);
+        string[] secrets = [Convert.ToBase64String(dataKey), Convert.ToHexString(dataKey), ApiFactory.MasterKey, Convert.ToHexString(Convert.FromBase64String(ApiFactory.MasterKey))];
+        var exported = await (await auditor.GetAsync(new Uri($"/api/audit/complaints/{id}/export", UriKind.Relative))).Content.ReadAsStringAsync();
+        var events = await TableTextAsync(dataSource, $"{schema}.mt_events");
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(secret, exported, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, events, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, await File.ReadAllTextAsync(node.LogFile), StringComparison.OrdinalIgnoreCase);
+        }
+
         // The citizen is told of the acknowledgement by mail (the development sink keeps it): a copy outside the events.
         await Json(await agent.PostAsync(new Uri($"/api/complaints/{id}/acknowledge", UriKind.Relative), null), HttpStatusCode.OK);
         await Deadline.UntilAsync(async () => (await TableTextAsync(dataSource, $"{schema}.mt_doc_sentmail")).Contains(Email, StringComparison.Ordinal), 30, "the acknowledgement's mail");
@@ -98,6 +120,7 @@ public sealed class ErasureTests
         Assert.True(code == 0, error);
         Assert.Contains($"complaint-{id:N}", dump, StringComparison.Ordinal);
         Assert.Empty(Leaks(dump, "pg_dump"));
+        Assert.All(secrets, secret => Assert.DoesNotContain(secret, dump, StringComparison.OrdinalIgnoreCase));
         Assert.Empty(Leaks(await File.ReadAllTextAsync(node.LogFile), "the service's log"));
     }
 

@@ -38,6 +38,8 @@ public static class Messaging
             options.Durability.MessageStorageSchemaName = schema;
             options.AutoBuildMessageStorageOnStartup = configuration.GetValue("EventStore:MigrateAtStartup", true) ? JasperFx.AutoCreate.CreateOrUpdate : JasperFx.AutoCreate.None;
             options.PublishMessage<CitizenNotification>().ToLocalQueue(NotificationQueue).UseDurableInbox();
+            // The retention policy's sweeps: scheduled, durable, one run per claim (PersonalDataRetention).
+            options.PublishMessage<Idarati.Application.Privacy.RetentionSweep>().ToLocalQueue("retention").UseDurableInbox();
             // A node that dies holding messages: the others see its health check go stale and take its messages over
             // (Wolverine's defaults: a check every 10 s, stale after a minute).
             if (configuration.GetValue<TimeSpan?>("Messaging:HealthCheckPollingTime") is { } healthCheck)
@@ -58,12 +60,12 @@ public static class Messaging
         });
     }
 
-    /// <summary>The command messages: the first parameter of every Handle method of Application's handlers, but the notification.</summary>
+    /// <summary>The command messages: the first parameter of every Handle method of Application's handlers, but the notification and the retention sweep.</summary>
     public static IReadOnlyList<Type> Commands { get; } = [.. typeof(Idarati.Application.Complaints.ComplaintService).Assembly.GetTypes()
         .Where(t => t.IsAbstract && t.IsSealed && t.Name.EndsWith("Handler", StringComparison.Ordinal))
         .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Where(m => m.Name == "Handle"))
         .Select(m => m.GetParameters()[0].ParameterType)
-        .Where(t => t != typeof(CitizenNotification))
+        .Where(t => t != typeof(CitizenNotification) && t != typeof(Idarati.Application.Privacy.RetentionSweep))
         .Distinct()];
 
     /// <summary>

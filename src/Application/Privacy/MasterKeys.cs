@@ -22,6 +22,7 @@ public sealed class MasterKeys
     {
         CurrentId = IdOf(current);
         _keys[CurrentId] = current;
+        _current = new ThreadLocal<AesGcm>(() => Cipher(current));
         foreach (var key in previous)
         {
             _keys.TryAdd(IdOf(key), key);
@@ -57,22 +58,34 @@ public sealed class MasterKeys
         return key is { Length: KeyBytes } ? key : throw new FormatException($"{setting} is not a master key: base64 of exactly {KeyBytes} random bytes (e.g. `openssl rand -base64 32`).");
     }
 
+    /// <summary>A cipher under the current master per thread: a seed wraps a key per stream.</summary>
+    private readonly ThreadLocal<AesGcm> _current;
+
     /// <summary>A data key wrapped under the current master (AES-256-GCM, bound to what it is for by <paramref name="purpose"/>).</summary>
-    public string Wrap(ReadOnlySpan<byte> dataKey, string purpose) => Seal(_keys[CurrentId], dataKey, purpose);
+    public string Wrap(ReadOnlySpan<byte> dataKey, string purpose) => Seal(_current.Value!, dataKey, purpose);
 
     /// <summary>A wrapped data key opened; null when this ring has no such master or the wrapping does not verify.</summary>
     public byte[]? Unwrap(string wrapped, string masterId, string purpose) =>
         _keys.TryGetValue(masterId, out var master) ? Open(master, wrapped, purpose) : null;
 
-    /// <summary>AES-256-GCM: base64 of nonce, tag and ciphertext, the purpose as associated data.</summary>
+    /// <summary>AES-256-GCM: base64url of nonce, tag and ciphertext, the purpose as associated data.</summary>
     internal static string Seal(ReadOnlySpan<byte> key, ReadOnlySpan<byte> plain, string purpose)
+    {
+        using var aes = Cipher(key);
+        return Seal(aes, plain, purpose);
+    }
+
+    /// <summary>One cipher for several seals under the same key (each gets its own random nonce).</summary>
+    internal static AesGcm Cipher(ReadOnlySpan<byte> key) => new(key, TagBytes);
+
+    internal static string Seal(AesGcm aes, ReadOnlySpan<byte> plain, string purpose)
     {
         var output = new byte[NonceBytes + TagBytes + plain.Length];
         var nonce = output.AsSpan(0, NonceBytes);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, TagBytes);
+        Nonces.Next(nonce);
         aes.Encrypt(nonce, plain, output.AsSpan(NonceBytes + TagBytes), output.AsSpan(NonceBytes, TagBytes), Encoding.UTF8.GetBytes(purpose));
-        return Convert.ToBase64String(output);
+        // base64url: no '+' for JSON writers to escape (System.Text.Json writes it as six characters).
+        return System.Buffers.Text.Base64Url.EncodeToString(output);
     }
 
     internal static byte[]? Open(ReadOnlySpan<byte> key, string sealedText, string purpose)
@@ -80,7 +93,7 @@ public sealed class MasterKeys
         byte[] input;
         try
         {
-            input = Convert.FromBase64String(sealedText);
+            input = System.Buffers.Text.Base64Url.DecodeFromChars(sealedText);
         }
         catch (FormatException)
         {
@@ -103,5 +116,35 @@ public sealed class MasterKeys
         {
             return null;
         }
+    }
+}
+
+/// <summary>
+/// Random 96-bit GCM nonces, drawn from the system's CSPRNG a few hundred at a time per thread: one call to it costs
+/// about as much as sealing two fields (2.3 us against 0.7 us on this VM), and the seed seals seven per complaint.
+/// Every nonce is still fresh CSPRNG output, used once.
+/// </summary>
+internal static class Nonces
+{
+    private const int Batch = 4096;
+
+    [ThreadStatic]
+    private static byte[]? _buffer;
+
+    [ThreadStatic]
+    private static int _used;
+
+    public static void Next(Span<byte> nonce)
+    {
+        if (_buffer is null || _used + nonce.Length > Batch)
+        {
+            _buffer ??= new byte[Batch];
+            RandomNumberGenerator.Fill(_buffer);
+            _used = 0;
+        }
+
+        _buffer.AsSpan(_used, nonce.Length).CopyTo(nonce);
+        _buffer.AsSpan(_used, nonce.Length).Clear();
+        _used += nonce.Length;
     }
 }

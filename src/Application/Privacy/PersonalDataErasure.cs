@@ -63,11 +63,15 @@ public sealed class PersonalDataErasure(IDocumentStore store, NpgsqlDataSource d
     {
         var lookupKey = await vault.LookupKeyAsync(cancellationToken).ConfigureAwait(false);
         await vault.FlushLookupIndexAsync(cancellationToken).ConfigureAwait(false);
-        var lookups = new HashSet<string>(identifiers.Select(i => PersonalDataVault.Lookup(lookupKey, i.Kind, i.Value)), StringComparer.Ordinal);
-        var found = new List<(string StreamId, string[] Lookups)>();
+        var given = identifiers.ToList();
+        var lookups = new HashSet<string>(given.Where(i => i.Kind != "tracking").Select(i => PersonalDataVault.Lookup(lookupKey, i.Kind, i.Value)), StringComparer.Ordinal);
+        // A tracking number is a complaint's own unique key: its stream gives the person's identifiers.
+        var tracked = await TrackedAsync([.. given.Where(i => i.Kind == "tracking").Select(i => i.Value.Trim().ToUpperInvariant())], cancellationToken).ConfigureAwait(false);
+        lookups.UnionWith(tracked.SelectMany(t => t.Lookups));
+        var found = new List<(string StreamId, string[] Lookups)>(tracked);
         for (var round = 0; round < 6; round++)
         {
-            found = await MatchAsync([.. lookups], cancellationToken).ConfigureAwait(false);
+            found = [.. tracked.Concat(await MatchAsync([.. lookups], cancellationToken).ConfigureAwait(false)).DistinctBy(f => f.StreamId, StringComparer.Ordinal)];
             var before = lookups.Count;
             lookups.UnionWith(found.SelectMany(f => f.Lookups));
             if (lookups.Count == before)
@@ -77,6 +81,29 @@ public sealed class PersonalDataErasure(IDocumentStore store, NpgsqlDataSource d
         }
 
         return [.. found.Select(f => f.StreamId)];
+    }
+
+    /// <summary>The complaints these tracking numbers claim, with their lookups, when their keys are not destroyed.</summary>
+    private async Task<List<(string StreamId, string[] Lookups)>> TrackedAsync(string[] trackingNumbers, CancellationToken cancellationToken)
+    {
+        var found = new List<(string, string[])>();
+        if (trackingNumbers.Length == 0)
+        {
+            return found;
+        }
+
+        await using var command = dataSource.CreateCommand($"""
+            SELECT k.stream_id, k.lookups FROM {Schema}.mt_doc_streamkeyclaim c JOIN {vault.Table} k ON k.stream_id = c.data ->> 'streamId'
+             WHERE c.id = ANY($1) AND k.wrapped IS NOT NULL
+            """);
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. trackingNumbers.Select(t => CommandHandler.KeyId(new StreamKey(Complaints.ComplaintIdentifiers.TrackingKeyKind, t)))] });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found.Add((reader.GetString(0), reader.GetFieldValue<string[]>(1)));
+        }
+
+        return found;
     }
 
     private async Task<List<(string StreamId, string[] Lookups)>> MatchAsync(string[] lookups, CancellationToken cancellationToken)

@@ -48,7 +48,8 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, MasterKeys ma
                 row.StreamId, row.Wrapped, row.MasterKeyId, row.Lookups, row.CreatedAt);
         }
 
-        return ([.. events.Select(e => Seal(e, streamId, key))], stage);
+        using var cipher = MasterKeys.Cipher(key);
+        return ([.. events.Select(e => Seal(e, streamId, cipher))], stage);
     }
 
     /// <summary>A new stream's events sealed with a fresh key, and its key row (the seed writes both in bulk).</summary>
@@ -61,18 +62,16 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, MasterKeys ma
         }
 
         var key = RandomNumberGenerator.GetBytes(MasterKeys.KeyBytes);
-        return ([.. events.Select(e => Seal(e, streamId, key))], NewRow(streamId, key, lookupKey, events));
+        using var cipher = MasterKeys.Cipher(key);
+        return ([.. events.Select(e => Seal(e, streamId, cipher))], NewRow(streamId, key, lookupKey, events));
     }
 
     private SubjectKeyRow NewRow(string streamId, byte[] key, byte[] lookupKey, IEnumerable<object> events) =>
         new(streamId, masters.Wrap(key, KeyPurpose(streamId)), masters.CurrentId,
             [.. events.SelectMany(PersonalFields.Identifiers).Select(i => Lookup(lookupKey, i.Kind, i.Value)).Distinct(StringComparer.Ordinal)], time.GetUtcNow());
 
-    private static object Seal(object e, string streamId, byte[] key)
-    {
-        var aad = streamId;
-        return PersonalFields.Rewrite(e, (_, value) => TokenPrefix + MasterKeys.Seal(key, Encoding.UTF8.GetBytes(value), aad));
-    }
+    private static object Seal(object e, string streamId, AesGcm cipher) =>
+        PersonalFields.Rewrite(e, (_, value) => TokenPrefix + MasterKeys.Seal(cipher, Encoding.UTF8.GetBytes(value), streamId));
 
     private static string KeyPurpose(string streamId) => $"subject-key:{streamId}";
 

@@ -30,11 +30,7 @@ public static class PersonalFields
                 var e = (ComplaintEvent.Submitted)o;
                 return e with { Subject = f("subject", e.Subject), Description = f("description", e.Description), Citizen = Person(e.Citizen, "citizen", f) };
             },
-            o =>
-            {
-                var e = (ComplaintEvent.Submitted)o;
-                return [("tracking", e.TrackingNumber), .. PersonIds(e.Citizen)];
-            }),
+            o => PersonIds(((ComplaintEvent.Submitted)o).Citizen)),
         [typeof(ComplaintEvent.InformationProvided)] = new(["text"], (o, f) => (ComplaintEvent.InformationProvided)o with { Text = f("text", ((ComplaintEvent.InformationProvided)o).Text) }, _ => []),
         [typeof(ComplaintEvent.FeedbackGiven)] = new(["comment"], (o, f) => ((ComplaintEvent.FeedbackGiven)o) is { Comment: { } c } e ? e with { Comment = f("comment", c) } : o, _ => []),
         // The agent's summary of what the caller asked, and the caller when they gave who they are.
@@ -136,5 +132,6 @@ public static class PersonalFields
     private static Citizen? Person(Citizen? c, string prefix, FieldRewrite f) =>
         c is null ? null : new Citizen(f($"{prefix}.fullName", c.FullName), f($"{prefix}.nationalId", c.NationalId), f($"{prefix}.phone", c.Phone), f($"{prefix}.email", c.Email));
 
-    private static IEnumerable<(string, string)> PersonIds(Citizen? c) => c is null ? [] : [("cin", c.NationalId), ("email", c.Email), ("phone", c.Phone)];
+    /// <summary>What a person is found by: their CIN and e-mail (a complaint's tracking number is found through its own unique key).</summary>
+    private static IEnumerable<(string, string)> PersonIds(Citizen? c) => c is null ? [] : [("cin", c.NationalId), ("email", c.Email)];
 }

@@ -86,8 +86,8 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time, Priva
         await _oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.BulkInsertEventsAsync(actions, 1000, cancellationToken).ConfigureAwait(false);
-            await vault.CopyKeysAsync(keys, cancellationToken).ConfigureAwait(false);
+            // The key rows on a connection of their own, beside the events.
+            await Task.WhenAll(store.BulkInsertEventsAsync(actions, 1000, cancellationToken), vault.CopyKeysAsync(keys, cancellationToken)).ConfigureAwait(false);
         }
         finally
         {

@@ -53,11 +53,22 @@ public static class MartenStreams
         DeciderAggregation<ApplicationCommand, ApplicationEvent, ApplicationState>.Register(options, ApplicationDecider.Decider);
         DeciderAggregation<Idarati.Domain.Privacy.RecordRead, Idarati.Domain.Privacy.PrivacyEvent, bool>.Register(options, Idarati.Domain.Privacy.AccessLogDecider.Decider);
         options.Storage.ExtendedSchemaObjects.Add(SubjectKeys(schema));
+        options.Storage.ExtendedSchemaObjects.Add(RetentionRuns(schema));
         options.Schema.For<CommandRecord>();
         options.Schema.For<StreamKeyClaim>();
         options.Schema.For<ListedStream>().Index(x => x.Type);
         // The development mail sink: one row per notification sent (Notifications:Sender=sink).
         options.Schema.For<Idarati.Application.Notifications.SentMail>();
+    }
+
+    /// <summary>The retention policy's run counter (<see cref="Privacy.PersonalDataRetention"/>): one row, claimed by compare-and-set.</summary>
+    private static Weasel.Postgresql.Tables.Table RetentionRuns(string schema)
+    {
+        var table = new Weasel.Postgresql.Tables.Table(new Weasel.Postgresql.PostgresqlObjectName(schema, Privacy.PersonalDataRetention.TableName, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<int>("id").AsPrimaryKey();
+        table.AddColumn<long>("run").NotNull();
+        table.AddColumn<DateTimeOffset>("last_swept_at");
+        return table;
     }
 
     /// <summary>

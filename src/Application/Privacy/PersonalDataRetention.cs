@@ -1,0 +1,123 @@
+using Idarati.Domain.Shared;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Wolverine;
+
+namespace Idarati.Application.Privacy;
+
+/// <summary>
+/// How long personal data is kept, per stream kind (<c>PersonalData:Retention:&lt;kind&gt;</c>, days after the stream
+/// was closed), and how often the sweep runs (<c>PersonalData:RetentionSweepEvery</c>).
+/// </summary>
+public sealed record RetentionPolicy(IReadOnlyDictionary<string, int> DaysAfterClosing, TimeSpan SweepEvery)
+{
+    public const string Complaints = "complaint";
+    public const string Tickets = "call-center-ticket";
+
+    /// <summary>Five years after closing, by default: the administrations' own archives keep the case, not the person.</summary>
+    public const int DefaultDays = 1826;
+}
+
+/// <summary>The next sweep of the retention policy; <see cref="Run"/> is the sweep's number, claimed once.</summary>
+public sealed record RetentionSweep(long Run);
+
+/// <summary>
+/// Carries out the retention policy: erases the personal data of streams closed longer than their kind keeps it, through
+/// the same erasure as the data-protection officer's (reason "retention: …"). Sweeps are Wolverine scheduled messages,
+/// durable in PostgreSQL, so they survive restarts; each carries its run number, and a run is claimed by one
+/// compare-and-set on <c>pd_retention</c>, so a run happens once however many nodes hold a message for it.
+/// </summary>
+public sealed class PersonalDataRetention(NpgsqlDataSource dataSource, PersonalDataErasure erasure, RetentionPolicy policy, string schema, TimeProvider time)
+{
+    public const string TableName = "pd_retention";
+
+    private static readonly Actor Retention = new("service:retention", Role.DataProtectionOfficer);
+
+    public RetentionPolicy Policy => policy;
+
+    /// <summary>The run a new chain starts from (the row is made on first use).</summary>
+    public async Task<long> CurrentRunAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            INSERT INTO {schema}.{TableName} (id, run) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+            SELECT run FROM {schema}.{TableName} WHERE id = 1
+            """);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Claims a run: true for exactly one caller per run number.</summary>
+    public async Task<bool> ClaimAsync(long run, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"UPDATE {schema}.{TableName} SET run = run + 1, last_swept_at = $2 WHERE id = 1 AND run = $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = run });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Erases what the policy no longer keeps, as of the service's clock; the streams erased.</summary>
+    public async Task<IReadOnlyList<string>> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow();
+        var erased = new List<string>();
+        foreach (var (kind, table, prefix) in new[] { (RetentionPolicy.Complaints, "rm_complaint_list", "complaint-"), (RetentionPolicy.Tickets, "rm_ticket_list", "ticket-") })
+        {
+            if (!policy.DaysAfterClosing.TryGetValue(kind, out var days))
+            {
+                continue;
+            }
+
+            var id = prefix == "complaint-" ? "complaint_id" : "ticket_id";
+            var due = new List<string>();
+            await using (var command = dataSource.CreateCommand($"""
+                SELECT k.stream_id FROM {schema}.{table} r JOIN {schema}.{PersonalDataVault.TableName} k ON k.stream_id = '{prefix}' || replace(r.{id}::text, '-', '')
+                 WHERE r.closed_at <= $1 AND k.wrapped IS NOT NULL
+                """))
+            {
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now.AddDays(-days) });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    due.Add(reader.GetString(0));
+                }
+            }
+
+            if (due.Count > 0)
+            {
+                erased.AddRange((await erasure.EraseStreamsAsync(due, $"retention: {kind} closed more than {days} days ago", Retention, cancellationToken).ConfigureAwait(false)).Streams);
+            }
+        }
+
+        return erased;
+    }
+}
+
+/// <summary>Wolverine's handler of <see cref="RetentionSweep"/>: the run's one claimant sweeps, then schedules the next run.</summary>
+public static class RetentionSweepHandler
+{
+    public static async Task Handle(RetentionSweep sweep, PersonalDataRetention retention, IMessageContext context, ILogger<RetentionSweep> logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        ArgumentNullException.ThrowIfNull(retention);
+        ArgumentNullException.ThrowIfNull(context);
+        if (!await retention.ClaimAsync(sweep.Run, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        try
+        {
+            var erased = await retention.SweepAsync(cancellationToken).ConfigureAwait(false);
+            if (erased.Count > 0)
+            {
+                logger.LogInformation("Retention sweep {Run}: the personal data of {Count} streams erased", sweep.Run, erased.Count);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // The run is spent; the next one sweeps what this one could not.
+            logger.LogError(e, "Retention sweep {Run} failed; the next run tries again", sweep.Run);
+        }
+
+        await context.ScheduleAsync(new RetentionSweep(sweep.Run + 1), retention.Policy.SweepEvery).ConfigureAwait(false);
+    }
+}
