@@ -39,7 +39,7 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, MasterKeys ma
         Action<IDocumentSession>? stage = null;
         if (key is null)
         {
-            key = RandomNumberGenerator.GetBytes(MasterKeys.KeyBytes);
+            key = NewKey();
             var row = NewRow(streamId, key, lookupKey, events);
             // A stream with no key yet (its first personal data), or whose subject was erased: a new key, in the append's transaction.
             stage = session => session.QueueSqlCommand(
@@ -61,7 +61,7 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, MasterKeys ma
             return ([.. events], null);
         }
 
-        var key = RandomNumberGenerator.GetBytes(MasterKeys.KeyBytes);
+        var key = NewKey();
         using var cipher = MasterKeys.Cipher(key);
         return ([.. events.Select(e => Seal(e, streamId, cipher))], NewRow(streamId, key, lookupKey, events));
     }
@@ -70,8 +70,18 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, MasterKeys ma
         new(streamId, masters.Wrap(key, KeyPurpose(streamId)), masters.CurrentId,
             [.. events.SelectMany(PersonalFields.Identifiers).Select(i => Lookup(lookupKey, i.Kind, i.Value)).Distinct(StringComparer.Ordinal)], time.GetUtcNow());
 
-    private static object Seal(object e, string streamId, AesGcm cipher) =>
-        PersonalFields.Rewrite(e, (_, value) => TokenPrefix + MasterKeys.Seal(cipher, Encoding.UTF8.GetBytes(value), streamId));
+    private static object Seal(object e, string streamId, AesGcm cipher)
+    {
+        var aad = Encoding.UTF8.GetBytes(streamId);
+        return PersonalFields.Rewrite(e, (_, value) => TokenPrefix + MasterKeys.Seal(cipher, Encoding.UTF8.GetBytes(value), aad));
+    }
+
+    private static byte[] NewKey()
+    {
+        var key = new byte[MasterKeys.KeyBytes];
+        Nonces.Next(key);
+        return key;
+    }
 
     private static string KeyPurpose(string streamId) => $"subject-key:{streamId}";
 
