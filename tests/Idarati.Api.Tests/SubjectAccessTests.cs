@@ -124,5 +124,19 @@ public sealed class SubjectAccessTests(ApiWithReferenceData api) : IAsyncLifetim
         Assert.Equal(("Agent:graph-agent@MIN-SANTE", "POST /graphql"), (row.GetProperty("readBy").GetString(), row.GetProperty("route").GetString()));
         var analyst = await TestHttp.Graph(factory.As("analyst"), Log, new { s = "x" });
         Assert.Equal("FORBIDDEN", analyst.GetProperty("errors")[0].GetProperty("extensions").GetProperty("code").GetString());
+
+        // A caller who says who they are, over GraphQL: sealed like any person, opened for the centre, erased with them (the ticket read over REST: GraphQL lists tickets without their text).
+        var centre = factory.As("agent", "CENTRE-3737");
+        var opened = await TestHttp.Graph(centre, """
+            mutation { openTicket(input: { channel: PHONE, categoryCode: "PROCEDURES", topic: "Rappel demandé", language: FRENCH,
+              caller: { fullName: "Samir Appelant", nationalId: "SA303030", phone: "0613131313", email: "samir.appelant@example.ma" } }) {
+              ticket { id topic caller { fullName nationalId } personalDataErasedAt } errors { field } } }
+            """);
+        var ticket = opened.GetProperty("data").GetProperty("openTicket").GetProperty("ticket");
+        Assert.Equal(("Rappel demandé", "SA303030"), (ticket.GetProperty("topic").GetString(), ticket.GetProperty("caller").GetProperty("nationalId").GetString()));
+        await TestHttp.Graph(factory.As("dpo"), "mutation { erasePersonalData(input: { nationalId: \"SA303030\", reason: \"Demande\" }) { erasure { streams } } }");
+        var erasedTicket = await centre.GetAsync($"/api/call-center/tickets/{ticket.GetProperty("id").GetString()}", HttpStatusCode.OK);
+        Assert.Equal((JsonValueKind.Null, JsonValueKind.Null, JsonValueKind.String),
+            (erasedTicket.GetProperty("topic").ValueKind, erasedTicket.GetProperty("caller").GetProperty("fullName").ValueKind, erasedTicket.GetProperty("personalDataErasedAt").ValueKind));
     }
 }
