@@ -26,7 +26,7 @@ public static class TicketEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<OpenTicketMessage>()))
             .Accepts<OpenTicketMessage>("application/json")
-            .WithSummary("Open a ticket for a question received by phone, e-mail or Facebook. Roles: call-centre agent, supervisor.");
+            .WithSummary("Open a ticket for a question received by phone, e-mail or Facebook; `caller`, when the caller says who they are, is stored sealed as personal data (docs/personal-data.md). Roles: call-centre agent, supervisor.");
 
         tickets.MapGet("/{id:guid}", async Task<Ok<TicketView>> (Guid id, HttpContext http, TicketService service, CancellationToken cancellationToken) =>
             {

@@ -25,7 +25,7 @@ public static class ComplaintEndpoints
             .WithSummary("The complaint list (read model, newest first, no personal data) filtered by administrationId, status, categoryCode, overdue; pages of limit rows with the after cursor; says at which global position it was computed. Roles: agent (own administration only), supervisor, auditor.");
 
         complaints.MapGet("/{id:guid}", GetAsync).RequireAuthorization(p => p.RequireRole(R.Citizen, R.Agent, R.Supervisor, R.Auditor))
-            .WithSummary("A complaint's state, now, at ?version=N or ?asOf= (a date: the end of that day in Africa/Casablanca; or an ISO-8601 instant). Roles: agent (own administration), supervisor, auditor, citizen (own, or with X-Access-Code).");
+            .WithSummary("A complaint's state, now, at ?version=N or ?asOf= (a date: the end of that day in Africa/Casablanca; or an ISO-8601 instant). Personal fields are null with `personalDataErasedAt` once the citizen was erased; a read by staff is recorded in the access log (GET /api/personal-data/reads). Roles: agent (own administration), supervisor, auditor, citizen (own, or with X-Access-Code).");
 
         complaints.MapGet("/by-tracking/{trackingNumber}", ByTrackingAsync).AllowAnonymous()
             .AddEndpointFilter(GuessLimits.Filter(GuessLimits.ComplaintCodes, http => [http.GetRouteValue("trackingNumber")?.ToString()?.Trim().ToUpperInvariant() ?? string.Empty]))
