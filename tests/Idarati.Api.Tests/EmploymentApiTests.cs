@@ -29,7 +29,7 @@ public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetim
         var email = $"{subject}@example.ma";
         var candidate = await citizen.PostAsync("/api/candidates", new { fullName = "Salma Idrissi", nationalId = "CD112233", email }, HttpStatusCode.Created);
         var candidateId = candidate.GetProperty("id").GetGuid();
-        var duplicate = await factory.As("citizen", subject: "x" + subject).PostAsync("/api/candidates", new { fullName = "Autre", nationalId = "X1", email = email.ToUpperInvariant() }, HttpStatusCode.BadRequest);
+        var duplicate = await factory.As("citizen", subject: "x" + subject).PostAsync("/api/candidates", new { fullName = "Autre", nationalId = "X1", email = email.ToUpperInvariant() }, HttpStatusCode.Conflict);
         Assert.True(duplicate.GetProperty("errors").TryGetProperty("email", out _));
 
         var unverified = await citizen.PostAsync("/api/applications", new { competitionId, candidateId }, HttpStatusCode.Conflict);

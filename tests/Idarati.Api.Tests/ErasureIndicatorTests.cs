@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Idarati.Application.Privacy;
-using Idarati.Application.Seeding;
 using Idarati.Application.Streams;
 using Idarati.Domain.Shared;
 using Idarati.Tests;
@@ -22,12 +21,7 @@ public sealed class ErasureIndicatorTests
     [Fact]
     public async Task Erasing_a_thousand_people_of_the_seed_changes_no_indicator()
     {
-        var schema = "erind_" + Guid.NewGuid().ToString("N")[..12];
-        await using var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase);
-        using (var store = await TestStores.CreateAsync(dataSource, schema))
-        {
-            await TestStores.Dataset(store).SeedAsync(SeedPlan.AtScale(0.01));
-        }
+        var schema = await TestStores.SeededSchemaAsync("erind", 0.01);
 
         await using var factory = new ApiFactory { Schema = schema };
         var analyst = factory.As("analyst");
@@ -37,7 +31,7 @@ public sealed class ErasureIndicatorTests
         // A thousand people and more: the citizens of the first 2,100 complaints (about half are anonymous, and have
         // no CIN) and 100 candidates, by their CINs.
         var erasure = factory.Services.GetRequiredService<PersonalDataErasure>();
-        var streams = await erasure.FindStreamsAsync([.. Enumerable.Range(1, 2_100).Select(i => ("cin", $"SYN{i:D6}")), .. Enumerable.Range(1, 100).Select(i => ("cin", $"SYNC{i:D6}"))]);
+        var streams = await erasure.FindStreamsAsync([.. Enumerable.Range(1, 2_100).Select(i => ("cin", $"Y{i:D7}")), .. Enumerable.Range(1, 100).Select(i => ("cin", $"C{i:D7}"))]);
         var erased = await erasure.EraseStreamsAsync(streams, "test", new Actor("officer", Role.DataProtectionOfficer));
         var people = erased.Streams.Count(s => s.StartsWith("complaint-", StringComparison.Ordinal)) + erased.Streams.Count(s => s.StartsWith("candidate-", StringComparison.Ordinal));
         Assert.True(people >= 1_000, $"{people} people erased");

@@ -35,6 +35,15 @@ public static class TestStores
     public static Task<SeedResult> SeedAsync(DocumentStore store, SeedPlan plan, IProgress<SeedProgress>? progress = null) =>
         Dataset(store).SeedAsync(plan, progress);
 
+    /// <summary>A fresh schema named from <paramref name="prefix"/>, seeded with the synthetic dataset at <paramref name="scale"/>; its name.</summary>
+    public static async Task<string> SeededSchemaAsync(string prefix, double scale)
+    {
+        var schema = prefix + "_" + Guid.NewGuid().ToString("N")[..12];
+        using var store = await CreateAsync(Source.Value, schema);
+        await SeedAsync(store, SeedPlan.AtScale(scale));
+        return schema;
+    }
+
     public static SyntheticDataset Dataset(DocumentStore store) =>
         new(new MartenSeedSink(store, TimeProvider.System, Vault(store)), new ComplaintOptions { AccessCodeSecret = AccessCodeSecret }, TimeProvider.System);
 

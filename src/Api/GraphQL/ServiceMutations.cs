@@ -175,7 +175,7 @@ public static partial class FrontEndSchema
                 }),
             CompetitionAction("closeCompetitionApplications", "Close applications.", CompetitionStep.CloseApplications),
             CompetitionAction("publishCompetitionResults", "Publish the results (after applications close).", CompetitionStep.PublishResults),
-            Mutation("createCandidate", "Create a candidate account (one per e-mail address).", CommandRoles.Names<CreateCandidate>(), candidatePayload, "candidate", [new("input", candidateInput.NonNull)],
+            Mutation("createCandidate", "Create a candidate account: one per e-mail address and one per CIN (a second answers ALREADY_EXISTS naming the field).", CommandRoles.Names<CreateCandidate>(), candidatePayload, "candidate", [new("input", candidateInput.NonNull)],
                 async (c, _) =>
                 {
                     var i = Input(c);

@@ -91,6 +91,10 @@ public static class Outcomes
     public static Outcome? Of(Exception exception) => exception switch
     {
         ValidationFailedException v => new(400, ErrorCodes.BadUserInput, v.Message, InPayload: true) { Fields = v.Errors },
+        UniqueValueTakenException t => new(409, "ALREADY_EXISTS", t.Message, InPayload: true)
+        {
+            Fields = new Dictionary<string, string[]> { [t.Field] = [t.Message] }, Title = "A unique value is already taken.", Type = "/problems/already-exists", Rule = "unique-" + t.Field,
+        },
         NotFoundException n => new(404, "NOT_FOUND", n.Message, InPayload: true),
         CommandForbiddenException f => new(403, "FORBIDDEN", f.Message, InPayload: false),
         PreconditionFailedException p => new(412, "PRECONDITION_FAILED", p.Message, InPayload: true) { Extensions = [("currentVersion", p.Actual)] },

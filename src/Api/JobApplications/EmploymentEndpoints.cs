@@ -40,7 +40,7 @@ public static class EmploymentEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(CommandRoles.Names<CreateCandidate>()))
             .Accepts<CreateCandidate>("application/json")
-            .WithSummary("Create a candidate account (one per e-mail address). Role: citizen.");
+            .WithSummary("Create a candidate account: one per e-mail address and one per national identity number (CIN, normalised: case, spaces); a second answers 409 naming the field (`email` or `nationalId`). Role: citizen.");
         candidates.MapGet("/{id:guid}", async Task<Ok<CandidateView>> (Guid id, HttpContext http, EmploymentService service, CancellationToken ct) =>
                 TypedResults.Ok(await service.GetCandidateAsync(id, http.User.ToActor(), ct).ConfigureAwait(false)))
             .RequireAuthorization(p => p.RequireRole(R.Citizen, R.Admin, R.Supervisor, R.Auditor))

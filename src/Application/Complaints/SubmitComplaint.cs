@@ -62,11 +62,11 @@ public sealed record SubmitComplaint(
         v.ThrowIfInvalid();
     }
 
-    /// <summary>The citizen's identity as stored: trimmed, the CIN in capitals.</summary>
+    /// <summary>The citizen's identity as stored: trimmed, the CIN normalised (<see cref="NationalId"/>).</summary>
     internal Identity? Identity() => Citizen is { } c ? IdentityOf(c) : null;
 
-    /// <summary>A person's identity as stored, once its input rules passed: trimmed, the CIN in capitals.</summary>
-    internal static Identity IdentityOf(Person c) => new(c.FullName!.Trim(), c.NationalId!.Trim().ToUpperInvariant(), c.Phone!.Trim(), c.Email!.Trim());
+    /// <summary>A person's identity as stored, once its input rules passed: trimmed, the CIN normalised (<see cref="NationalId"/>).</summary>
+    internal static Identity IdentityOf(Person c) => new(c.FullName!.Trim(), Idarati.Domain.Shared.NationalId.Normalize(c.NationalId!), c.Phone!.Trim(), c.Email!.Trim());
 }
 
 /// <summary>What the submitter gets back: the tracking number and access code are shown once.</summary>

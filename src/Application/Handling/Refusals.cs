@@ -43,6 +43,12 @@ public sealed class DuplicateStreamKeyException(string streamId, StreamKey? key,
     public StreamKey? Key { get; } = key;
 }
 
+/// <summary>A value that must be unique (an account's e-mail, its CIN) already belongs to another resource: 409 naming the field.</summary>
+public sealed class UniqueValueTakenException(string field, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public string Field { get; } = field;
+}
+
 /// <summary>Others kept changing the stream between our read and our write, more often than the handler retries: 409.</summary>
 public sealed class ConcurrentChangeException(string streamId, Exception inner)
     : Exception($"Stream '{streamId}' kept changing while the command was decided; read it again and retry.", inner)

@@ -87,7 +87,7 @@ public sealed partial class Validation
 
     /// <summary>A Moroccan national identity card number (CIN): one or two letters, then digits.</summary>
     public Validation NationalId(string field, string? value, bool required = true) =>
-        Text(field, value, 20, required).Check(field, value is null || CinShape().IsMatch(value.Trim().ToUpperInvariant()), "A CIN: one or two letters, then 1 to 8 digits (e.g. AB123456).");
+        Text(field, value, 20, required).Check(field, value is null || CinShape().IsMatch(Idarati.Domain.Shared.NationalId.Normalize(value)), "A CIN: one or two letters, then 1 to 8 digits (e.g. AB123456).");
 
     /// <summary>A phone number in E.164 (+212612345678) or as dialled in Morocco (0612345678); spaces, dots and dashes allowed.</summary>
     public Validation Phone(string field, string? value, bool required = true) =>

@@ -39,7 +39,7 @@ public sealed record ActOnCompetition(Guid CompetitionId, CompetitionStep Step, 
     public static IReadOnlyList<Role> Roles => CommandRoles.Staff;
 }
 
-/// <summary>Create a candidate account (one per e-mail address): the REST body and the GraphQL input are this message.</summary>
+/// <summary>Create a candidate account (one per e-mail address and one per CIN): the REST body and the GraphQL input are this message.</summary>
 public sealed record CreateCandidate(string? FullName, string? NationalId, string? Email) : ICommandRoles, IContextual<CreateCandidate>
 {
     public static IReadOnlyList<Role> Roles => CommandRoles.Citizen;
@@ -53,7 +53,7 @@ public sealed record CreateCandidate(string? FullName, string? NationalId, strin
     internal CandidateIdentity Checked()
     {
         new Validation().Text("fullName", FullName, 200).NationalId("nationalId", NationalId).Email("email", Email).ThrowIfInvalid();
-        return new CandidateIdentity(FullName!.Trim(), NationalId!.Trim().ToUpperInvariant(), Email!.Trim());
+        return new CandidateIdentity(FullName!.Trim(), Idarati.Domain.Shared.NationalId.Normalize(NationalId!), Email!.Trim());
     }
 }
 

@@ -20,8 +20,21 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time,
 {
     public const string CandidateEmailKey = "candidate-email";
 
+    /// <summary>One account per national identity, as emploi-public.ma keeps it.</summary>
+    public const string CandidateCinKey = "candidate-cin";
+
     /// <summary>The unique key a candidate's e-mail claims: its lookup hash, never the address.</summary>
     public static string EmailKey(byte[] lookupKey, string email) => Privacy.PersonalDataVault.Lookup(lookupKey, "email", email);
+
+    /// <summary>The unique key a candidate's CIN claims: the lookup hash of its normalised spelling, never the number.</summary>
+    public static string CinKey(byte[] lookupKey, string nationalId) => Privacy.PersonalDataVault.Lookup(lookupKey, "cin", nationalId);
+
+    /// <summary>The unique keys an account claims with its first event, each as the field a second account would be refused on.</summary>
+    public static IReadOnlyList<(StreamKey Key, string Field)> CandidateKeys(byte[] lookupKey, CandidateIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return [(new StreamKey(CandidateEmailKey, EmailKey(lookupKey, identity.Email)), "email"), (new StreamKey(CandidateCinKey, CinKey(lookupKey, identity.NationalId)), "nationalId")];
+    }
 
     public static string CompetitionStream(Guid id) => $"competition-{id:N}";
 
@@ -70,17 +83,21 @@ public sealed class EmploymentService(CommandHandler handler, TimeProvider time,
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(context);
         var id = NewId(context, "candidate");
+        // The e-mail and the CIN are claimed, as keyed hashes (the lookup index's), in the transaction of the account's
+        // first event: two accounts racing for either get one account and one refusal.
+        var keys = CandidateKeys(await vault.LookupKeyAsync(cancellationToken).ConfigureAwait(false), identity);
         try
         {
-            // The e-mail is claimed as a keyed hash (the lookup index's), never in clear.
-            var emailKey = EmailKey(await vault.LookupKeyAsync(cancellationToken).ConfigureAwait(false), identity.Email);
             var result = await handler.HandleAsync(CandidateDecider.Decider, CandidateStream(id), new CandidateCommand.CreateAccount(context.Actor, time.GetUtcNow(), id.ToString(), identity),
-                context with { NewStream = context.CommandId is null, Keys = [new StreamKey(CandidateEmailKey, emailKey)] }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                context with { NewStream = context.CommandId is null, Keys = [.. keys.Select(k => k.Key)] }, cancellationToken: cancellationToken).ConfigureAwait(false);
             return await CandidateAsync(id, result.Version, context.Actor, cancellationToken).ConfigureAwait(false);
         }
-        catch (DuplicateStreamKeyException)
+        catch (DuplicateStreamKeyException e)
         {
-            throw ValidationFailedException.For("email", "An account with this e-mail address already exists.");
+            var field = keys.FirstOrDefault(k => k.Key == e.Key).Field;
+            throw field == "nationalId"
+                ? new UniqueValueTakenException("nationalId", "An account with this national identity number (CIN) already exists.", e)
+                : new UniqueValueTakenException("email", "An account with this e-mail address already exists.", e);
         }
     }
 

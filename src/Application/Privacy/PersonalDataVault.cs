@@ -158,6 +158,7 @@ public sealed class PersonalDataVault(NpgsqlDataSource dataSource, MasterKeys ma
         {
             "email" => value.Trim().ToLowerInvariant(),
             "phone" => new string([.. value.Where(char.IsAsciiDigit)]),
+            "cin" => Idarati.Domain.Shared.NationalId.Normalize(value),
             _ => new string([.. value.Where(c => !char.IsWhiteSpace(c))]).ToUpperInvariant(),
         };
         return Convert.ToBase64String(HMACSHA256.HashData(lookupKey, Encoding.UTF8.GetBytes($"{kind}:{normal}")));

@@ -96,15 +96,17 @@ internal sealed class EmploymentPlan
     {
         var (id, created, verified) = Candidates[index];
         var email = $"candidat{index + 1:D6}@synthetic.invalid";
+        // One account per CIN, as the command path keeps it: each synthetic candidate has a number of its own.
+        var nationalId = $"C{index + 1:D7}";
         var builder = new StreamBuilder<CandidateCommand, CandidateEvent, CandidateState>(CandidateDecider.Decider);
         builder.Do(new CandidateCommand.CreateAccount(Candidate(id), created, id.ToString(),
-            new CandidateIdentity($"Candidat synthétique {index + 1:D6}", $"SYNC{index + 1:D6}", email)));
+            new CandidateIdentity($"Candidat synthétique {index + 1:D6}", nationalId, email)));
         if (verified is { } at)
         {
             builder.Do(new CandidateCommand.Verify(Candidate(id), at));
         }
 
-        return builder.ToBulk(EmploymentService.CandidateStream(id), Metadata([new StreamKey(EmploymentService.CandidateEmailKey, email)]));
+        return builder.ToBulk(EmploymentService.CandidateStream(id), Metadata([new StreamKey(EmploymentService.CandidateEmailKey, email), new StreamKey(EmploymentService.CandidateCinKey, nationalId)]));
     }
 
     public SeedStream ApplicationStream(int index)

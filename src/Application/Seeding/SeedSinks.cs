@@ -110,9 +110,13 @@ public sealed class MartenSeedSink(DocumentStore store, TimeProvider time, Priva
         return (actions.Length, actions.Sum(a => (long)a.Events.Count));
     }
 
-    /// <summary>A candidate's e-mail is claimed as its lookup hash, as the command path claims it.</summary>
-    private static StreamKey KeyAsClaimed(StreamKey key, byte[] lookupKey) =>
-        key.Kind == JobApplications.EmploymentService.CandidateEmailKey ? key with { Value = JobApplications.EmploymentService.EmailKey(lookupKey, key.Value) } : key;
+    /// <summary>A candidate's e-mail and CIN are claimed as their lookup hashes, as the command path claims them.</summary>
+    private static StreamKey KeyAsClaimed(StreamKey key, byte[] lookupKey) => key.Kind switch
+    {
+        JobApplications.EmploymentService.CandidateEmailKey => key with { Value = JobApplications.EmploymentService.EmailKey(lookupKey, key.Value) },
+        JobApplications.EmploymentService.CandidateCinKey => key with { Value = JobApplications.EmploymentService.CinKey(lookupKey, key.Value) },
+        _ => key,
+    };
 
     /// <summary>
     /// Analyzes the tables the seed filled, as a bulk import should, so that the daemon's reads of the log are planned

@@ -209,7 +209,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         builder.Do(new ComplaintCommand.Submit(citizen, submittedAt, id.ToString(), tracking, ComplaintIdentifiers.HashAccessCode(ComplaintIdentifiers.AccessCode(id, options.AccessCodeSecret)),
             kind, channel, owner, Pick(random, Leaves), $"Réclamation synthétique n° {index + 1}", "Texte synthétique généré pour les essais et les démonstrations.",
             new Location(Pick(random, Regions), "Province synthétique", "Commune synthétique"),
-            anonymous ? null : new Citizen($"Citoyen synthétique {index + 1:D6}", $"SYN{index + 1:D6}", $"06{index + 1:D8}", $"citoyen{index + 1:D6}@synthetic.invalid"),
+            anonymous ? null : new Citizen($"Citoyen synthétique {index + 1:D6}", $"Y{index + 1:D7}", $"06{index + 1:D8}", $"citoyen{index + 1:D6}@synthetic.invalid"),
             submittedAt.AddDays(options.AcknowledgementDeadlineDays), submittedAt.AddDays(options.AnswerDays(kind))));
         Actor Agent() => new($"synthetic-agent-{owner}", Role.Agent, owner);
 
