@@ -99,6 +99,9 @@ public static class ApiHost
         builder.Services.AddSingleton<AdministrationService>();
         builder.Services.AddSingleton<ComplaintService>();
         builder.Services.AddSingleton<ComplaintSubmission>();
+        builder.Services.AddSingleton(sp => (builder.Configuration.GetSection("Complaints:Deadlines").Get<DeadlineOptions>() ?? new DeadlineOptions()).Checked(sp.GetRequiredService<ComplaintOptions>()));
+        builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ComplaintDeadlines>(sp, Database.Schema(builder.Configuration)));
+        RunChainStart.Add(builder.Services, sp => sp.GetRequiredService<ComplaintDeadlines>().Runs, run => new DeadlineWatch(run));
         builder.Services.AddSingleton<Idarati.Application.CallCenter.TicketService>();
         builder.Services.AddSingleton<Idarati.Application.JobApplications.EmploymentService>();
         builder.Services.AddHostedService<ReferenceDataAtStartup>();

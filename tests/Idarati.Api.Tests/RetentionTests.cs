@@ -38,17 +38,17 @@ public sealed class RetentionTests
         await agent.PostAsync($"/api/complaints/{closed}/answer", new { text = "Réponse.", outcome = "favourable" }, HttpStatusCode.OK);
         await agent.PostAsync($"/api/complaints/{closed}/close", null, HttpStatusCode.OK);
         await Deadline.UntilAsync(async () => await first.ScalarAsync<long>($"SELECT count(*) FROM {{s}}.rm_complaint_list WHERE closed_at IS NOT NULL") == 1, 30, "the closing in the complaint list");
-        var runs = await first.ScalarAsync<long>("SELECT run FROM {s}.pd_retention");
+        var runs = await first.ScalarAsync<long>("SELECT run FROM {s}.service_runs WHERE name = 'retention'");
 
         // Sweeps run on both nodes' schedules, and nothing is due yet.
-        await Deadline.UntilAsync(async () => await first.ScalarAsync<long>("SELECT run FROM {s}.pd_retention") >= runs + 2, 60, "two sweeps");
+        await Deadline.UntilAsync(async () => await first.ScalarAsync<long>("SELECT run FROM {s}.service_runs WHERE name = 'retention'") >= runs + 2, 60, "two sweeps");
         Assert.Equal(0L, await ErasedEventsAsync(first, closed));
 
         // Thirty-one days on the service's clock: the next sweep erases the closed complaint, and only it, once.
         time.Offset = TimeSpan.FromDays(31);
         await Deadline.UntilAsync(async () => await ErasedEventsAsync(first, closed) == 1, 60, "the retention's erasure");
-        var after = await first.ScalarAsync<long>("SELECT run FROM {s}.pd_retention");
-        await Deadline.UntilAsync(async () => await first.ScalarAsync<long>("SELECT run FROM {s}.pd_retention") >= after + 3, 60, "three more sweeps");
+        var after = await first.ScalarAsync<long>("SELECT run FROM {s}.service_runs WHERE name = 'retention'");
+        await Deadline.UntilAsync(async () => await first.ScalarAsync<long>("SELECT run FROM {s}.service_runs WHERE name = 'retention'") >= after + 3, 60, "three more sweeps");
         Assert.Equal(1L, await ErasedEventsAsync(first, closed));
         Assert.Equal(0L, await ErasedEventsAsync(first, open));
         Assert.Equal("retention: complaint closed more than 30 days ago", await first.ScalarAsync<string>($"SELECT erasure_reason FROM {{s}}.pd_subject_keys WHERE stream_id = 'complaint-{closed:N}'"));

@@ -40,6 +40,9 @@ public static class Messaging
             options.PublishMessage<CitizenNotification>().ToLocalQueue(NotificationQueue).UseDurableInbox();
             // The retention policy's sweeps: scheduled, durable, one run per claim (PersonalDataRetention).
             options.PublishMessage<Idarati.Application.Privacy.RetentionSweep>().ToLocalQueue("retention").UseDurableInbox();
+            // The answer deadlines' watch (scheduled, durable, one run per claim) and the administrations' mail.
+            options.PublishMessage<Idarati.Application.Complaints.DeadlineWatch>().ToLocalQueue("deadlines").UseDurableInbox();
+            options.PublishMessage<Idarati.Application.Complaints.DeadlineNotification>().ToLocalQueue(NotificationQueue).UseDurableInbox();
             // A node that dies holding messages: the others see its health check go stale and take its messages over
             // (Wolverine's defaults: a check every 10 s, stale after a minute).
             if (configuration.GetValue<TimeSpan?>("Messaging:HealthCheckPollingTime") is { } healthCheck)
@@ -60,12 +63,19 @@ public static class Messaging
         });
     }
 
-    /// <summary>The command messages: the first parameter of every Handle method of Application's handlers, but the notification and the retention sweep.</summary>
+    /// <summary>The messages the service sends itself on its durable queues: notifications and recurring runs.</summary>
+    public static IReadOnlySet<Type> Background { get; } = new HashSet<Type>
+    {
+        typeof(CitizenNotification), typeof(Idarati.Application.Privacy.RetentionSweep),
+        typeof(Idarati.Application.Complaints.DeadlineWatch), typeof(Idarati.Application.Complaints.DeadlineNotification),
+    };
+
+    /// <summary>The command messages: the first parameter of every Handle method of Application's handlers, but the <see cref="Background"/> ones.</summary>
     public static IReadOnlyList<Type> Commands { get; } = [.. typeof(Idarati.Application.Complaints.ComplaintService).Assembly.GetTypes()
         .Where(t => t.IsAbstract && t.IsSealed && t.Name.EndsWith("Handler", StringComparison.Ordinal))
         .SelectMany(t => t.GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static).Where(m => m.Name == "Handle"))
         .Select(m => m.GetParameters()[0].ParameterType)
-        .Where(t => t != typeof(CitizenNotification) && t != typeof(Idarati.Application.Privacy.RetentionSweep))
+        .Where(t => !Background.Contains(t))
         .Distinct()];
 
     /// <summary>

@@ -24,7 +24,7 @@ public static class PersonalDataEndpoints
         services.AddSingleton(Retention(configuration));
         services.AddSingleton(sp => new PersonalDataRetention(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PersonalDataErasure>(),
             sp.GetRequiredService<RetentionPolicy>(), Database.Schema(configuration), sp.GetRequiredService<TimeProvider>()));
-        services.AddHostedService<RetentionStart>();
+        RunChainStart.Add(services, sp => sp.GetRequiredService<PersonalDataRetention>().Runs, run => new RetentionSweep(run));
         return services;
     }
 
@@ -40,35 +40,6 @@ public static class PersonalDataEndpoints
         }
 
         return new RetentionPolicy(days, configuration.GetValue("PersonalData:RetentionSweepEvery", TimeSpan.FromDays(1)));
-    }
-
-    /// <summary>
-    /// Starts the retention chain on every node once Wolverine runs: a sweep for the current run, now. A node that held
-    /// the chain's next message and died leaves it to this; a node whose message is stale finds its run claimed.
-    /// </summary>
-    private sealed class RetentionStart(PersonalDataRetention retention, IServiceScopeFactory scopes, IHostApplicationLifetime lifetime, ILogger<RetentionStart> logger) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            lifetime.ApplicationStarted.Register(() => _ = StartChainAsync());
-            return Task.CompletedTask;
-        }
-
-        private async Task StartChainAsync()
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<Wolverine.IMessageBus>()
-                    .PublishAsync(new RetentionSweep(await retention.CurrentRunAsync(lifetime.ApplicationStopping).ConfigureAwait(false))).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException or InvalidOperationException)
-            {
-                logger.LogError(e, "The retention policy's sweeps did not start on this node; another node's, or the next start, will");
-            }
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>Names the route of each request for the access log (the endpoint's pattern, never its values).</summary>

@@ -152,8 +152,8 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
     {
         var f = state.FileOrNull!;
         var now = time.GetUtcNow();
-        var processed = state is not ComplaintState.Open;
-        var overdue = !processed && now > f.AnswerDue;
+        // The answer period is suspended while the complaint waits for the citizen.
+        var overdue = state is ComplaintState.Open && f.AwaitingSince is null && now > f.AnswerDue;
         return new ComplaintView(id, f.TrackingNumber, f.Kind, f.Channel, state.Status!.Value, f.AdministrationId, f.CategoryCode, f.Subject,
             f.Description, f.Location, f.Citizen, f.SubmittedAt, f.AcknowledgementDue, f.AnswerDue, f.AcknowledgedAt, f.PendingQuestion,
             f.ProvidedInformation, f.TransferredFrom, f.Answer, f.Rejection, f.TakenIntoAccountAt, f.ClosedAt, f.Feedback, f.ReopenCount,

@@ -105,11 +105,11 @@ public static class CitizenNotifications
     }
 }
 
-/// <summary>Wolverine's handler of <see cref="CitizenNotification"/>: reads the citizen's address from the stream and sends.</summary>
-public static class CitizenNotificationHandler
+/// <summary>How a mail is retried when the server is down or slow.</summary>
+public static class MailRetries
 {
     /// <summary>A mail server that is down or slow: try again later, for about a day, before Wolverine's dead letters.</summary>
-    public static void Configure(Wolverine.Runtime.Handlers.HandlerChain chain)
+    public static void Apply(Wolverine.Runtime.Handlers.HandlerChain chain)
     {
         ArgumentNullException.ThrowIfNull(chain);
         Wolverine.ErrorHandling.ErrorHandlingPolicyExtensions.OnException<System.Net.Mail.SmtpException>(chain)
@@ -117,6 +117,12 @@ public static class CitizenNotificationHandler
             .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10))
             .Then.ScheduleRetry(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(8), TimeSpan.FromHours(12));
     }
+}
+
+/// <summary>Wolverine's handler of <see cref="CitizenNotification"/>: reads the citizen's address from the stream and sends.</summary>
+public static class CitizenNotificationHandler
+{
+    public static void Configure(Wolverine.Runtime.Handlers.HandlerChain chain) => MailRetries.Apply(chain);
 
     public static async Task Handle(CitizenNotification notification, CommandHandler handler, Privacy.PersonalDataVault vault, INotificationSender sender, ILogger<CitizenNotification> logger, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Idarati.Application.Handling;
 using Idarati.Domain.Shared;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -24,35 +25,16 @@ public sealed record RetentionSweep(long Run);
 /// <summary>
 /// Carries out the retention policy: erases the personal data of streams closed longer than their kind keeps it, through
 /// the same erasure as the data-protection officer's (reason "retention: …"). Sweeps are Wolverine scheduled messages,
-/// durable in PostgreSQL, so they survive restarts; each carries its run number, and a run is claimed by one
-/// compare-and-set on <c>pd_retention</c>, so a run happens once however many nodes hold a message for it.
+/// durable in PostgreSQL, so they survive restarts; each carries its run number, claimed once (<see cref="RunCounter"/>).
 /// </summary>
 public sealed class PersonalDataRetention(NpgsqlDataSource dataSource, PersonalDataErasure erasure, RetentionPolicy policy, string schema, TimeProvider time)
 {
-    public const string TableName = "pd_retention";
-
     private static readonly Actor Retention = new("service:retention", Role.DataProtectionOfficer);
 
     public RetentionPolicy Policy => policy;
 
-    /// <summary>The run a new chain starts from (the row is made on first use).</summary>
-    public async Task<long> CurrentRunAsync(CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"""
-            INSERT INTO {schema}.{TableName} (id, run) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
-            SELECT run FROM {schema}.{TableName} WHERE id = 1
-            """);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-    }
-
-    /// <summary>Claims a run: true for exactly one caller per run number.</summary>
-    public async Task<bool> ClaimAsync(long run, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand($"UPDATE {schema}.{TableName} SET run = run + 1, last_swept_at = $2 WHERE id = 1 AND run = $1");
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = run });
-        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-    }
+    /// <summary>The sweeps' run numbers.</summary>
+    public RunCounter Runs { get; } = new(dataSource, schema, "retention", time);
 
     /// <summary>Erases what the policy no longer keeps, as of the service's clock; the streams erased.</summary>
     public async Task<IReadOnlyList<string>> SweepAsync(CancellationToken cancellationToken = default)
@@ -99,7 +81,7 @@ public static class RetentionSweepHandler
         ArgumentNullException.ThrowIfNull(sweep);
         ArgumentNullException.ThrowIfNull(retention);
         ArgumentNullException.ThrowIfNull(context);
-        if (!await retention.ClaimAsync(sweep.Run, cancellationToken).ConfigureAwait(false))
+        if (!await retention.Runs.ClaimAsync(sweep.Run, cancellationToken).ConfigureAwait(false))
         {
             return;
         }

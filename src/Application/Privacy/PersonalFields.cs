@@ -71,6 +71,8 @@ public static class PersonalFields
         [typeof(ComplaintEvent.TookIntoAccount)] = (["TakenBy"], Accounts),
         [typeof(ComplaintEvent.Closed)] = (["ClosedBy"], Accounts),
         [typeof(ComplaintEvent.Reopened)] = (["Reason"], Staff),
+        [typeof(ComplaintEvent.Reminded)] = (["AdministrationId"], Ids),
+        [typeof(ComplaintEvent.WentOverdue)] = (["AdministrationId"], Ids),
         [typeof(AdministrationProfile)] = (["Id", "NameAr", "NameFr", "Region"], Ids),
         [typeof(AdministrationEvent.Registered)] = (["RegisteredBy"], Accounts),
         [typeof(AdministrationEvent.Deactivated)] = (["Reason", "DeactivatedBy"], Staff),

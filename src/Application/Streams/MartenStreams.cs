@@ -53,7 +53,7 @@ public static class MartenStreams
         DeciderAggregation<ApplicationCommand, ApplicationEvent, ApplicationState>.Register(options, ApplicationDecider.Decider);
         DeciderAggregation<Idarati.Domain.Privacy.RecordRead, Idarati.Domain.Privacy.PrivacyEvent, bool>.Register(options, Idarati.Domain.Privacy.AccessLogDecider.Decider);
         options.Storage.ExtendedSchemaObjects.Add(SubjectKeys(schema));
-        options.Storage.ExtendedSchemaObjects.Add(RetentionRuns(schema));
+        options.Storage.ExtendedSchemaObjects.Add(ServiceRuns(schema));
         options.Schema.For<CommandRecord>();
         options.Schema.For<StreamKeyClaim>();
         options.Schema.For<ListedStream>().Index(x => x.Type);
@@ -61,13 +61,13 @@ public static class MartenStreams
         options.Schema.For<Idarati.Application.Notifications.SentMail>();
     }
 
-    /// <summary>The retention policy's run counter (<see cref="Privacy.PersonalDataRetention"/>): one row, claimed by compare-and-set.</summary>
-    private static Weasel.Postgresql.Tables.Table RetentionRuns(string schema)
+    /// <summary>The recurring jobs' run counters (<see cref="Handling.RunCounter"/>): one row per job, claimed by compare-and-set.</summary>
+    private static Weasel.Postgresql.Tables.Table ServiceRuns(string schema)
     {
-        var table = new Weasel.Postgresql.Tables.Table(new Weasel.Postgresql.PostgresqlObjectName(schema, Privacy.PersonalDataRetention.TableName, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
-        table.AddColumn<int>("id").AsPrimaryKey();
+        var table = new Weasel.Postgresql.Tables.Table(new Weasel.Postgresql.PostgresqlObjectName(schema, Handling.RunCounter.TableName, Weasel.Postgresql.SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<string>("name").AsPrimaryKey();
         table.AddColumn<long>("run").NotNull();
-        table.AddColumn<DateTimeOffset>("last_swept_at");
+        table.AddColumn<DateTimeOffset>("last_run_at");
         return table;
     }
 

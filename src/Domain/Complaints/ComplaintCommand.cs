@@ -32,4 +32,10 @@ public abstract record ComplaintCommand(Actor Actor, DateTimeOffset At)
     public sealed record GiveFeedback(Actor Actor, DateTimeOffset At, bool Satisfied, string? Comment) : ComplaintCommand(Actor, At);
 
     public sealed record Reopen(Actor Actor, DateTimeOffset At, string Reason) : ComplaintCommand(Actor, At);
+
+    /// <summary>The service's reminder, due <paramref name="AfterStart"/> into the answer period (its reminder day; time waiting for the citizen not counted).</summary>
+    public sealed record Remind(Actor Actor, DateTimeOffset At, TimeSpan AfterStart) : ComplaintCommand(Actor, At);
+
+    /// <summary>The service records that the answer deadline passed.</summary>
+    public sealed record MarkOverdue(Actor Actor, DateTimeOffset At) : ComplaintCommand(Actor, At);
 }

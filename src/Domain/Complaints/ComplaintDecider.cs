@@ -26,6 +26,15 @@ public static class ComplaintDecider
             (Submit, _) => Fail("already-submitted", "This complaint was already submitted."),
             (_, ComplaintState.NotSubmitted) => Fail("not-submitted", "There is no such complaint."),
 
+            // The service's deadlines: decided on the stream as it is, so a reminder or an overdue that lost a race
+            // with the answer, or comes twice, appends nothing.
+            (Remind or MarkOverdue, _) when command.Actor.Role != Role.Service => Fail("service-only", "Only the service records deadlines."),
+            (Remind m, ComplaintState.Open { File: { AwaitingSince: null, RemindedAt: null, OverdueAt: null } f }) when m.At >= f.AnswerDue - f.AnswerPeriod + m.AfterStart =>
+                [new Reminded(f.AdministrationId, f.AnswerDue, m.At)],
+            (MarkOverdue o, ComplaintState.Open { File: { AwaitingSince: null, OverdueAt: null } f }) when o.At >= f.AnswerDue =>
+                [new WentOverdue(f.AdministrationId, f.AnswerDue, o.At)],
+            (Remind or MarkOverdue, _) => [],
+
             (Reopen r, ComplaintState.Answered { File: var f }) => [Reopening(r, f)],
             (Reopen r, ComplaintState.Closed { File: { Answer: not null } f }) => [Reopening(r, f)],
             (Reopen, _) => Fail("not-answered", "Only an answered complaint can be reopened."),
@@ -104,19 +113,33 @@ public static class ComplaintDecider
                 SubmittedAt = s.SubmittedAt,
                 AcknowledgementDue = s.AcknowledgementDue,
                 AnswerDue = s.AnswerDue,
+                AnswerPeriod = s.AnswerDue - s.SubmittedAt,
                 SourceTicketId = s.SourceTicketId,
             }),
             Acknowledged a => new ComplaintState.Open(f! with { AcknowledgedAt = a.AcknowledgedAt }),
-            InformationRequested q => new ComplaintState.Open(f! with { PendingQuestion = q.Question }),
-            InformationProvided p => new ComplaintState.Open(f! with { PendingQuestion = null, ProvidedInformation = [.. f.ProvidedInformation, p.Text] }),
-            // The receiving administration owns the complaint and acknowledges it afresh.
+            // Waiting for the citizen suspends the answer period; the answer moves the due date on by the wait.
+            InformationRequested q => new ComplaintState.Open(f! with { PendingQuestion = q.Question, AwaitingSince = q.RequestedAt }),
+            InformationProvided p => new ComplaintState.Open(f! with
+            {
+                PendingQuestion = null,
+                ProvidedInformation = [.. f.ProvidedInformation, p.Text],
+                AnswerDue = Resumed(f, p.ProvidedAt),
+                AwaitingSince = null,
+            }),
+            // The receiving administration owns the complaint, acknowledges it afresh and has a whole answer period.
             Transferred t => new ComplaintState.Open(f! with
             {
                 AdministrationId = t.ToAdministrationId,
                 TransferredFrom = [.. f.TransferredFrom, t.FromAdministrationId],
                 AcknowledgedAt = null,
                 PendingQuestion = null,
+                AnswerDue = t.TransferredAt + f.AnswerPeriod,
+                AwaitingSince = null,
+                RemindedAt = null,
+                OverdueAt = null,
             }),
+            Reminded r => new ComplaintState.Open(f! with { RemindedAt = r.RemindedAt }),
+            WentOverdue o => new ComplaintState.Open(f! with { OverdueAt = o.OverdueAt }),
             Rejected r => new ComplaintState.Rejected(f! with { Rejection = r }),
             Answered a => new ComplaintState.Answered(f! with { Answer = a }),
             TookIntoAccount t => new ComplaintState.TakenIntoAccount(f! with { TakenIntoAccountAt = t.TakenAt }),
@@ -126,11 +149,19 @@ public static class ComplaintDecider
                 ComplaintState.Closed => new ComplaintState.Closed(f! with { Feedback = g }),
                 _ => new ComplaintState.Answered(f! with { Feedback = g }),
             },
-            // A reopened complaint goes back to its owner for a new answer; receipt stays acknowledged.
-            Reopened r => new ComplaintState.Open(f! with { ReopenCount = r.ReopenCount, Answer = null, Feedback = null, ClosedAt = null }),
+            // A reopened complaint goes back to its owner for a new answer, in a new answer period; receipt stays acknowledged.
+            Reopened r => new ComplaintState.Open(f! with
+            {
+                ReopenCount = r.ReopenCount, Answer = null, Feedback = null, ClosedAt = null,
+                AnswerDue = r.ReopenedAt + f.AnswerPeriod, RemindedAt = null, OverdueAt = null,
+            }),
             _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "Unknown complaint event."),
         };
     }
+
+    /// <summary>The due date once the citizen answered: later by the time the complaint waited (never earlier).</summary>
+    private static DateTimeOffset Resumed(ComplaintFile f, DateTimeOffset answeredAt) =>
+        f.AwaitingSince is { } since && answeredAt > since ? f.AnswerDue + (answeredAt - since) : f.AnswerDue;
 
     /// <summary>The rule a submission's input is checked against first (400 naming the field), and the decider again.</summary>
     public const string AnonymousComplaint = "A complaint needs the citizen's identity; only observations and suggestions may be anonymous.";

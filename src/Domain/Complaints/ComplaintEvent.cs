@@ -32,6 +32,12 @@ public abstract record ComplaintEvent
 
     public sealed record Reopened(string Reason, int ReopenCount, DateTimeOffset ReopenedAt) : ComplaintEvent;
 
+    /// <summary>The service reminded the owning administration that the answer is due at <paramref name="AnswerDue"/>.</summary>
+    public sealed record Reminded(string AdministrationId, DateTimeOffset AnswerDue, DateTimeOffset RemindedAt) : ComplaintEvent;
+
+    /// <summary>The answer deadline passed with the complaint still being processed by <paramref name="AdministrationId"/>.</summary>
+    public sealed record WentOverdue(string AdministrationId, DateTimeOffset AnswerDue, DateTimeOffset OverdueAt) : ComplaintEvent;
+
     /// <summary>Stable stored names, one per event; never change one, add a new name and an upcaster instead.</summary>
     public static IReadOnlyDictionary<Type, string> StoredNames { get; } = new Dictionary<Type, string>
     {
@@ -46,5 +52,7 @@ public abstract record ComplaintEvent
         [typeof(Closed)] = "complaint.closed",
         [typeof(FeedbackGiven)] = "complaint.feedback-given",
         [typeof(Reopened)] = "complaint.reopened",
+        [typeof(Reminded)] = "complaint.reminded",
+        [typeof(WentOverdue)] = "complaint.overdue",
     };
 }

@@ -33,7 +33,23 @@ public sealed record ComplaintFile
 
     public required DateTimeOffset AcknowledgementDue { get; init; }
 
+    /// <summary>
+    /// When the answer is due: the answer period after receipt by the administration that owns the complaint (its
+    /// submission, transfer or reopening), moved on by the time the complaint waited for the citizen's information.
+    /// </summary>
     public required DateTimeOffset AnswerDue { get; init; }
+
+    /// <summary>The answer period granted at submission (the legal deadline then in force); a transfer or a reopening starts it again.</summary>
+    public required TimeSpan AnswerPeriod { get; init; }
+
+    /// <summary>Since when the complaint waits for the citizen's information: the answer period is suspended meanwhile.</summary>
+    public DateTimeOffset? AwaitingSince { get; init; }
+
+    /// <summary>When the service reminded the owner in the current answer period.</summary>
+    public DateTimeOffset? RemindedAt { get; init; }
+
+    /// <summary>When the current answer period passed without an answer (the <c>complaint.overdue</c> event).</summary>
+    public DateTimeOffset? OverdueAt { get; init; }
 
     public DateTimeOffset? AcknowledgedAt { get; init; }
 

@@ -43,4 +43,7 @@ public enum Role
 
     /// <summary>The data-protection officer: erases data subjects and answers their access requests (law 09-08).</summary>
     DataProtectionOfficer,
+
+    /// <summary>The service itself, acting on its own clock (a complaint's deadlines); no token carries it.</summary>
+    Service,
 }

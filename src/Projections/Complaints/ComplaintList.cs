@@ -6,8 +6,9 @@ namespace Idarati.Projections.Complaints;
 
 /// <summary>
 /// One row per complaint for agents' lists and front ends: where it is, who owns it, its dates and due dates. No
-/// personal data. Overdue is computed by the reader against its own clock (due date passed and not processed), since a
-/// projection must give the same rows on every rebuild.
+/// personal data. Overdue is computed by the reader against its own clock (due date passed while being processed and not
+/// waiting for the citizen), since a projection must give the same rows on every rebuild; <c>overdue_at</c> is when the
+/// service recorded it (<c>complaint.overdue</c>), and <c>period_start</c>, <c>reminded_at</c> feed the deadlines' watch.
 /// </summary>
 public sealed class ComplaintListProjection(string schema) : IReadModelProjection
 {
@@ -45,6 +46,9 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
                 satisfied boolean,
                 version bigint NOT NULL,
                 position bigint NOT NULL);
+            ALTER TABLE {Table} ADD COLUMN IF NOT EXISTS period_start timestamptz, ADD COLUMN IF NOT EXISTS awaiting_since timestamptz,
+                ADD COLUMN IF NOT EXISTS reminded_at timestamptz, ADD COLUMN IF NOT EXISTS overdue_at timestamptz, ADD COLUMN IF NOT EXISTS first_overdue_at timestamptz;
+            UPDATE {Table} SET period_start = submitted_at WHERE period_start IS NULL;
             """, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -108,6 +112,8 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         Index("rm_complaint_list_submitted", "(submitted_at DESC)"),
         Index("rm_complaint_list_category", "(category_code, submitted_at DESC)"),
         Index("rm_complaint_list_due", "(status, answer_due)"),
+        // The deadlines' watch: complaints being processed whose current answer period has not gone overdue.
+        Index("rm_complaint_list_deadlines", "(period_start) WHERE status IN ('received', 'acknowledged') AND overdue_at IS NULL"),
     ];
 
     private DeferredIndex Index(string name, string columns) =>
@@ -117,11 +123,13 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
     private sealed record Row(
         Guid Id, string TrackingNumber, string AdministrationId, string Kind, string CategoryCode, string Channel, string Region, string Status,
         DateTimeOffset SubmittedAt, DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue, DateTimeOffset? AcknowledgedAt, DateTimeOffset? AnsweredAt,
-        string? Outcome, DateTimeOffset? ProcessedAt, DateTimeOffset? ClosedAt, int ReopenCount, int TransferCount, bool? Satisfied, long Version, long Position);
+        string? Outcome, DateTimeOffset? ProcessedAt, DateTimeOffset? ClosedAt, int ReopenCount, int TransferCount, bool? Satisfied, long Version, long Position,
+        DateTimeOffset PeriodStart, DateTimeOffset? AwaitingSince, DateTimeOffset? RemindedAt, DateTimeOffset? OverdueAt, DateTimeOffset? FirstOverdueAt);
 
     private const string Columns = """
         complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, acknowledgement_due, answer_due,
-        acknowledged_at, answered_at, outcome, processed_at, closed_at, reopen_count, transfer_count, satisfied, version, position
+        acknowledged_at, answered_at, outcome, processed_at, closed_at, reopen_count, transfer_count, satisfied, version, position,
+        period_start, awaiting_since, reminded_at, overdue_at, first_overdue_at
         """;
 
     /// <summary>The row after one event; null for an event on a complaint the list never saw submitted.</summary>
@@ -129,20 +137,31 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
     {
         (Submitted s, null) => new Row(id, ReadModelSql.Clean(s.TrackingNumber), ReadModelSql.Clean(s.AdministrationId), ReadModelSql.Wire(s.Kind), ReadModelSql.Clean(s.CategoryCode),
             ReadModelSql.Wire(s.Channel), ReadModelSql.Clean(s.Location.Region),
-            "received", s.SubmittedAt, s.AcknowledgementDue, s.AnswerDue, null, null, null, null, null, 0, 0, null, 0, 0),
+            "received", s.SubmittedAt, s.AcknowledgementDue, s.AnswerDue, null, null, null, null, null, 0, 0, null, 0, 0, s.SubmittedAt, null, null, null, null),
         (Submitted, _) or (_, null) => row,
         (Acknowledged a, _) => row with { Status = "acknowledged", AcknowledgedAt = row.AcknowledgedAt ?? a.AcknowledgedAt },
-        (InformationRequested, _) => row with { Status = "awaitingInformation" },
-        (InformationProvided, _) => row with { Status = "acknowledged" },
-        (Transferred t, _) => row with { Status = "received", AdministrationId = ReadModelSql.Clean(t.ToAdministrationId), TransferCount = row.TransferCount + 1 },
+        // The answer period as the complaint's own fold keeps it (ComplaintDecider): suspended while waiting for the
+        // citizen, started again by a transfer or a reopening.
+        (InformationRequested q, _) => row with { Status = "awaitingInformation", AwaitingSince = q.RequestedAt },
+        (InformationProvided p, _) => Resumed(row, p.ProvidedAt) with { Status = "acknowledged", AwaitingSince = null },
+        (Transferred t, _) => NewPeriod(row, t.TransferredAt) with { Status = "received", AdministrationId = ReadModelSql.Clean(t.ToAdministrationId), TransferCount = row.TransferCount + 1, AwaitingSince = null },
+        (Reminded r, _) => row with { RemindedAt = r.RemindedAt },
+        (WentOverdue o, _) => row with { OverdueAt = o.OverdueAt, FirstOverdueAt = row.FirstOverdueAt ?? o.OverdueAt },
         (Rejected r, _) => row with { Status = "rejected", ProcessedAt = row.ProcessedAt ?? r.RejectedAt },
         (Answered a, _) => row with { Status = "answered", AnsweredAt = row.AnsweredAt ?? a.AnsweredAt, Outcome = ReadModelSql.Wire(a.Outcome), ProcessedAt = row.ProcessedAt ?? a.AnsweredAt },
         (TookIntoAccount t, _) => row with { Status = "takenIntoAccount", ProcessedAt = row.ProcessedAt ?? t.TakenAt },
         (ComplaintEvent.Closed c, _) => row with { Status = "closed", ClosedAt = c.ClosedAt, ProcessedAt = row.ProcessedAt ?? c.ClosedAt },
         (FeedbackGiven f, _) => row with { Satisfied = f.Satisfied },
-        (Reopened r, _) => row with { Status = "acknowledged", ReopenCount = r.ReopenCount, ClosedAt = null },
+        (Reopened r, _) => NewPeriod(row, r.ReopenedAt) with { Status = "acknowledged", ReopenCount = r.ReopenCount, ClosedAt = null },
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event, "An event the complaint list does not know."),
     };
+
+    private static Row NewPeriod(Row row, DateTimeOffset at) =>
+        row with { PeriodStart = at, AnswerDue = at + (row.AnswerDue - row.PeriodStart), RemindedAt = null, OverdueAt = null };
+
+    private static Row Resumed(Row row, DateTimeOffset at) => row.AwaitingSince is { } since && at > since
+        ? row with { PeriodStart = row.PeriodStart + (at - since), AnswerDue = row.AnswerDue + (at - since) }
+        : row;
 
     private async Task LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> ids, Dictionary<Guid, Row> rows, CancellationToken cancellationToken)
     {
@@ -156,7 +175,8 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
                 reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6), reader.GetString(7),
                 reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9), reader.GetFieldValue<DateTimeOffset>(10), At(11), At(12),
                 reader.IsDBNull(13) ? null : reader.GetString(13), At(14), At(15), reader.GetInt32(16), reader.GetInt32(17),
-                reader.IsDBNull(18) ? null : reader.GetBoolean(18), reader.GetInt64(19), reader.GetInt64(20));
+                reader.IsDBNull(18) ? null : reader.GetBoolean(18), reader.GetInt64(19), reader.GetInt64(20),
+                At(21) ?? reader.GetFieldValue<DateTimeOffset>(8), At(22), At(23), At(24), At(25));
             rows[row.Id] = row;
         }
     }
@@ -164,7 +184,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
     private const string Unnest = """
         unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[],
                $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::int[], $18::int[],
-               $19::boolean[], $20::bigint[], $21::bigint[])
+               $19::boolean[], $20::bigint[], $21::bigint[], $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[])
         """;
 
     /// <summary>
@@ -179,7 +199,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
             using var rows = new CopyRows(inserted.Count * 256);
             foreach (var r in inserted)
             {
-                rows.StartRow(21);
+                rows.StartRow(26);
                 rows.Uuid(r.Id);
                 rows.Text(r.TrackingNumber);
                 rows.Text(r.AdministrationId);
@@ -201,6 +221,11 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
                 rows.Boolean(r.Satisfied);
                 rows.Int64(r.Version);
                 rows.Int64(r.Position);
+                rows.Timestamp(r.PeriodStart);
+                rows.Timestamp(r.AwaitingSince);
+                rows.Timestamp(r.RemindedAt);
+                rows.Timestamp(r.OverdueAt);
+                rows.Timestamp(r.FirstOverdueAt);
             }
 
             await CopyRows.CopyAsync(connection, Table, Columns, [rows], cancellationToken).ConfigureAwait(false);
@@ -214,7 +239,8 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
                     administration_id = u.administration_id, status = u.status, acknowledged_at = u.acknowledged_at,
                     answered_at = u.answered_at, outcome = u.outcome, processed_at = u.processed_at, closed_at = u.closed_at,
                     reopen_count = u.reopen_count, transfer_count = u.transfer_count, satisfied = u.satisfied,
-                    version = u.version, position = u.position
+                    version = u.version, position = u.position, answer_due = u.answer_due, period_start = u.period_start,
+                    awaiting_since = u.awaiting_since, reminded_at = u.reminded_at, overdue_at = u.overdue_at, first_overdue_at = u.first_overdue_at
                   FROM {Unnest} AS u ({Columns})
                  WHERE t.complaint_id = u.complaint_id
                 """, updated));
@@ -249,6 +275,11 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         p.Add(new NpgsqlParameter<bool?[]> { TypedValue = [.. rows.Select(r => r.Satisfied)] });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Version)] });
         p.Add(new NpgsqlParameter<long[]> { TypedValue = [.. rows.Select(r => r.Position)] });
+        p.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. rows.Select(r => r.PeriodStart.UtcDateTime)] });
+        p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => Utc(r.AwaitingSince))] });
+        p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => Utc(r.RemindedAt))] });
+        p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => Utc(r.OverdueAt))] });
+        p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => Utc(r.FirstOverdueAt))] });
         return command;
     }
 

@@ -106,14 +106,14 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
             ["submittedAt"] = new("submitted_at", ListFieldKind.Instant),
             ["answerDue"] = new("answer_due", ListFieldKind.Instant),
             ["reopenCount"] = new("reopen_count", ListFieldKind.Integer),
-            ["overdue"] = new("(processed_at IS NULL AND answer_due < $1)", ListFieldKind.Boolean),
+            ["overdue"] = new("(status IN ('received', 'acknowledged') AND answer_due < $1)", ListFieldKind.Boolean),
         },
         [new ListOrder("submittedAt", true)], "administrationId", ComplaintListProjection.ProjectionName);
 
     /// <summary>The columns of a row, <paramref name="now"/> being the parameter that holds the reader's now (for overdue).</summary>
     private static string Columns(string now) =>
         $"complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, answer_due, " +
-        $"acknowledged_at, answered_at, closed_at, reopen_count, satisfied, (processed_at IS NULL AND answer_due < {now}) AS overdue, version";
+        $"acknowledged_at, answered_at, closed_at, reopen_count, satisfied, (status IN ('received', 'acknowledged') AND answer_due < {now}) AS overdue, version";
 
 
     /// <summary>A row of <see cref="Columns"/>.</summary>
