@@ -134,6 +134,9 @@ public sealed class ApiFactory : IAsyncDisposable, IDisposable
         return client;
     }
 
+    /// <summary>Forgets the dev tokens issued so far: after the service's clock moved past their lifetime, callers get fresh ones.</summary>
+    public void ForgetTokens() => _tokens.Clear();
+
     /// <summary>A dev token for a role (POST /api/dev/tokens), one per role, administration and subject.</summary>
     public async Task<string> TokenAsync(string role, string? administrationId = null, string? subject = null)
     {

@@ -58,7 +58,8 @@ public static partial class FrontEndSchema
             new FieldDefinition("processingRate", Scalars.Float.NonNull), new FieldDefinition("favourable", Scalars.Int.NonNull), new FieldDefinition("satisfied", Scalars.Int.NonNull),
             new FieldDefinition("unsatisfied", Scalars.Int.NonNull), new FieldDefinition("reopened", Scalars.Int.NonNull), new FieldDefinition("inProgress", Scalars.Int.NonNull),
             new FieldDefinition("answered", Scalars.Int.NonNull), new FieldDefinition("answeredWithinDeadlinePercent", Scalars.Float, "Answered by the legal due date, of those answered."),
-            new FieldDefinition("overdue", Scalars.Int.NonNull));
+            new FieldDefinition("overdue", Scalars.Int.NonNull, "Not processed and past the due date, then."),
+            new FieldDefinition("wentOverdue", Scalars.Int.NonNull, "Whose answer period the service recorded as passed unanswered (complaint.overdue) by then, whatever became of them after."));
         var processing = new ObjectGraphType("ProcessingReport");
         processing.AddFields(
             new FieldDefinition("groupBy", Scalars.String.NonNull), new FieldDefinition("rows", new NonNullGraphType(new ListGraphType(row.NonNull))),

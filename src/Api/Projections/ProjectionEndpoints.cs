@@ -70,7 +70,7 @@ public static class ProjectionEndpoints
         indicators.MapQuery<GetTrackingReport, TrackingReport>("/")
             .WithSummary($"The IDARATI tracking report as of a date: complaints received, processed and the processing rate, participating administrations; 3737 questions in total and per category with their shares; candidate accounts, electronic applications and competitions accepting them. Every figure labelled in Arabic and French; with the global position. {AsOf} {Roles}");
         indicators.MapQuery<GetProcessingIndicators, ProcessingReport>("/complaints/processing")
-            .WithSummary($"Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress and overdue, grouped by {string.Join(", ", ProcessingIndicators.Groupings)} (none by default); with the global position they were computed at. {AsOf} {Roles}");
+            .WithSummary($"Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress, overdue (past the due date, then) and wentOverdue (recorded overdue by the service, then), grouped by {string.Join(", ", ProcessingIndicators.Groupings)} (none by default); with the global position they were computed at. {AsOf} {Roles}");
         indicators.MapQuery<GetResponseTimes, ResponseTimeReport>("/complaints/response-times")
             .WithSummary($"Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by {string.Join(", ", ResponseTimeIndicators.Groupings)} (none by default); with the global position. {AsOf} {Roles}");
         indicators.MapQuery<GetCallCenterIndicators, CallCenterReport>("/call-center")

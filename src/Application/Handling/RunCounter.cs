@@ -18,8 +18,8 @@ public sealed class RunCounter(NpgsqlDataSource dataSource, string schema, strin
     public async Task<long> CurrentRunAsync(CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand($"""
-            INSERT INTO {schema}.{TableName} (name, run) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING;
-            SELECT run FROM {schema}.{TableName} WHERE name = $1
+            WITH made AS (INSERT INTO {schema}.{TableName} (name, run) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING RETURNING run)
+            SELECT run FROM made UNION ALL SELECT run FROM {schema}.{TableName} WHERE name = $1 LIMIT 1
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;

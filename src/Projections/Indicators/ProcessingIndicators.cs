@@ -6,7 +6,11 @@ namespace Idarati.Projections.Indicators;
 /// <summary>Processing figures of one group: received, processed (answered, rejected, taken into account or closed), and their shares.</summary>
 public sealed record ProcessingRow(
     string Group, long Received, long Processed, double ProcessingRate, long Favourable, long Satisfied, long Unsatisfied,
-    long Reopened, long InProgress, long Overdue, long Answered, double? AnsweredWithinDeadlinePercent);
+    long Reopened, long InProgress, long Overdue, long Answered, double? AnsweredWithinDeadlinePercent)
+{
+    /// <summary>Complaints whose answer period passed unanswered by then, as the service recorded it (<c>complaint.overdue</c>), whatever became of them after.</summary>
+    public long WentOverdue { get; init; }
+}
 
 public sealed record ProcessingReport(string GroupBy, IReadOnlyList<ProcessingRow> Rows, ProcessingRow Total, Freshness Freshness)
 {
@@ -16,7 +20,8 @@ public sealed record ProcessingReport(string GroupBy, IReadOnlyList<ProcessingRo
 
 /// <summary>
 /// Aggregates the complaint list read model at query time, so the figures always agree with the list; the position says
-/// how far into the log they are. Overdue: due date passed and not processed, at the date asked for (now by default).
+/// how far into the log they are. Overdue: due date passed and not processed, at the date asked for (now by default);
+/// went overdue: the service recorded the period passing unanswered (<c>complaint.overdue</c>) by then.
 /// </summary>
 public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string schema)
 {
@@ -53,7 +58,8 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
                    count(*) FILTER (WHERE processed_at IS NULL OR processed_at > $1),
                    count(*) FILTER (WHERE (processed_at IS NULL OR processed_at > $1) AND answer_due < $1),
                    count(*) FILTER (WHERE answered_at <= $1),
-                   count(*) FILTER (WHERE answered_at <= $1 AND answered_at <= answer_due)
+                   count(*) FILTER (WHERE answered_at <= $1 AND answered_at <= answer_due),
+                   count(*) FILTER (WHERE first_overdue_at <= $1)
               FROM {schema}.rm_complaint_list c
               {(groupBy == "administrationKind" ? $"LEFT JOIN {schema}.rm_administrations a ON a.administration_id = c.administration_id" : "")}
              WHERE submitted_at <= $1
@@ -78,10 +84,10 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
     }
 
     /// <summary>The counts each group's statement reads, in order.</summary>
-    private const int Counts = 10;
+    private const int Counts = 11;
 
     /// <remarks>The share answered within the legal deadline is the response-time report's, from the same rows: answered by the due date, of those answered.</remarks>
     private static ProcessingRow Row(string group, long[] c) =>
         new(group, c[0], c[1], c[0] == 0 ? 0 : Math.Round(100.0 * c[1] / c[0], 2), c[2], c[3], c[4], c[5], c[6], c[7], c[8],
-            c[8] == 0 ? null : Math.Round(100.0 * c[9] / c[8], 2));
+            c[8] == 0 ? null : Math.Round(100.0 * c[9] / c[8], 2)) { WentOverdue = c[10] };
 }
