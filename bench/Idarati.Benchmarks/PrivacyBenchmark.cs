@@ -37,7 +37,7 @@ public static class PrivacyBenchmark
             var erasure = app.Services.GetRequiredService<PersonalDataErasure>();
             var officer = new Actor("bench-officer", Role.DataProtectionOfficer);
             var clock = Stopwatch.StartNew();
-            var streams = await erasure.FindStreamsAsync([.. Enumerable.Range(1, people).Select(i => ("cin", $"SYN{i:D6}"))]).ConfigureAwait(false);
+            var streams = await erasure.FindStreamsAsync([.. Enumerable.Range(1, people).Select(i => ("cin", $"Y{i:D7}"))]).ConfigureAwait(false);
             var found = clock.Elapsed;
             var erased = await erasure.EraseStreamsAsync(streams, "benchmark", officer).ConfigureAwait(false);
             var ours = clock.Elapsed;

@@ -127,4 +127,30 @@ public sealed class AnswerDeadlineTests
         Assert.Equal(0L, await EventsAsync(second, complaint, "complaint.reminded"));
         Assert.Equal(1L, await MailsAsync(third, "supervision.min-sante@idarati.invalid", complaint));
     }
+
+    [Fact]
+    public async Task The_seed_records_its_late_complaints_as_the_watch_would_have_and_the_watch_adds_only_what_came_due_after_the_data()
+    {
+        var schema = await TestStores.SeededSchemaAsync("dlseed", 0.01);
+        await using var node = Node(schema, new MovableTime());
+        await node.WaitForProjectionsAsync();
+        var runs = await node.ScalarAsync<long>("SELECT run FROM {s}.service_runs WHERE name = 'deadlines'");
+        await Deadline.UntilAsync(async () => await node.ScalarAsync<long>("SELECT run FROM {s}.service_runs WHERE name = 'deadlines'") >= runs + 2, 60, "two runs of the watch");
+
+        // The seed stamped each deadline event at its own instant (the reminder day, the due date) up to the data's end;
+        // the watch, whose events bear the service's today, added only the complaints still open whose due date came
+        // after the data's end.
+        var overdue = await node.ScalarAsync<long>("SELECT count(DISTINCT stream_id) FROM {s}.mt_events WHERE type = 'complaint.overdue' AND data->>'overdueAt' < '2020-03-03'");
+        Assert.True(overdue > 0);
+        Assert.True(await node.ScalarAsync<long>("SELECT count(*) FROM {s}.mt_events WHERE type = 'complaint.reminded' AND data->>'remindedAt' < '2020-03-03'") > 0);
+        Assert.Equal(0L, await node.ScalarAsync<long>(
+            "SELECT count(*) FROM {s}.mt_events WHERE type = 'complaint.overdue' AND data->>'overdueAt' > '2020-03-03' AND (data->>'answerDue')::timestamptz <= '2020-03-02T18:00Z'"));
+        Assert.Equal(0L, await node.ScalarAsync<long>("SELECT count(*) FROM {s}.mt_events WHERE type = 'complaint.overdue' AND data->>'overdueAt' < '2020-03-03' AND (data->>'overdueAt')::timestamptz <> (data->>'answerDue')::timestamptz"));
+        Assert.Equal(0L, await node.ScalarAsync<long>("SELECT count(*) FROM {s}.rm_complaint_list WHERE status IN ('received', 'acknowledged') AND answer_due <= '2020-03-02T18:00Z' AND overdue_at IS NULL"));
+
+        // The indicators count the seed's as of the data's end (the watch's are later).
+        await node.WaitForProjectionsAsync();
+        var total = (await node.As("analyst").GetAsync("/api/indicators/complaints/processing?asOf=2020-03-02", HttpStatusCode.OK)).GetProperty("total");
+        Assert.Equal(overdue, total.GetProperty("wentOverdue").GetInt64());
+    }
 }

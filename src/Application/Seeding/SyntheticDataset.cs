@@ -213,6 +213,14 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
             submittedAt.AddDays(options.AcknowledgementDeadlineDays), submittedAt.AddDays(options.AnswerDays(kind))));
         Actor Agent() => new($"synthetic-agent-{owner}", Role.Agent, owner);
 
+        // The deadlines' watch, as it would have run: each reminder and overdue recorded at its instant, before the
+        // next step of the case, and up to the end of the data.
+        void Do(ComplaintCommand command)
+        {
+            KeepDeadlines(builder, command.At);
+            builder.Do(command);
+        }
+
         // Every later step happens before the end; a processed complaint is processed by then whatever its draws.
         var at = submittedAt;
         bool Next(TimeSpan delay)
@@ -234,7 +242,7 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
             var target = Pick(random, administrations);
             if (target != owner)
             {
-                builder.Do(new ComplaintCommand.Transfer(Agent(), at, target, true, "Hors de la compétence de l'administration saisie."));
+                Do(new ComplaintCommand.Transfer(Agent(), at, target, true, "Hors de la compétence de l'administration saisie."));
                 owner = target;
             }
         }
@@ -244,24 +252,25 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         if (acknowledged)
         {
             at = at == submittedAt ? Deadline(TimeSpan.FromHours(1)) : at;
-            builder.Do(new ComplaintCommand.Acknowledge(Agent(), at));
+            Do(new ComplaintCommand.Acknowledge(Agent(), at));
             if (random.NextDouble() < 0.07 && Next(Days(random, 4)))
             {
-                builder.Do(new ComplaintCommand.RequestInformation(Agent(), at, "Merci de joindre les pièces justificatives."));
+                Do(new ComplaintCommand.RequestInformation(Agent(), at, "Merci de joindre les pièces justificatives."));
                 if ((processed || random.NextDouble() < 0.5) && Next(Days(random, 3)))
                 {
-                    builder.Do(new ComplaintCommand.ProvideInformation(citizen, at, "Pièces jointes."));
+                    Do(new ComplaintCommand.ProvideInformation(citizen, at, "Pièces jointes."));
                 }
                 else if (processed)
                 {
                     at = Deadline(TimeSpan.FromHours(1));
-                    builder.Do(new ComplaintCommand.ProvideInformation(citizen, at, "Pièces jointes."));
+                    Do(new ComplaintCommand.ProvideInformation(citizen, at, "Pièces jointes."));
                 }
             }
         }
 
         if (!processed)
         {
+            KeepDeadlines(builder, End);
             return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata([new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
         }
 
@@ -269,36 +278,69 @@ public sealed class SyntheticDataset(ISeedSink sink, ComplaintOptions options, T
         at = Deadline(Days(random, kind == ComplaintKind.Complaint ? 28 : 15));
         if (rejected)
         {
-            builder.Do(new ComplaintCommand.Reject(Agent(), at, (RejectionReason)random.Next(6), null));
+            Do(new ComplaintCommand.Reject(Agent(), at, (RejectionReason)random.Next(6), null));
         }
         else if (kind == ComplaintKind.Complaint)
         {
             var outcomeDraw = random.NextDouble();
             var outcome = outcomeDraw < 0.45 ? AnswerOutcome.Favourable : outcomeDraw < 0.80 ? AnswerOutcome.Unfavourable : AnswerOutcome.PartiallyFavourable;
-            builder.Do(new ComplaintCommand.Answer(Agent(), at, "Réponse synthétique.", outcome));
+            Do(new ComplaintCommand.Answer(Agent(), at, "Réponse synthétique.", outcome));
             if (random.NextDouble() < 0.35 && Next(Days(random, 3)))
             {
                 var satisfied = outcome == AnswerOutcome.Favourable ? random.NextDouble() < 0.9 : random.NextDouble() < 0.35;
-                builder.Do(new ComplaintCommand.GiveFeedback(citizen, at, satisfied, null));
+                Do(new ComplaintCommand.GiveFeedback(citizen, at, satisfied, null));
                 if (!satisfied && random.NextDouble() < 0.3 && Next(Days(random, 2)))
                 {
-                    builder.Do(new ComplaintCommand.Reopen(citizen, at, "La réponse ne traite pas ma demande."));
+                    Do(new ComplaintCommand.Reopen(citizen, at, "La réponse ne traite pas ma demande."));
                     at = Deadline(Days(random, 10));
-                    builder.Do(new ComplaintCommand.Answer(Agent(), at, "Réponse complémentaire synthétique.", outcome));
+                    Do(new ComplaintCommand.Answer(Agent(), at, "Réponse complémentaire synthétique.", outcome));
                 }
             }
         }
         else
         {
-            builder.Do(new ComplaintCommand.TakeIntoAccount(Agent(), at));
+            Do(new ComplaintCommand.TakeIntoAccount(Agent(), at));
         }
 
         if (random.NextDouble() < 0.55 && Next(Days(random, 10)))
         {
-            builder.Do(new ComplaintCommand.Close(Agent(), at));
+            Do(new ComplaintCommand.Close(Agent(), at));
         }
 
+        KeepDeadlines(builder, End);
         return builder.ToBulk(ComplaintIdentifiers.StreamId(id), Metadata([new StreamKey(ComplaintIdentifiers.TrackingKeyKind, tracking)]));
+    }
+
+    /// <summary>The service's deadlines' watch, as the service runs it (its default reminder day).</summary>
+    private static readonly Actor Watch = new("service:deadlines", Role.Service);
+
+    private static readonly TimeSpan ReminderDay = TimeSpan.FromDays(new DeadlineOptions().ReminderDay);
+
+    /// <summary>
+    /// Records what the deadlines' watch would have recorded by <paramref name="until"/>: the reminder on its day and the
+    /// overdue on the due date, each at its own instant, so that a seeded store holds its late complaints' overdue events
+    /// and the watch finds nothing left to do on it.
+    /// </summary>
+    private static void KeepDeadlines(StreamBuilder<ComplaintCommand, ComplaintEvent, ComplaintState> builder, DateTimeOffset until)
+    {
+        while (builder.State is ComplaintState.Open { File: { AwaitingSince: null, OverdueAt: null } f })
+        {
+            var remindAt = f.AnswerDue - f.AnswerPeriod + ReminderDay;
+            ComplaintCommand? due = f.RemindedAt is null && remindAt <= until && remindAt < f.AnswerDue ? new ComplaintCommand.Remind(Watch, remindAt, ReminderDay)
+                : f.AnswerDue <= until ? new ComplaintCommand.MarkOverdue(Watch, f.AnswerDue)
+                : null;
+            var before = builder.State;
+            if (due is null)
+            {
+                return;
+            }
+
+            builder.Do(due);
+            if (ReferenceEquals(before, builder.State))
+            {
+                return;
+            }
+        }
     }
 
     private static SeedStream TicketStream(int index, string category)
