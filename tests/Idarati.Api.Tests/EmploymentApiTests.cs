@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 
 namespace Idarati.Api.Tests;
 
@@ -17,6 +18,7 @@ public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetim
     public async Task A_candidate_applies_once_and_the_administration_runs_the_funnel()
     {
         var agent = factory.As("agent", "MIN-FINANCES");
+        var beforePublishing = TimeProvider.System.GetUtcNow();
         var competition = await agent.PostAsync("/api/competitions", new
         {
             administrationId = "MIN-FINANCES", title = "Administrateurs", grade = "Administrateur 3e grade", posts = 40,
@@ -37,6 +39,7 @@ public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetim
         await citizen.PostAsync($"/api/candidates/{candidateId}/verify", null, HttpStatusCode.OK);
         var application = await citizen.PostAsync("/api/applications", new { competitionId, candidateId }, HttpStatusCode.Created);
         var applicationId = application.GetProperty("id").GetGuid();
+        var applied = TimeProvider.System.GetUtcNow();
         var twice = await citizen.PostAsync("/api/applications", new { competitionId, candidateId }, HttpStatusCode.Conflict);
         Assert.Equal("already-applied", twice.GetProperty("rule").GetString());
 
@@ -44,6 +47,7 @@ public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetim
         await stranger.GetAsync($"/api/applications/{applicationId}", HttpStatusCode.NotFound);
         await agent.PostAsync($"/api/applications/{applicationId}/preselect", new { preselected = true }, HttpStatusCode.OK);
         await agent.PostAsync($"/api/applications/{applicationId}/convoke-written", new { examAt = TimeProvider.System.GetUtcNow().AddDays(40) }, HttpStatusCode.OK);
+        var convoked = TimeProvider.System.GetUtcNow();
         await agent.PostAsync($"/api/applications/{applicationId}/convoke-oral", new { examAt = TimeProvider.System.GetUtcNow().AddDays(50) }, HttpStatusCode.OK);
         var decided = await agent.PostAsync($"/api/applications/{applicationId}/result", new { result = "admitted" }, HttpStatusCode.OK);
         Assert.Equal("decided", decided.GetProperty("stage").GetString());
@@ -72,6 +76,28 @@ public sealed class EmploymentApiTests(ApiWithReferenceData api) : IAsyncLifetim
         Assert.DoesNotContain(subject, report.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain("CD112233", report.GetRawText(), StringComparison.Ordinal);
         await agent.GetAsync("/api/indicators/employment", HttpStatusCode.Forbidden);
+
+        // The funnel in time: as it stood just after the application, then after the written exam's convocation.
+        Funnel Then(JsonElement at) => new(at.GetProperty("funnel").EnumerateArray().Single(f => f.GetProperty("competitionId").GetString() == competitionId.ToString()));
+        var atApplied = Then(await analyst.GetAsync($"/api/indicators/employment?asOf={Uri.EscapeDataString(applied.ToString("O"))}", HttpStatusCode.OK));
+        Assert.Equal(("open", 1L, 0L, 0L, 0L, 0L), atApplied.Steps);
+        var atConvoked = Then(await analyst.GetAsync($"/api/indicators/employment?asOf={Uri.EscapeDataString(convoked.ToString("O"))}", HttpStatusCode.OK));
+        Assert.Equal(("open", 1L, 1L, 1L, 0L, 0L), atConvoked.Steps);
+        var graph = await TestHttp.Graph(analyst, "query ($at: DateTime!) { indicators { employment(asOf: $at) { funnel { competitionId status applied preselected convokedToWrittenExam convokedToOralExam admitted } } } }",
+            new { at = convoked });
+        var viaGraph = graph.GetProperty("data").GetProperty("indicators").GetProperty("employment").GetProperty("funnel").EnumerateArray()
+            .Single(f => f.GetProperty("competitionId").GetString() == competitionId.ToString());
+        Assert.Equal((1, 1, 1, 0, 0), (viaGraph.GetProperty("applied").GetInt32(), viaGraph.GetProperty("preselected").GetInt32(), viaGraph.GetProperty("convokedToWrittenExam").GetInt32(),
+            viaGraph.GetProperty("convokedToOralExam").GetInt32(), viaGraph.GetProperty("admitted").GetInt32()));
+        var before = await analyst.GetAsync($"/api/indicators/employment?asOf={Uri.EscapeDataString(beforePublishing.ToString("O"))}", HttpStatusCode.OK);
+        Assert.DoesNotContain(before.GetProperty("funnel").EnumerateArray(), f => f.GetProperty("competitionId").GetString() == competitionId.ToString());
+    }
+
+    /// <summary>A competition's funnel row: status, applied, pre-selected, convoked to the written and oral exams, admitted.</summary>
+    private sealed record Funnel(JsonElement Row)
+    {
+        public (string?, long, long, long, long, long) Steps => (Row.GetProperty("status").GetString(), Row.GetProperty("applied").GetInt64(), Row.GetProperty("preselected").GetInt64(),
+            Row.GetProperty("convokedToWrittenExam").GetInt64(), Row.GetProperty("convokedToOralExam").GetInt64(), Row.GetProperty("admitted").GetInt64());
     }
 
     [Fact]

@@ -39,11 +39,23 @@ public sealed class EmploymentProjectionTests
         await store.AppendAsync($"competition-{competition:N}", 1, [new CompetitionEvent.ApplicationsClosed("Agent:a", T0.AddDays(20))]);
         await store.CatchUpAsync();
 
-        var report = await new EmploymentIndicators(store.DataSource, store.Schema).ReportAsync();
+        var indicators = new EmploymentIndicators(store.DataSource, store.Schema);
+        var report = await indicators.ReportAsync(T0.AddYears(1));
         Assert.Equal((2L, 2L, 1L, 1L, 1L, 1L), (report.CandidateAccounts, report.VerifiedCandidateAccounts, report.Applications, report.ElectronicApplications,
             report.Competitions, report.CompetitionsAcceptingElectronicApplications));
         var funnel = report.Funnel.Single();
         Assert.Equal(("closed", 1L, 1L, 1L, 1L, 0L, 1L), (funnel.Status, funnel.Applied, funnel.Preselected, funnel.ConvokedToWrittenExam, funnel.ConvokedToOralExam,
             funnel.Admitted, funnel.WaitingList));
+
+        // The same funnel back in time: each step counts from its own date, the competition's status too.
+        (string, long, long, long, long, long, long, long) At(EmploymentReport r) => r.Funnel.Single() is var f
+            ? (f.Status, r.CandidateAccounts, r.VerifiedCandidateAccounts, f.Applied, f.Preselected, f.ConvokedToWrittenExam, f.ConvokedToOralExam, f.WaitingList)
+            : default;
+        Assert.Equal(("open", 1L, 1L, 0L, 0L, 0L, 0L, 0L), At(await indicators.ReportAsync(T0.AddHours(1))));
+        Assert.Equal(("open", 2L, 2L, 1L, 0L, 0L, 0L, 0L), At(await indicators.ReportAsync(T0.AddDays(1))));
+        Assert.Equal(("closed", 2L, 2L, 1L, 1L, 0L, 0L, 0L), At(await indicators.ReportAsync(T0.AddDays(21))));
+        Assert.Equal(("closed", 2L, 2L, 1L, 1L, 1L, 1L, 0L), At(await indicators.ReportAsync(T0.AddDays(40))));
+        Assert.Equal(("closed", 2L, 2L, 1L, 1L, 1L, 1L, 1L), At(await indicators.ReportAsync(T0.AddDays(41))));
+        Assert.Empty((await indicators.ReportAsync(T0.AddSeconds(-1))).Funnel);
     }
 }

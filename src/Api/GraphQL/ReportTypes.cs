@@ -76,8 +76,9 @@ public static partial class FrontEndSchema
                 Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("category"), AsOfArgument()],
                 Resolve = Ask<GetCallCenterIndicators, CallCenterReport>,
             },
-            new FieldDefinition("employment", employment.NonNull, "The employment figures and each competition's funnel.")
+            new FieldDefinition("employment", employment.NonNull, "The employment figures and each competition's funnel, as they stood at asOf (now by default).")
             {
+                Arguments = [AsOfArgument()],
                 Resolve = Ask<GetEmploymentIndicators, EmploymentReport>,
             },
         ];

@@ -76,7 +76,7 @@ public static class ProjectionEndpoints
         indicators.MapQuery<GetCallCenterIndicators, CallCenterReport>("/call-center")
             .WithSummary($"3737 questions per {string.Join(" or ", CallCenterIndicators.Groupings)} (category by default) with their share of the total, answered and escalated counts, answer times in minutes; with the global position. {AsOf} {Roles}");
         indicators.MapQuery<GetEmploymentIndicators, EmploymentReport>("/employment")
-            .WithSummary($"emploi-public.ma: candidate accounts (and verified ones), applications and electronic applications, competitions and those accepting electronic applications, and per competition the funnel applied / withdrawn / pre-selected / convoked to the written and oral exams / admitted / waiting list / not admitted; with the global position. {Roles}");
+            .WithSummary($"emploi-public.ma: candidate accounts (and verified ones), applications and electronic applications, competitions and those accepting electronic applications, and per competition the funnel applied / withdrawn / pre-selected / convoked to the written and oral exams / admitted / waiting list / not admitted, each as it stood then; with the global position. {AsOf} {Roles}");
     }
 
     /// <summary>Creates the schema and every read model's tables and indexes when missing.</summary>

@@ -30,8 +30,8 @@ public sealed record GetCallCenterIndicators(Actor Caller, string? GroupBy = nul
     public static IReadOnlyList<Role> Roles => IndicatorHandler.Readers;
 }
 
-/// <summary>emploi-public.ma's accounts, applications, competitions and each competition's funnel, as they stand now.</summary>
-public sealed record GetEmploymentIndicators(Actor Caller) : ICommandRoles
+/// <summary>emploi-public.ma's accounts, applications, competitions and each competition's funnel, as they stood at asOf (now by default).</summary>
+public sealed record GetEmploymentIndicators(Actor Caller, DateTimeOffset? AsOf = null) : ICommandRoles
 {
     public static IReadOnlyList<Role> Roles => IndicatorHandler.Readers;
 }
@@ -73,7 +73,7 @@ public static class IndicatorHandler
 
     public static async Task<EmploymentReport> Handle(GetEmploymentIndicators query, EmploymentIndicators indicators, TimeProvider time, CancellationToken cancellationToken)
     {
-        var report = await Checked(indicators, query, query?.Caller).ReportAsync(cancellationToken).ConfigureAwait(false);
+        var report = await Checked(indicators, query, query?.Caller).ReportAsync(At(query!.AsOf, time), cancellationToken).ConfigureAwait(false);
         return report with { Freshness = report.Freshness.At(time.GetUtcNow()) };
     }
 

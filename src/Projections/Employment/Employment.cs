@@ -52,6 +52,10 @@ public sealed class EmploymentProjection(string schema) : IReadModelProjection
                 convoked_oral_at timestamptz,
                 result text);
             CREATE INDEX IF NOT EXISTS rm_applications_competition ON {Applications} (competition_id);
+            ALTER TABLE {Applications} ADD COLUMN IF NOT EXISTS preselected_at timestamptz, ADD COLUMN IF NOT EXISTS result_at timestamptz;
+            -- Rows written before these columns: the nearest time known until a rebuild of the read model gives the exact one.
+            UPDATE {Applications} SET preselected_at = coalesce(convoked_written_at, submitted_at) WHERE preselected IS NOT NULL AND preselected_at IS NULL;
+            UPDATE {Applications} SET result_at = coalesce(convoked_oral_at, convoked_written_at, submitted_at) WHERE result IS NOT NULL AND result_at IS NULL;
             """, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -134,6 +138,7 @@ public sealed class EmploymentProjection(string schema) : IReadModelProjection
                 break;
             case ApplicationEvent.Preselected p:
                 batch.Update(Set(Applications, "application_id", "preselected", "boolean"), id, p.Accepted);
+                batch.Update(Set(Applications, "application_id", "preselected_at", "timestamptz"), id, p.DecidedAt);
                 break;
             case ApplicationEvent.ConvokedToWrittenExam c:
                 batch.Update(Set(Applications, "application_id", "convoked_written_at", "timestamptz"), id, c.ConvokedAt);
@@ -143,6 +148,7 @@ public sealed class EmploymentProjection(string schema) : IReadModelProjection
                 break;
             case ApplicationEvent.ResultRecorded r:
                 batch.Update(Set(Applications, "application_id", "result", "text"), id, ReadModelSql.Wire(r.Result));
+                batch.Update(Set(Applications, "application_id", "result_at", "timestamptz"), id, r.RecordedAt);
                 break;
         }
     }
@@ -168,25 +174,34 @@ public sealed record EmploymentReport(
 /// <summary>The headline employment figures, as of a date when asked.</summary>
 public sealed record EmploymentTotals(long CandidateAccounts, long ElectronicApplications, long CompetitionsAcceptingElectronicApplications);
 
+/// <summary>
+/// The employment figures as they stood at an instant: the read model keeps when each account was created and verified,
+/// each competition published, closed and given its results, and each application submitted, withdrawn, pre-selected,
+/// convoked and given its result, so the funnel goes back in time like the complaints' figures.
+/// </summary>
 public sealed class EmploymentIndicators(NpgsqlDataSource dataSource, string schema)
 {
-    public async Task<EmploymentReport> ReportAsync(CancellationToken cancellationToken = default)
+    public async Task<EmploymentReport> ReportAsync(DateTimeOffset asOf, CancellationToken cancellationToken = default)
     {
         await using var batch = dataSource.CreateBatch();
+        NpgsqlParameter At() => new NpgsqlParameter<DateTime> { TypedValue = asOf.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz };
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
-            SELECT (SELECT count(*) FROM {schema}.rm_candidates), (SELECT count(verified_at) FROM {schema}.rm_candidates),
-                   (SELECT count(*) FROM {schema}.rm_applications), (SELECT count(*) FILTER (WHERE electronic) FROM {schema}.rm_applications),
-                   (SELECT count(*) FROM {schema}.rm_competitions), (SELECT count(*) FILTER (WHERE accepts_electronic) FROM {schema}.rm_competitions)
-            """));
+            SELECT (SELECT count(*) FROM {schema}.rm_candidates WHERE created_at <= $1), (SELECT count(*) FROM {schema}.rm_candidates WHERE verified_at <= $1),
+                   (SELECT count(*) FROM {schema}.rm_applications WHERE submitted_at <= $1), (SELECT count(*) FILTER (WHERE electronic) FROM {schema}.rm_applications WHERE submitted_at <= $1),
+                   (SELECT count(*) FROM {schema}.rm_competitions WHERE published_at <= $1), (SELECT count(*) FILTER (WHERE accepts_electronic) FROM {schema}.rm_competitions WHERE published_at <= $1)
+            """) { Parameters = { At() } });
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
             SELECT c.competition_id, c.administration_id, c.title, c.grade, c.posts, c.accepts_electronic, c.application_deadline,
-                   CASE WHEN c.results_published_at IS NOT NULL THEN 'resultsPublished' WHEN c.applications_closed_at IS NOT NULL THEN 'closed' ELSE 'open' END,
-                   count(a.application_id), count(*) FILTER (WHERE a.electronic), count(a.withdrawn_at), count(*) FILTER (WHERE a.preselected),
-                   count(a.convoked_written_at), count(a.convoked_oral_at), count(*) FILTER (WHERE a.result = 'admitted'),
-                   count(*) FILTER (WHERE a.result = 'waitingList'), count(*) FILTER (WHERE a.result = 'notAdmitted')
-              FROM {schema}.rm_competitions c LEFT JOIN {schema}.rm_applications a USING (competition_id)
+                   CASE WHEN c.results_published_at <= $1 THEN 'resultsPublished' WHEN c.applications_closed_at <= $1 THEN 'closed' ELSE 'open' END,
+                   count(a.application_id), count(*) FILTER (WHERE a.electronic), count(*) FILTER (WHERE a.withdrawn_at <= $1),
+                   count(*) FILTER (WHERE a.preselected AND a.preselected_at <= $1),
+                   count(*) FILTER (WHERE a.convoked_written_at <= $1), count(*) FILTER (WHERE a.convoked_oral_at <= $1),
+                   count(*) FILTER (WHERE a.result = 'admitted' AND a.result_at <= $1),
+                   count(*) FILTER (WHERE a.result = 'waitingList' AND a.result_at <= $1), count(*) FILTER (WHERE a.result = 'notAdmitted' AND a.result_at <= $1)
+              FROM {schema}.rm_competitions c LEFT JOIN {schema}.rm_applications a ON a.competition_id = c.competition_id AND a.submitted_at <= $1
+             WHERE c.published_at <= $1
              GROUP BY c.competition_id ORDER BY c.published_at, c.competition_id
-            """));
+            """) { Parameters = { At() } });
         batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, EmploymentProjection.ProjectionName));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);

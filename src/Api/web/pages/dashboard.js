@@ -8,7 +8,7 @@ const TEXT = {
     refused: "Ce jeton n'ouvre pas le tableau de bord : il faut le rôle analyste, superviseur ou administrateur.", invalid: "Ce jeton n'est pas valide.",
     report: 'Rapport de suivi IDARATI', monthly: 'Réclamations reçues et traitées par mois', administrations: 'Taux de traitement et réponses dans le délai de 60 jours, par administration',
     kinds: "Taux de traitement par type d'administration", responseTimes: 'Délais de réponse par catégorie (jours)', callCenterCategories: 'Centre 3737 : questions par catégorie',
-    callCenterChannels: 'Centre 3737 : questions par canal', funnel: 'Emploi public : entonnoir par concours (à ce jour)', csv: 'Télécharger (CSV)', filter: 'Filtrer les administrations…',
+    callCenterChannels: 'Centre 3737 : questions par canal', funnel: 'Emploi public : entonnoir par concours', csv: 'Télécharger (CSV)', filter: 'Filtrer les administrations…',
     received: 'Reçues', processed: 'Traitées', processingRate: 'Taux de traitement (%)', withinDeadline: 'Réponses dans le délai (%)', median: 'Médiane', p90: '90e centile',
     questions: 'Questions', applied: 'Candidatures', preselected: 'Présélectionnés', convokedWritten: 'Convoqués à l\'écrit', convokedOral: "Convoqués à l'oral", admitted: 'Admis',
     ministry: 'Ministères', publicEstablishment: 'Établissements publics', territorialCollectivity: 'Collectivités territoriales', phone: 'Téléphone', email: 'Courriel', facebook: 'Facebook',
@@ -22,7 +22,7 @@ const TEXT = {
     refused: 'هذا الرمز لا يفتح لوحة القيادة: يلزم دور محلل أو مشرف أو مدير.', invalid: 'هذا الرمز غير صالح.',
     report: 'تقرير تتبع إدارتي', monthly: 'الشكايات الواردة والمعالجة شهريا', administrations: 'نسبة المعالجة والأجوبة داخل أجل 60 يوما حسب الإدارة',
     kinds: 'نسبة المعالجة حسب نوع الإدارة', responseTimes: 'آجال الجواب حسب الفئة (بالأيام)', callCenterCategories: 'مركز 3737: الأسئلة حسب الفئة',
-    callCenterChannels: 'مركز 3737: الأسئلة حسب القناة', funnel: 'التشغيل العمومي: مسار كل مباراة (إلى اليوم)', csv: 'تحميل (CSV)', filter: 'تصفية الإدارات…',
+    callCenterChannels: 'مركز 3737: الأسئلة حسب القناة', funnel: 'التشغيل العمومي: مسار كل مباراة', csv: 'تحميل (CSV)', filter: 'تصفية الإدارات…',
     received: 'الواردة', processed: 'المعالجة', processingRate: 'نسبة المعالجة (%)', withinDeadline: 'الأجوبة داخل الأجل (%)', median: 'الوسيط', p90: 'المئين 90',
     questions: 'الأسئلة', applied: 'الترشيحات', preselected: 'المنتقون', convokedWritten: 'المدعوون للكتابي', convokedOral: 'المدعوون للشفوي', admitted: 'الناجحون',
     ministry: 'الوزارات', publicEstablishment: 'المؤسسات العمومية', territorialCollectivity: 'الجماعات الترابية', phone: 'الهاتف', email: 'البريد الإلكتروني', facebook: 'فيسبوك',
@@ -51,7 +51,7 @@ async function load(asOf) {
   const [report, monthly, administrations, times, categories, channels, employment, directory, complaintCategories, callCategories] = await Promise.all([
     api(`/api/indicators?asOf=${asOf}`), api(`/api/indicators/complaints/processing?groupBy=month&asOf=${asOf}`), api(`/api/indicators/complaints/processing?groupBy=administration&asOf=${asOf}`),
     api(`/api/indicators/complaints/response-times?groupBy=category&asOf=${asOf}`), api(`/api/indicators/call-center?groupBy=category&asOf=${asOf}`),
-    api(`/api/indicators/call-center?groupBy=channel&asOf=${asOf}`), api('/api/indicators/employment'), api('/api/administrations'), api('/api/categories'), api('/api/call-center/categories'),
+    api(`/api/indicators/call-center?groupBy=channel&asOf=${asOf}`), api(`/api/indicators/employment?asOf=${asOf}`), api('/api/administrations'), api('/api/categories'), api('/api/call-center/categories'),
   ]);
   const names = new Map(directory.map((a) => [a.id, { ar: a.nameAr, fr: a.nameFr }]));
   const kindOf = new Map(directory.map((a) => [a.id, a.kind]));
