@@ -96,6 +96,20 @@ public static class ReadModelSql
                    (SELECT coalesce(max(seq_id), 0) AS head FROM {schema}.mt_events) h
             """, (object)projections.Select(ProjectionMonitor.ShardName).ToArray());
 
+    /// <summary>One statement over a read model, read by <paramref name="read"/>, and the checkpoint of <paramref name="projection"/> in the same round trip.</summary>
+    public static async Task<(T Result, Freshness Freshness)> QueryAsync<T>(
+        NpgsqlDataSource dataSource, string schema, string projection, NpgsqlBatchCommand command, Func<NpgsqlDataReader, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(read);
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(command);
+        batch.BatchCommands.Add(Checkpoint(schema, projection));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var result = await read(reader, cancellationToken).ConfigureAwait(false);
+        return (result, await ReadFreshnessAsync(reader, cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary>Reads the row of <see cref="Checkpoint"/>, the next result of <paramref name="reader"/>.</summary>
     public static async Task<Freshness> ReadFreshnessAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {

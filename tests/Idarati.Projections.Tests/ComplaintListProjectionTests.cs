@@ -55,13 +55,18 @@ public sealed class ComplaintListProjectionTests
         Assert.True(page.Position >= last, "the page covers the last event");
         Assert.DoesNotContain(page.Items, r => r.ToString().Contains("Nadia", StringComparison.Ordinal));
 
-        // Replaying from zero with Marten's rebuild gives the same rows, the list's indexes kept.
+        // The transfer is kept with its two administrations and its time (a department's transfers in and out).
+        Assert.Equal("MIN-SANTE>MIN-EDUCATION", await store.ScalarAsync<string>("SELECT string_agg(from_administration || '>' || to_administration, ',') FROM {s}.rm_complaint_transfers"));
+
+        // Replaying from zero with Marten's rebuild gives the same rows, the list's indexes kept (its key, four for the
+        // list's filters, the deadlines' watch's).
         async Task<long> IndexCount() =>
             await store.ScalarAsync<long>("SELECT count(*) FROM pg_indexes WHERE schemaname = '{s}' AND tablename = 'rm_complaint_list'");
-        Assert.Equal(5, await IndexCount());
+        Assert.Equal(6, await IndexCount());
         await store.ScalarAsync<int>("UPDATE {s}.rm_complaint_list SET status = 'forged' RETURNING 1");
         await store.RebuildAsync(ComplaintListProjection.ProjectionName);
-        Assert.Equal(5, await IndexCount());
+        Assert.Equal(6, await IndexCount());
+        Assert.Equal(1L, await store.ScalarAsync<long>("SELECT count(*) FROM {s}.rm_complaint_transfers"));
         var rebuilt = await ProjectAsync(store);
         Assert.Equal(page.Items.OrderBy(r => r.Id), rebuilt.Items.OrderBy(r => r.Id));
     }

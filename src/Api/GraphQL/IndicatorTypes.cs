@@ -73,10 +73,10 @@ public static partial class FrontEndSchema
             },
             new FieldDefinition("processing", processing.NonNull, $"Processing figures grouped by {string.Join(", ", ProcessingIndicators.Groupings)}.")
             {
-                Arguments = [new InputValueDefinition("groupBy", Scalars.String).WithDefault("none"), AsOfArgument()],
+                Arguments = [new InputValueDefinition("groupBy", Scalars.String).WithDefault("none"), AsOfArgument(), AfterArgument(), AdministrationArgument()],
                 Resolve = Ask<GetProcessingIndicators, ProcessingReport>,
             });
-        indicators.AddFields(MoreIndicatorFields());
+        indicators.AddFields(MoreIndicatorFields(row));
         return new FieldDefinition("indicators", indicators.NonNull, "The analysts' indicators. Roles: analyst, supervisor, admin.")
         {
             Resolve = c =>

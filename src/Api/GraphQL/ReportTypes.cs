@@ -14,6 +14,11 @@ public static partial class FrontEndSchema
 {
     private static InputValueDefinition AsOfArgument() => new("asOf", DateTime, $"The figures as they stood then (now by default). {ServiceDates.Shape}");
 
+    private static InputValueDefinition AfterArgument() =>
+        new("after", DateTime, $"Only the complaints submitted after then (a year: after its eve, 2018-12-31, as of its last day, 2019-12-31). {ServiceDates.Shape}");
+
+    private static InputValueDefinition AdministrationArgument() => new("administrationId", Scalars.ID, "Only the complaints this administration owns.");
+
     /// <summary>
     /// A query slice as a field: its message bound from the field's arguments, sent to its handler, the same one the
     /// REST route sends to; the caller must hold one of the roles the message states.
@@ -25,7 +30,7 @@ public static partial class FrontEndSchema
             return await Service<Wolverine.IMessageBus>(c).InvokeAsync<TResult>(query!, c.CancellationToken).ConfigureAwait(false);
         });
 
-    private static FieldDefinition[] MoreIndicatorFields()
+    private static FieldDefinition[] MoreIndicatorFields(ObjectGraphType processingRow)
     {
         var responseRow = new ObjectGraphType("ResponseTimeRow", "Times in days to acknowledge and to answer (mean, median, 90th percentile), and the share answered within the legal deadline.");
         responseRow.AddFields(
@@ -64,17 +69,36 @@ public static partial class FrontEndSchema
             new FieldDefinition("competitions", Scalars.Int.NonNull), new FieldDefinition("competitionsAcceptingElectronicApplications", Scalars.Int.NonNull),
             new FieldDefinition("funnel", new NonNullGraphType(new ListGraphType(funnel.NonNull)))).AddFields(Position(r => ((EmploymentReport)r).Freshness));
 
+        var keyCount = new ObjectGraphType("KeyCount", "A count under a key (a rejection's legal reason).");
+        keyCount.AddFields(new FieldDefinition("key", Scalars.String.NonNull), new FieldDefinition("count", Scalars.Int.NonNull));
+        var rows = new NonNullGraphType(new ListGraphType(processingRow.NonNull));
+        var annual = new ObjectGraphType("AnnualReport", "A department's year: the complaints, remarks and proposals submitted in it that it owns, and what it did with them; each figure the indicators' own for the same scope, all at one log position.");
+        annual.AddFields(
+            new FieldDefinition("administrationId", Scalars.ID.NonNull), new FieldDefinition("year", Scalars.Int.NonNull),
+            new FieldDefinition("after", DateTime.NonNull, "The year's start: complaints submitted after this instant."), new FieldDefinition("asOf", DateTime.NonNull, "The year's end, or now for the year under way."),
+            new FieldDefinition("byKind", rows, "Received and processed per kind: complaint, observation (remark), suggestion (proposal)."), new FieldDefinition("total", processingRow.NonNull),
+            new FieldDefinition("responseTimes", responseRow.NonNull), new FieldDefinition("topCategories", rows, "The categories most received, at most ten."),
+            new FieldDefinition("months", rows, "The monthly series (months in Morocco)."),
+            new FieldDefinition("rejectionsByReason", new NonNullGraphType(new ListGraphType(keyCount.NonNull)), "Complaints rejected, per legal reason."),
+            new FieldDefinition("transfersIn", Scalars.Int.NonNull, "Complaints transferred to the administration during the year."),
+            new FieldDefinition("transfersOut", Scalars.Int.NonNull, "Complaints it transferred to another during the year.")).AddFields(Position(r => ((AnnualReport)r).Freshness));
+
         return
         [
             new FieldDefinition("responseTimes", responseTimes.NonNull, $"Response times grouped by {string.Join(", ", ResponseTimeIndicators.Groupings)}.")
             {
-                Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("none"), AsOfArgument()],
+                Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("none"), AsOfArgument(), AfterArgument(), AdministrationArgument()],
                 Resolve = Ask<GetResponseTimes, ResponseTimeReport>,
             },
             new FieldDefinition("callCenter", callCenter.NonNull, $"The 3737 centre's questions grouped by {string.Join(", ", CallCenterIndicators.Groupings)}.")
             {
                 Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("category"), AsOfArgument()],
                 Resolve = Ask<GetCallCenterIndicators, CallCenterReport>,
+            },
+            new FieldDefinition("annualReport", annual.NonNull, "A department's annual report, filed with the ministry in charge of administrative reform.")
+            {
+                Arguments = [new InputValueDefinition("administrationId", Scalars.ID.NonNull), new InputValueDefinition("year", Scalars.Int.NonNull)],
+                Resolve = Ask<GetAnnualReport, AnnualReport>,
             },
             new FieldDefinition("employment", employment.NonNull, "The employment figures and each competition's funnel, as they stood at asOf (now by default).")
             {

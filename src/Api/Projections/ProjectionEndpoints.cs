@@ -27,6 +27,7 @@ public static class ProjectionEndpoints
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.CallCenter.CallCenterIndicators(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.ResponseTimeIndicators(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.ProcessingIndicators(db, schema));
+        services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.AnnualReports(db, schema));
         services.AddReadModelQuery((db, schema) => new ComplaintListQuery(db, schema));
         // Read-model tables exist on every node, daemon or not, so queries never meet a missing table.
         services.AddHostedService<ProjectionTablesAtStartup>();
@@ -66,15 +67,18 @@ public static class ProjectionEndpoints
     {
         var indicators = endpoints.MapGroup("/api/indicators").WithTags("indicators");
         const string AsOf = "asOf is a date (2020-03-02: counted to the end of that day in Morocco, Africa/Casablanca) or an ISO-8601 instant; now by default.";
+        const string Scope = "after (the same kinds of value) counts only the complaints submitted after it, administrationId only those that administration owns: a department's year is after=2018-12-31&asOf=2019-12-31&administrationId=MIN-SANTE.";
         const string Roles = "No personal data. Roles: analyst, supervisor, admin.";
         indicators.MapQuery<GetTrackingReport, TrackingReport>("/")
             .WithSummary($"The IDARATI tracking report as of a date: complaints received, processed and the processing rate, participating administrations; 3737 questions in total and per category with their shares; candidate accounts, electronic applications and competitions accepting them. Every figure labelled in Arabic and French; with the global position. {AsOf} {Roles}");
         indicators.MapQuery<GetProcessingIndicators, ProcessingReport>("/complaints/processing")
-            .WithSummary($"Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress, overdue (past the due date, then) and wentOverdue (recorded overdue by the service, then), grouped by {string.Join(", ", ProcessingIndicators.Groupings)} (none by default); with the global position they were computed at. {AsOf} {Roles}");
+            .WithSummary($"Complaints received, processed, processing rate, favourable outcomes, satisfaction, reopened, in progress, overdue (past the due date, then) and wentOverdue (recorded overdue by the service, then), grouped by {string.Join(", ", ProcessingIndicators.Groupings)} (none by default); with the global position they were computed at. {AsOf} {Scope} {Roles}");
         indicators.MapQuery<GetResponseTimes, ResponseTimeReport>("/complaints/response-times")
-            .WithSummary($"Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by {string.Join(", ", ResponseTimeIndicators.Groupings)} (none by default); with the global position. {AsOf} {Roles}");
+            .WithSummary($"Days to acknowledge and to answer (mean, median, 90th percentile) and the share answered within the legal deadline, grouped by {string.Join(", ", ResponseTimeIndicators.Groupings)} (none by default); with the global position. {AsOf} {Scope} {Roles}");
         indicators.MapQuery<GetCallCenterIndicators, CallCenterReport>("/call-center")
             .WithSummary($"3737 questions per {string.Join(" or ", CallCenterIndicators.Groupings)} (category by default) with their share of the total, answered and escalated counts, answer times in minutes; with the global position. {AsOf} {Roles}");
+        indicators.MapQuery<GetAnnualReport, AnnualReport>("/annual-report")
+            .WithSummary($"A department's annual report for administrationId and year: received and processed per kind (complaint, observation, suggestion), the processing rate and the share answered within the deadline, response times (median, 90th percentile), the top categories, rejections per legal reason, transfers in and out, reopenings, the monthly series; each figure the processing and response-time indicators' own for after=the eve of the year and asOf=its last day, read in one snapshot at the global position it names. {Roles}");
         indicators.MapQuery<GetEmploymentIndicators, EmploymentReport>("/employment")
             .WithSummary($"emploi-public.ma: candidate accounts (and verified ones), applications and electronic applications, competitions and those accepting electronic applications, and per competition the funnel applied / withdrawn / pre-selected / convoked to the written and oral exams / admitted / waiting list / not admitted, each as it stood then; with the global position. {AsOf} {Roles}");
     }

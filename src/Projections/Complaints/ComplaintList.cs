@@ -20,6 +20,9 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
 
     public string Table => $"{schema}.rm_complaint_list";
 
+    /// <summary>Every transfer, from and to whom and when: a department's transfers in and out in a year.</summary>
+    public string Transfers => $"{schema}.rm_complaint_transfers";
+
     public async Task CreateAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -47,7 +50,15 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
                 version bigint NOT NULL,
                 position bigint NOT NULL);
             ALTER TABLE {Table} ADD COLUMN IF NOT EXISTS period_start timestamptz, ADD COLUMN IF NOT EXISTS awaiting_since timestamptz,
-                ADD COLUMN IF NOT EXISTS reminded_at timestamptz, ADD COLUMN IF NOT EXISTS overdue_at timestamptz, ADD COLUMN IF NOT EXISTS first_overdue_at timestamptz;
+                ADD COLUMN IF NOT EXISTS reminded_at timestamptz, ADD COLUMN IF NOT EXISTS overdue_at timestamptz, ADD COLUMN IF NOT EXISTS first_overdue_at timestamptz,
+                ADD COLUMN IF NOT EXISTS rejection_reason text, ADD COLUMN IF NOT EXISTS rejected_at timestamptz;
+            CREATE TABLE IF NOT EXISTS {Transfers} (
+                complaint_id uuid NOT NULL,
+                version bigint NOT NULL,
+                from_administration text NOT NULL,
+                to_administration text NOT NULL,
+                transferred_at timestamptz NOT NULL,
+                PRIMARY KEY (complaint_id, version));
             UPDATE {Table} SET period_start = submitted_at WHERE period_start IS NULL;
             """, connection);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -75,6 +86,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         var loaded = rows.Keys.ToHashSet();
 
         var touched = new HashSet<Guid>();
+        var transfers = new List<(Guid Id, long Version, Transferred Transfer)>();
         foreach (var recorded in events)
         {
             if (recorded.Data is not ComplaintEvent @event)
@@ -91,6 +103,11 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
 
             if (Evolve(row, id, @event) is { } next)
             {
+                if (@event is Transferred transfer)
+                {
+                    transfers.Add((id, recorded.Version, transfer));
+                }
+
                 rows[id] = next with { Version = recorded.Version, Position = recorded.Sequence };
                 touched.Add(id);
             }
@@ -101,9 +118,23 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
             await WriteAsync(connection, transaction, [.. touched.Where(id => !loaded.Contains(id)).Select(id => rows[id])],
                 [.. touched.Where(loaded.Contains).Select(id => rows[id])], cancellationToken).ConfigureAwait(false);
         }
+
+        if (transfers.Count > 0)
+        {
+            await using var insert = new NpgsqlCommand($"""
+                INSERT INTO {Transfers} (complaint_id, version, from_administration, to_administration, transferred_at)
+                SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[])
+                """, connection, transaction);
+            insert.Parameters.Add(new NpgsqlParameter<Guid[]> { TypedValue = [.. transfers.Select(t => t.Id)] });
+            insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. transfers.Select(t => t.Version)] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. transfers.Select(t => ReadModelSql.Clean(t.Transfer.FromAdministrationId))] });
+            insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. transfers.Select(t => ReadModelSql.Clean(t.Transfer.ToAdministrationId))] });
+            insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. transfers.Select(t => t.Transfer.TransferredAt.UtcDateTime)] });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    public IReadOnlyList<string> Tables => [Table];
+    public IReadOnlyList<string> Tables => [Table, Transfers];
 
     /// <summary>The indexes the list's filters need; a rebuild builds them once at the end.</summary>
     public IReadOnlyList<DeferredIndex> DeferredIndexes =>
@@ -114,6 +145,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         Index("rm_complaint_list_due", "(status, answer_due)"),
         // The deadlines' watch: complaints being processed whose current answer period has not gone overdue.
         Index("rm_complaint_list_deadlines", "(period_start) WHERE status IN ('received', 'acknowledged') AND overdue_at IS NULL"),
+        new($"{schema}.rm_complaint_transfers_at", $"CREATE INDEX IF NOT EXISTS rm_complaint_transfers_at ON {Transfers} (transferred_at)"),
     ];
 
     private DeferredIndex Index(string name, string columns) =>
@@ -124,12 +156,13 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         Guid Id, string TrackingNumber, string AdministrationId, string Kind, string CategoryCode, string Channel, string Region, string Status,
         DateTimeOffset SubmittedAt, DateTimeOffset AcknowledgementDue, DateTimeOffset AnswerDue, DateTimeOffset? AcknowledgedAt, DateTimeOffset? AnsweredAt,
         string? Outcome, DateTimeOffset? ProcessedAt, DateTimeOffset? ClosedAt, int ReopenCount, int TransferCount, bool? Satisfied, long Version, long Position,
-        DateTimeOffset PeriodStart, DateTimeOffset? AwaitingSince, DateTimeOffset? RemindedAt, DateTimeOffset? OverdueAt, DateTimeOffset? FirstOverdueAt);
+        DateTimeOffset PeriodStart, DateTimeOffset? AwaitingSince, DateTimeOffset? RemindedAt, DateTimeOffset? OverdueAt, DateTimeOffset? FirstOverdueAt,
+        string? RejectionReason, DateTimeOffset? RejectedAt);
 
     private const string Columns = """
         complaint_id, tracking_number, administration_id, kind, category_code, channel, region, status, submitted_at, acknowledgement_due, answer_due,
         acknowledged_at, answered_at, outcome, processed_at, closed_at, reopen_count, transfer_count, satisfied, version, position,
-        period_start, awaiting_since, reminded_at, overdue_at, first_overdue_at
+        period_start, awaiting_since, reminded_at, overdue_at, first_overdue_at, rejection_reason, rejected_at
         """;
 
     /// <summary>The row after one event; null for an event on a complaint the list never saw submitted.</summary>
@@ -137,7 +170,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
     {
         (Submitted s, null) => new Row(id, ReadModelSql.Clean(s.TrackingNumber), ReadModelSql.Clean(s.AdministrationId), ReadModelSql.Wire(s.Kind), ReadModelSql.Clean(s.CategoryCode),
             ReadModelSql.Wire(s.Channel), ReadModelSql.Clean(s.Location.Region),
-            "received", s.SubmittedAt, s.AcknowledgementDue, s.AnswerDue, null, null, null, null, null, 0, 0, null, 0, 0, s.SubmittedAt, null, null, null, null),
+            "received", s.SubmittedAt, s.AcknowledgementDue, s.AnswerDue, null, null, null, null, null, 0, 0, null, 0, 0, s.SubmittedAt, null, null, null, null, null, null),
         (Submitted, _) or (_, null) => row,
         (Acknowledged a, _) => row with { Status = "acknowledged", AcknowledgedAt = row.AcknowledgedAt ?? a.AcknowledgedAt },
         // The answer period as the complaint's own fold keeps it (ComplaintDecider): suspended while waiting for the
@@ -147,7 +180,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         (Transferred t, _) => NewPeriod(row, t.TransferredAt) with { Status = "received", AdministrationId = ReadModelSql.Clean(t.ToAdministrationId), TransferCount = row.TransferCount + 1, AwaitingSince = null },
         (Reminded r, _) => row with { RemindedAt = r.RemindedAt },
         (WentOverdue o, _) => row with { OverdueAt = o.OverdueAt, FirstOverdueAt = row.FirstOverdueAt ?? o.OverdueAt },
-        (Rejected r, _) => row with { Status = "rejected", ProcessedAt = row.ProcessedAt ?? r.RejectedAt },
+        (Rejected r, _) => row with { Status = "rejected", ProcessedAt = row.ProcessedAt ?? r.RejectedAt, RejectionReason = ReadModelSql.Wire(r.Reason), RejectedAt = r.RejectedAt },
         (Answered a, _) => row with { Status = "answered", AnsweredAt = row.AnsweredAt ?? a.AnsweredAt, Outcome = ReadModelSql.Wire(a.Outcome), ProcessedAt = row.ProcessedAt ?? a.AnsweredAt },
         (TookIntoAccount t, _) => row with { Status = "takenIntoAccount", ProcessedAt = row.ProcessedAt ?? t.TakenAt },
         (ComplaintEvent.Closed c, _) => row with { Status = "closed", ClosedAt = c.ClosedAt, ProcessedAt = row.ProcessedAt ?? c.ClosedAt },
@@ -176,7 +209,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
                 reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9), reader.GetFieldValue<DateTimeOffset>(10), At(11), At(12),
                 reader.IsDBNull(13) ? null : reader.GetString(13), At(14), At(15), reader.GetInt32(16), reader.GetInt32(17),
                 reader.IsDBNull(18) ? null : reader.GetBoolean(18), reader.GetInt64(19), reader.GetInt64(20),
-                At(21) ?? reader.GetFieldValue<DateTimeOffset>(8), At(22), At(23), At(24), At(25));
+                At(21) ?? reader.GetFieldValue<DateTimeOffset>(8), At(22), At(23), At(24), At(25), reader.IsDBNull(26) ? null : reader.GetString(26), At(27));
             rows[row.Id] = row;
         }
     }
@@ -184,7 +217,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
     private const string Unnest = """
         unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[],
                $11::timestamptz[], $12::timestamptz[], $13::timestamptz[], $14::text[], $15::timestamptz[], $16::timestamptz[], $17::int[], $18::int[],
-               $19::boolean[], $20::bigint[], $21::bigint[], $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[])
+               $19::boolean[], $20::bigint[], $21::bigint[], $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::timestamptz[], $26::timestamptz[], $27::text[], $28::timestamptz[])
         """;
 
     /// <summary>
@@ -199,7 +232,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
             using var rows = new CopyRows(inserted.Count * 256);
             foreach (var r in inserted)
             {
-                rows.StartRow(26);
+                rows.StartRow(28);
                 rows.Uuid(r.Id);
                 rows.Text(r.TrackingNumber);
                 rows.Text(r.AdministrationId);
@@ -226,6 +259,8 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
                 rows.Timestamp(r.RemindedAt);
                 rows.Timestamp(r.OverdueAt);
                 rows.Timestamp(r.FirstOverdueAt);
+                rows.Text(r.RejectionReason);
+                rows.Timestamp(r.RejectedAt);
             }
 
             await CopyRows.CopyAsync(connection, Table, Columns, [rows], cancellationToken).ConfigureAwait(false);
@@ -240,7 +275,8 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
                     answered_at = u.answered_at, outcome = u.outcome, processed_at = u.processed_at, closed_at = u.closed_at,
                     reopen_count = u.reopen_count, transfer_count = u.transfer_count, satisfied = u.satisfied,
                     version = u.version, position = u.position, answer_due = u.answer_due, period_start = u.period_start,
-                    awaiting_since = u.awaiting_since, reminded_at = u.reminded_at, overdue_at = u.overdue_at, first_overdue_at = u.first_overdue_at
+                    awaiting_since = u.awaiting_since, reminded_at = u.reminded_at, overdue_at = u.overdue_at, first_overdue_at = u.first_overdue_at,
+                    rejection_reason = u.rejection_reason, rejected_at = u.rejected_at
                   FROM {Unnest} AS u ({Columns})
                  WHERE t.complaint_id = u.complaint_id
                 """, updated));
@@ -280,6 +316,8 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => Utc(r.RemindedAt))] });
         p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => Utc(r.OverdueAt))] });
         p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => Utc(r.FirstOverdueAt))] });
+        p.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. rows.Select(r => r.RejectionReason)] });
+        p.Add(new NpgsqlParameter<DateTime?[]> { TypedValue = [.. rows.Select(r => Utc(r.RejectedAt))] });
         return command;
     }
 

@@ -32,22 +32,34 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
     /// step's time). Satisfaction and reopenings have no time of their own in the list: they count for the complaints
     /// processed by then, as they stand now.
     /// </param>
-    public async Task<ProcessingReport> ReportAsync(string groupBy, DateTimeOffset asOf, CancellationToken cancellationToken = default)
+    public Task<ProcessingReport> ReportAsync(string groupBy, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
+        ReportAsync(groupBy, new ComplaintScope(asOf), cancellationToken);
+
+    /// <summary>The figures of the complaints <paramref name="scope"/> holds (submitted after an instant, of one administration).</summary>
+    public async Task<ProcessingReport> ReportAsync(string groupBy, ComplaintScope scope, CancellationToken cancellationToken = default)
     {
+        var ((rows, total), freshness) = await ReadModelSql.QueryAsync(dataSource, schema, ComplaintListProjection.ProjectionName, Command(schema, groupBy, scope), ReadAsync, cancellationToken)
+            .ConfigureAwait(false);
+        return new ProcessingReport(groupBy, rows, total, freshness);
+    }
+
+    /// <summary>The statement of a report, to run alone or beside others in one snapshot (the annual report).</summary>
+    public static NpgsqlBatchCommand Command(string schema, string groupBy, ComplaintScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
         var key = groupBy switch
         {
             "administration" => "c.administration_id",
             // The administration directory read model holds each administration's kind; one not (yet) in it is "unknown".
             "administrationKind" => "coalesce(a.kind, 'unknown')",
             "category" => "category_code",
-            "kind" => "kind",
+            "kind" => "c.kind",
             "channel" => "channel",
             "month" => $"to_char(submitted_at AT TIME ZONE '{ReadModelSql.Morocco}', 'YYYY-MM')",
             "none" => "'all'",
             _ => throw new ArgumentOutOfRangeException(nameof(groupBy), groupBy, "Unknown grouping."),
         };
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+        var command = new NpgsqlBatchCommand($"""
             SELECT {key} AS grp,
                    count(*),
                    count(*) FILTER (WHERE processed_at <= $1),
@@ -62,25 +74,25 @@ public sealed class ProcessingIndicators(NpgsqlDataSource dataSource, string sch
                    count(*) FILTER (WHERE first_overdue_at <= $1)
               FROM {schema}.rm_complaint_list c
               {(groupBy == "administrationKind" ? $"LEFT JOIN {schema}.rm_administrations a ON a.administration_id = c.administration_id" : "")}
-             WHERE submitted_at <= $1
+             WHERE {ComplaintScope.Where}
              GROUP BY 1
-            """)
-        {
-            Parameters = { new NpgsqlParameter<DateTime> { TypedValue = asOf.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz } },
-        });
-        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            """);
+        scope.AddParameters(command);
+        return command;
+    }
+
+    /// <summary>Reads the result of <see cref="Command"/>: the groups in order, and their total.</summary>
+    public static async Task<(IReadOnlyList<ProcessingRow> Rows, ProcessingRow Total)> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
         var raw = new List<(string Group, long[] Counts)>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             raw.Add((reader.GetString(0), Enumerable.Range(1, Counts).Select(reader.GetInt64).ToArray()));
         }
 
-        var freshness = await ReadModelSql.ReadFreshnessAsync(reader, cancellationToken).ConfigureAwait(false);
-
         var rows = raw.Select(r => Row(r.Group, r.Counts)).OrderBy(r => r.Group, StringComparer.Ordinal).ToList();
-        var total = Row("total", Enumerable.Range(0, Counts).Select(i => raw.Sum(r => r.Counts[i])).ToArray());
-        return new ProcessingReport(groupBy, rows, total, freshness);
+        return (rows, Row("total", Enumerable.Range(0, Counts).Select(i => raw.Sum(r => r.Counts[i])).ToArray()));
     }
 
     /// <summary>The counts each group's statement reads, in order.</summary>

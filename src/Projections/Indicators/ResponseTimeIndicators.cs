@@ -20,8 +20,21 @@ public sealed class ResponseTimeIndicators(NpgsqlDataSource dataSource, string s
     public static readonly IReadOnlyList<string> Groupings = ["administration", "category", "month", "none"];
 
     /// <param name="asOf">Acknowledgements and answers given by then, of complaints submitted by then.</param>
-    public async Task<ResponseTimeReport> ReportAsync(string groupBy, DateTimeOffset asOf, CancellationToken cancellationToken = default)
+    public Task<ResponseTimeReport> ReportAsync(string groupBy, DateTimeOffset asOf, CancellationToken cancellationToken = default) =>
+        ReportAsync(groupBy, new ComplaintScope(asOf), cancellationToken);
+
+    /// <summary>The times of the complaints <paramref name="scope"/> holds (submitted after an instant, of one administration).</summary>
+    public async Task<ResponseTimeReport> ReportAsync(string groupBy, ComplaintScope scope, CancellationToken cancellationToken = default)
     {
+        var ((rows, total), freshness) = await ReadModelSql.QueryAsync(dataSource, schema, ComplaintListProjection.ProjectionName, Command(schema, groupBy, scope), ReadAsync, cancellationToken)
+            .ConfigureAwait(false);
+        return new ResponseTimeReport(groupBy, rows, total, freshness);
+    }
+
+    /// <summary>The statement of a report, to run alone or beside others in one snapshot (the annual report).</summary>
+    public static NpgsqlBatchCommand Command(string schema, string groupBy, ComplaintScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
         var key = groupBy switch
         {
             "administration" => "administration_id",
@@ -34,22 +47,24 @@ public sealed class ResponseTimeIndicators(NpgsqlDataSource dataSource, string s
         // groups and the total (the empty grouping set).
         const string Ack = "date_part('epoch', CASE WHEN acknowledged_at <= $1 THEN acknowledged_at END - submitted_at) / 86400";
         const string Ans = "date_part('epoch', CASE WHEN answered_at <= $1 THEN answered_at END - submitted_at) / 86400";
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"""
+        var command = new NpgsqlBatchCommand($"""
             SELECT {key}::text, count(*) FILTER (WHERE acknowledged_at <= $1), avg({Ack}), percentile_cont(0.5) WITHIN GROUP (ORDER BY {Ack}), percentile_cont(0.9) WITHIN GROUP (ORDER BY {Ack}),
                    count(*) FILTER (WHERE answered_at <= $1), avg({Ans}), percentile_cont(0.5) WITHIN GROUP (ORDER BY {Ans}), percentile_cont(0.9) WITHIN GROUP (ORDER BY {Ans}),
                    (100.0 * count(*) FILTER (WHERE answered_at <= $1 AND answered_at <= answer_due) / nullif(count(*) FILTER (WHERE answered_at <= $1), 0))::float8,
                    GROUPING({key}) = 1 AS total
-              FROM {schema}.rm_complaint_list
-             WHERE submitted_at <= $1
+              FROM {schema}.rm_complaint_list c
+             WHERE {ComplaintScope.Where}
              GROUP BY GROUPING SETS (({key}), ())
              ORDER BY total, 1
-            """)
-        {
-            Parameters = { new NpgsqlParameter<DateTime> { TypedValue = asOf.UtcDateTime, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz } },
-        });
-        batch.BatchCommands.Add(ReadModelSql.Checkpoint(schema, ComplaintListProjection.ProjectionName));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            """);
+        scope.AddParameters(command);
+        return command;
+    }
+
+    /// <summary>Reads the result of <see cref="Command"/>: the groups in order, and their total (zeros when no complaint is in scope).</summary>
+    public static async Task<(IReadOnlyList<ResponseTimeRow> Rows, ResponseTimeRow Total)> ReadAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
         var rows = new List<ResponseTimeRow>();
         ResponseTimeRow? total = null;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -64,7 +79,7 @@ public sealed class ResponseTimeIndicators(NpgsqlDataSource dataSource, string s
             }
         }
 
-        return new ResponseTimeReport(groupBy, rows, total!, await ReadModelSql.ReadFreshnessAsync(reader, cancellationToken).ConfigureAwait(false));
+        return (rows, total ?? new ResponseTimeRow("total", 0, null, null, null, 0, null, null, null, null));
     }
 
     private static ResponseTimeRow Row(NpgsqlDataReader r)
