@@ -13,7 +13,7 @@ using Wolverine;
 namespace Idarati.Benchmarks;
 
 /// <summary>
-/// The answer deadlines (README, "Deadlines that act"): what 10,000 pending deadlines cost at start-up and at each run of
+/// The answer deadlines (README, "Deadlines and annual reports"): what 10,000 pending deadlines cost at start-up and at each run of
 /// the watch, beside raw SQL reading their due dates, and beside what the same deadlines would cost as Wolverine
 /// scheduled messages (two envelopes each, and Wolverine's own poll of them on every node).
 /// </summary>
