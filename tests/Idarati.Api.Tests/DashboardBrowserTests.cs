@@ -9,7 +9,8 @@ namespace Idarati.Api.Tests;
 /// <summary>
 /// The analysts' dashboard in a real headless browser (Debian's Chromium, driven by playwright-core from
 /// tests/conformance/dashboard.mjs) against the service on a real port, on a database seeded at a small scale, with
-/// every request that would leave the machine refused and recorded.
+/// every request that would leave the machine refused and recorded; and a department's printable annual report, and
+/// its PDF as the service prints it with the same Chromium.
 /// </summary>
 public sealed class DashboardBrowserTests
 {
@@ -46,6 +47,35 @@ public sealed class DashboardBrowserTests
             Assert.Equal(7, summary.GetProperty("charts").GetInt32());
             Assert.True(File.Exists(Path.Combine(output.FullName, "dashboard-fr.png")) && File.Exists(Path.Combine(output.FullName, "dashboard-ar.png")));
             Console.WriteLine($"dashboard: drawn {summary.GetProperty("drawnMs").GetInt32()} ms after sign-in (seed at scale 0.01: {plan.Complaints} complaints)");
+
+            // The busiest administration's annual report for 2019, as its printable page, then as the PDF the service prints.
+            string busiest;
+            await using (var dataSource = Npgsql.NpgsqlDataSource.Create(ApiFactory.TestDatabase))
+            await using (var pick = dataSource.CreateCommand($"SELECT administration_id FROM {app.Configuration["EventStore:Schema"]}.rm_complaint_list GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"))
+            {
+                busiest = (string)(await pick.ExecuteScalarAsync())!;
+            }
+
+            var (reportCode, reportOut, reportErr) = await Tools.NodeAsync("annual-report.mjs", app.Urls.Single(), Chromium(), output.FullName, busiest, "2019");
+            Assert.True(reportCode == 0, reportOut + reportErr);
+            Assert.Equal(0, JsonDocument.Parse(reportOut.Trim().Split('\n')[^1]).RootElement.GetProperty("outside").GetInt32());
+            using var pdfClient = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+            pdfClient.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+                Infrastructure.Auth.Issue(app.Services.GetRequiredService<Microsoft.IdentityModel.Tokens.SymmetricSecurityKey>(), "analyst", "analyst", null, TimeProvider.System));
+            foreach (var lang in new[] { "fr", "ar" })
+            {
+                using var pdf = await pdfClient.GetAsync($"/api/indicators/annual-report.pdf?administrationId={busiest}&year=2019&lang={lang}");
+                Assert.Equal(System.Net.HttpStatusCode.OK, pdf.StatusCode);
+                Assert.Equal("application/pdf", pdf.Content.Headers.ContentType?.MediaType);
+                var bytes = await pdf.Content.ReadAsByteArrayAsync();
+                Assert.Equal("%PDF-", System.Text.Encoding.ASCII.GetString(bytes, 0, 5));
+                Assert.True(bytes.Length > 20_000, $"a {bytes.Length}-byte PDF");
+                await File.WriteAllBytesAsync(Path.Combine(output.FullName, $"annual-report-{lang}.pdf"), bytes);
+            }
+
+            using var refused = await pdfClient.GetAsync($"/api/indicators/annual-report.pdf?administrationId={busiest}&year=2019&lang=en");
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("\"lang\"", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         });
     }
 

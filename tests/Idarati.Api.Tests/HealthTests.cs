@@ -150,20 +150,26 @@ public sealed class MigrateVerbTests
 public sealed class RebuildVerbTests
 {
     [Fact]
-    public async Task The_rebuild_verb_replays_every_projection_to_the_head_and_refuses_an_unknown_name()
+    public async Task The_seed_verb_fills_a_store_and_the_rebuild_verb_replays_every_projection_to_the_head_and_refuses_an_unknown_name()
     {
         var schema = "cli_" + Guid.NewGuid().ToString("N")[..12];
         await using var dataSource = NpgsqlDataSource.Create(ApiFactory.TestDatabase);
         var plan = Application.Seeding.SeedPlan.AtScale(0.005);
-        using (var store = await TestStores.CreateAsync(dataSource, schema))
+        using (await TestStores.CreateAsync(dataSource, schema))
         {
-            await TestStores.SeedAsync(store, plan);
         }
 
-        Environment.SetEnvironmentVariable("IDARATI_DB", ApiFactory.TestDatabase);
-        Environment.SetEnvironmentVariable("EventStore__Schema", schema);
+        // The seed verb (./run.sh seed) fills the empty store, sealing personal data under the master key as the service does.
+        string[] variables = ["IDARATI_DB", "EventStore__Schema", "Complaints__AccessCodeSecret", "PersonalData__MasterKey"];
+        string[] values = [ApiFactory.TestDatabase, schema, ApiFactory.AccessCodeSecret, ApiFactory.MasterKey];
+        for (var i = 0; i < variables.Length; i++)
+        {
+            Environment.SetEnvironmentVariable(variables[i], values[i]);
+        }
+
         try
         {
+            Assert.Equal(0, await ApiHost.RunAsync(["seed", "--scale", "0.005"]));
             Assert.Equal(2, await ApiHost.RunAsync(["rebuild", "no-such-projection"]));
             Assert.Equal(0, await ApiHost.RunAsync(["rebuild"]));
             // Once more for one projection: its rows are replaced, not doubled.
@@ -171,8 +177,15 @@ public sealed class RebuildVerbTests
         }
         finally
         {
-            Environment.SetEnvironmentVariable("EventStore__Schema", null);
-            Environment.SetEnvironmentVariable("IDARATI_DB", null);
+            foreach (var variable in variables)
+            {
+                Environment.SetEnvironmentVariable(variable, null);
+            }
+        }
+
+        await using (var sealedKeys = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.pd_subject_keys WHERE wrapped IS NOT NULL"))
+        {
+            Assert.True((long)(await sealedKeys.ExecuteScalarAsync())! > 0);
         }
 
         await using (var rows = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.rm_complaint_list"))

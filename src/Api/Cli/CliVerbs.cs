@@ -40,6 +40,7 @@ internal static class CliVerbs
         builder.Services.AddIdaratiDatabase(builder.Configuration);
         builder.Configuration["Projections:Daemon"] = daemon ? "true" : "false";
         builder.Services.AddIdaratiProjections(builder.Configuration);
+        Idarati.Api.Privacy.PersonalDataEndpoints.AddPersonalDataVault(builder.Services, builder.Configuration);
         return builder.Build();
     }
 
@@ -65,7 +66,8 @@ internal static class CliVerbs
         IHost host;
         try
         {
-            host = CliHost([.. args.Where((_, i) => i != at && i != at + 1)], daemon: false, Secrets.AccessCodeSecret);
+            // The seed seals personal fields under the master key, as the service does: it needs the key too.
+            host = CliHost([.. args.Where((_, i) => i != at && i != at + 1)], daemon: false, Secrets.AccessCodeSecret, Secrets.MasterKey);
         }
         catch (MissingSecretException e)
         {

@@ -60,6 +60,7 @@ public static class OpenApiContract
         ["GET /api/indicators/call-center"] = "getCallCenterIndicators",
         ["GET /api/indicators/employment"] = "getEmploymentIndicators",
         ["GET /api/indicators/annual-report"] = "getAnnualReport",
+        ["GET /api/indicators/annual-report.pdf"] = "getAnnualReportPdf",
         ["GET /api/projections"] = "listProjections",
         ["POST /api/projections/{name}/rebuild"] = "rebuildProjection",
         ["POST /api/projections/rebuild"] = "rebuildProjections",

@@ -103,6 +103,7 @@ public static class Outcomes
         // Marten's own conflict, should one escape the command handler's retries: never a 500.
         JasperFx.ConcurrencyException or JasperFx.Events.EventStreamUnexpectedMaxEventIdException =>
             new(409, "CONCURRENT_CHANGE", ConcurrentChange, InPayload: true) { Rule = "concurrent-change" },
+        Idarati.Api.Projections.PdfUnavailableException p => new(503, "PDF_UNAVAILABLE", p.Message, InPayload: false) { RetryAfter = 30 },
         Projections.NotLeaderException l => new(409, "NOT_LEADER", l.Message, InPayload: true) { Rule = "not-leader" },
         IdempotencyKeyReusedException k => new(422, "IDEMPOTENCY_KEY_REUSED", k.Message, InPayload: true)
         {

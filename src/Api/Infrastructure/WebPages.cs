@@ -9,7 +9,7 @@ namespace Idarati.Api.Infrastructure;
 /// </summary>
 public static class WebPages
 {
-    private static readonly EmbeddedFileProvider Files = new(typeof(WebPages).Assembly, "Idarati.Api.web");
+    internal static readonly EmbeddedFileProvider Files = new(typeof(WebPages).Assembly, "Idarati.Api.web");
 
     public static WebApplication UseWebPages(this WebApplication app)
     {
@@ -29,6 +29,8 @@ public static class WebPages
         Page(app, "/", "index.html");
         // The dashboard's data need an analyst's, a supervisor's or an admin's token, which the page asks for; the page itself is public.
         Page(app, "/dashboard", "dashboard.html");
+        // A department's annual report as a printable A4 page (?administrationId=&year=&lang=), read with the dashboard's token.
+        Page(app, "/annual-report", "annual-report.html");
         return app;
     }
 

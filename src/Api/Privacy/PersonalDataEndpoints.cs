@@ -12,9 +12,7 @@ public static class PersonalDataEndpoints
 {
     public static IServiceCollection AddIdaratiPersonalData(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(_ => MasterKeys.Parse(configuration[Secrets.MasterKey], configuration.GetSection(MasterKeys.PreviousSetting).Get<string[]>()));
-        services.AddSingleton(sp => new PersonalDataVault(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<MasterKeys>(), Database.Schema(configuration),
-            sp.GetRequiredService<TimeProvider>()));
+        AddPersonalDataVault(services, configuration);
         services.AddSingleton<PersonalDataAccess>();
         services.AddSingleton<PersonalDataErasure>();
         services.AddSingleton(sp => new Idarati.Projections.Privacy.PersonalDataReads(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), Database.Schema(configuration)));
@@ -25,6 +23,15 @@ public static class PersonalDataEndpoints
         services.AddSingleton(sp => new PersonalDataRetention(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<PersonalDataErasure>(),
             sp.GetRequiredService<RetentionPolicy>(), Database.Schema(configuration), sp.GetRequiredService<TimeProvider>()));
         RunChainStart.Add(services, sp => sp.GetRequiredService<PersonalDataRetention>().Runs, run => new RetentionSweep(run));
+        return services;
+    }
+
+    /// <summary>The master key ring and the vault alone: what the seed verb seals with, as the service does.</summary>
+    public static IServiceCollection AddPersonalDataVault(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(_ => MasterKeys.Parse(configuration[Secrets.MasterKey], configuration.GetSection(MasterKeys.PreviousSetting).Get<string[]>()));
+        services.AddSingleton(sp => new PersonalDataVault(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), sp.GetRequiredService<MasterKeys>(), Database.Schema(configuration),
+            sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

@@ -28,6 +28,7 @@ public static class ProjectionEndpoints
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.ResponseTimeIndicators(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.ProcessingIndicators(db, schema));
         services.AddReadModelQuery((db, schema) => new Idarati.Projections.Indicators.AnnualReports(db, schema));
+        services.AddSingleton<AnnualReportPdf>();
         services.AddReadModelQuery((db, schema) => new ComplaintListQuery(db, schema));
         // Read-model tables exist on every node, daemon or not, so queries never meet a missing table.
         services.AddHostedService<ProjectionTablesAtStartup>();
@@ -79,6 +80,12 @@ public static class ProjectionEndpoints
             .WithSummary($"3737 questions per {string.Join(" or ", CallCenterIndicators.Groupings)} (category by default) with their share of the total, answered and escalated counts, answer times in minutes; with the global position. {AsOf} {Roles}");
         indicators.MapQuery<GetAnnualReport, AnnualReport>("/annual-report")
             .WithSummary($"A department's annual report for administrationId and year: received and processed per kind (complaint, observation, suggestion), the processing rate and the share answered within the deadline, response times (median, 90th percentile), the top categories, rejections per legal reason, transfers in and out, reopenings, the monthly series; each figure the processing and response-time indicators' own for after=the eve of the year and asOf=its last day, read in one snapshot at the global position it names. {Roles}");
+        indicators.MapGet("/annual-report.pdf", AnnualReportPdf.HandleAsync)
+            .RequireAuthorization(p => p.RequireRole(Idarati.Application.Handling.CommandRoles.Names<GetAnnualReport>()))
+            .Produces(StatusCodes.Status200OK, contentType: "application/pdf")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithSummary($"The annual report as the A4 PDF a department files, in French (lang=fr, the default) or Arabic (lang=ar): the printable page /annual-report with the same figures, printed by Chromium's headless print-to-PDF (503 where Chromium is not installed). {Roles}");
         indicators.MapQuery<GetEmploymentIndicators, EmploymentReport>("/employment")
             .WithSummary($"emploi-public.ma: candidate accounts (and verified ones), applications and electronic applications, competitions and those accepting electronic applications, and per competition the funnel applied / withdrawn / pre-selected / convoked to the written and oral exams / admitted / waiting list / not admitted, each as it stood then; with the global position. {AsOf} {Roles}");
     }
