@@ -6,8 +6,8 @@ const TEXT = {
   fr: {
     title: (r, name) => `Rapport annuel ${r.year} — ${name}`, otherLanguage: 'العربية', print: 'Imprimer', pdf: 'PDF',
     signedOut: 'Connectez-vous sur le tableau de bord (analyste, superviseur ou administrateur), puis rouvrez cette page.',
-    position: (r) => `Calculé à la position ${number(r.position)} du journal des événements${r.freshness.final ? '' : ' (chiffres provisoires)'} ; du ${day(r.after)} au ${day(r.asOf)}.`,
-    summary: 'Synthèse', byKind: 'Reçues et traitées par nature', monthly: 'Série mensuelle', topCategories: 'Catégories les plus fréquentes', rejections: 'Irrecevabilités par motif légal',
+    position: (r) => `Calculé à la position ${number(r.position)} du journal des événements${r.freshness.final ? '' : ' (chiffres provisoires)'} ; du ${day(next(r.after))} au ${day(r.asOf)}.`,
+    summary: 'Synthèse', indicator: 'Indicateur', byKind: 'Reçues et traitées par nature', monthly: 'Série mensuelle', topCategories: 'Catégories les plus fréquentes', rejections: 'Irrecevabilités par motif légal',
     received: 'Reçues', processed: 'Traitées', processingRate: 'Taux de traitement (%)', answered: 'Répondues', withinDeadline: 'Réponses dans le délai (%)',
     wentOverdue: 'Hors délai', reopened: 'Réouvertes', median: 'Délai de réponse médian (jours)', p90: 'Délai de réponse, 90e centile (jours)',
     transfersIn: 'Transferts reçus', transfersOut: 'Transferts émis', kind: 'Nature', month: 'Mois', category: 'Catégorie', reason: 'Motif', count: 'Nombre',
@@ -18,8 +18,8 @@ const TEXT = {
   ar: {
     title: (r, name) => `التقرير السنوي ${r.year} — ${name}`, otherLanguage: 'Français', print: 'طباعة', pdf: 'PDF',
     signedOut: 'سجل الدخول في لوحة القيادة (محلل أو مشرف أو مدير)، ثم أعد فتح هذه الصفحة.',
-    position: (r) => `محسوب عند الموضع ${number(r.position)} من سجل الأحداث${r.freshness.final ? '' : ' (أرقام مؤقتة)'}؛ من ${day(r.after)} إلى ${day(r.asOf)}.`,
-    summary: 'خلاصة', byKind: 'الواردة والمعالجة حسب النوع', monthly: 'السلسلة الشهرية', topCategories: 'الفئات الأكثر ورودا', rejections: 'عدم القبول حسب السبب القانوني',
+    position: (r) => `محسوب عند الموضع ${number(r.position)} من سجل الأحداث${r.freshness.final ? '' : ' (أرقام مؤقتة)'}؛ من ${day(next(r.after))} إلى ${day(r.asOf)}.`,
+    summary: 'خلاصة', indicator: 'المؤشر', byKind: 'الواردة والمعالجة حسب النوع', monthly: 'السلسلة الشهرية', topCategories: 'الفئات الأكثر ورودا', rejections: 'عدم القبول حسب السبب القانوني',
     received: 'الواردة', processed: 'المعالجة', processingRate: 'نسبة المعالجة (%)', answered: 'المجاب عنها', withinDeadline: 'الأجوبة داخل الأجل (%)',
     wentOverdue: 'خارج الأجل', reopened: 'المعاد فتحها', median: 'الأجل الوسيط للجواب (أيام)', p90: 'أجل الجواب، المئين 90 (أيام)',
     transfersIn: 'الإحالات الواردة', transfersOut: 'الإحالات الصادرة', kind: 'النوع', month: 'الشهر', category: 'الفئة', reason: 'السبب', count: 'العدد',
@@ -35,6 +35,8 @@ const state = { lang: query.get('lang') ?? sessionStorage.getItem('idarati.lang'
 const $ = (selector) => document.querySelector(selector);
 const t = (key) => TEXT[state.lang][key] ?? key;
 const number = (value, digits = 0) => new Intl.NumberFormat(state.lang === 'ar' ? 'ar-MA' : 'fr-MA', { maximumFractionDigits: digits, minimumFractionDigits: digits }).format(value ?? 0);
+// The year starts the microsecond after the end of its eve; the page names that first day.
+const next = (instant) => new Date(new Date(instant).getTime() + 1);
 const day = (instant) => new Intl.DateTimeFormat(state.lang === 'ar' ? 'ar-MA' : 'fr-MA', { dateStyle: 'long', timeZone: 'Africa/Casablanca' }).format(new Date(instant));
 
 async function api(path) {
@@ -89,7 +91,7 @@ function render() {
   $('#pdf').href = `/api/indicators/annual-report.pdf?administrationId=${encodeURIComponent(r.administrationId)}&year=${r.year}&lang=${state.lang}`;
   document.querySelectorAll('[data-text]').forEach((e) => { e.textContent = t(e.dataset.text); });
   const total = r.total;
-  table('#summary', ['summary', 'count'], [
+  table('#summary', ['indicator', 'count'], [
     ['received', t('received'), total.received], ['processed', t('processed'), total.processed], ['processingRate', t('processingRate'), total.processingRate],
     ['answered', t('answered'), total.answered], ['withinDeadline', t('withinDeadline'), total.answeredWithinDeadlinePercent ?? 0],
     ['wentOverdue', t('wentOverdue'), total.wentOverdue], ['reopened', t('reopened'), total.reopened],
