@@ -32,6 +32,8 @@ public sealed class NotificationTests
         var mails = await MailsAsync(factory.Schema, id, 3);
         Assert.Equal([$"{id:N}:2", $"{id:N}:3", $"{id:N}:5"], mails.Select(m => m.Id));
         Assert.All(mails, m => Assert.Equal(("amina@example.ma", $"Chikaya.ma : dossier {tracking}"), (m.To, m.Subject)));
+        // A "dossier" is masculine: the acknowledgement says it was "reçu".
+        Assert.Contains($"Votre dossier {tracking} a été reçu par l'administration concernée.", mails[0].Body, StringComparison.Ordinal);
         Assert.Contains("Quel service ?", mails[1].Body, StringComparison.Ordinal);
         Assert.Contains("Un médecin de garde est ajouté.", mails[2].Body, StringComparison.Ordinal);
         // The stored messages (Wolverine keeps them a while once handled) name the complaint, never the citizen.

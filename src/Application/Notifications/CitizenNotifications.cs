@@ -91,12 +91,12 @@ public static class CitizenNotifications
 
         var what = notification.Event switch
         {
-            "acknowledged" => "a été reçue par l'administration concernée.",
+            "acknowledged" => "a été reçu par l'administration concernée.",
             "information-requested" => $"appelle une information de votre part : {file.PendingQuestion}",
-            "transferred" => $"a été transférée à l'administration {file.AdministrationId}.",
+            "transferred" => $"a été transféré à l'administration {file.AdministrationId}.",
             "answered" => $"a reçu une réponse : {file.Answer?.Text}",
-            "rejected" => $"a été déclarée irrecevable ({file.Rejection?.Reason}). {file.Rejection?.Comment}".TrimEnd(),
-            "closed" => "a été clôturée.",
+            "rejected" => $"a été déclaré irrecevable ({file.Rejection?.Reason}). {file.Rejection?.Comment}".TrimEnd(),
+            "closed" => "a été clôturé.",
             _ => "a changé d'état.",
         };
         var body = string.Create(CultureInfo.InvariantCulture,
