@@ -35,6 +35,9 @@ public static class MartenStreams
         options.Events.MetadataConfig.CausationIdEnabled = true;
         options.Events.MetadataConfig.CorrelationIdEnabled = true;
         options.Events.MetadataConfig.UserNameEnabled = true;
+        // The daemon's advisory locks are taken in a transaction: outside one, each attempt's SET LOCAL made PostgreSQL log
+        // a warning (24 at every start, README "The event store").
+        options.Events.UseAdvisoryLockTransaction = true;
         // Marten puts its own enum converter first: ours goes back in front, so enums stay camelCase strings as before.
         options.UseSystemTextJsonForSerialization(Serialization.Create(), Weasel.Core.EnumStorage.AsString, Weasel.Core.Casing.CamelCase,
             json => json.Converters.Insert(0, new System.Text.Json.Serialization.JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
