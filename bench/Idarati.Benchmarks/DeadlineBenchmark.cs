@@ -41,11 +41,7 @@ public static class DeadlineBenchmark
                         new SubmitComplaint.Place("Rabat-Salé-Kénitra", "Rabat", "Agdal-Riyad"), null) { Context = citizen }).ConfigureAwait(false);
                 }
             })).ConfigureAwait(false);
-            var monitor = app.Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>();
-            while ((await monitor.StatusAsync().ConfigureAwait(false)).Any(p => p.LagEvents > 0 || p.State != Idarati.Projections.ProjectionState.Running))
-            {
-                await Task.Delay(250).ConfigureAwait(false);
-            }
+            await BenchmarkTiming.WaitForProjectionsAsync(app.Services).ConfigureAwait(false);
 
             await using (var analyze = dataSource.CreateCommand($"ANALYZE {schema}.rm_complaint_list"))
             {
@@ -60,7 +56,7 @@ public static class DeadlineBenchmark
             report.Add("deadlines.start.us", start.Elapsed.TotalMicroseconds, "us");
 
             var runs = settings.Smoke ? 5 : 200;
-            var raw = await MedianAsync(runs, async () =>
+            var raw = await BenchmarkTiming.MedianAsync(runs, async () =>
             {
                 await using var command = dataSource.CreateCommand($"SELECT complaint_id, answer_due FROM {schema}.rm_complaint_list WHERE status IN ('received', 'acknowledged')");
                 await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
@@ -68,8 +64,8 @@ public static class DeadlineBenchmark
                 {
                 }
             }).ConfigureAwait(false);
-            report.Add("deadlines.raw-read-due-dates.us", raw, "us");
-            var ours = await MedianAsync(runs, async () =>
+            report.Add("deadlines.raw-read-due-dates.us", raw.TotalMicroseconds, "us");
+            var ours = await BenchmarkTiming.MedianAsync(runs, async () =>
             {
                 var sweep = await deadlines.SweepAsync().ConfigureAwait(false);
                 if (sweep.Reminded + sweep.Overdue != 0)
@@ -77,7 +73,7 @@ public static class DeadlineBenchmark
                     throw new InvalidOperationException("A deadline came due during the benchmark.");
                 }
             }).ConfigureAwait(false);
-            report.Add("deadlines.run-none-due.us", ours, "us", "deadlines.raw-read-due-dates.us");
+            report.Add("deadlines.run-none-due.us", ours.TotalMicroseconds, "us", "deadlines.raw-read-due-dates.us");
 
             // The same deadlines as Wolverine scheduled messages: a reminder and an overdue per complaint, scheduled
             // through the bus (each stored at once), then Wolverine's own poll statement, which every node runs.
@@ -88,17 +84,17 @@ public static class DeadlineBenchmark
             }
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {2 * pending:N0} Wolverine scheduled envelopes stored in {scheduling.Elapsed.TotalSeconds:F1} s"));
-            var theirs = await MedianAsync(runs, async () =>
+            var theirs = await BenchmarkTiming.MedianAsync(runs, async () =>
             {
                 await using var command = dataSource.CreateCommand(
                     $"SELECT * FROM {schema}.wolverine_incoming_envelopes WHERE status = 'Scheduled' AND execution_time <= $1 ORDER BY execution_time LIMIT 100");
-                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = DateTimeOffset.UtcNow });
+                command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = TimeProvider.System.GetUtcNow() });
                 await using var reader = await command.ExecuteReaderAsync().ConfigureAwait(false);
                 while (await reader.ReadAsync().ConfigureAwait(false))
                 {
                 }
             }).ConfigureAwait(false);
-            report.Add("deadlines.wolverine-poll-of-envelopes.us", theirs, "us", "deadlines.raw-read-due-dates.us");
+            report.Add("deadlines.wolverine-poll-of-envelopes.us", theirs.TotalMicroseconds, "us", "deadlines.raw-read-due-dates.us");
         }
         finally
         {
@@ -107,19 +103,5 @@ public static class DeadlineBenchmark
             await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
             await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
-    }
-
-    private static async Task<double> MedianAsync(int runs, Func<Task> run)
-    {
-        var times = new List<double>(runs);
-        for (var i = 0; i < runs; i++)
-        {
-            var clock = Stopwatch.StartNew();
-            await run().ConfigureAwait(false);
-            times.Add(clock.Elapsed.TotalMicroseconds);
-        }
-
-        times.Sort();
-        return times[times.Count / 2];
     }
 }

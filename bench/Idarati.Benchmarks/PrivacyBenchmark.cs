@@ -59,11 +59,7 @@ public static class PrivacyBenchmark
             report.Add($"privacy.erase.{people}-people.s", ours.TotalSeconds, "s", "privacy.erase.raw-keys-destroyed.s", atMost: settings.Smoke ? null : 60);
 
             // The daemon catches up with the seed and the erasures first, so that it does not share the reads' CPU.
-            var monitor = app.Services.GetRequiredService<Idarati.Projections.ProjectionMonitor>();
-            while ((await monitor.StatusAsync().ConfigureAwait(false)).Any(p => p.LagEvents > 0 || p.State != Idarati.Projections.ProjectionState.Running))
-            {
-                await Task.Delay(250).ConfigureAwait(false);
-            }
+            await BenchmarkTiming.WaitForProjectionsAsync(app.Services).ConfigureAwait(false);
 
             // Reads: a supervisor's read of a complaint (its key opened, the read recorded), the record alone, and a raw read.
             var complaints = app.Services.GetRequiredService<ComplaintService>();

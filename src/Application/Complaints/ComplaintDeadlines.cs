@@ -174,26 +174,18 @@ public static class DeadlineHandler
         ArgumentNullException.ThrowIfNull(watch);
         ArgumentNullException.ThrowIfNull(deadlines);
         ArgumentNullException.ThrowIfNull(context);
-        if (!await deadlines.Runs.ClaimAsync(watch.Run, cancellationToken).ConfigureAwait(false))
+        var claimed = await deadlines.Runs.RunOnceAsync(watch.Run, async token =>
         {
-            return;
-        }
-
-        try
-        {
-            var sweep = await deadlines.SweepAsync(cancellationToken).ConfigureAwait(false);
+            var sweep = await deadlines.SweepAsync(token).ConfigureAwait(false);
             if (sweep.Reminded + sweep.Overdue > 0)
             {
                 logger.LogInformation("Deadlines run {Run}: {Reminded} reminded, {Overdue} overdue", watch.Run, sweep.Reminded, sweep.Overdue);
             }
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or ConcurrentChangeException)
+        }, logger, cancellationToken).ConfigureAwait(false);
+        if (claimed)
         {
-            // The run is spent; the next one finds what this one could not do.
-            logger.LogError(e, "Deadlines run {Run} failed; the next run tries again", watch.Run);
+            await context.ScheduleAsync(new DeadlineWatch(watch.Run + 1), deadlines.Options.WatchEvery).ConfigureAwait(false);
         }
-
-        await context.ScheduleAsync(new DeadlineWatch(watch.Run + 1), deadlines.Options.WatchEvery).ConfigureAwait(false);
     }
 
     public static Task Handle(DeadlineNotification notification, ComplaintDeadlines deadlines, INotificationSender sender, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Idarati.Application.Handling;
@@ -23,6 +24,31 @@ public sealed class RunCounter(NpgsqlDataSource dataSource, string schema, strin
             """);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = name });
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Does run <paramref name="run"/>'s <paramref name="work"/> if this caller claims the run; a failure of the database
+    /// spends the run (the next one does what it could not) and is logged. True for the claimant, which schedules the next run.
+    /// </summary>
+    public async Task<bool> RunOnceAsync(long run, Func<CancellationToken, Task> work, ILogger logger, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (!await ClaimAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            await work(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or ConcurrentChangeException)
+        {
+            logger.LogError(e, "Run {Run} of {Job} failed; the next run tries again", run, name);
+        }
+
+        return true;
     }
 
     /// <summary>Claims a run: true for exactly one caller per run number.</summary>

@@ -81,25 +81,17 @@ public static class RetentionSweepHandler
         ArgumentNullException.ThrowIfNull(sweep);
         ArgumentNullException.ThrowIfNull(retention);
         ArgumentNullException.ThrowIfNull(context);
-        if (!await retention.Runs.ClaimAsync(sweep.Run, cancellationToken).ConfigureAwait(false))
+        var claimed = await retention.Runs.RunOnceAsync(sweep.Run, async token =>
         {
-            return;
-        }
-
-        try
-        {
-            var erased = await retention.SweepAsync(cancellationToken).ConfigureAwait(false);
+            var erased = await retention.SweepAsync(token).ConfigureAwait(false);
             if (erased.Count > 0)
             {
                 logger.LogInformation("Retention sweep {Run}: the personal data of {Count} streams erased", sweep.Run, erased.Count);
             }
-        }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        }, logger, cancellationToken).ConfigureAwait(false);
+        if (claimed)
         {
-            // The run is spent; the next one sweeps what this one could not.
-            logger.LogError(e, "Retention sweep {Run} failed; the next run tries again", sweep.Run);
+            await context.ScheduleAsync(new RetentionSweep(sweep.Run + 1), retention.Policy.SweepEvery).ConfigureAwait(false);
         }
-
-        await context.ScheduleAsync(new RetentionSweep(sweep.Run + 1), retention.Policy.SweepEvery).ConfigureAwait(false);
     }
 }
