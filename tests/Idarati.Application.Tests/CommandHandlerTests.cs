@@ -140,22 +140,28 @@ public sealed class CommandHandlerTests : IAsyncLifetime
     public async Task A_group_that_one_member_breaks_is_written_member_by_member_and_only_that_member_fails()
     {
         var handler = new CommandHandler(Store, TimeProvider.System);
-        var taken = new StreamKey("counter-key", "taken-" + Guid.NewGuid().ToString("N"));
-        var owner = NewId();
-        await handler.HandleAsync(Counter, owner, new Increment(1), Someone with { NewStream = true, Keys = [taken] });
-        var ids = Enumerable.Range(0, 20).Select(_ => NewId()).ToArray();
-        var tasks = ids.Select((id, i) => handler.HandleAsync(Counter, id, new Increment(1),
-            Someone with { NewStream = true, Keys = [i == 10 ? taken : new StreamKey("counter-key", id)] })).ToArray();
-
-        await Assert.ThrowsAsync<DuplicateStreamKeyException>(() => tasks[10]);
-        await Task.WhenAll(tasks.Where((_, i) => i != 10));
-        Assert.True(handler.Group.Counts.Failed >= 1, $"{handler.Group.Counts}");
-        Assert.Empty(await TotalsAsync(ids[10]));
-        foreach (var id in ids.Where((_, i) => i != 10))
+        // Whether the breaking member shares a group depends on timing (alone, it fails with its own error): each round
+        // checks every guarantee, and rounds go on until one round's breaker broke a group.
+        for (var round = 1; handler.Group.Counts.Failed == 0; round++)
         {
-            Assert.Equal([1], await TotalsAsync(id));
+            Assert.True(round <= 10, $"in 10 rounds the breaking member never shared a group: {handler.Group.Counts}");
+            var taken = new StreamKey("counter-key", "taken-" + Guid.NewGuid().ToString("N"));
+            var owner = NewId();
+            await handler.HandleAsync(Counter, owner, new Increment(1), Someone with { NewStream = true, Keys = [taken] });
+            var ids = Enumerable.Range(0, 40).Select(_ => NewId()).ToArray();
+            var tasks = ids.Select((id, i) => handler.HandleAsync(Counter, id, new Increment(1),
+                Someone with { NewStream = true, Keys = [i == 20 ? taken : new StreamKey("counter-key", id)] })).ToArray();
+
+            await Assert.ThrowsAsync<DuplicateStreamKeyException>(() => tasks[20]);
+            await Task.WhenAll(tasks.Where((_, i) => i != 20));
+            Assert.Empty(await TotalsAsync(ids[20]));
+            foreach (var id in ids.Where((_, i) => i != 20))
+            {
+                Assert.Equal([1], await TotalsAsync(id));
+            }
+
+            Assert.Equal(owner, await handler.FindStreamIdAsync(taken));
         }
-        Assert.Equal(owner, await handler.FindStreamIdAsync(taken));
     }
 
     [Fact]
