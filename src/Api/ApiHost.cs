@@ -144,6 +144,7 @@ public static class ApiHost
         app.MapAuditLog();
         app.MapPersonalData();
         app.MapProjections();
+        app.MapMessageDeadLetters();
         app.MapIndicators();
         Idarati.Api.GraphQL.FrontEndSchema.MapFrontEndGraphQL(app);
         Idarati.Api.CallCenter.TicketEndpoints.MapTickets(app);

@@ -22,7 +22,7 @@ public sealed class GeneratedCodeTests(ApiWithReferenceData api)
     public void Only_the_notifications_retry_a_failing_mail_server_commands_are_never_retried_behind_their_caller()
     {
         var runtime = (Wolverine.Runtime.WolverineRuntime)api.Factory.Services.GetRequiredService<Wolverine.Runtime.IWolverineRuntime>();
-        Exception[] mailServerDown = [new System.Net.Mail.SmtpException("down"), new IOException("reset"), new TimeoutException("slow"), new System.Net.Sockets.SocketException()];
+        Exception[] mailServerDown = [new Application.Notifications.MailDeferredException("451"), new Application.Notifications.MailRefusedException("550"), new IOException("reset"), new TimeoutException("slow"), new System.Net.Sockets.SocketException()];
         var notifications = runtime.Handlers.ChainFor(typeof(Application.Notifications.CitizenNotification))!.Failures;
         Assert.All(mailServerDown, e => Assert.Contains(notifications, rule => rule.Match.Matches(e)));
         // Neither the global policies nor a command's own chain retry them: a command fails back to its caller at once.

@@ -14,8 +14,15 @@ namespace Idarati.Application.Notifications;
 /// </summary>
 public sealed record CitizenNotification(Guid ComplaintId, long Version, string Event);
 
-/// <summary>One mail to send. <see cref="Key"/> names it (complaint and version): a redelivery sends the same key.</summary>
-public sealed record NotificationMail(string Key, string To, string Subject, string Body);
+/// <summary>
+/// One mail to send. <see cref="Key"/> names it (the complaint and the version of the event it tells of): a redelivery
+/// sends the same key, and over SMTP the same Message-ID (<see cref="MessageId"/>).
+/// </summary>
+public sealed record NotificationMail(string Key, string To, string Subject, string Body)
+{
+    /// <summary>The Message-ID's left part, derived from <see cref="Key"/> alone (RFC 5322 dot-atom: the key's colons become dots).</summary>
+    public string MessageId => Key.Replace(':', '.');
+}
 
 /// <summary>Delivers a mail: the development sink, or SMTP in production (Notifications:Sender).</summary>
 public interface INotificationSender
@@ -80,7 +87,11 @@ public static class CitizenNotifications
         _ => null,
     };
 
-    /// <summary>The mail for a notification, from the complaint as it stood at the notified version; null when nobody can be written to.</summary>
+    /// <summary>
+    /// The mail for a notification, from the complaint as it stood at the notified version; null when nobody can be
+    /// written to. In French and Arabic, it names the dossier and what happened, never the citizen, their text or the
+    /// administration's: the only personal datum is the address it goes to. The citizen reads the rest on Chikaya.ma.
+    /// </summary>
     public static NotificationMail? Mail(CitizenNotification notification, ComplaintState state)
     {
         ArgumentNullException.ThrowIfNull(notification);
@@ -89,30 +100,46 @@ public static class CitizenNotifications
             return null;
         }
 
-        var what = notification.Event switch
+        var (french, arabic) = notification.Event switch
         {
-            "acknowledged" => "a été reçu par l'administration concernée.",
-            "information-requested" => $"appelle une information de votre part : {file.PendingQuestion}",
-            "transferred" => $"a été transféré à l'administration {file.AdministrationId}.",
-            "answered" => $"a reçu une réponse : {file.Answer?.Text}",
-            "rejected" => $"a été déclaré irrecevable ({file.Rejection?.Reason}). {file.Rejection?.Comment}".TrimEnd(),
-            "closed" => "a été clôturé.",
-            _ => "a changé d'état.",
+            "acknowledged" => ("a été reçu par l'administration concernée.", "توصلت به الإدارة المعنية."),
+            "information-requested" => ("appelle une information de votre part : la question vous attend sur Chikaya.ma.", "يستدعي معلومة منكم: السؤال في انتظاركم على Chikaya.ma."),
+            "transferred" => ($"a été transféré à l'administration {file.AdministrationId}.", $"أحيل على الإدارة {file.AdministrationId}."),
+            "answered" => ("a reçu une réponse : lisez-la sur Chikaya.ma.", "تلقى جوابا: اطلعوا عليه في Chikaya.ma."),
+            "rejected" => ("a été déclaré irrecevable : le motif vous attend sur Chikaya.ma.", "اعتبر غير مقبول: السبب في انتظاركم على Chikaya.ma."),
+            "closed" => ("a été clôturé.", "تم إغلاقه."),
+            _ => ("a changé d'état.", "تغيرت حالته."),
         };
-        var body = string.Create(CultureInfo.InvariantCulture,
-            $"Bonjour {file.Citizen!.FullName},\n\nVotre dossier {file.TrackingNumber} {what}\n\nSuivez-le sur Chikaya.ma avec son numéro de suivi et votre code d'accès.\n");
-        return new NotificationMail($"{notification.ComplaintId:N}:{notification.Version}", email, $"Chikaya.ma : dossier {file.TrackingNumber}", body);
+        var tracking = file.TrackingNumber;
+        var body = string.Create(CultureInfo.InvariantCulture, $"""
+            Bonjour,
+
+            Votre dossier {tracking} {french}
+            Suivez-le sur Chikaya.ma avec son numéro de suivi et votre code d'accès.
+
+            السلام عليكم،
+
+            ملفكم رقم {tracking} {arabic}
+            تابعوه على Chikaya.ma برقم التتبع ورمز الولوج.
+
+            """);
+        return new NotificationMail($"{notification.ComplaintId:N}:{notification.Version}", email, $"Chikaya.ma : dossier {tracking} / شكاية: الملف {tracking}", body);
     }
 }
 
-/// <summary>How a mail is retried when the server is down or slow.</summary>
+/// <summary>How a mail is retried when the server is down or slow, and set aside when it refuses for good.</summary>
 public static class MailRetries
 {
-    /// <summary>A mail server that is down or slow: try again later, for about a day, before Wolverine's dead letters.</summary>
+    /// <summary>
+    /// A server that is down, slow or answers 4xx: try again at once, then later, for about a day, before Wolverine's
+    /// dead letters. A server that answers 5xx refuses for good: straight to the dead letters, where an admin sees
+    /// it and replays it (GET/POST /api/messages/dead-letters).
+    /// </summary>
     public static void Apply(Wolverine.Runtime.Handlers.HandlerChain chain)
     {
         ArgumentNullException.ThrowIfNull(chain);
-        Wolverine.ErrorHandling.ErrorHandlingPolicyExtensions.OnException<System.Net.Mail.SmtpException>(chain)
+        Wolverine.ErrorHandling.ErrorHandlingPolicyExtensions.OnException<MailRefusedException>(chain).MoveToErrorQueue();
+        Wolverine.ErrorHandling.ErrorHandlingPolicyExtensions.OnException<MailDeferredException>(chain)
             .Or<IOException>().Or<System.Net.Sockets.SocketException>().Or<TimeoutException>()
             .RetryWithCooldown(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10))
             .Then.ScheduleRetry(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(8), TimeSpan.FromHours(12));
@@ -142,26 +169,5 @@ public static class CitizenNotificationHandler
         {
             logger.LogInformation("Complaint {Complaint} v{Version}: no address to notify", notification.ComplaintId, notification.Version);
         }
-    }
-}
-
-/// <summary>SMTP settings (Notifications:Smtp): host, port, sender address, TLS, credentials when the server asks for them, and how long a send may take.</summary>
-public sealed record SmtpSettings(string Host, int Port, string From, bool EnableSsl, string? User, string? Password, TimeSpan Timeout);
-
-/// <summary>Production delivery over SMTP (System.Net.Mail). A failure throws, and Wolverine retries the message.</summary>
-public sealed class SmtpNotificationSender(SmtpSettings settings) : INotificationSender
-{
-    public async Task SendAsync(NotificationMail mail, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(mail);
-        using var client = new System.Net.Mail.SmtpClient(settings.Host, settings.Port) { EnableSsl = settings.EnableSsl, Timeout = (int)settings.Timeout.TotalMilliseconds };
-        if (settings.User is { Length: > 0 } user)
-        {
-            client.Credentials = new System.Net.NetworkCredential(user, settings.Password);
-        }
-
-        using var message = new System.Net.Mail.MailMessage(settings.From, mail.To, mail.Subject, mail.Body);
-        message.Headers.Add("X-Idarati-Notification", mail.Key);
-        await client.SendMailAsync(message, cancellationToken).ConfigureAwait(false);
     }
 }
