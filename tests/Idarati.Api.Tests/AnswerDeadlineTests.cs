@@ -99,6 +99,9 @@ public sealed class AnswerDeadlineTests
         Assert.Equal(2L, await node.ScalarAsync<long>($"SELECT count(*) FROM {{s}}.mt_doc_sentmail WHERE id LIKE '%:staff'"));
         var mail = await node.ScalarAsync<string>($"SELECT data::text FROM {{s}}.mt_doc_sentmail WHERE id LIKE '{late:N}:%:staff' AND data->>'to' LIKE 'supervision%'");
         Assert.DoesNotContain("Amina", mail, StringComparison.Ordinal);
+        // In both languages: "out of time" in French and in Arabic.
+        Assert.Contains("hors délai", mail, StringComparison.Ordinal);
+        Assert.Contains("خارج الأجل", mail, StringComparison.Ordinal);
     }
 
     [Fact]

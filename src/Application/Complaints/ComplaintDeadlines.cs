@@ -154,11 +154,12 @@ public sealed class ComplaintDeadlines(NpgsqlDataSource dataSource, string schem
     {
         ArgumentNullException.ThrowIfNull(notification);
         var due = notification.AnswerDue.ToOffset(TimeSpan.Zero).ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        var (tracking, administration) = (notification.TrackingNumber, notification.AdministrationId);
         var (to, subject, body) = notification.Event == "overdue"
-            ? (options.Mailbox(options.SupervisorMailbox, notification.AdministrationId), $"Chikaya.ma : dossier {notification.TrackingNumber} hors délai",
-                $"Le dossier {notification.TrackingNumber} de l'administration {notification.AdministrationId} n'a pas reçu de réponse dans le délai légal, échu le {due}.\n")
-            : (options.Mailbox(options.AgentsMailbox, notification.AdministrationId), $"Chikaya.ma : dossier {notification.TrackingNumber} à traiter",
-                $"Le dossier {notification.TrackingNumber} attend votre réponse ; le délai légal échoit le {due}.\n");
+            ? (options.Mailbox(options.SupervisorMailbox, administration), $"Chikaya.ma : dossier {tracking} hors délai / شكاية: الملف {tracking} خارج الأجل",
+                $"Le dossier {tracking} de l'administration {administration} n'a pas reçu de réponse dans le délai légal, échu le {due}.\n\nلم يتلق الملف {tracking} لدى الإدارة {administration} جوابا داخل الأجل القانوني الذي انقضى في {due}.\n")
+            : (options.Mailbox(options.AgentsMailbox, administration), $"Chikaya.ma : dossier {tracking} à traiter / شكاية: الملف {tracking} في انتظار المعالجة",
+                $"Le dossier {tracking} attend votre réponse ; le délai légal échoit le {due}.\n\nينتظر الملف {tracking} جوابكم؛ ينقضي الأجل القانوني في {due}.\n");
         return new NotificationMail($"{notification.ComplaintId:N}:{notification.Version}:staff", to, subject, body);
     }
 }
