@@ -31,14 +31,18 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM:-}" ]; then
   fi
 fi
 
-# Debian's python3-aiosmtpd, the real mail server of the SMTP tests (tests/servers/smtp-server.py).
-if ! /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+# Debian's python3-aiosmtpd (the real mail server of the SMTP tests, tests/servers/smtp-server.py) and prometheus
+# (which scrapes the service's /metrics in PrometheusTests).
+missing=()
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "python3-aiosmtpd not found: installing Debian's package..." >&2
+    echo "${missing[*]} not found: installing Debian's packages..." >&2
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-aiosmtpd >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   else
-    echo "The SMTP tests need Debian's python3-aiosmtpd (sudo apt-get install python3-aiosmtpd)." >&2
+    echo "The mail and metrics tests need Debian's ${missing[*]} (sudo apt-get install ${missing[*]})." >&2
     exit 1
   fi
 fi

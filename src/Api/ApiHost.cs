@@ -91,6 +91,7 @@ public static class ApiHost
         });
         builder.AddIdaratiMessaging(builder.Services.AddIdaratiDatabase(builder.Configuration));
         builder.Services.AddIdaratiHealth();
+        builder.AddIdaratiTelemetry();
         builder.Services.AddIdaratiAuth(builder.Configuration);
         builder.Services.AddSingleton<GuessLimits>();
         builder.Services.AddSingleton(builder.Configuration.GetSection("Complaints").Get<ComplaintOptions>()!);
@@ -138,6 +139,7 @@ public static class ApiHost
         });
         app.UseWebPages();
         app.MapIdaratiHealth();
+        app.MapIdaratiMetrics();
         app.MapReference();
         app.MapComplaints();
         app.MapAudit();

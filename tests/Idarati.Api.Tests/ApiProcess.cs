@@ -23,6 +23,9 @@ public sealed class ApiProcess : IDisposable
         LogFile = logFile;
     }
 
+    /// <summary>Where the process listens.</summary>
+    public Uri Address => _http.BaseAddress!;
+
     /// <summary>The file the process's standard output and error are written to, line by line, as an operator's log would be.</summary>
     public string LogFile { get; }
 

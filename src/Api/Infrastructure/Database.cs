@@ -73,6 +73,9 @@ public static class Database
             // A follower asks for the shard locks every second (Marten's default is 5 s), so that a takeover after a
             // lease runs out (DaemonLease) stays within seconds.
             options.Projections.LeadershipPollingTime = (int)configuration.GetValue("Projections:LeadershipPolling", TimeSpan.FromSeconds(1)).TotalMilliseconds;
+            // Marten's spans per connection and its count of appended events per type (Observability).
+            options.OpenTelemetry.TrackConnections = JasperFx.OpenTelemetry.TrackLevel.Normal;
+            options.OpenTelemetry.TrackEventCounters();
 
             return options;
         });

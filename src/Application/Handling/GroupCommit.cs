@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Marten;
 
 namespace Idarati.Application.Handling;
@@ -86,6 +87,10 @@ public sealed class GroupCommit(IDocumentStore store, CommandConnections? connec
                 _queue.RemoveRange(0, count);
             }
 
+            // One span per group: a child of the first member's trace, linked to every other member's.
+            using var activity = Telemetry.Source.StartActivity("group commit", ActivityKind.Internal, group[0].Context,
+                links: [.. group.Skip(1).Where(m => m.Context != default).Select(m => new ActivityLink(m.Context))]);
+            activity?.SetTag("idarati.group.members", group.Count);
             try
             {
                 await using var write = await CommandConnections.OpenAsync(connections, store, CancellationToken.None).ConfigureAwait(false);
@@ -119,6 +124,9 @@ public sealed class GroupCommit(IDocumentStore store, CommandConnections? connec
         public Action<IDocumentSession> Stage { get; } = stage;
 
         public TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The caller's span, which the group's span is a child of or links to.</summary>
+        public ActivityContext Context { get; } = Activity.Current?.Context ?? default;
     }
 }
 

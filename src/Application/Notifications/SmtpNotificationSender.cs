@@ -27,6 +27,9 @@ public sealed class SmtpNotificationSender(SmtpSettings settings) : INotificatio
     {
         ArgumentNullException.ThrowIfNull(mail);
         using var message = Message(mail);
+        using var activity = Handling.Telemetry.Source.StartActivity("smtp send", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("server.address", settings.Host);
+        activity?.SetTag("messaging.message.id", message.MessageId);
         using var client = new SmtpClient { Timeout = (int)settings.Timeout.TotalMilliseconds };
         var security = !settings.EnableSsl ? SecureSocketOptions.None : settings.Port == 465 ? SecureSocketOptions.SslOnConnect : SecureSocketOptions.StartTls;
         try
