@@ -41,6 +41,16 @@ public sealed class SecretTests
     }
 
     [Fact]
+    public async Task Production_signed_in_through_an_identity_provider_needs_no_signing_key_of_its_own_and_an_authority_of_the_wrong_shape_is_refused()
+    {
+        string[] common = ["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, "--Complaints:AccessCodeSecret", AccessSecret, .. Checkpoint];
+        await using var app = ApiHost.Build([.. common, "--Auth:Authority", "https://idp.example.ma/realms/chikaya"]);
+        Assert.Equal("https://idp.example.ma/realms/chikaya", app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>().Get("Bearer").Authority);
+        var plain = Assert.Throws<InvalidOperationException>(() => ApiHost.Build([.. common, "--Auth:Authority", "http://idp.example.ma/"]));
+        Assert.Contains("Auth:Authority", plain.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Production_with_both_secrets_starts_and_the_run_verb_says_one_line_without_them()
     {
         await using var app = ApiHost.Build(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, "--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", AccessSecret, .. Checkpoint]);

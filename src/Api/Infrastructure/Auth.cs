@@ -35,22 +35,28 @@ public static class Auth
 
     public static IServiceCollection AddIdaratiAuth(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
         var key = SigningKey(configuration);
         services.AddSingleton(key);
+        var provider = IdentityProvider.From(configuration);
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
         {
             options.MapInboundClaims = false;
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = Issuer,
-                ValidAudience = Audience,
+                ValidAudiences = provider is null ? [Audience] : [Audience, provider.Audience],
                 IssuerSigningKey = key,
                 RoleClaimType = "role",
                 NameClaimType = "sub",
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
+            // A ministry's identity provider: its issuer and keys come from its discovery document and JWKS, which
+            // JwtBearer fetches, keeps, and fetches again on a key id it does not know (at most once per
+            // RefreshInterval) or every AutomaticRefreshInterval: a rotation is followed without a restart.
+            provider?.Configure(options);
         });
-        services.AddSingleton(sp => new CachingTokenHandler(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new CachingTokenHandler(sp.GetRequiredService<TimeProvider>()) { Provider = provider });
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TimeProvider, CachingTokenHandler>((options, time, tokens) =>
         {
             // Lifetimes are checked against the service's clock, like everything else that tells time.
@@ -242,6 +248,13 @@ public static class Auth
 
     private static SymmetricSecurityKey SigningKey(IConfiguration configuration)
     {
+        if (string.IsNullOrEmpty(configuration[Secrets.SigningKey]) && !string.IsNullOrEmpty(configuration[IdentityProvider.AuthoritySetting]))
+        {
+            // Sign-in through the identity provider alone: the service signs nothing, so its key is drawn for this
+            // process and never leaves it.
+            return new SymmetricSecurityKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(Secrets.MinimumBytes));
+        }
+
         var bytes = Encoding.UTF8.GetBytes(configuration[Secrets.SigningKey] ?? string.Empty);
         return bytes.Length >= Secrets.MinimumBytes ? new SymmetricSecurityKey(bytes) : throw new MissingSecretException($"{Secrets.SigningKey} is too short: at least {Secrets.MinimumBytes} bytes.");
     }

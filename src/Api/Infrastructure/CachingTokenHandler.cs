@@ -17,6 +17,9 @@ public sealed class CachingTokenHandler(TimeProvider time, int capacity = 10_000
 {
     private readonly ConcurrentDictionary<string, (ClaimsIdentity Identity, DateTimeOffset Expires, TokenValidationResult Result)> _valid = new(StringComparer.Ordinal);
 
+    /// <summary>The identity provider whose tokens are also accepted, their claims renamed to the service's; null when there is none.</summary>
+    public IdentityProvider? Provider { get; init; }
+
     /// <summary>
     /// The user of a token this handler has validated and that has not expired (a copy of its identity), or null: then
     /// the token must go through the full validation.
@@ -46,6 +49,23 @@ public sealed class CachingTokenHandler(TimeProvider time, int capacity = 10_000
         }
 
         var result = await base.ValidateTokenAsync(token, validationParameters).ConfigureAwait(false);
+        if (!result.IsValid && Provider is { } rotated && result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        {
+            // A key id not in JwtBearer's copy of the provider's keys: the provider may have rotated. Checked once
+            // more against its keys as they are now; JwtBearer refreshes its own copy meanwhile.
+            var fresh = await rotated.FreshAsync(time, CancellationToken.None).ConfigureAwait(false);
+            var again = validationParameters.Clone();
+            again.ConfigurationManager = null;
+            again.ValidIssuers = [.. validationParameters.ValidIssuers ?? [], fresh.Issuer];
+            again.IssuerSigningKeys = [.. validationParameters.IssuerSigningKeys ?? [], .. fresh.SigningKeys];
+            result = await base.ValidateTokenAsync(token, again).ConfigureAwait(false);
+            validationParameters.ConfigurationManager?.RequestRefresh();
+        }
+        if (result.IsValid && Provider is { } provider && result.Issuer != Auth.Issuer && result.ClaimsIdentity is { } given)
+        {
+            result.ClaimsIdentity = provider.Rename(given);
+        }
+
         if (result.IsValid && result.ClaimsIdentity is { } claims && Auth.ActorOf(claims.Claims, out var problem) is null)
         {
             // Signed by us but not of the shape an actor has: refused like a forged token, never remembered.

@@ -61,6 +61,12 @@ public static class Secrets
 
         foreach (var name in names.Length == 0 ? [SigningKey, AccessCodeSecret, CheckpointKey, MasterKey] : names)
         {
+            // Signed in through an identity provider alone, the service signs no token: it needs no key of its own.
+            if (name == SigningKey && string.IsNullOrEmpty(configuration[SigningKey]) && !string.IsNullOrEmpty(configuration[IdentityProvider.AuthoritySetting]))
+            {
+                continue;
+            }
+
             var value = configuration[name];
             if (string.IsNullOrEmpty(value))
             {
