@@ -71,6 +71,8 @@ public static class ApiHost
         // found (a host that names its own, such as the test host, keeps it).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = NamesContentRoot(args) ? null : AppContext.BaseDirectory });
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = Defaults });
+        // Secrets as files, one per setting (Docker and compose secrets: /run/secrets/Auth__SigningKey), over the rest.
+        builder.Configuration.AddKeyPerFile(builder.Configuration["Secrets:Directory"] ?? "/run/secrets", optional: true);
         builder.Logging.AddIdaratiConsole(builder.Environment);
         configure?.Invoke(builder);
         Secrets.Require(builder.Configuration, builder.Environment.EnvironmentName);

@@ -51,6 +51,25 @@ public sealed class SecretTests
     }
 
     [Fact]
+    public async Task Production_reads_its_secrets_from_files_one_per_setting_as_compose_secrets_give_them()
+    {
+        var directory = Directory.CreateTempSubdirectory("idarati-secrets-");
+        try
+        {
+            File.WriteAllText(Path.Combine(directory.FullName, "Auth__SigningKey"), Key);
+            File.WriteAllText(Path.Combine(directory.FullName, "Complaints__AccessCodeSecret"), AccessSecret);
+            File.WriteAllText(Path.Combine(directory.FullName, "Audit__CheckpointKey"), ApiFactory.CheckpointKey);
+            File.WriteAllText(Path.Combine(directory.FullName, "PersonalData__MasterKey"), ApiFactory.MasterKey);
+            await using var app = ApiHost.Build(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, "--Secrets:Directory", directory.FullName]);
+            Assert.Equal(AccessSecret, app.Services.GetRequiredService<Application.Complaints.ComplaintOptions>().AccessCodeSecret);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Production_with_both_secrets_starts_and_the_run_verb_says_one_line_without_them()
     {
         await using var app = ApiHost.Build(["--environment", "Production", "--IDARATI_DB", ApiFactory.TestDatabase, "--Auth:SigningKey", Key, "--Complaints:AccessCodeSecret", AccessSecret, .. Checkpoint]);

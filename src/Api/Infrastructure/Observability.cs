@@ -85,7 +85,19 @@ public static class Observability
                     logger.LogWarning("The read models' lag could not be sampled: {Error}", e.Message);
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+            while (await Tick(timer, stoppingToken).ConfigureAwait(false));
+        }
+
+        private static async Task<bool> Tick(PeriodicTimer timer, CancellationToken stoppingToken)
+        {
+            try
+            {
+                return await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
         }
 
         private static System.Diagnostics.Metrics.Measurement<long> Counted(long count, string state) => new(count, new KeyValuePair<string, object?>("state", state));
