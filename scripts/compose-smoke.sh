@@ -122,5 +122,7 @@ echo "annual report: a PDF of $(wc -c < "$work/report.pdf") bytes, printed by th
 # Production: its secrets read from the files, no dev tokens.
 code="$(curl -s -o /dev/null -w '%{http_code}' -X POST "$production/api/dev/tokens" -H 'content-type: application/json' -d '{"role":"admin"}')"
 [ "$code" = 404 ] || { echo "compose smoke: Production issues dev tokens ($code)" >&2; exit 1; }
-echo "api-production: ready on its secrets, dev tokens 404"
+adhoc="$(curl -s -X POST "$production/graphql" -H 'content-type: application/json' -d '{"query":"{ __typename }"}')"
+echo "$adhoc" | grep -q PERSISTED_QUERY_REQUIRED || { echo "compose smoke: Production ran an untrusted GraphQL document: $adhoc" >&2; exit 1; }
+echo "api-production: ready on its secrets, dev tokens 404, only trusted GraphQL documents"
 echo "compose smoke: passed"

@@ -39,6 +39,8 @@ public static class HttpBenchmark
         "--Audit:CheckpointKey", Idarati.Application.Audit.CheckpointKey.DevelopmentSignerKey,
         "--PersonalData:MasterKey", Idarati.Application.Privacy.MasterKeys.DevelopmentKey,
         "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",
+        // The GraphQL scenarios send their own documents (TrustedDocumentTests covers the trusted-documents gate).
+        "--GraphQL:TrustedDocumentsOnly", "false",
     ];
 
     public static async Task RunAsync(NpgsqlDataSource dataSource, string connectionString, Settings settings, Report report)

@@ -17,6 +17,8 @@ public sealed class GraphQLAuditTests
             "--Auth:SigningKey", "integration-tests-signing-key-of-at-least-32-bytes",
             "--Complaints:AccessCodeSecret", ApiFactory.AccessCodeSecret, "--Audit:CheckpointKey", ApiFactory.CheckpointKey, "--PersonalData:MasterKey", ApiFactory.MasterKey,
             "--Logging:LogLevel:Default", "Warning",
+            // The audit sends its own documents: the transport is audited with the trusted-documents gate open (TrustedDocumentTests covers the gate).
+            "--GraphQL:TrustedDocumentsOnly", "false",
         ]);
         await app.StartAsync();
         try

@@ -27,13 +27,27 @@ public static partial class FrontEndSchema
         services.AddScoped<BatchScheduler>().AddScoped<AdministrationLoader>();
 
     /// <summary>Open at the HTTP level (complaintByTracking needs no account); each field checks the caller's role itself.</summary>
-    public static void MapFrontEndGraphQL(this IEndpointRouteBuilder endpoints) => endpoints.MapGraphQL("/graphql", Build(), new GraphQLHttpOptions
+    public static void MapFrontEndGraphQL(this IEndpointRouteBuilder endpoints)
     {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var configuration = endpoints.ServiceProvider.GetRequiredService<IConfiguration>();
+        var environment = endpoints.ServiceProvider.GetRequiredService<IHostEnvironment>();
+        var documents = FrontEndDocuments.Load();
+        endpoints.MapGraphQL("/graphql", Build(), Options(documents, configuration.GetValue("GraphQL:TrustedDocumentsOnly", environment.IsProduction()))).AllowAnonymous();
+        endpoints.MapGet("/graphql/documents", () => TypedResults.Ok(new FrontEndDocuments.Manifest([.. documents.Manifest.Select(d => new FrontEndDocuments.Entry(d.Id, d.Name))])))
+            .AllowAnonymous().WithTags("graphql")
+            .WithSummary("The trusted documents: the GraphQL documents the front ends ship (docs/queries), each with its id, sha256 of its UTF-8 text, which a request may send as documentId instead of query. With GraphQL:TrustedDocumentsOnly (on in Production by default) no other document is run. Anyone may call it.");
+    }
+
+    private static GraphQLHttpOptions Options(TrustedDocuments documents, bool trustedOnly) => new()
+    {
+        TrustedDocuments = documents,
+        TrustedDocumentsOnly = trustedOnly,
         // Each complaintByTracking a request holds is one guess of an access code, counted before anything runs.
         Admit = (http, document, operation, variables) => http.RequestServices.GetRequiredService<GuessLimits>()
             .Admit(http, document, operation, variables, GuessLimits.ComplaintCodes, "complaintByTracking", "trackingNumber"),
         MapError = error => Outcomes.Of(error) is { Status: 503 } unavailable ? unavailable.ToGraphQLError() : null,
-    }).AllowAnonymous();
+    };
 
     /// <summary>Instants out; in, a date or an instant with the meaning REST gives it (<see cref="ServiceDates.TryParse"/>).</summary>
     private static readonly ScalarGraphType DateTime = new("DateTime", "An instant, as an ISO-8601 string with its offset. As input, a date (yyyy-MM-dd) is the end of that day in Morocco (Africa/Casablanca).",

@@ -65,6 +65,7 @@ public static class OpenApiContract
         ["POST /api/projections/{name}/rebuild"] = "rebuildProjection",
         ["POST /api/projections/rebuild"] = "rebuildProjections",
         ["GET /api/messages/dead-letters"] = "listMessageDeadLetters",
+        ["GET /graphql/documents"] = "listTrustedDocuments",
         ["POST /api/messages/dead-letters/replay"] = "replayMessageDeadLetters",
         ["GET /api/audit/checkpoints/latest"] = "getLatestCheckpoint",
         ["GET /api/audit/checkpoints/{size}"] = "getCheckpoint",
@@ -96,6 +97,7 @@ public static class OpenApiContract
         ("projections", "The read models' projections: state, lag, leader, dead letters, rebuild."),
         ("messages", "Wolverine's messages set aside after failing for good (mails), and their replay."),
         ("reference data", "Administrations and the complaint and call-centre categories, labelled in Arabic and French."),
+        ("graphql", "The GraphQL endpoint's trusted documents; the endpoint itself (POST and GET /graphql) is described by its schema, /graphql/schema.graphql."),
         ("health", "Liveness and readiness probes."),
         ("development", "Development helpers; absent in production."),
     ];

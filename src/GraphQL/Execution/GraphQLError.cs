@@ -23,6 +23,8 @@ public static class ErrorCodes
     public const string BadUserInput = "BAD_USER_INPUT";
     public const string OperationNotFound = "OPERATION_RESOLUTION_FAILURE";
     public const string Internal = "INTERNAL_SERVER_ERROR";
+    public const string PersistedQueryNotFound = "PERSISTED_QUERY_NOT_FOUND";
+    public const string PersistedQueryRequired = "PERSISTED_QUERY_REQUIRED";
 }
 
 /// <summary>

@@ -39,6 +39,12 @@ public sealed class GraphQLHttpOptions
     /// <summary>Turns a resolver's unexpected exception into an error with the service's own code; null keeps INTERNAL_SERVER_ERROR.</summary>
     public Func<Exception, GraphQLException?>? MapError { get; init; }
 
+    /// <summary>The front ends' documents, which a request may name by documentId; null when the service has none.</summary>
+    public TrustedDocuments? TrustedDocuments { get; init; }
+
+    /// <summary>Run only <see cref="TrustedDocuments"/>: any other text is refused before it is parsed.</summary>
+    public bool TrustedDocumentsOnly { get; init; }
+
     /// <summary>Serve GraphiQL to a browser (a GET that accepts text/html and carries no query).</summary>
     public bool GraphiQL { get; init; } = true;
 
@@ -88,7 +94,7 @@ public static class GraphQLHttp
     {
         private readonly ConcurrentDictionary<string, (Document? Document, IReadOnlyList<GraphQLError> Errors)> _documents = new(StringComparer.Ordinal);
 
-        private sealed record Parameters(string Query, string? OperationName, IReadOnlyDictionary<string, object?>? Variables);
+        private sealed record Parameters(string? Query, string? OperationName, IReadOnlyDictionary<string, object?>? Variables, string? DocumentId = null);
 
         public async Task HandleAsync(HttpContext http)
         {
@@ -114,8 +120,15 @@ public static class GraphQLHttp
                 return;
             }
 
-            var (document, errors) = Prepare(parameters.Query);
             var requestFailed = media == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
+            var (text, untrusted) = Trusted(parameters);
+            if (untrusted is not null)
+            {
+                await Respond(http, media, StatusCodes.Status400BadRequest, null, [untrusted]).ConfigureAwait(false);
+                return;
+            }
+
+            var (document, errors) = Prepare(text!);
             if (document is null || errors.Count > 0)
             {
                 await Respond(http, media, requestFailed, null, errors).ConfigureAwait(false);
@@ -228,11 +241,36 @@ public static class GraphQLHttp
             return null;
         }
 
+        /// <summary>
+        /// The text a request runs: its documentId's (which its query, if sent too, must equal) or its query, which
+        /// with TrustedDocumentsOnly must be one of the trusted documents; or the refusal.
+        /// </summary>
+        private (string? Text, GraphQLError? Refusal) Trusted(Parameters parameters)
+        {
+            const string Manifest = "The trusted documents are listed at GET /graphql/documents.";
+            if (parameters.DocumentId is { } id)
+            {
+                if (options.TrustedDocuments?.Find(id) is not { } text)
+                {
+                    return (null, new GraphQLError($"No trusted document has the id '{id}'. {Manifest}").WithCode(ErrorCodes.PersistedQueryNotFound));
+                }
+
+                return parameters.Query is { } query && !string.Equals(query, text, StringComparison.Ordinal)
+                    ? (null, new GraphQLError("query and documentId name different documents: send one of them.").WithCode(ErrorCodes.BadUserInput))
+                    : (text, null);
+            }
+
+            return options.TrustedDocumentsOnly && options.TrustedDocuments?.Contains(parameters.Query!) != true
+                ? (null, new GraphQLError($"This service runs only the front ends' trusted documents (GraphQL:TrustedDocumentsOnly): send documentId instead of query. {Manifest}").WithCode(ErrorCodes.PersistedQueryRequired))
+                : (parameters.Query, null);
+        }
+
         private static (Parameters?, string?, int) FromQueryString(IQueryCollection query)
         {
-            if (!query.TryGetValue("query", out var text) || string.IsNullOrEmpty(text))
+            var documentId = query.TryGetValue("documentId", out var named) && !string.IsNullOrEmpty(named) ? named.ToString() : null;
+            if ((!query.TryGetValue("query", out var text) || string.IsNullOrEmpty(text)) && documentId is null)
             {
-                return (null, "The query parameter is missing.", StatusCodes.Status400BadRequest);
+                return (null, "The query parameter is missing (or documentId, naming a trusted document).", StatusCodes.Status400BadRequest);
             }
 
             IReadOnlyDictionary<string, object?>? variables = null;
@@ -254,7 +292,7 @@ public static class GraphQLHttp
                 }
             }
 
-            return (new Parameters(text.ToString(), query.TryGetValue("operationName", out var name) && !string.IsNullOrEmpty(name) ? name.ToString() : null, variables), null, 0);
+            return (new Parameters(string.IsNullOrEmpty(text) ? null : text.ToString(), query.TryGetValue("operationName", out var name) && !string.IsNullOrEmpty(name) ? name.ToString() : null, variables, documentId), null, 0);
         }
 
         private static async Task<(Parameters?, string?, int)> FromBodyAsync(HttpRequest request)
@@ -284,9 +322,21 @@ public static class GraphQLHttp
                     return (null, "The request body must be a JSON object.", StatusCodes.Status400BadRequest);
                 }
 
-                if (!root.TryGetProperty("query", out var query) || query.ValueKind != JsonValueKind.String)
+                string? documentId = null;
+                if (root.TryGetProperty("documentId", out var named) && named.ValueKind != JsonValueKind.Null)
                 {
-                    return (null, "query must be a string.", StatusCodes.Status400BadRequest);
+                    if (named.ValueKind != JsonValueKind.String)
+                    {
+                        return (null, "documentId must be a string or null.", StatusCodes.Status400BadRequest);
+                    }
+
+                    documentId = named.GetString();
+                }
+
+                var hasQuery = root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.Null;
+                if ((hasQuery && query.ValueKind != JsonValueKind.String) || (!hasQuery && documentId is null))
+                {
+                    return (null, "query must be a string (or documentId, naming a trusted document).", StatusCodes.Status400BadRequest);
                 }
 
                 string? operationName = null;
@@ -316,7 +366,7 @@ public static class GraphQLHttp
                     return (null, "extensions must be an object or null.", StatusCodes.Status400BadRequest);
                 }
 
-                return (new Parameters(query.GetString()!, operationName, variables), null, 0);
+                return (new Parameters(hasQuery ? query.GetString() : null, operationName, variables, documentId), null, 0);
             }
         }
 
