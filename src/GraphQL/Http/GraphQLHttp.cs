@@ -94,7 +94,6 @@ public static class GraphQLHttp
     {
         private readonly ConcurrentDictionary<string, (Document? Document, IReadOnlyList<GraphQLError> Errors)> _documents = new(StringComparer.Ordinal);
 
-        private sealed record Parameters(string? Query, string? OperationName, IReadOnlyDictionary<string, object?>? Variables, string? DocumentId = null);
 
         public async Task HandleAsync(HttpContext http)
         {
@@ -113,7 +112,7 @@ public static class GraphQLHttp
             }
 
             var isGet = HttpMethods.IsGet(http.Request.Method);
-            var (parameters, problem, status) = isGet ? FromQueryString(http.Request.Query) : await FromBodyAsync(http.Request).ConfigureAwait(false);
+            var (parameters, problem, status) = isGet ? GraphQLRequest.FromQueryString(http.Request.Query) : await GraphQLRequest.FromBodyAsync(http.Request).ConfigureAwait(false);
             if (parameters is null)
             {
                 await Respond(http, media, status, null, [new GraphQLError(problem!).WithCode(ErrorCodes.BadUserInput)]).ConfigureAwait(false);
@@ -245,7 +244,7 @@ public static class GraphQLHttp
         /// The text a request runs: its documentId's (which its query, if sent too, must equal) or its query, which
         /// with TrustedDocumentsOnly must be one of the trusted documents; or the refusal.
         /// </summary>
-        private (string? Text, GraphQLError? Refusal) Trusted(Parameters parameters)
+        private (string? Text, GraphQLError? Refusal) Trusted(GraphQLRequest parameters)
         {
             const string Manifest = "The trusted documents are listed at GET /graphql/documents.";
             if (parameters.DocumentId is { } id)
@@ -263,111 +262,6 @@ public static class GraphQLHttp
             return options.TrustedDocumentsOnly && options.TrustedDocuments?.Contains(parameters.Query!) != true
                 ? (null, new GraphQLError($"This service runs only the front ends' trusted documents (GraphQL:TrustedDocumentsOnly): send documentId instead of query. {Manifest}").WithCode(ErrorCodes.PersistedQueryRequired))
                 : (parameters.Query, null);
-        }
-
-        private static (Parameters?, string?, int) FromQueryString(IQueryCollection query)
-        {
-            var documentId = query.TryGetValue("documentId", out var named) && !string.IsNullOrEmpty(named) ? named.ToString() : null;
-            if ((!query.TryGetValue("query", out var text) || string.IsNullOrEmpty(text)) && documentId is null)
-            {
-                return (null, "The query parameter is missing (or documentId, naming a trusted document).", StatusCodes.Status400BadRequest);
-            }
-
-            IReadOnlyDictionary<string, object?>? variables = null;
-            if (query.TryGetValue("variables", out var json) && !string.IsNullOrEmpty(json))
-            {
-                try
-                {
-                    using var parsed = JsonDocument.Parse(json.ToString());
-                    if (parsed.RootElement.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
-                    {
-                        return (null, "variables must be a JSON object.", StatusCodes.Status400BadRequest);
-                    }
-
-                    variables = FromJson(parsed.RootElement) as IReadOnlyDictionary<string, object?>;
-                }
-                catch (JsonException)
-                {
-                    return (null, "variables is not valid JSON.", StatusCodes.Status400BadRequest);
-                }
-            }
-
-            return (new Parameters(string.IsNullOrEmpty(text) ? null : text.ToString(), query.TryGetValue("operationName", out var name) && !string.IsNullOrEmpty(name) ? name.ToString() : null, variables, documentId), null, 0);
-        }
-
-        private static async Task<(Parameters?, string?, int)> FromBodyAsync(HttpRequest request)
-        {
-            if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
-                || !string.Equals(contentType.MediaType.Value, Json, StringComparison.OrdinalIgnoreCase)
-                || (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase)))
-            {
-                return (null, "POST requests must have the content type application/json (UTF-8).", StatusCodes.Status415UnsupportedMediaType);
-            }
-
-            JsonDocument body;
-            try
-            {
-                body = await JsonDocument.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted).ConfigureAwait(false);
-            }
-            catch (JsonException)
-            {
-                return (null, "The request body is not valid JSON.", StatusCodes.Status400BadRequest);
-            }
-
-            using (body)
-            {
-                var root = body.RootElement;
-                if (root.ValueKind != JsonValueKind.Object)
-                {
-                    return (null, "The request body must be a JSON object.", StatusCodes.Status400BadRequest);
-                }
-
-                string? documentId = null;
-                if (root.TryGetProperty("documentId", out var named) && named.ValueKind != JsonValueKind.Null)
-                {
-                    if (named.ValueKind != JsonValueKind.String)
-                    {
-                        return (null, "documentId must be a string or null.", StatusCodes.Status400BadRequest);
-                    }
-
-                    documentId = named.GetString();
-                }
-
-                var hasQuery = root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.Null;
-                if ((hasQuery && query.ValueKind != JsonValueKind.String) || (!hasQuery && documentId is null))
-                {
-                    return (null, "query must be a string (or documentId, naming a trusted document).", StatusCodes.Status400BadRequest);
-                }
-
-                string? operationName = null;
-                if (root.TryGetProperty("operationName", out var name) && name.ValueKind != JsonValueKind.Null)
-                {
-                    if (name.ValueKind != JsonValueKind.String)
-                    {
-                        return (null, "operationName must be a string or null.", StatusCodes.Status400BadRequest);
-                    }
-
-                    operationName = name.GetString();
-                }
-
-                IReadOnlyDictionary<string, object?>? variables = null;
-                if (root.TryGetProperty("variables", out var vars) && vars.ValueKind != JsonValueKind.Null)
-                {
-                    if (vars.ValueKind != JsonValueKind.Object)
-                    {
-                        return (null, "variables must be an object or null.", StatusCodes.Status400BadRequest);
-                    }
-
-                    variables = (IReadOnlyDictionary<string, object?>)FromJson(vars)!;
-                }
-
-                if (root.TryGetProperty("extensions", out var extensions) && extensions.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
-                {
-                    return (null, "extensions must be an object or null.", StatusCodes.Status400BadRequest);
-                }
-
-                return (new Parameters(hasQuery ? query.GetString() : null, operationName, variables, documentId), null, 0);
-            }
         }
 
         private static Task Plain(HttpContext http, int status, string text)
