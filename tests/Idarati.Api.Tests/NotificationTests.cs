@@ -85,10 +85,7 @@ public sealed class NotificationTests
         await smtp.CommandAsync("hold");
         var schema = "mail_" + Guid.NewGuid().ToString("N")[..12];
         var nodeA = new ApiFactory { Schema = schema };
-        foreach (var (key, value) in smtp.Settings())
-        {
-            nodeA.Settings[key] = value;
-        }
+        smtp.SendsTo(nodeA);
 
         nodeA.Settings["Notifications:Smtp:Timeout"] = "00:00:02";
         var citizen = nodeA.As("citizen", subject: "crash-citizen");

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Idarati.Tests;
 
@@ -31,7 +30,7 @@ public sealed class PrometheusTests
         // A first submission, so that the counters exist when Prometheus first reads them (a series it first sees at 1 shows no increase).
         await TestHttp.Json(await citizen.PostAsJsonAsync("/api/complaints", TestHttp.Complaint()), HttpStatusCode.Created);
 
-        var port = FreePort();
+        var port = Tools.FreePort();
         var directory = Directory.CreateTempSubdirectory("idarati-prometheus-");
         try
         {
@@ -118,10 +117,4 @@ public sealed class PrometheusTests
 
     private static double Value(JsonElement result) => double.Parse(result.GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

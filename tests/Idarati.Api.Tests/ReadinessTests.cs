@@ -111,10 +111,7 @@ public sealed class ReadinessTests
         using var smtp = await SmtpTestServer.StartAsync();
         await smtp.CommandAsync("hold");
         await using var node = new ApiFactory { Settings = { ["Health:MessageBacklog"] = "2" } };
-        foreach (var (key, value) in smtp.Settings())
-        {
-            node.Settings[key] = value;
-        }
+        smtp.SendsTo(node);
 
         var citizen = node.As("citizen", subject: "readiness-backlog");
         var agent = node.As("agent", "MIN-SANTE");

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Idarati.Tests;
 
@@ -20,7 +19,7 @@ public sealed class SignInTests
     {
         var directory = Directory.CreateTempSubdirectory("idarati-oidc-");
         var keys = Path.Combine(directory.FullName, "keys.json");
-        var port = FreePort();
+        var port = Tools.FreePort();
         var issuer = $"http://127.0.0.1:{port}";
         var provider = await StartProviderAsync(port, keys);
         try
@@ -125,10 +124,4 @@ public sealed class SignInTests
         return response.StatusCode;
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -116,10 +116,7 @@ public sealed class SmtpDeliveryTests(ITestOutputHelper output)
     private static ApiFactory Node(SmtpTestServer smtp, string? schema = null)
     {
         var factory = schema is null ? new ApiFactory() : new ApiFactory { Schema = schema };
-        foreach (var (key, value) in smtp.Settings())
-        {
-            factory.Settings[key] = value;
-        }
+        smtp.SendsTo(factory);
 
         return factory;
     }

@@ -74,6 +74,18 @@ internal sealed class SmtpTestServer : IDisposable
         [$"Notifications{separator}Smtp{separator}From"] = "noreply@chikaya.ma", [$"Notifications{separator}Smtp{separator}EnableSsl"] = "false",
     };
 
+    /// <summary>Points <paramref name="node"/>'s mail at this server.</summary>
+    public ApiFactory SendsTo(ApiFactory node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        foreach (var (key, value) in Settings())
+        {
+            node.Settings[key] = value;
+        }
+
+        return node;
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

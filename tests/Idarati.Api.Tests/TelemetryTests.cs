@@ -24,10 +24,7 @@ public sealed class TelemetryTests
             Settings = { ["Telemetry:Tracing"] = "true" },
             ExtraServices = services => services.ConfigureOpenTelemetryTracerProvider(b => b.AddInMemoryExporter(spans)),
         };
-        foreach (var (key, value) in smtp.Settings())
-        {
-            node.Settings[key] = value;
-        }
+        smtp.SendsTo(node);
 
         // Spans are collected process-wide, other tests' hosts included: each request carries a W3C traceparent of
         // its own, and the service's spans continue that trace.

@@ -30,6 +30,14 @@ internal static class Tools
         return (process.ExitCode, await output, await error);
     }
 
+    /// <summary>A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts.</summary>
+    public static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
     /// <summary>A script of tests/conformance run by Node.</summary>
     public static Task<(int Code, string Output, string Error)> NodeAsync(params string[] arguments) => RunAsync(Conformance, "node", arguments);
 }

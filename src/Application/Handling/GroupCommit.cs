@@ -87,9 +87,11 @@ public sealed class GroupCommit(IDocumentStore store, CommandConnections? connec
                 _queue.RemoveRange(0, count);
             }
 
-            // One span per group: a child of the first member's trace, linked to every other member's.
-            using var activity = Telemetry.Source.StartActivity("group commit", ActivityKind.Internal, group[0].Context,
-                links: [.. group.Skip(1).Where(m => m.Context != default).Select(m => new ActivityLink(m.Context))]);
+            // One span per group, when spans are collected: a child of the first member's trace, linked to every other member's.
+            using var activity = Telemetry.Source.HasListeners()
+                ? Telemetry.Source.StartActivity("group commit", ActivityKind.Internal, group[0].Context,
+                    links: [.. group.Skip(1).Where(m => m.Context != default).Select(m => new ActivityLink(m.Context))])
+                : null;
             activity?.SetTag("idarati.group.members", group.Count);
             try
             {
