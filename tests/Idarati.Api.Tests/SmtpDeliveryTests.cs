@@ -60,6 +60,8 @@ public sealed class SmtpDeliveryTests(ITestOutputHelper output)
         Assert.Single(smtp.Events, e => e.TryGetProperty("refused", out _));
         await factory.As("analyst").GetAsync("/api/messages/dead-letters", HttpStatusCode.Forbidden);
         await factory.As("supervisor").PostAsync("/api/messages/dead-letters/replay", new { ids = new[] { letter.GetProperty("id").GetGuid() } }, HttpStatusCode.Forbidden);
+        var tooMany = await admin.ProblemAsync(HttpMethod.Get, "/api/messages/dead-letters?limit=1000", null, HttpStatusCode.BadRequest);
+        Assert.True(tooMany.GetProperty("errors").TryGetProperty("limit", out _), tooMany.GetRawText());
         var empty = await admin.ProblemAsync(HttpMethod.Post, "/api/messages/dead-letters/replay", new { ids = Array.Empty<Guid>() }, HttpStatusCode.BadRequest);
         Assert.True(empty.GetProperty("errors").TryGetProperty("ids", out _), empty.GetRawText());
 

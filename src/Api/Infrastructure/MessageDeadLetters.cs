@@ -26,14 +26,14 @@ public static class MessageDeadLetters
         var group = endpoints.MapGroup("/api/messages/dead-letters").WithTags("messages").RequireAuthorization(p => p.RequireRole(R.Admin));
         group.MapGet("/", async (IWolverineRuntime runtime, int? limit, CancellationToken ct) =>
             {
-                var take = Math.Clamp(limit ?? 100, 1, 500);
+                var take = Idarati.Application.Handling.Paging.Size("limit", limit);
                 var results = await runtime.Stores.FetchDeadLetterEnvelopesAsync(new DeadLetterEnvelopeGetRequest { Limit = (uint)take }, ct).ConfigureAwait(false);
                 var items = results.SelectMany(r => r.Envelopes)
                     .Select(e => new MessageDeadLetter(e.Id, e.MessageType, e.Message, e.ExceptionType, e.ExceptionMessage, e.SentAt, e.Replayable))
                     .OrderByDescending(e => e.SentAt).Take(take).ToList();
                 return TypedResults.Ok(new MessageDeadLetterPage(results.Sum(r => r.TotalCount), items));
             })
-            .WithSummary("The messages Wolverine set aside after their handler failed for good (a mail the server refused with 5xx, or still failing after a day of retries): id, message type and body, the error, when it was sent, and whether a replay is asked. The newest first, limit 1-500 (100). Role: admin.");
+            .WithSummary("The messages Wolverine set aside after their handler failed for good (a mail the server refused with 5xx, or still failing after a day of retries): id, message type and body, the error, when it was sent, and whether a replay is asked. The newest first, limit 1-200 (50; another is a 400 naming limit). Role: admin.");
         group.MapPost("/replay", async Task<Results<Accepted, ValidationProblem>> (ReplayRequest request, IWolverineRuntime runtime) =>
             {
                 if (request.Ids is not { Count: > 0 and <= 500 })

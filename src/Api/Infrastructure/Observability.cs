@@ -59,16 +59,19 @@ public static class Observability
     /// outgoing, scheduled, dead-letter; Wolverine's own counts): sampled from the database every
     /// Telemetry:LagSampleEvery (5 s), so a scrape costs no query.
     /// </summary>
-    private sealed class ReadModelLag(Idarati.Projections.ProjectionMonitor monitor, Wolverine.Runtime.IWolverineRuntime runtime, IConfiguration configuration, TimeProvider time, ILogger<ReadModelLag> logger) : BackgroundService
+    private sealed class ReadModelLag(Idarati.Projections.ProjectionMonitor monitor, Wolverine.Runtime.IWolverineRuntime runtime, System.Diagnostics.Metrics.IMeterFactory meters,
+        IConfiguration configuration, TimeProvider time, ILogger<ReadModelLag> logger) : BackgroundService
     {
         private IReadOnlyList<Idarati.Projections.ProjectionStatus> _last = [];
         private Wolverine.Logging.PersistedCounts? _messages;
 
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
-            Telemetry.Meter.CreateObservableGauge("idarati.read_model.lag.events", () => _last.Select(p => new System.Diagnostics.Metrics.Measurement<long>(p.LagEvents, new KeyValuePair<string, object?>("read_model", p.Name))), "{event}", "Events in the log a read model has not applied yet.");
-            Telemetry.Meter.CreateObservableGauge("idarati.read_model.lag.seconds", () => _last.Select(p => new System.Diagnostics.Metrics.Measurement<double>(p.LagSeconds, new KeyValuePair<string, object?>("read_model", p.Name))), "s", "How long the oldest event a read model has not applied has waited.");
-            Telemetry.Meter.CreateObservableGauge("idarati.messages", () => _messages is not { } m ? [] : new[]
+            // The host's meter (IMeterFactory): its gauges go with the host, and two hosts in one process keep apart.
+            var meter = meters.Create(new System.Diagnostics.Metrics.MeterOptions(Telemetry.Name));
+            meter.CreateObservableGauge("idarati.read_model.lag.events", () => _last.Select(p => new System.Diagnostics.Metrics.Measurement<long>(p.LagEvents, new KeyValuePair<string, object?>("read_model", p.Name))), "{event}", "Events in the log a read model has not applied yet.");
+            meter.CreateObservableGauge("idarati.read_model.lag.seconds", () => _last.Select(p => new System.Diagnostics.Metrics.Measurement<double>(p.LagSeconds, new KeyValuePair<string, object?>("read_model", p.Name))), "s", "How long the oldest event a read model has not applied has waited.");
+            meter.CreateObservableGauge("idarati.messages", () => _messages is not { } m ? [] : new[]
             {
                 Counted(m.Incoming, "incoming"), Counted(m.Outgoing, "outgoing"), Counted(m.Scheduled, "scheduled"), Counted(m.DeadLetter, "dead-letter"),
             }, "{message}", "Messages in Wolverine's durable inbox and outbox, by state.");
