@@ -66,7 +66,11 @@ esac
 
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-rm -f "$log"
 echo "tests: $passed passed, $failed failed"
+if [ "$failed" != "0" ]; then
+  # The failures again at the very end, so that a log cut to its tail still names them.
+  grep -E -A 6 '^[[:space:]]+Failed [A-Za-z_]' "$log" | cut -c1-400 | head -80
+fi
+rm -f "$log"
 if [ "$failed" != "0" ] || [ "$passed" = "0" ]; then status=1; fi
 exit "$status"

@@ -130,6 +130,8 @@ public static class ApiHost
         app.Use(RefuseOversizedBodies);
         app.UseRequestTextCheck();
         app.UseIdempotencyFingerprints();
+        // GraphQL subscriptions over graphql-transport-ws; WebSocket pings every 30 s keep idle connections through proxies.
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.UseIdaratiAuthentication();
         app.UseIdaratiAuthorization();
         app.UsePersonalDataRoutes();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Idarati.Api.Infrastructure;
+using Idarati.Api.Live;
 using Idarati.Application.Administrations;
 using Idarati.Application.Complaints;
 using Idarati.Application.Handling;
@@ -24,7 +25,7 @@ public static partial class FrontEndSchema
 {
     /// <summary>The per-request batching services the schema's resolvers use.</summary>
     public static IServiceCollection AddFrontEndGraphQL(this IServiceCollection services) =>
-        services.AddScoped<BatchScheduler>().AddScoped<AdministrationLoader>();
+        services.AddScoped<BatchScheduler>().AddScoped<AdministrationLoader>().AddLiveSubscriptions();
 
     /// <summary>Open at the HTTP level (complaintByTracking needs no account); each field checks the caller's role itself.</summary>
     public static void MapFrontEndGraphQL(this IEndpointRouteBuilder endpoints)
@@ -33,19 +34,23 @@ public static partial class FrontEndSchema
         var configuration = endpoints.ServiceProvider.GetRequiredService<IConfiguration>();
         var environment = endpoints.ServiceProvider.GetRequiredService<IHostEnvironment>();
         var documents = FrontEndDocuments.Load();
-        endpoints.MapGraphQL("/graphql", Build(), Options(documents, configuration.GetValue("GraphQL:TrustedDocumentsOnly", environment.IsProduction()))).AllowAnonymous();
+        endpoints.MapGraphQL("/graphql", Build(), Options(documents, configuration.GetValue("GraphQL:TrustedDocumentsOnly", environment.IsProduction()), endpoints.ServiceProvider)).AllowAnonymous();
         endpoints.MapGet("/graphql/documents", () => TypedResults.Ok(new FrontEndDocuments.Manifest([.. documents.Manifest.Select(d => new FrontEndDocuments.Entry(d.Id, d.Name))])))
             .AllowAnonymous().WithTags("graphql")
             .WithSummary("The trusted documents: the GraphQL documents the front ends ship (docs/queries), each with its id, sha256 of its UTF-8 text, which a request may send as documentId instead of query. With GraphQL:TrustedDocumentsOnly (on in Production by default) no other document is run. Anyone may call it.");
     }
 
-    private static GraphQLHttpOptions Options(TrustedDocuments documents, bool trustedOnly) => new()
+    private static GraphQLHttpOptions Options(TrustedDocuments documents, bool trustedOnly, IServiceProvider services) => new()
     {
         TrustedDocuments = documents,
         TrustedDocumentsOnly = trustedOnly,
-        // Each complaintByTracking a request holds is one guess of an access code, counted before anything runs.
-        Admit = (http, document, operation, variables) => http.RequestServices.GetRequiredService<GuessLimits>()
-            .Admit(http, document, operation, variables, GuessLimits.ComplaintCodes, "complaintByTracking", "trackingNumber"),
+        // Each complaintByTracking a request holds, and each complaintChangedByTracking subscription, is one guess of an
+        // access code, counted before anything runs.
+        Admit = (http, document, operation, variables) => http.RequestServices.GetRequiredService<GuessLimits>() is var guesses
+            ? guesses.Admit(http, document, operation, variables, GuessLimits.ComplaintCodes, "complaintByTracking", "trackingNumber")
+                ?? guesses.Admit(http, document, operation, variables, GuessLimits.ComplaintCodes, "complaintChangedByTracking", "trackingNumber")
+            : null,
+        Subscriptions = Live.LiveSubscriptions.Options(services),
         MapError = error => Outcomes.Of(error) is { Status: 503 } unavailable ? unavailable.ToGraphQLError() : null,
     };
 
@@ -205,7 +210,32 @@ public static partial class FrontEndSchema
                 EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")),
         ];
         mutation.AddFields([.. mutations.Select(WithInput).Select(ScreenedMutation)]);
-        return new Schema(query, mutation, types: [DateTime]);
+        var subscription = SubscriptionType(complaint, listItem, Reachable(query, "CallCenterReport"));
+        return new Schema(query, mutation, subscription, types: [DateTime]);
+    }
+
+    /// <summary>A named type the root reaches, found by name (built inside the field that returns it).</summary>
+    private static NamedGraphType Reachable(FieldsGraphType root, string name)
+    {
+        var seen = new HashSet<NamedGraphType>();
+        var pending = new Stack<NamedGraphType>([root]);
+        while (pending.TryPop(out var type))
+        {
+            if (type.Name == name)
+            {
+                return type;
+            }
+
+            if (seen.Add(type) && type is FieldsGraphType fields)
+            {
+                foreach (var field in fields.Fields)
+                {
+                    pending.Push(field.Type.Unwrap());
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"No type {name} is reachable from {root.Name}.");
     }
 
     /// <summary>

@@ -76,6 +76,16 @@ public sealed class ComplaintService(StoredStreams streams, CommandHandler handl
     }
 
     /// <summary>The citizen's door: tracking number and access code, no account needed.</summary>
+    /// <summary>Whether <paramref name="actor"/> may read the complaint as it is now; nothing is answered, so no read is recorded (a subscription's check).</summary>
+    public async Task<bool> MayReadAsync(Guid id, Actor actor, string? accessCode = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var streamId = ComplaintIdentifiers.StreamId(id);
+        var revealer = await vault.RevealerAsync(streamId, cancellationToken).ConfigureAwait(false);
+        var (state, _) = await handler.LoadAsync(ComplaintDecider.Decider, streamId, null, null, revealer, cancellationToken).ConfigureAwait(false);
+        return state.FileOrNull is { } file && CanRead(actor, file, accessCode);
+    }
+
     public async Task<ComplaintView> GetByTrackingAsync(string trackingNumber, string accessCode, CancellationToken cancellationToken = default)
     {
         var streamId = await handler.FindStreamIdAsync(new StreamKey(ComplaintIdentifiers.TrackingKeyKind, trackingNumber.Trim().ToUpperInvariant()), cancellationToken).ConfigureAwait(false);

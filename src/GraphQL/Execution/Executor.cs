@@ -33,13 +33,31 @@ public static partial class Executor
     public static async Task<ExecutionResult> ExecuteAsync(ExecutionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var (start, refusal) = Start(request);
+        if (start is null)
+        {
+            return refusal!;
+        }
+
+        var (operation, variables, rootType) = start;
+        var context = new Context(request, variables, cancellationToken);
+        var fields = context.CollectFields(rootType, operation.SelectionSet);
+        return await context.RunAsync(rootType, request.RootValue, fields, serially: operation.Operation == OperationType.Mutation).ConfigureAwait(false);
+    }
+
+    /// <summary>The operation a request runs, its coerced variables and its root type.</summary>
+    private sealed record Started(OperationDefinition Operation, IReadOnlyDictionary<string, object?> Variables, ObjectGraphType Root);
+
+    /// <summary>What <paramref name="request"/> runs, or the request error that stops it before execution.</summary>
+    private static (Started? Start, ExecutionResult? Refusal) Start(ExecutionRequest request)
+    {
         var operations = request.Document.Definitions.OfType<OperationDefinition>().ToList();
         OperationDefinition? operation;
         if (request.OperationName is null)
         {
             if (operations.Count != 1)
             {
-                return RequestError(operations.Count == 0 ? "Must provide an operation." : "Must provide operation name if query contains multiple operations.");
+                return (null, RequestError(operations.Count == 0 ? "Must provide an operation." : "Must provide operation name if query contains multiple operations."));
             }
 
             operation = operations[0];
@@ -49,7 +67,7 @@ public static partial class Executor
             operation = operations.FirstOrDefault(o => o.Name?.Value == request.OperationName);
             if (operation is null)
             {
-                return RequestError($"Unknown operation named \"{request.OperationName}\".");
+                return (null, RequestError($"Unknown operation named \"{request.OperationName}\"."));
             }
         }
 
@@ -57,7 +75,7 @@ public static partial class Executor
         var variables = Values.CoerceVariables(request.Schema, operation.VariableDefinitions, request.Variables, errors);
         if (errors.Count > 0)
         {
-            return new ExecutionResult(null, errors) { Executed = false };
+            return (null, new ExecutionResult(null, errors) { Executed = false });
         }
 
         var rootType = operation.Operation switch
@@ -68,23 +86,10 @@ public static partial class Executor
         };
         if (rootType is null)
         {
-            return RequestError($"Schema is not configured to execute {operation.Operation.ToString().ToLowerInvariant()} operation.", operation.Span.Location);
+            return (null, RequestError($"Schema is not configured to execute {operation.Operation.ToString().ToLowerInvariant()} operation.", operation.Span.Location));
         }
 
-        var context = new Context(request, variables, cancellationToken);
-        var fields = context.CollectFields(rootType, operation.SelectionSet);
-        try
-        {
-            var work = context.ExecuteFieldsAsync(rootType, request.RootValue, null, fields, serially: operation.Operation == OperationType.Mutation).AsTask();
-            var data = request.Scheduler is { } scheduler
-                ? await scheduler.DriveAsync(work, cancellationToken).ConfigureAwait(false)
-                : await work.ConfigureAwait(false);
-            return new ExecutionResult(data, context.Errors);
-        }
-        catch (PropagatedNull)
-        {
-            return new ExecutionResult(null, context.Errors);
-        }
+        return (new Started(operation, variables, rootType), null);
     }
 
     private static ExecutionResult RequestError(string message, SourceLocation? location = null) =>
@@ -124,6 +129,23 @@ public static partial class Executor
             request.Document.Definitions.OfType<FragmentDefinition>().GroupBy(f => f.Name.Value).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
         private Schema Schema => request.Schema;
+
+        /// <summary>Executes the root selection on <paramref name="root"/>, driving the request's batches; a non-null root field that failed nulls data.</summary>
+        public async Task<ExecutionResult> RunAsync(ObjectGraphType rootType, object? root, OrderedDictionary<string, List<Field>> fields, bool serially)
+        {
+            try
+            {
+                var work = ExecuteFieldsAsync(rootType, root, null, fields, serially).AsTask();
+                var data = request.Scheduler is { } scheduler
+                    ? await scheduler.DriveAsync(work, cancellationToken).ConfigureAwait(false)
+                    : await work.ConfigureAwait(false);
+                return new ExecutionResult(data, Errors);
+            }
+            catch (PropagatedNull)
+            {
+                return new ExecutionResult(null, Errors);
+            }
+        }
 
         public IReadOnlyList<GraphQLError> Errors
         {

@@ -45,6 +45,9 @@ public sealed class GraphQLHttpOptions
     /// <summary>Run only <see cref="TrustedDocuments"/>: any other text is refused before it is parsed.</summary>
     public bool TrustedDocumentsOnly { get; init; }
 
+    /// <summary>Subscriptions over graphql-transport-ws and SSE: who connects, what is shared, and the limits.</summary>
+    public SubscriptionOptions Subscriptions { get; init; } = new();
+
     /// <summary>Serve GraphiQL to a browser (a GET that accepts text/html and carries no query).</summary>
     public bool GraphiQL { get; init; } = true;
 
@@ -90,13 +93,35 @@ public static class GraphQLHttp
     };
 
 
-    private sealed class Handler(Schema schema, GraphQLHttpOptions options)
+    /// <summary>What the checks before execution found: the document and operation to run, or errors, or the host's own refusal.</summary>
+    internal sealed record Admission(Document? Document, OperationDefinition? Operation, IReadOnlyList<GraphQLError> Errors)
+    {
+        public bool Untrusted { get; init; }
+
+        public bool WrongMethod { get; init; }
+
+        public IResult? Refusal { get; init; }
+    }
+
+    internal sealed class Handler(Schema schema, GraphQLHttpOptions options)
     {
         private readonly ConcurrentDictionary<string, (Document? Document, IReadOnlyList<GraphQLError> Errors)> _documents = new(StringComparer.Ordinal);
 
 
         public async Task HandleAsync(HttpContext http)
         {
+            if (http.WebSockets.IsWebSocketRequest)
+            {
+                await GraphQLWebSocket.RunAsync(this, http).ConfigureAwait(false);
+                return;
+            }
+
+            if (GraphQLEventStream.IsWanted(http.Request))
+            {
+                await GraphQLEventStream.RunAsync(this, http).ConfigureAwait(false);
+                return;
+            }
+
             if (options.GraphiQL && HttpMethods.IsGet(http.Request.Method) && !http.Request.Query.ContainsKey("query") && AcceptsHtml(http.Request.Headers.Accept))
             {
                 http.Response.ContentType = "text/html; charset=utf-8";
@@ -120,40 +145,29 @@ public static class GraphQLHttp
             }
 
             var requestFailed = media == GraphQLResponseJson ? StatusCodes.Status400BadRequest : StatusCodes.Status200OK;
-            var (text, untrusted) = Trusted(parameters);
-            if (untrusted is not null)
+            var admission = Admit(http, parameters, isGet ? OperationType.Query : null);
+            switch (admission)
             {
-                await Respond(http, media, StatusCodes.Status400BadRequest, null, [untrusted]).ConfigureAwait(false);
-                return;
+                case { Refusal: { } refusal }:
+                    await refusal.ExecuteAsync(http).ConfigureAwait(false);
+                    return;
+                case { Errors.Count: > 0, Untrusted: true }:
+                    await Respond(http, media, StatusCodes.Status400BadRequest, null, admission.Errors).ConfigureAwait(false);
+                    return;
+                case { Errors.Count: > 0, WrongMethod: true }:
+                    http.Response.Headers.Allow = "POST";
+                    await Respond(http, media, StatusCodes.Status405MethodNotAllowed, null, admission.Errors).ConfigureAwait(false);
+                    return;
+                case { Errors.Count: > 0 }:
+                    await Respond(http, media, requestFailed, null, admission.Errors).ConfigureAwait(false);
+                    return;
+                case { Operation.Operation: OperationType.Subscription }:
+                    await Respond(http, media, requestFailed, null, [new GraphQLError(
+                        $"A subscription is a stream: send it over WebSocket ({GraphQLWebSocket.Subprotocol}) or with Accept: {GraphQLEventStream.MediaType}.").WithCode(ErrorCodes.BadUserInput)]).ConfigureAwait(false);
+                    return;
             }
 
-            var (document, errors) = Prepare(text!);
-            if (document is null || errors.Count > 0)
-            {
-                await Respond(http, media, requestFailed, null, errors).ConfigureAwait(false);
-                return;
-            }
-
-            if (isGet && Selected(document, parameters.OperationName) is { Operation: not OperationType.Query })
-            {
-                http.Response.Headers.Allow = "POST";
-                await Respond(http, media, StatusCodes.Status405MethodNotAllowed, null,
-                    [new GraphQLError("Only queries may be sent with GET; send mutations with POST.").WithCode(ErrorCodes.BadUserInput)]).ConfigureAwait(false);
-                return;
-            }
-
-            var refusals = options.Limits.Check(schema, document, parameters.OperationName, parameters.Variables);
-            if (refusals.Count > 0)
-            {
-                await Respond(http, media, requestFailed, null, refusals).ConfigureAwait(false);
-                return;
-            }
-
-            if (options.Admit is { } admit && Selected(document, parameters.OperationName) is { } operation && admit(http, document, operation, parameters.Variables) is { } refusal)
-            {
-                await refusal.ExecuteAsync(http).ConfigureAwait(false);
-                return;
-            }
+            var document = admission.Document!;
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
             timeout.CancelAfter(options.Timeout);
@@ -176,6 +190,48 @@ public static class GraphQLHttp
 
             await Respond(http, media, result.Executed ? StatusCodes.Status200OK : requestFailed, result.Executed ? result : null, result.Errors).ConfigureAwait(false);
         }
+
+        /// <summary>
+        /// A request's document checked as every transport checks it, before anything runs: trusted, parsed, validated,
+        /// the operation found (and, for a GET, a query), within the limits, and admitted by the host (guess limits).
+        /// </summary>
+        internal Admission Admit(HttpContext http, GraphQLRequest parameters, OperationType? only = null)
+        {
+            var (text, untrusted) = Trusted(parameters);
+            if (untrusted is not null)
+            {
+                return new Admission(null, null, [untrusted]) { Untrusted = true };
+            }
+
+            var (document, errors) = Prepare(text!);
+            if (document is null || errors.Count > 0)
+            {
+                return new Admission(null, null, errors);
+            }
+
+            var operation = Selected(document, parameters.OperationName);
+            if (only is { } kind && operation is { } found && found.Operation != kind)
+            {
+                return new Admission(null, null, [new GraphQLError("Only queries may be sent with GET; send mutations with POST.").WithCode(ErrorCodes.BadUserInput)]) { WrongMethod = true };
+            }
+
+            var refusals = options.Limits.Check(schema, document, parameters.OperationName, parameters.Variables);
+            if (refusals.Count > 0)
+            {
+                return new Admission(null, null, refusals);
+            }
+
+            return options.Admit is { } admit && operation is not null && admit(http, document, operation, parameters.Variables) is { } refusal
+                ? new Admission(null, null, []) { Refusal = refusal }
+                : new Admission(document, operation, []);
+        }
+
+        public Schema Schema => schema;
+
+        /// <summary>The streams' connections per client address, across WebSocket and SSE.</summary>
+        public AddressGate Gate { get; } = new(options.Subscriptions.ConnectionsPerAddress);
+
+        public GraphQLHttpOptions Options => options;
 
         /// <summary>The document of a query text, parsed and validated once; the errors of either step otherwise.</summary>
         private (Document? Document, IReadOnlyList<GraphQLError> Errors) Prepare(string query)
@@ -276,43 +332,8 @@ public static class GraphQLHttp
             http.Response.StatusCode = status;
             http.Response.ContentType = media + "; charset=utf-8";
             // Serialized into memory first: the serializer flushes synchronously, which Kestrel refuses on the response stream.
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-            // Escaped as ASP.NET's JSON escapes the REST API's bodies: JSON's own escapes only, no \u002B for a '+' nor
-            // \u00E9 for an 'é' (this body is JSON, never inlined into HTML).
-            await using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-            writer.WriteStartObject();
-            if (errors.Count > 0)
-            {
-                writer.WritePropertyName("errors");
-                JsonSerializer.Serialize(writer, errors.Select(ErrorJson).ToList());
-            }
-
-            if (result is not null)
-            {
-                writer.WritePropertyName("data");
-                ResponseJson.Write(writer, result.Data);
-            }
-
-            writer.WriteEndObject();
-            await writer.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+            var buffer = ResponseJson.Body(result, errors);
             await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
-        }
-
-        private static Dictionary<string, object?> ErrorJson(GraphQLError error)
-        {
-            var json = new Dictionary<string, object?> { ["message"] = error.Message };
-            if (error.Locations is { Count: > 0 } locations)
-            {
-                json["locations"] = locations.Select(l => new Dictionary<string, int> { ["line"] = l.Line, ["column"] = l.Column }).ToList();
-            }
-
-            if (error.Path is { } path)
-            {
-                json["path"] = path;
-            }
-
-            json["extensions"] = error.Extensions;
-            return json;
         }
     }
 }

@@ -61,57 +61,62 @@ internal sealed record GraphQLRequest(string? Query, string? OperationName, IRea
 
         using (body)
         {
-            var root = body.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return (null, "The request body must be a JSON object.", StatusCodes.Status400BadRequest);
-            }
-
-            string? documentId = null;
-            if (root.TryGetProperty("documentId", out var named) && named.ValueKind != JsonValueKind.Null)
-            {
-                if (named.ValueKind != JsonValueKind.String)
-                {
-                    return (null, "documentId must be a string or null.", StatusCodes.Status400BadRequest);
-                }
-
-                documentId = named.GetString();
-            }
-
-            var hasQuery = root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.Null;
-            if ((hasQuery && query.ValueKind != JsonValueKind.String) || (!hasQuery && documentId is null))
-            {
-                return (null, "query must be a string (or documentId, naming a trusted document).", StatusCodes.Status400BadRequest);
-            }
-
-            string? operationName = null;
-            if (root.TryGetProperty("operationName", out var name) && name.ValueKind != JsonValueKind.Null)
-            {
-                if (name.ValueKind != JsonValueKind.String)
-                {
-                    return (null, "operationName must be a string or null.", StatusCodes.Status400BadRequest);
-                }
-
-                operationName = name.GetString();
-            }
-
-            IReadOnlyDictionary<string, object?>? variables = null;
-            if (root.TryGetProperty("variables", out var vars) && vars.ValueKind != JsonValueKind.Null)
-            {
-                if (vars.ValueKind != JsonValueKind.Object)
-                {
-                    return (null, "variables must be an object or null.", StatusCodes.Status400BadRequest);
-                }
-
-                variables = (IReadOnlyDictionary<string, object?>)GraphQLHttp.FromJson(vars)!;
-            }
-
-            if (root.TryGetProperty("extensions", out var extensions) && extensions.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
-            {
-                return (null, "extensions must be an object or null.", StatusCodes.Status400BadRequest);
-            }
-
-            return (new GraphQLRequest(hasQuery ? query.GetString() : null, operationName, variables, documentId), null, 0);
+            return FromJson(body.RootElement);
         }
+    }
+
+    /// <summary>The parameters of a JSON object (a POST's body, a graphql-transport-ws subscribe message's payload).</summary>
+    public static (GraphQLRequest?, string?, int) FromJson(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return (null, "The request must be a JSON object.", StatusCodes.Status400BadRequest);
+        }
+
+        string? documentId = null;
+        if (root.TryGetProperty("documentId", out var named) && named.ValueKind != JsonValueKind.Null)
+        {
+            if (named.ValueKind != JsonValueKind.String)
+            {
+                return (null, "documentId must be a string or null.", StatusCodes.Status400BadRequest);
+            }
+
+            documentId = named.GetString();
+        }
+
+        var hasQuery = root.TryGetProperty("query", out var query) && query.ValueKind != JsonValueKind.Null;
+        if ((hasQuery && query.ValueKind != JsonValueKind.String) || (!hasQuery && documentId is null))
+        {
+            return (null, "query must be a string (or documentId, naming a trusted document).", StatusCodes.Status400BadRequest);
+        }
+
+        string? operationName = null;
+        if (root.TryGetProperty("operationName", out var name) && name.ValueKind != JsonValueKind.Null)
+        {
+            if (name.ValueKind != JsonValueKind.String)
+            {
+                return (null, "operationName must be a string or null.", StatusCodes.Status400BadRequest);
+            }
+
+            operationName = name.GetString();
+        }
+
+        IReadOnlyDictionary<string, object?>? variables = null;
+        if (root.TryGetProperty("variables", out var vars) && vars.ValueKind != JsonValueKind.Null)
+        {
+            if (vars.ValueKind != JsonValueKind.Object)
+            {
+                return (null, "variables must be an object or null.", StatusCodes.Status400BadRequest);
+            }
+
+            variables = (IReadOnlyDictionary<string, object?>)GraphQLHttp.FromJson(vars)!;
+        }
+
+        if (root.TryGetProperty("extensions", out var extensions) && extensions.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+        {
+            return (null, "extensions must be an object or null.", StatusCodes.Status400BadRequest);
+        }
+
+        return (new GraphQLRequest(hasQuery ? query.GetString() : null, operationName, variables, documentId), null, 0);
     }
 }

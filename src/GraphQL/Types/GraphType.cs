@@ -133,6 +133,13 @@ public sealed record FieldDefinition(string Name, GraphType Type, string? Descri
 
     /// <summary>Computes the field's value; without one, the parent's property or dictionary entry of the same name.</summary>
     public Func<ResolveContext, ValueTask<object?>>? Resolve { get; init; }
+
+    /// <summary>
+    /// A root field of the subscription type: the source stream of events it answers (the spec's ResolveFieldEventStream).
+    /// Each event is then the root value of one execution of the selection set, so <see cref="Resolve"/> sees it as its
+    /// source. Throwing here (a refused role, a missing complaint) refuses the subscription with that error.
+    /// </summary>
+    public Func<ResolveContext, ValueTask<IAsyncEnumerable<object?>>>? Subscribe { get; init; }
 }
 
 /// <summary>A field of a type, and the reader of the property it resolves to by default for the last source type seen.</summary>

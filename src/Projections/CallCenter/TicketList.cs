@@ -60,6 +60,10 @@ public sealed class TicketListProjection(string schema) : IReadModelProjection
         }
 
         await ReadModelSql.ExecuteAsync(connection, transaction, batch.Commands(), cancellationToken).ConfigureAwait(false);
+        if (events.Count > 0)
+        {
+            await Live.LiveNotices.TicketsAsync(connection, transaction, events[^1].Sequence, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public IReadOnlyList<string> Tables => [Table];

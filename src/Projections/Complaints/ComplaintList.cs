@@ -1,4 +1,5 @@
 using Idarati.Domain.Complaints;
+using Idarati.Projections.Live;
 using Npgsql;
 using static Idarati.Domain.Complaints.ComplaintEvent;
 
@@ -84,6 +85,7 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         }
 
         var loaded = rows.Keys.ToHashSet();
+        var owners = rows.ToDictionary(r => r.Key, r => r.Value.AdministrationId);
 
         var touched = new HashSet<Guid>();
         var transfers = new List<(Guid Id, long Version, Transferred Transfer)>();
@@ -117,6 +119,9 @@ public sealed class ComplaintListProjection(string schema) : IReadModelProjectio
         {
             await WriteAsync(connection, transaction, [.. touched.Where(id => !loaded.Contains(id)).Select(id => rows[id])],
                 [.. touched.Where(loaded.Contains).Select(id => rows[id])], cancellationToken).ConfigureAwait(false);
+            // Subscribers hear of the rows once this transaction commits them (Live/LiveNotices).
+            await LiveNotices.ComplaintsAsync(connection, transaction, [.. touched.Select(id => rows[id]).Select(r => new ComplaintMove(r.Position, r.Id, r.AdministrationId,
+                owners.GetValueOrDefault(r.Id) is { } before && before != r.AdministrationId ? before : null))], cancellationToken).ConfigureAwait(false);
         }
 
         if (transfers.Count > 0)

@@ -91,6 +91,36 @@ public sealed class ComplaintListQuery(NpgsqlDataSource dataSource, string schem
         return new ComplaintPage(rows, next, position);
     }
 
+    /// <summary>
+    /// Rows with the log position that last moved each, oldest move first: of these <paramref name="ids"/> (or any), of
+    /// this administration (or any), moved after <paramref name="after"/>. What a live subscriber is sent, and what one
+    /// that reconnects with its last position has missed.
+    /// </summary>
+    public async Task<IReadOnlyList<(ComplaintRow Row, long Position)>> RowsAsync(
+        Guid[]? ids, string? administrationId, long after, int limit, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand($"""
+            SELECT {Columns("$1")}, position
+              FROM {schema}.rm_complaint_list
+             WHERE ($2::uuid[] IS NULL OR complaint_id = ANY($2)) AND ($3::text IS NULL OR administration_id = $3) AND position > $4
+             ORDER BY position
+             LIMIT $5
+            """);
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)ids ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)administrationId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<(ComplaintRow, long)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add((Read(reader), reader.GetInt64(17)));
+        }
+
+        return rows;
+    }
+
     /// <summary>The list as <see cref="ReadModelLists"/> searches it (where / order / windows).</summary>
     public static readonly ListShape Shape = new(
         "rm_complaint_list", Columns("$1"), "complaint_id",

@@ -1,0 +1,208 @@
+// Subscriptions as front ends meet them: graphql-ws (graphql-transport-ws) and graphql-sse (distinct connections) clients
+// on node B, changes committed through node A's REST and GraphQL mutations, refusals by role and scope, and the
+// protocol's close codes. Usage: node subscriptions.mjs '<json: {a, b, adminX, adminY, documents, tokens: {...}}>'
+// Prints one line per check; exits 1 at the first that fails.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClient as createWsClient } from 'graphql-ws';
+import { createClient as createSseClient } from 'graphql-sse';
+import WebSocket from 'ws';
+
+const config = JSON.parse(process.argv[2]);
+const { a, b, adminX, adminY, tokens } = config;
+const doc = (name) => readFileSync(join(config.documents, `${name}.graphql`), 'utf8');
+const wsUrl = (base) => base.replace(/^http/, 'ws') + '/graphql';
+const clients = [];
+setTimeout(() => { console.log('FAILED: the checks did not end within two minutes'); process.exit(1); }, 120_000).unref();
+
+function check(condition, what, detail) {
+  if (!condition) {
+    console.log(`FAILED: ${what}${detail === undefined ? '' : ': ' + JSON.stringify(detail)}`);
+    process.exit(1);
+  }
+  console.log(`ok: ${what}`);
+}
+
+/** Resolves once the condition holds, polling node B's metrics (the subscriptions it holds) between tries. */
+async function until(what, condition, seconds = 20) {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  check(false, `${what} within ${seconds} s`);
+}
+
+async function subscriptionsOn(base) {
+  const text = await (await fetch(base + '/metrics')).text();
+  const line = text.split('\n').find((l) => l.startsWith('idarati_subscriptions'));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/** A subscription whose messages queue up: next() waits for the next one, done tells how it ended. */
+function follow(subscribe) {
+  const messages = [];
+  const waiters = [];
+  const state = { done: null };
+  const push = (item) => (waiters.length ? waiters.shift()(item) : messages.push(item));
+  const dispose = subscribe({
+    next: (value) => push({ value }),
+    error: (error) => { state.done = { error }; push({ error }); },
+    complete: () => { state.done = { complete: true }; push({ complete: true }); },
+  });
+  return {
+    state,
+    dispose,
+    next(seconds = 20) {
+      if (messages.length) return Promise.resolve(messages.shift());
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no message within ${seconds} s`)), seconds * 1000);
+        waiters.push((item) => { clearTimeout(timer); resolve(item); });
+      });
+    },
+  };
+}
+
+function ws(token, extra = {}) {
+  const client = createWsClient({
+    url: wsUrl(b), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true,
+    connectionParams: token ? { Authorization: `Bearer ${token}` } : {},
+    ...extra,
+  });
+  clients.push(client);
+  return client;
+}
+
+function sse(token) {
+  const client = createSseClient({ url: b + '/graphql', retryAttempts: 0, headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  clients.push(client);
+  return client;
+}
+
+const on = (client, query, variables) => follow((sink) => client.subscribe({ query, variables }, sink));
+
+async function rest(base, path, token, body) {
+  const response = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+async function graphql(base, token, query, variables) {
+  const response = await fetch(base + '/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  return response.json();
+}
+
+const codeOf = (message) => message.error?.[0]?.extensions?.code ?? message.value?.errors?.[0]?.extensions?.code;
+const closedWith = (client) => new Promise((resolve) => client.on('closed', (event) => resolve(event.code)));
+
+// 0. Tokens that expire a few seconds from now: live first, then ended by the protocol's own code (4403 over WebSocket,
+// an UNAUTHENTICATED error then complete over SSE).
+const live = await subscriptionsOn(b);
+const expiring = ws(tokens.expiring);
+const expired = closedWith(expiring);
+const expiringSub = on(expiring, doc('queueChanged'), { administrationId: adminX });
+const expiringSse = on(sse(tokens.expiring2), doc('queueChanged'), { administrationId: adminX });
+await until('node B holds both subscriptions of the expiring tokens', async () => (await subscriptionsOn(b)) >= live + 2);
+check((await expired) === 4403, 'the token expired: the socket is closed with 4403');
+expiringSub.dispose();
+const last = await expiringSse.next(30);
+check(codeOf(last) === 'UNAUTHENTICATED', 'the token expired: the SSE stream ends with UNAUTHENTICATED', last);
+check((await expiringSse.next()).complete === true, 'then the SSE stream completes');
+await until('node B let both go', async () => (await subscriptionsOn(b)) <= live);
+
+// 1. Queues: an agent over WebSocket, a supervisor over SSE, then a submission through node A's REST.
+const baseline = await subscriptionsOn(b);
+const agentQueue = on(ws(tokens.agentX), doc('queueChanged'), { administrationId: adminX });
+const supervisorQueue = on(sse(tokens.supervisor), doc('queueChanged'), { administrationId: adminX });
+const agentYQueue = on(ws(tokens.agentY), doc('queueChanged'), { administrationId: adminY });
+await until('node B holds the three queue subscriptions', async () => (await subscriptionsOn(b)) >= baseline + 3);
+const submitted = await rest(a, '/api/complaints', tokens.citizen, {
+  kind: 'complaint', channel: 'portal', administrationId: adminX, categoryCode: 'HEALTH.WAIT', subject: 'Attente aux urgences',
+  description: "Trois heures d'attente sans prise en charge.", location: { region: 'Rabat-Salé-Kénitra', province: 'Rabat', commune: 'Agdal-Riyad' },
+  citizen: { fullName: 'Citoyenne Exemple', nationalId: 'XX000000', phone: '+212600000000', email: 'citoyenne@example.invalid' },
+});
+check(submitted.status === 201, 'node A took the complaint', submitted);
+const { id, trackingNumber, accessCode } = submitted.body;
+for (const [who, queue] of [['agent over graphql-ws', agentQueue], ['supervisor over graphql-sse', supervisorQueue]]) {
+  const row = (await queue.next()).value?.data?.queueChanged;
+  check(row?.id === id && row.status === 'received' && row.administrationId === adminX, `the ${who} got the new row from node A`, row);
+}
+
+// 2. A complaint's watchers: staff of both kinds and the citizen by tracking number; refusals by role and scope.
+const agentWatch = on(ws(tokens.agentX), doc('complaintChanged'), { id });
+const supervisorWatch = on(ws(tokens.supervisor), doc('complaintChanged'), { id });
+const citizenWatch = on(sse(null), doc('complaintChangedByTracking'), { trackingNumber, accessCode });
+for (const [what, refused, code] of [
+  ['an agent of another administration follows its queue', on(ws(tokens.agentY), doc('queueChanged'), { administrationId: adminX }), 'FORBIDDEN'],
+  ['an anonymous caller follows a complaint by id', on(ws(null), doc('complaintChanged'), { id }), 'UNAUTHENTICATED'],
+  ['a wrong access code over SSE', on(sse(null), doc('complaintChangedByTracking'), { trackingNumber, accessCode: 'WRONG-CODE' }), 'NOT_FOUND'],
+  ['an agent follows the call centre', on(ws(tokens.agentX), doc('callCenterChanged'), {}), 'FORBIDDEN'],
+]) {
+  const message = await refused.next();
+  check(codeOf(message) === code, `refused with ${code}: ${what}`, message);
+}
+
+await until('node B holds the watchers', async () => (await subscriptionsOn(b)) >= baseline + 6);
+
+// 3. A refused command commits nothing and sends nothing; the acknowledgement through node A's GraphQL reaches every watcher.
+const stale = await graphql(a, tokens.agentX, doc('acknowledgeComplaint'), { input: { id, expectedVersion: 99 } });
+check(stale.data?.acknowledgeComplaint?.errors?.[0]?.code === 'PRECONDITION_FAILED', 'an acknowledgement on a stale version is refused', stale);
+const acknowledged = await graphql(a, tokens.agentX, doc('acknowledgeComplaint'), { input: { id } });
+check(!acknowledged.errors && acknowledged.data.acknowledgeComplaint.errors.length === 0, 'node A acknowledged through GraphQL', acknowledged);
+for (const [who, watch, field] of [['agent', agentWatch, 'complaintChanged'], ['supervisor', supervisorWatch, 'complaintChanged'], ['citizen', citizenWatch, 'complaintChangedByTracking']]) {
+  const complaint = (await watch.next()).value?.data?.[field];
+  check(complaint?.status === 'ACKNOWLEDGED', `the ${who}'s first message is the acknowledgement, nothing from the refused command`, complaint);
+}
+const moved = (await agentQueue.next()).value?.data?.queueChanged;
+check(moved?.id === id && moved.status === 'acknowledged', "the agent's queue shows the row moved", moved);
+
+// 4. A transfer through node A's REST: the former owner's watch ends, the supervisor sees it, the new owner's queue gets it.
+const transferred = await rest(a, `/api/complaints/${id}/transfer`, tokens.supervisor, { toAdministrationId: adminY, reason: 'Relève de cette administration.' });
+check(transferred.status === 200, 'node A transferred the complaint', transferred);
+const ended = await agentWatch.next();
+check(ended.complete === true, "the former owner's agent stops receiving: its stream completes", ended);
+const seen = (await supervisorWatch.next()).value?.data?.complaintChanged;
+check(seen?.administrationId === adminY, 'the supervisor sees the transfer', seen);
+const arrived = (await agentYQueue.next()).value?.data?.queueChanged;
+check(arrived?.id === id && arrived.administrationId === adminY, "the new owner's queue gets the complaint", arrived);
+
+// 5. The call centre's wallboard over SSE, for an analyst.
+const before = await subscriptionsOn(b);
+const wallboard = on(sse(tokens.analyst), doc('callCenterChanged'), {});
+await until('node B holds the wallboard', async () => (await subscriptionsOn(b)) >= before + 1);
+const ticket = await rest(a, '/api/call-center/tickets', tokens.supervisor, { channel: 'phone', categoryCode: 'PROCEDURES', topic: 'Renouvellement du passeport', language: 'arabic' });
+check(ticket.status === 201, 'node A opened a ticket', ticket);
+const figures = (await wallboard.next()).value?.data?.callCenterChanged;
+check(figures?.total >= 1 && figures.rows.length >= 1, 'the wallboard got the figures, counts only', figures);
+
+// 6. Close codes, each asserted: a refused token (4403, with the graphql-ws client), then raw protocol misuse.
+const forged = ws('not.a.token');
+const forgedClosed = closedWith(forged);
+const forgedSub = on(forged, doc('queueChanged'), { administrationId: adminX });
+check((await forgedClosed) === 4403, 'a token the service refuses closes the socket with 4403');
+forgedSub.dispose();
+
+async function raw(messages) {
+  const socket = new WebSocket(wsUrl(b), 'graphql-transport-ws');
+  await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+  const closed = new Promise((resolve) => socket.once('close', (code) => resolve(code)));
+  for (const message of messages) socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  return closed;
+}
+const subscribe = { id: '1', type: 'subscribe', payload: { query: doc('queueChanged'), variables: { administrationId: adminX } } };
+check((await raw([subscribe])) === 4401, 'a subscribe before connection_init closes with 4401');
+check((await raw([{ type: 'connection_init' }, { type: 'connection_init' }])) === 4429, 'a second connection_init closes with 4429');
+const agentInit = { type: 'connection_init', payload: { Authorization: `Bearer ${tokens.agentX}` } };
+check((await raw([agentInit, subscribe, subscribe])) === 4409, 'a second subscription under an active id closes with 4409');
+check((await raw(['{"type":'])) === 4400, 'a message that is not JSON closes with 4400');
+
+for (const client of clients) client.dispose();
+console.log('subscriptions: all checks passed');
+process.exit(0);
