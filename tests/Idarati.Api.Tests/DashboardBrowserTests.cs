@@ -115,6 +115,18 @@ public sealed class DashboardBrowserTests
         });
     }
 
+    [Fact]
+    public async Task GraphiQL_runs_the_queue_subscription_and_shows_each_change_as_it_is_committed()
+    {
+        await WithServiceAsync("giql_", [], async (app, _) =>
+        {
+            var (code, stdout, stderr) = await Tools.NodeAsync("graphiql.mjs", app.Urls.Single(), Chromium(), Path.Combine(Tools.Repository, "docs", "queries"));
+            Assert.True(code == 0, stdout + stderr);
+            var summary = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+            Assert.Equal(0, summary.GetProperty("outside").GetInt32());
+        });
+    }
+
     /// <summary>The service on a real port, in a schema of its own (dropped after), with development tokens; a temporary folder for the browser's files.</summary>
     private static async Task WithServiceAsync(string prefix, string[] settings, Func<Microsoft.AspNetCore.Builder.WebApplication, DirectoryInfo, Task> test)
     {

@@ -29,8 +29,40 @@ internal static class GraphiQLPage
               <script src="{{lib}}/graphiql.min.js"></script>
               <script>
                 const element = document.getElementById('graphiql');
-                const fetcher = GraphiQL.createFetcher({ url: element.dataset.endpoint });
-                ReactDOM.createRoot(element).render(React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true }));
+                const url = element.dataset.endpoint;
+                const http = GraphiQL.createFetcher({ url });
+                // A subscription runs over GraphQL over SSE (the same endpoint, Accept: text/event-stream): each next
+                // event is one result in the result pane, until complete or the run is stopped.
+                async function* events(params, headers) {
+                  const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify(params) });
+                  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+                  let buffer = '';
+                  try {
+                    for (;;) {
+                      const { value, done } = await reader.read();
+                      if (done) return;
+                      buffer += value;
+                      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+                        const frame = buffer.slice(0, end);
+                        buffer = buffer.slice(end + 2);
+                        const event = /^event: (.*)$/m.exec(frame)?.[1];
+                        if (event === 'complete') return;
+                        if (event === 'next') yield JSON.parse(/^data: (.*)$/m.exec(frame)[1]);
+                      }
+                    }
+                  } finally {
+                    reader.cancel();
+                  }
+                }
+                const fetcher = (params, options) => {
+                  const operation = options?.documentAST?.definitions.find((d) => d.kind === 'OperationDefinition' && (!params.operationName || d.name?.value === params.operationName));
+                  return operation?.operation === 'subscription' ? events(params, options?.headers) : http(params, options);
+                };
+                // #query=…&variables=…&headers=… opens the page on that operation (a link from documentation, a test).
+                const given = new URLSearchParams(location.hash.slice(1));
+                const props = { fetcher, defaultEditorToolsVisibility: true };
+                for (const name of ['query', 'variables', 'headers']) if (given.has(name)) props[name] = given.get(name);
+                ReactDOM.createRoot(element).render(React.createElement(GraphiQL, props));
               </script>
             </body>
             </html>
