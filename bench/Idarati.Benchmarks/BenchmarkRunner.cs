@@ -5,7 +5,7 @@ namespace Idarati.Benchmarks;
 
 /// <summary>
 /// Each scenario prints its figures beside a baseline measured in the same run on the same database, as a ratio.
-/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|wolverine-http|aggregate-workflow|graphql|projections|dashboard|privacy|deadlines|all&gt; [--smoke] [--seconds N] [--scale S]
+/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|wolverine-http|aggregate-workflow|graphql|projections|dashboard|privacy|deadlines|subscriptions|all&gt; [--smoke] [--seconds N] [--scale S]
 /// The database comes from IDARATI_DB (scripts/with-pg.sh starts a throwaway cluster and sets it).
 /// </summary>
 public static class BenchmarkRunner
@@ -63,6 +63,9 @@ public static class BenchmarkRunner
             case "deadlines":
                 await DeadlineBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
+            case "subscriptions":
+                await SubscriptionBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
+                break;
             case "dashboard":
                 await DashboardBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args)).ConfigureAwait(false);
                 break;
@@ -75,9 +78,10 @@ public static class BenchmarkRunner
                 await DashboardBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args)).ConfigureAwait(false);
                 await PrivacyBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args) is { } s ? Math.Min(s, 0.1) : null).ConfigureAwait(false);
                 await DeadlineBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
+                await SubscriptionBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
             default:
-                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, wolverine-http, aggregate-workflow, graphql, projections, dashboard, privacy, deadlines, all").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, wolverine-http, aggregate-workflow, graphql, projections, dashboard, privacy, deadlines, subscriptions, all").ConfigureAwait(false);
                 return 2;
         }
 

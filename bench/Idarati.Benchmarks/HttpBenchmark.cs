@@ -29,6 +29,10 @@ public static class HttpBenchmark
         citizen = new { fullName = "Amina Benali", nationalId = "AB123456", phone = "+212600000000", email = "amina@example.ma" },
     });
 
+    /// <summary>The same complaint as JSON content, owned by <paramref name="administrationId"/>.</summary>
+    internal static StringContent Complaint(string administrationId) =>
+        new(ComplaintPayload.Replace("\"MIN-SANTE\"", System.Text.Json.JsonSerializer.Serialize(administrationId), StringComparison.Ordinal), System.Text.Encoding.UTF8, "application/json");
+
     /// <summary>The service's command line in a benchmark: its own schema, fixed secrets, warnings only, mail to the sink.</summary>
     internal static string[] ServiceArguments(string url, string connectionString, string schema) =>
     [
