@@ -37,6 +37,7 @@ public sealed class HttpTransportTests : IAsyncLifetime
             new FieldDefinition("children", new ListGraphType(tree.NonNull))
             {
                 Arguments = [new InputValueDefinition("first", Scalars.Int).WithDefault(10)],
+                ListSize = new ListSize(SlicingArguments: ["first"], RequireOneSlicingArgument: false),
                 Resolve = c => ValueTask.FromResult<object?>(Enumerable.Range(0, c.Argument<int>("first")).Select(_ => new object()).ToList()),
             });
         var limited = new ObjectGraphType("Query");

@@ -41,17 +41,21 @@ public static partial class FrontEndSchema
         complaint.AddFields(
             new FieldDefinition("history", new NonNullGraphType(new ListGraphType(entry.NonNull)), "Every event in order. Roles: agent (own administration), supervisor, auditor.")
             {
+                Cost = 10,
+                ListSize = new ListSize(AssumedSize: 50, RequireOneSlicingArgument: false),
                 Resolve = c => Guard(async () => await Service<ComplaintService>(c).HistoryAsync(((ComplaintView)c.Source!).Id,
                     Caller(c, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor), c.CancellationToken).ConfigureAwait(false)),
             },
             new FieldDefinition("verification", verification.NonNull, "The hash chain recomputed from the stored events: the first version it does not reproduce, if any. Roles: auditor, supervisor.")
             {
+                Cost = 50,
                 Resolve = c => Guard(async () => await Service<ComplaintService>(c).VerifyAsync(((ComplaintView)c.Source!).Id,
                     Caller(c, Auth.Roles.Auditor, Auth.Roles.Supervisor), c.CancellationToken).ConfigureAwait(false)),
             },
             LogProofsField(),
             new FieldDefinition("stateAsOf", complaint, "The complaint as it stood at an instant (time travel). Same readers as the complaint.")
             {
+                Cost = 10,
                 Arguments = [new("at", DateTime.NonNull)],
                 Resolve = c => Guard(async () => await Service<ComplaintService>(c).GetAsync(((ComplaintView)c.Source!).Id,
                     Caller(c, Auth.Roles.Citizen, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor), null,

@@ -44,6 +44,9 @@ public static partial class FrontEndSchema
     {
         TrustedDocuments = documents,
         TrustedDocumentsOnly = trustedOnly,
+        // Costs as the schema declares them (@cost, @listSize): a page of 200 complaints with their administrations is
+        // about 420, the dashboard's heaviest request a few hundred; twelve such pages in one request at most.
+        Limits = new Idarati.GraphQL.Validation.QueryLimits(MaxCost: 5_000),
         // Each complaintByTracking a request holds, and each complaintChangedByTracking subscription, is one guess of an
         // access code, counted before anything runs.
         Admit = (http, document, operation, variables) => http.RequestServices.GetRequiredService<GuessLimits>() is var guesses
@@ -138,7 +141,7 @@ public static partial class FrontEndSchema
         var category = new ObjectGraphType("Category", "A complaint subject, with its sub-subjects.");
         category.AddFields(
             new FieldDefinition("code", Scalars.String.NonNull), new FieldDefinition("label", label.NonNull),
-            new FieldDefinition("children", new NonNullGraphType(new ListGraphType(category.NonNull))));
+            new FieldDefinition("children", new NonNullGraphType(new ListGraphType(category.NonNull))) { ListSize = new ListSize(AssumedSize: 5, RequireOneSlicingArgument: false) });
         var administrationKind = EnumOf<Domain.Administrations.AdministrationKind>("AdministrationKind", "Ministry, public establishment or company, territorial collectivity.");
         var administration = new ObjectGraphType("Administration", "An administration that receives complaints.");
         administration.AddFields(
@@ -157,14 +160,17 @@ public static partial class FrontEndSchema
         [
             new FieldDefinition("administrations", new NonNullGraphType(new ListGraphType(administration.NonNull)), "Every administration. Anyone.")
             {
+                ListSize = new ListSize(AssumedSize: 150, RequireOneSlicingArgument: false),
                 Resolve = async c => await Service<AdministrationService>(c).ListAsync(c.CancellationToken).ConfigureAwait(false),
             },
             new FieldDefinition("categories", new NonNullGraphType(new ListGraphType(category.NonNull)), "The complaint subject tree. Anyone.")
             {
+                ListSize = new ListSize(AssumedSize: 20, RequireOneSlicingArgument: false),
                 Resolve = _ => ValueTask.FromResult<object?>(Catalogue.ComplaintCategories),
             },
             new FieldDefinition("complaint", complaint, "A complaint. Roles: agent (own administration), supervisor, auditor, citizen (own).")
             {
+                Cost = 10,
                 Arguments = [new("id", Scalars.ID.NonNull)],
                 Resolve = c => Guard(async () =>
                 {
@@ -179,6 +185,7 @@ public static partial class FrontEndSchema
             },
             new FieldDefinition("complaintByTracking", complaint, "Follow a complaint with its tracking number and access code. Anyone holding both.")
             {
+                Cost = 10,
                 Arguments = [new("trackingNumber", Scalars.String.NonNull), new("accessCode", Scalars.String.NonNull)],
                 Resolve = c => Guard(async () =>
                     await Service<ComplaintService>(c).GetByTrackingAsync(c.Argument<string>("trackingNumber")!, c.Argument<string>("accessCode")!, c.CancellationToken).ConfigureAwait(false)),
@@ -209,7 +216,8 @@ public static partial class FrontEndSchema
                 EnumOf<AnswerOutcome>("AnswerOutcome", "Favourable, unfavourable or partially favourable."),
                 EnumOf<RejectionReason>("RejectionReason", "The grounds on which a complaint is inadmissible.")),
         ];
-        mutation.AddFields([.. mutations.Select(WithInput).Select(ScreenedMutation)]);
+        // A mutation appends to a stream (and reads it first): 10, like a stream read.
+        mutation.AddFields([.. mutations.Select(WithInput).Select(ScreenedMutation).Select(m => m with { Cost = m.Cost ?? 10 })]);
         var subscription = SubscriptionType(complaint, listItem, Reachable(query, "CallCenterReport"));
         return new Schema(query, mutation, subscription, types: [DateTime]);
     }

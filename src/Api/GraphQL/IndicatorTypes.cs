@@ -65,18 +65,21 @@ public static partial class FrontEndSchema
             new FieldDefinition("groupBy", Scalars.String.NonNull), new FieldDefinition("rows", new NonNullGraphType(new ListGraphType(row.NonNull))),
             new FieldDefinition("total", row.NonNull)).AddFields(Position(r => ((ProcessingReport)r).Freshness));
         var indicators = new ObjectGraphType("Indicators", "Figures for analysts. Roles: analyst, supervisor, admin.");
+        // Each figure is an aggregate over a read model: 50; the annual report gathers several: 100.
         indicators.AddFields(
             new FieldDefinition("report", report.NonNull, "The tracking report as of an instant (default: now).")
             {
+                Cost = 50,
                 Arguments = [AsOfArgument()],
                 Resolve = Ask<GetTrackingReport, TrackingReport>,
             },
             new FieldDefinition("processing", processing.NonNull, $"Processing figures grouped by {string.Join(", ", ProcessingIndicators.Groupings)}.")
             {
+                Cost = 50,
                 Arguments = [new InputValueDefinition("groupBy", Scalars.String).WithDefault("none"), AsOfArgument(), AfterArgument(), AdministrationArgument()],
                 Resolve = Ask<GetProcessingIndicators, ProcessingReport>,
             });
-        indicators.AddFields(MoreIndicatorFields(row));
+        indicators.AddFields([.. MoreIndicatorFields(row).Select(f => f with { Cost = f.Name == "annualReport" ? 100 : 50 })]);
         return new FieldDefinition("indicators", indicators.NonNull, "The analysts' indicators. Roles: analyst, supervisor, admin.")
         {
             Resolve = c =>

@@ -82,6 +82,7 @@ public static partial class FrontEndSchema
             new FieldDefinition("position", Scalars.String.NonNull, "The global log position the page was computed at."),
             new FieldDefinition("totalCount", Scalars.Int.NonNull, "How many rows the conditions match, across all pages (counted only when asked for).")
             {
+                Cost = 10,
                 Resolve = async c =>
                 {
                     var source = (IReadOnlyDictionary<string, object?>)c.Source!;
@@ -100,6 +101,9 @@ public static partial class FrontEndSchema
                 .. list.ExtraArguments,
             ],
             Resolve = c => Guard(() => PageAsync(c, list)),
+            // One read-model query; its page of first or last rows (the default page when neither is given) sizes edges and nodes.
+            Cost = 10,
+            ListSize = new ListSize(AssumedSize: Paging.Default, SlicingArguments: ["first", "last"], SizedFields: ["edges", "nodes"], RequireOneSlicingArgument: false),
         };
     }
 

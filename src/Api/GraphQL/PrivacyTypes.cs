@@ -43,6 +43,8 @@ public static partial class FrontEndSchema
             new FieldDefinition("freshness", FreshnessType.NonNull));
         return new FieldDefinition("personalDataReads", page.NonNull, "Who read whose personal data, when and through which route, filtered by stream, reader and time. Roles: auditor, dpo.")
         {
+            Cost = 10,
+            ListSize = new ListSize(AssumedSize: 100, SlicingArguments: ["first"], SizedFields: ["reads"], RequireOneSlicingArgument: false),
             Arguments =
             [
                 new("streamId", Scalars.String), new("readBy", Scalars.String), new("from", DateTime), new("to", DateTime),

@@ -32,12 +32,14 @@ public static partial class FrontEndSchema
             new FieldDefinition("complaintChanged", complaint.NonNull,
                 "The complaint each time it changes. Roles: agent (own administration: the stream ends when the complaint is transferred away), supervisor, auditor, citizen (own).")
             {
+                Cost = 10,
                 Arguments = [new("id", Scalars.ID.NonNull)],
                 Subscribe = c => ComplaintChangesAsync(c, Caller(c, Auth.Roles.Citizen, Auth.Roles.Agent, Auth.Roles.Supervisor, Auth.Roles.Auditor), ParseId(c), null),
                 Resolve = c => Guard(async () => await Service<ComplaintService>(c).GetAsync(((ComplaintMove)c.Source!).Id, Http(c).User.ToActor(), null, null, c.CancellationToken).ConfigureAwait(false)),
             },
             new FieldDefinition("complaintChangedByTracking", complaint.NonNull, "A complaint each time it changes, followed with its tracking number and access code. Anyone holding both (each subscription is one guess).")
             {
+                Cost = 10,
                 Arguments = [new("trackingNumber", Scalars.String.NonNull), new("accessCode", Scalars.String.NonNull)],
                 Subscribe = c => Tracked(c),
                 Resolve = c => Guard(async () => await Service<ComplaintService>(c).GetAsync(((ComplaintMove)c.Source!).Id, Anonymous, c.Argument<string>("accessCode"), null, c.CancellationToken).ConfigureAwait(false)),
@@ -45,6 +47,7 @@ public static partial class FrontEndSchema
             new FieldDefinition("queueChanged", listItem.NonNull,
                 "A row of the administration's complaint list each time one enters it (submitted, transferred in) or moves in it (acknowledged, answered, closed). Roles: agent (own administration), supervisor.")
             {
+                Cost = 10,
                 Arguments = [new("administrationId", Scalars.ID.NonNull)],
                 Subscribe = QueueChangesAsync,
                 Resolve = c => ValueTask.FromResult<object?>(((QueueMove)c.Source!).Row),
@@ -52,6 +55,7 @@ public static partial class FrontEndSchema
             new FieldDefinition("callCenterChanged", new NonNullGraphType(callCenterReport),
                 "The 3737 centre's figures (counts only) each time a question is opened, answered, escalated or closed; several changes close together give one answer. Roles: supervisor, analyst.")
             {
+                Cost = 10,
                 Arguments = [new InputValueDefinition("groupBy", Scalars.String.NonNull).WithDefault("category")],
                 Subscribe = c =>
                 {

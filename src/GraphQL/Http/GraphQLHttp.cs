@@ -100,6 +100,9 @@ public static class GraphQLHttp
 
         public bool WrongMethod { get; init; }
 
+        /// <summary>The operation's cost by the schema's @cost and @listSize (Validation/CostAnalysis.cs).</summary>
+        public long Cost { get; init; }
+
         public IResult? Refusal { get; init; }
     }
 
@@ -188,7 +191,11 @@ public static class GraphQLHttp
                 result = new ExecutionResult(null, [new GraphQLError($"The execution took longer than {options.Timeout.TotalSeconds:0.###} s and was stopped.").WithCode("EXECUTION_TIMEOUT")]);
             }
 
-            await Respond(http, media, result.Executed ? StatusCodes.Status200OK : requestFailed, result.Executed ? result : null, result.Errors).ConfigureAwait(false);
+            // GraphQL-Cost: report (HotChocolate's header) asks for the operation's cost beside the result.
+            var extensions = string.Equals(http.Request.Headers["GraphQL-Cost"], "report", StringComparison.OrdinalIgnoreCase)
+                ? new Dictionary<string, object?> { ["cost"] = new Dictionary<string, object?> { ["requested"] = admission.Cost, ["maximum"] = options.Limits.MaxCost } }
+                : null;
+            await Respond(http, media, result.Executed ? StatusCodes.Status200OK : requestFailed, result.Executed ? result : null, result.Errors, extensions).ConfigureAwait(false);
         }
 
         /// <summary>
@@ -215,7 +222,7 @@ public static class GraphQLHttp
                 return new Admission(null, null, [new GraphQLError("Only queries may be sent with GET; send mutations with POST.").WithCode(ErrorCodes.BadUserInput)]) { WrongMethod = true };
             }
 
-            var refusals = options.Limits.Check(schema, document, parameters.OperationName, parameters.Variables);
+            var (refusals, cost) = options.Limits.Measure(schema, document, parameters.OperationName, parameters.Variables);
             if (refusals.Count > 0)
             {
                 return new Admission(null, null, refusals);
@@ -223,7 +230,7 @@ public static class GraphQLHttp
 
             return options.Admit is { } admit && operation is not null && admit(http, document, operation, parameters.Variables) is { } refusal
                 ? new Admission(null, null, []) { Refusal = refusal }
-                : new Admission(document, operation, []);
+                : new Admission(document, operation, []) { Cost = cost };
         }
 
         public Schema Schema => schema;
@@ -327,12 +334,13 @@ public static class GraphQLHttp
             return http.Response.WriteAsync(text);
         }
 
-        private static async Task Respond(HttpContext http, string media, int status, ExecutionResult? result, IReadOnlyList<GraphQLError> errors)
+        private static async Task Respond(HttpContext http, string media, int status, ExecutionResult? result, IReadOnlyList<GraphQLError> errors,
+            IReadOnlyDictionary<string, object?>? extensions = null)
         {
             http.Response.StatusCode = status;
             http.Response.ContentType = media + "; charset=utf-8";
             // Serialized into memory first: the serializer flushes synchronously, which Kestrel refuses on the response stream.
-            var buffer = ResponseJson.Body(result, errors);
+            var buffer = ResponseJson.Body(result, errors, extensions);
             await http.Response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted).ConfigureAwait(false);
         }
     }

@@ -16,7 +16,7 @@ internal static class ResponseJson
     /// escapes the REST API's bodies: JSON's own escapes only, no \u002B for a '+' nor \u00E9 for an 'é' (this body is
     /// JSON, never inlined into HTML).
     /// </summary>
-    public static System.Buffers.ArrayBufferWriter<byte> Body(ExecutionResult? result, IReadOnlyList<GraphQLError> errors)
+    public static System.Buffers.ArrayBufferWriter<byte> Body(ExecutionResult? result, IReadOnlyList<GraphQLError> errors, IReadOnlyDictionary<string, object?>? extensions = null)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -31,6 +31,12 @@ internal static class ResponseJson
         {
             writer.WritePropertyName("data");
             Write(writer, result.Data);
+        }
+
+        if (extensions is not null)
+        {
+            writer.WritePropertyName("extensions");
+            JsonSerializer.Serialize(writer, extensions);
         }
 
         writer.WriteEndObject();

@@ -51,6 +51,9 @@ public abstract class NamedGraphType(string name, string? description) : GraphTy
     public NonNullGraphType NonNull => new(this);
 
     public ListGraphType List => new(this);
+
+    /// <summary>@cost on an object, scalar or enum: the weight of each field of this type (IBM GraphQL Cost Directives).</summary>
+    public double? Cost { get; init; }
 }
 
 /// <summary>A leaf value: coerced on output (<see cref="Serialize"/>) and on input from variables or literals.</summary>
@@ -118,6 +121,9 @@ public sealed record InputValueDefinition(string Name, GraphType Type, string? D
     public object? DefaultValue { get; init; }
 
     public InputValueDefinition WithDefault(object? value) => this with { HasDefault = true, DefaultValue = value };
+
+    /// <summary>@cost on an argument or input field: the weight it adds when a request gives it.</summary>
+    public double? Cost { get; init; }
 }
 
 /// <summary>What a resolver gets: the parent value, the coerced arguments, and the request's context.</summary>
@@ -140,6 +146,12 @@ public sealed record FieldDefinition(string Name, GraphType Type, string? Descri
     /// source. Throwing here (a refused role, a missing complaint) refuses the subscription with that error.
     /// </summary>
     public Func<ResolveContext, ValueTask<IAsyncEnumerable<object?>>>? Subscribe { get; init; }
+
+    /// <summary>@cost: the weight of each appearance of this field, over its type's.</summary>
+    public double? Cost { get; init; }
+
+    /// <summary>@listSize: how many items the field returns, for the cost.</summary>
+    public ListSize? ListSize { get; init; }
 }
 
 /// <summary>A field of a type, and the reader of the property it resolves to by default for the last source type seen.</summary>

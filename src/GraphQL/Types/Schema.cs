@@ -101,6 +101,12 @@ public sealed class Schema
             }
         }
 
+        // A schema that applies @cost or @listSize declares them, as its SDL must.
+        if (_types.Values.Any(UsesCost) && !Directives.Contains(CostDirectives.Cost))
+        {
+            Directives = [.. Directives, .. CostDirectives.All.Where(d => !Directives.Contains(d))];
+        }
+
         Validate(errors);
         if (errors.Count > 0)
         {
@@ -116,7 +122,14 @@ public sealed class Schema
 
     public ObjectGraphType? Subscription { get; }
 
-    public IReadOnlyList<DirectiveDefinition> Directives { get; }
+    public IReadOnlyList<DirectiveDefinition> Directives { get; private set; }
+
+    private static bool UsesCost(NamedGraphType type) => type.Cost is not null || type switch
+    {
+        FieldsGraphType fields => fields.Fields.Any(f => f.Cost is not null || f.ListSize is not null || f.Arguments.Any(a => a.Cost is not null)),
+        InputObjectGraphType input => input.Fields.Any(f => f.Cost is not null),
+        _ => false,
+    };
 
     /// <summary>Every named type, in the order they were collected.</summary>
     public IReadOnlyCollection<NamedGraphType> Types => _types.Values;
@@ -263,6 +276,11 @@ public sealed class Schema
                 errors.Add($"The type of {type.Name}.{field.Name} must be Output Type but got: {field.Type}.");
             }
 
+            if (field.ListSize is { } listSize)
+            {
+                CheckListSize(type, field, listSize, errors);
+            }
+
             foreach (var argument in field.Arguments)
             {
                 CheckName(argument.Name, $"{type.Name}.{field.Name}({argument.Name}:)", errors);
@@ -318,6 +336,33 @@ public sealed class Schema
                     errors.Add($"Argument \"{type.Name}.{expected.Name}({extra.Name}:)\" must not be required type \"{extra.Type}\" if not provided by the Interface field \"{implemented.Name}.{expected.Name}\".");
                 }
             }
+        }
+    }
+
+    /// <summary>@listSize names arguments of the field that take an Int, and fields of what it returns; a field that is no list sizes some.</summary>
+    private static void CheckListSize(FieldsGraphType type, FieldDefinition field, ListSize listSize, List<string> errors)
+    {
+        foreach (var name in listSize.SlicingArguments ?? [])
+        {
+            if (field.Arguments.FirstOrDefault(a => a.Name == name) is not { } argument || argument.Type.Unwrap() != Scalars.Int || argument.Type is ListGraphType)
+            {
+                errors.Add($"@listSize on {type.Name}.{field.Name} names the slicing argument \"{name}\", which is not an Int argument of the field.");
+            }
+        }
+
+        var returned = field.Type.Unwrap() as FieldsGraphType;
+        foreach (var name in listSize.SizedFields ?? [])
+        {
+            if (returned?.Field(name) is null)
+            {
+                errors.Add($"@listSize on {type.Name}.{field.Name} names the sized field \"{name}\", which {field.Type.Unwrap().Name} does not have.");
+            }
+        }
+
+        var list = field.Type is ListGraphType or NonNullGraphType { OfType: ListGraphType };
+        if (!list && listSize.SizedFields is not { Count: > 0 })
+        {
+            errors.Add($"@listSize on {type.Name}.{field.Name}, which is not a list, must name the sized fields of {field.Type.Unwrap().Name}.");
         }
     }
 

@@ -7,7 +7,9 @@ namespace Idarati.GraphQL.Types;
 /// <summary>
 /// The schema in SDL, laid out as graphql-js's printSchema lays it out (so that a client that rebuilds the schema from
 /// introspection prints the very same text): schema block only for unusual root names or a description, custom
-/// directives, then every type but the specified scalars and introspection types, in the schema's order.
+/// directives, then every type but the specified scalars and introspection types, in the schema's order. Applied
+/// @cost and @listSize follow the element they weigh; introspection cannot carry them, so a schema rebuilt from it prints
+/// the same text without them.
 /// </summary>
 public static class SchemaPrinter
 {
@@ -49,11 +51,11 @@ public static class SchemaPrinter
 
     public static string Type(NamedGraphType type) => type switch
     {
-        ScalarGraphType s => Description(s.Description) + "scalar " + s.Name + (s.SpecifiedByUrl is { } url ? $" @specifiedBy(url: {Printer.String(url)})" : ""),
-        ObjectGraphType o => Description(o.Description) + "type " + o.Name + Implements(o) + Fields(o),
+        ScalarGraphType s => Description(s.Description) + "scalar " + s.Name + (s.SpecifiedByUrl is { } url ? $" @specifiedBy(url: {Printer.String(url)})" : "") + CostDirectives.Applied(s.Cost, null),
+        ObjectGraphType o => Description(o.Description) + "type " + o.Name + Implements(o) + CostDirectives.Applied(o.Cost, null) + Fields(o),
         InterfaceGraphType i => Description(i.Description) + "interface " + i.Name + Implements(i) + Fields(i),
         UnionGraphType u => Description(u.Description) + "union " + u.Name + (u.Types.Count > 0 ? " = " + string.Join(" | ", u.Types.Select(t => t.Name)) : ""),
-        EnumGraphType e => Description(e.Description) + "enum " + e.Name + Block(e.Values.Select((v, i) => Description(v.Description, "  ", i == 0) + "  " + v.Name + Deprecated(v.DeprecationReason))),
+        EnumGraphType e => Description(e.Description) + "enum " + e.Name + CostDirectives.Applied(e.Cost, null) + Block(e.Values.Select((v, i) => Description(v.Description, "  ", i == 0) + "  " + v.Name + Deprecated(v.DeprecationReason))),
         InputObjectGraphType o => Description(o.Description) + "input " + o.Name + (o.IsOneOf ? " @oneOf" : "") + Block(o.Fields.Select((f, i) => Description(f.Description, "  ", i == 0) + "  " + InputValue(f))),
         _ => throw new ArgumentOutOfRangeException(nameof(type), type.GetType().Name, null),
     };
@@ -66,7 +68,7 @@ public static class SchemaPrinter
         type.Interfaces.Count > 0 ? " implements " + string.Join(" & ", type.Interfaces.Select(i => i.Name)) : "";
 
     private static string Fields(FieldsGraphType type) => Block(type.Fields.Select((f, i) =>
-        Description(f.Description, "  ", i == 0) + "  " + f.Name + Arguments(f.Arguments, "  ") + ": " + f.Type + Deprecated(f.DeprecationReason)));
+        Description(f.Description, "  ", i == 0) + "  " + f.Name + Arguments(f.Arguments, "  ") + ": " + f.Type + Deprecated(f.DeprecationReason) + CostDirectives.Applied(f.Cost, f.ListSize)));
 
     private static string Block(IEnumerable<string> items)
     {
@@ -98,7 +100,7 @@ public static class SchemaPrinter
             declaration += " = " + Printer.Print(literal);
         }
 
-        return declaration + Deprecated(value.DeprecationReason);
+        return declaration + Deprecated(value.DeprecationReason) + CostDirectives.Applied(value.Cost, null);
     }
 
     private static string Deprecated(string? reason) => reason switch

@@ -5,10 +5,14 @@ using Idarati.GraphQL.Types;
 namespace Idarati.GraphQL.Validation;
 
 /// <summary>
-/// What one request may cost. Depth counts nested fields (through fragments); aliases count aliased fields; cost adds one
-/// per field and multiplies what a paged field selects by its page size (its <c>first</c> or <c>last</c> argument, else
-/// that argument's default) and what another list selects by <see cref="DefaultListSize"/> (but not the lists of a page,
-/// such as a connection's nodes, which hold that page). Each refusal is a GraphQL error with its own code.
+/// What one request may cost. Depth counts nested fields (through fragments); aliases count aliased fields; cost is the
+/// static analysis of the IBM GraphQL Cost Directives: each field weighs its <c>@cost</c>, else its type's, else 1 for
+/// an object, interface or union and 0 for a scalar or enum; each argument and input field given adds its
+/// <c>@cost</c>; a list multiplies what it holds by its size: the largest slicing argument given of its
+/// <c>@listSize</c>, else its assumed size, else the slicing argument's default, else <see cref="DefaultListSize"/>; with
+/// <c>sizedFields</c> the size multiplies those fields of the returned object instead (a connection's <c>edges</c> and
+/// <c>nodes</c>). A <c>@listSize</c> that requires one slicing argument refuses a request giving none or several.
+/// Introspection costs nothing here. Each refusal is a GraphQL error with its own code.
 /// The depth limit counts data fields only: introspection (<c>__schema</c>, <c>__type</c>) is bounded by validation's
 /// own rule, graphql-js's MaxIntrospectionDepthRule (lists of fields, interfaces, possible types and input fields
 /// nested three deep), while its <c>ofType</c> chains (15 fields deep in GraphiQL's own query) are free.
@@ -20,7 +24,11 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
     public const string CostCode = "MAX_COST_EXCEEDED";
 
     /// <summary>The refusals of the operation that would run, for a document that already passed validation.</summary>
-    public IReadOnlyList<GraphQLError> Check(Schema schema, Document document, string? operationName, IReadOnlyDictionary<string, object?>? variables)
+    public IReadOnlyList<GraphQLError> Check(Schema schema, Document document, string? operationName, IReadOnlyDictionary<string, object?>? variables) =>
+        Measure(schema, document, operationName, variables).Errors;
+
+    /// <summary>The refusals, and the cost of the operation that would run (0 when there is none).</summary>
+    public (IReadOnlyList<GraphQLError> Errors, long Cost) Measure(Schema schema, Document document, string? operationName, IReadOnlyDictionary<string, object?>? variables)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(document);
@@ -35,7 +43,7 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
         };
         if (operation is null || root is null)
         {
-            return [];
+            return ([], 0);
         }
 
         var fragments = document.Definitions.OfType<FragmentDefinition>().GroupBy(f => f.Name.Value).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
@@ -58,7 +66,7 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
             errors.Add(new GraphQLError($"The query is {depth} fields deep; at most {MaxDepth} are allowed.", [(deepest?.Span ?? operation.Span).Location]).WithCode(DepthCode));
         }
 
-        var cost = Cost(schema, root, operation.SelectionSet, fragments, variables, [], pageOfParent: false);
+        var cost = new CostAnalysis(this, schema, fragments, variables, errors).Of(root, operation.SelectionSet, null, 1);
         if (cost > MaxCost)
         {
             // Counting stops past the ceiling: a deep query's cost is "more than" it, never an overflowed number.
@@ -69,7 +77,7 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
             });
         }
 
-        return errors;
+        return (errors, cost);
     }
 
     private static int Aliases(SelectionSet set) => set.Selections.Sum(s => s switch
@@ -111,75 +119,6 @@ public sealed record QueryLimits(int MaxDepth = 12, int MaxAliases = 30, int Max
         }
     }
 
-    /// <summary>Where counting stops: a cost at or over it is only "too much" (the products of page sizes overflow otherwise).</summary>
-    private long CostCeiling => (MaxCost * 10L) + 1;
-
-    /// <param name="pageOfParent">The set belongs to a field that took a page size: its lists (a connection's nodes) hold that page, not more.</param>
-    private long Cost(Schema schema, NamedGraphType parent, SelectionSet set, Dictionary<string, FragmentDefinition> fragments,
-        IReadOnlyDictionary<string, object?>? variables, HashSet<string> visiting, bool pageOfParent)
-    {
-        long total = 0;
-        foreach (var selection in set.Selections)
-        {
-            switch (selection)
-            {
-                case Field field:
-                    var definition = (parent as FieldsGraphType)?.Field(field.Name.Value);
-                    total++;
-                    if (definition is null || field.SelectionSet is null)
-                    {
-                        break;
-                    }
-
-                    var paged = definition.Arguments.Any(a => a.Name is "first" or "last");
-                    var inner = Cost(schema, definition.Type.Unwrap(), field.SelectionSet, fragments, variables, visiting, paged);
-                    // inner is at most the ceiling and a page size at most int.MaxValue: the product fits a long.
-                    total += paged ? inner * PageSize(field, definition, variables)
-                        : ContainsList(definition.Type) && !pageOfParent ? inner * DefaultListSize
-                        : inner;
-                    break;
-                case InlineFragment inline:
-                    total += Cost(schema, inline.TypeCondition is { } c ? schema.Type(c.Name.Value) ?? parent : parent, inline.SelectionSet, fragments, variables, visiting, pageOfParent);
-                    break;
-                case FragmentSpread spread when fragments.TryGetValue(spread.Name.Value, out var fragment) && visiting.Add(spread.Name.Value):
-                    total += Cost(schema, schema.Type(fragment.TypeCondition.Name.Value) ?? parent, fragment.SelectionSet, fragments, variables, visiting, pageOfParent);
-                    visiting.Remove(spread.Name.Value);
-                    break;
-            }
-
-            if (total >= CostCeiling)
-            {
-                return CostCeiling;
-            }
-        }
-
-        return total;
-    }
-
-    private static bool ContainsList(GraphType type) => type switch
-    {
-        NonNullGraphType n => ContainsList(n.OfType),
-        ListGraphType => true,
-        _ => false,
-    };
-
-    private long PageSize(Field field, FieldDefinition definition, IReadOnlyDictionary<string, object?>? variables)
-    {
-        foreach (var name in new[] { "first", "last" })
-        {
-            var argument = field.Arguments.FirstOrDefault(a => a.Name.Value == name);
-            var declared = definition.Arguments.FirstOrDefault(a => a.Name == name);
-            if (argument is not null && declared is not null && Values.TryFromLiteral(argument.Value, declared.Type, variables, out var value) && value is int n)
-            {
-                return Math.Max(n, 1);
-            }
-
-            if (declared is { HasDefault: true, DefaultValue: int d })
-            {
-                return Math.Max(d, 1);
-            }
-        }
-
-        return DefaultListSize;
-    }
+    /// <summary>Where counting stops: a cost at or over it is only "too much" (the products of list sizes overflow otherwise).</summary>
+    internal long CostCeiling => (MaxCost * 10L) + 1;
 }
