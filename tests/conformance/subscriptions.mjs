@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { createClient as createWsClient } from 'graphql-ws';
 import { createClient as createSseClient } from 'graphql-sse';
 import WebSocket from 'ws';
+import { SignJWT } from 'jose';
 
 const config = JSON.parse(process.argv[2]);
 const { a, b, adminX, adminY, tokens } = config;
 const doc = (name) => readFileSync(join(config.documents, `${name}.graphql`), 'utf8');
 const wsUrl = (base) => base.replace(/^http/, 'ws') + '/graphql';
 const clients = [];
+const began = Date.now();
 setTimeout(() => { console.log('FAILED: the checks did not end within two minutes'); process.exit(1); }, 120_000).unref();
 
 function check(condition, what, detail) {
@@ -20,7 +22,7 @@ function check(condition, what, detail) {
     console.log(`FAILED: ${what}${detail === undefined ? '' : ': ' + JSON.stringify(detail)}`);
     process.exit(1);
   }
-  console.log(`ok: ${what}`);
+  console.log(`ok: ${what} (${Date.now() - began} ms)`);
 }
 
 /** Resolves once the condition holds, polling node B's metrics (the subscriptions it holds) between tries. */
@@ -102,20 +104,23 @@ async function graphql(base, token, query, variables) {
 const codeOf = (message) => message.error?.[0]?.extensions?.code ?? message.value?.errors?.[0]?.extensions?.code;
 const closedWith = (client) => new Promise((resolve) => client.on('closed', (event) => resolve(event.code)));
 
-// 0. Tokens that expire a few seconds from now: live first, then ended by the protocol's own code (4403 over WebSocket,
-// an UNAUTHENTICATED error then complete over SSE).
-const live = await subscriptionsOn(b);
-const expiring = ws(tokens.expiring);
-const expired = closedWith(expiring);
+// 0. Tokens that expire three seconds after they are made: live first, then ended by the protocol's own code (4403
+// "the token expired" over WebSocket, an UNAUTHENTICATED error then complete over SSE) when the expiry comes.
+const expiringToken = () => new SignJWT({ role: 'supervisor' }).setProtectedHeader({ alg: 'HS256' }).setSubject('supervisor-expiring')
+  .setIssuer(config.issuer).setAudience(config.audience).setIssuedAt().setExpirationTime(Math.floor(Date.now() / 1000) + 3)
+  .sign(new TextEncoder().encode(config.signingKey));
+const startedAt = Date.now();
+const expiring = ws(await expiringToken());
+const expired = new Promise((resolve) => expiring.on('closed', (event) => resolve(event)));
 const expiringSub = on(expiring, doc('queueChanged'), { administrationId: adminX });
-const expiringSse = on(sse(tokens.expiring2), doc('queueChanged'), { administrationId: adminX });
-await until('node B holds both subscriptions of the expiring tokens', async () => (await subscriptionsOn(b)) >= live + 2);
-check((await expired) === 4403, 'the token expired: the socket is closed with 4403');
+const expiringSse = on(sse(await expiringToken()), doc('queueChanged'), { administrationId: adminX });
+const closing = await expired;
+check(closing.code === 4403 && /expired/.test(closing.reason) && Date.now() - startedAt >= 1500,
+  'the token expired while the socket was open: closed with 4403', { code: closing.code, reason: closing.reason, after: Date.now() - startedAt });
 expiringSub.dispose();
 const last = await expiringSse.next(30);
-check(codeOf(last) === 'UNAUTHENTICATED', 'the token expired: the SSE stream ends with UNAUTHENTICATED', last);
+check(codeOf(last) === 'UNAUTHENTICATED' && /expired/.test(last.value?.errors?.[0]?.message), 'the token expired while the SSE stream was open: it ends with UNAUTHENTICATED', last);
 check((await expiringSse.next()).complete === true, 'then the SSE stream completes');
-await until('node B let both go', async () => (await subscriptionsOn(b)) <= live);
 
 // 1. Queues: an agent over WebSocket, a supervisor over SSE, then a submission through node A's REST.
 const baseline = await subscriptionsOn(b);
@@ -162,6 +167,41 @@ for (const [who, watch, field] of [['agent', agentWatch, 'complaintChanged'], ['
 }
 const moved = (await agentQueue.next()).value?.data?.queueChanged;
 check(moved?.id === id && moved.status === 'acknowledged', "the agent's queue shows the row moved", moved);
+
+// 3b. SSE resumes with Last-Event-ID: a client that reconnects with the id of the last event it got is first sent what
+// moved while it was away, and nothing it already had.
+async function* rawSse(token, query, variables, lastEventId) {
+  const response = await fetch(b + '/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(frame)?.[1];
+      if (event === 'next') yield { id: /^id: (.*)$/m.exec(frame)?.[1], data: JSON.parse(/^data: (.*)$/m.exec(frame)[1]) };
+    }
+  }
+}
+const first = rawSse(tokens.supervisor, doc('queueChanged'), { administrationId: adminX }, '0');
+const resumedFrom = (await first.next()).value;
+check(resumedFrom?.data?.data?.queueChanged?.id === id && Number(resumedFrom.id) > 0, 'Last-Event-ID 0: the queue as it moved, each event with its log position as id', resumedFrom);
+await first.return();
+const second = await rest(a, '/api/complaints', tokens.citizen, {
+  kind: 'suggestion', channel: 'portal', administrationId: adminX, categoryCode: 'HEALTH.WAIT', subject: "Prise de rendez-vous",
+  description: 'Permettre la prise de rendez-vous en ligne.', location: { region: 'Rabat-Salé-Kénitra', province: 'Rabat', commune: 'Agdal-Riyad' },
+});
+check(second.status === 201, 'node A took a suggestion while the client was away', second);
+const again = rawSse(tokens.supervisor, doc('queueChanged'), { administrationId: adminX }, resumedFrom.id);
+const missed = (await again.next()).value;
+check(missed?.data?.data?.queueChanged?.id === second.body.id && Number(missed.id) > Number(resumedFrom.id),
+  'reconnecting with the last id it got, the client is sent the row it missed first, and not the one it had', missed);
+await again.return();
 
 // 4. A transfer through node A's REST: the former owner's watch ends, the supervisor sees it, the new owner's queue gets it.
 const transferred = await rest(a, `/api/complaints/${id}/transfer`, tokens.supervisor, { toAdministrationId: adminY, reason: 'Relève de cette administration.' });

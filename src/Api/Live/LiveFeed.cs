@@ -29,11 +29,6 @@ public sealed class LiveFeed(NpgsqlDataSource dataSource, ComplaintListQuery lis
     private readonly Topic<string> _callCenter = new();
     private readonly Channel<string> _notices = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly int _queueLimit = configuration.GetValue("GraphQL:Subscriptions:SubscriberQueue", 64);
-    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Completes once this node listens: a subscription made after it misses nothing committed after it.</summary>
-    public Task Listening => _listening.Task;
-
     /// <summary>Subscribers this node holds now, per topic (the metrics and the tests read it).</summary>
     public int Subscribers => _complaints.Count + _queues.Count + _callCenter.Count;
 
@@ -60,7 +55,6 @@ public sealed class LiveFeed(NpgsqlDataSource dataSource, ComplaintListQuery lis
                     await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
                 }
 
-                _listening.TrySetResult();
                 while (true)
                 {
                     await connection.WaitAsync(stoppingToken).ConfigureAwait(false);
