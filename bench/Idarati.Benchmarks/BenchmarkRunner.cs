@@ -5,7 +5,7 @@ namespace Idarati.Benchmarks;
 
 /// <summary>
 /// Each scenario prints its figures beside a baseline measured in the same run on the same database, as a ratio.
-/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|wolverine-http|aggregate-workflow|graphql|projections|dashboard|privacy|deadlines|subscriptions|all&gt; [--smoke] [--seconds N] [--scale S]
+/// Usage: dotnet run -c Release --project bench/Idarati.Benchmarks -- &lt;append|bulk|http|wolverine-http|aggregate-workflow|graphql|projections|dashboard|privacy|deadlines|subscriptions|soak|all&gt; [--smoke] [--seconds N] [--scale S] [--minutes M]
 /// The database comes from IDARATI_DB (scripts/with-pg.sh starts a throwaway cluster and sets it).
 /// </summary>
 public static class BenchmarkRunner
@@ -63,6 +63,9 @@ public static class BenchmarkRunner
             case "deadlines":
                 await DeadlineBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
+            case "soak":
+                await SoakBenchmark.RunAsync(builder.ConnectionString, settings, report, Minutes(args)).ConfigureAwait(false);
+                break;
             case "subscriptions":
                 await SubscriptionBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 break;
@@ -79,9 +82,10 @@ public static class BenchmarkRunner
                 await PrivacyBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report, Scale(args) is { } s ? Math.Min(s, 0.1) : null).ConfigureAwait(false);
                 await DeadlineBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
                 await SubscriptionBenchmark.RunAsync(dataSource, builder.ConnectionString, settings, report).ConfigureAwait(false);
+                await SoakBenchmark.RunAsync(builder.ConnectionString, settings, report, Minutes(args)).ConfigureAwait(false);
                 break;
             default:
-                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, wolverine-http, aggregate-workflow, graphql, projections, dashboard, privacy, deadlines, subscriptions, all").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"unknown scenario '{scenario}'; known: append, bulk, http, wolverine-http, aggregate-workflow, graphql, projections, dashboard, privacy, deadlines, subscriptions, soak, all").ConfigureAwait(false);
                 return 2;
         }
 
@@ -89,9 +93,13 @@ public static class BenchmarkRunner
     }
 
     /// <summary>The seed scale of the projections scenario (--scale S); 1 by default, 0.01 in a smoke run.</summary>
-    private static double? Scale(string[] args)
+    private static double? Scale(string[] args) => Option(args, "--scale");
+
+    private static double? Minutes(string[] args) => Option(args, "--minutes");
+
+    private static double? Option(string[] args, string name)
     {
-        var at = Array.IndexOf(args, "--scale");
+        var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? double.Parse(args[at + 1], CultureInfo.InvariantCulture) : null;
     }
 }

@@ -33,13 +33,24 @@ public static class HttpBenchmark
     internal static StringContent Complaint(string administrationId) =>
         new(ComplaintPayload.Replace("\"MIN-SANTE\"", System.Text.Json.JsonSerializer.Serialize(administrationId), StringComparison.Ordinal), System.Text.Encoding.UTF8, "application/json");
 
+    /// <summary>The benchmarks' signing key (a node in a process of its own is handed it, and tokens are made with it).</summary>
+    internal const string SigningKey = "benchmark-signing-key-of-at-least-32-bytes!";
+
+    /// <summary>Removes a benchmark's schema and everything in it.</summary>
+    internal static async Task DropSchemaAsync(string connectionString, string schema)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+    }
+
     /// <summary>The service's command line in a benchmark: its own schema, fixed secrets, warnings only, mail to the sink.</summary>
     internal static string[] ServiceArguments(string url, string connectionString, string schema) =>
     [
         "--urls", url,
         "--IDARATI_DB", connectionString,
         "--EventStore:Schema", schema,
-        "--Auth:SigningKey", "benchmark-signing-key-of-at-least-32-bytes!", "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
+        "--Auth:SigningKey", SigningKey, "--Complaints:AccessCodeSecret", "benchmark-access-code-secret-of-at-least-32-bytes",
         "--Audit:CheckpointKey", Idarati.Application.Audit.CheckpointKey.DevelopmentSignerKey,
         "--PersonalData:MasterKey", Idarati.Application.Privacy.MasterKeys.DevelopmentKey,
         "--Logging:LogLevel:Default", "Warning", "--Notifications:Sender", "sink",

@@ -213,9 +213,7 @@ internal static class SubscriptionBenchmark
                 await node.DisposeAsync().ConfigureAwait(false);
             }
 
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
+            await HttpBenchmark.DropSchemaAsync(connectionString, schema).ConfigureAwait(false);
         }
     }
 
@@ -223,45 +221,32 @@ internal static class SubscriptionBenchmark
     private static async Task<(double PerConnection, double PerSubscription)> MemoryAsync(string connectionString, int subscriptions)
     {
         var schema = "bench_idle_" + Guid.NewGuid().ToString("N")[..8];
-        var url = $"http://127.0.0.1:{HttpBenchmark.FreePort()}";
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Idarati.Api.dll"));
-        foreach (var argument in HttpBenchmark.ServiceArguments(url, connectionString, schema).Concat(["--GraphQL:Subscriptions:ConnectionsPerAddress", "100000"]))
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        using var node = await NodeProcess.StartAsync(connectionString, schema, "--GraphQL:Subscriptions:ConnectionsPerAddress", "100000").ConfigureAwait(false);
         var clients = new List<Connection>();
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri(url) };
-            while (!await ReadyAsync(http).ConfigureAwait(false))
-            {
-                await Task.Delay(200).ConfigureAwait(false);
-            }
-
-            var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes("benchmark-signing-key-of-at-least-32-bytes!"));
+            using var http = new HttpClient { BaseAddress = new Uri(node.Url) };
+            var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(HttpBenchmark.SigningKey));
             var token = Auth.Issue(key, "bench-agent", Auth.Roles.Agent, "MIN-SANTE", TimeProvider.System);
             var variables = new { administrationId = "MIN-SANTE" };
 
             // Warm: one connection and one subscription, so that what follows measures what each one holds, not the first's code.
-            var warm = await Connection.OpenAsync(url, token).ConfigureAwait(false);
+            var warm = await Connection.OpenAsync(node.Url, token).ConfigureAwait(false);
             await warm.SendAsync(new { id = "w", type = "subscribe", payload = new { query = Query, variables } }).ConfigureAwait(false);
             clients.Add(warm);
-            await SubscriptionsAsync(http, 1).ConfigureAwait(false);
-            var idle = Resident(process);
+            while (!await SubscriptionsAsync(http, 1).ConfigureAwait(false))
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+
+            var idle = node.Resident();
             var connections = subscriptions / PerConnection;
             for (var c = 0; c < connections; c++)
             {
-                clients.Add(await Connection.OpenAsync(url, token).ConfigureAwait(false));
+                clients.Add(await Connection.OpenAsync(node.Url, token).ConfigureAwait(false));
             }
 
-            var connected = Resident(process);
+            var connected = node.Resident();
             for (var c = 1; c <= connections; c++)
             {
                 for (var s = 0; s < PerConnection; s++)
@@ -270,12 +255,12 @@ internal static class SubscriptionBenchmark
                 }
             }
 
-            while (await SubscriptionsAsync(http, subscriptions + 1).ConfigureAwait(false) is false)
+            while (!await SubscriptionsAsync(http, subscriptions + 1).ConfigureAwait(false))
             {
                 await Task.Delay(100).ConfigureAwait(false);
             }
 
-            var subscribed = Resident(process);
+            var subscribed = node.Resident();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"    node's resident memory: {idle / 1048576.0:F1} MiB idle, {connected / 1048576.0:F1} MiB with {connections} connections, {subscribed / 1048576.0:F1} MiB with {subscriptions} subscriptions on them"));
             return ((connected - idle) / (double)connections, (subscribed - connected) / (double)subscriptions);
@@ -283,24 +268,8 @@ internal static class SubscriptionBenchmark
         finally
         {
             clients.ForEach(c => c.Dispose());
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().ConfigureAwait(false);
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await using var drop = dataSource.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-            await drop.ExecuteNonQueryAsync().ConfigureAwait(false);
-        }
-    }
-
-    private static async Task<bool> ReadyAsync(HttpClient http)
-    {
-        try
-        {
-            using var response = await http.GetAsync("/health/ready").ConfigureAwait(false);
-            return response.IsSuccessStatusCode;
-        }
-        catch (HttpRequestException)
-        {
-            return false;
+            node.Dispose();
+            await HttpBenchmark.DropSchemaAsync(connectionString, schema).ConfigureAwait(false);
         }
     }
 
@@ -310,13 +279,6 @@ internal static class SubscriptionBenchmark
         var metrics = await http.GetStringAsync("/metrics").ConfigureAwait(false);
         var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("idarati_subscriptions", StringComparison.Ordinal));
         return line is not null && double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) >= count;
-    }
-
-    /// <summary>VmRSS of /proc/PID/status, in bytes.</summary>
-    private static long Resident(Process process)
-    {
-        var line = File.ReadLines($"/proc/{process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 
     /// <summary>A graphql-transport-ws connection, acknowledged; its receiving loop reports each queue row's id and arrival.</summary>

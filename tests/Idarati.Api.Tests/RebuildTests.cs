@@ -33,7 +33,8 @@ public sealed class RebuildTests
 
         var answers = await Task.WhenAll(ReadModels.Take(4).Select(name => admin.PostAsync($"/api/projections/{name}/rebuild", null, HttpStatusCode.Accepted)));
         var states = answers.Select(a => a.EnumerateArray().Single().GetProperty("state").GetString()).ToList();
-        Assert.All(states, s => Assert.Contains(s, new[] { "queued", "rebuilding" }));
+        // A small read model may be rebuilt before its answer is written: then it is running again.
+        Assert.All(states, s => Assert.Contains(s, new[] { "queued", "rebuilding", "running" }));
         Assert.Contains("queued", states);
 
         await node.WaitForProjectionsAsync();
