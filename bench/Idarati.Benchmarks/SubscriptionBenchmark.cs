@@ -277,7 +277,7 @@ internal static class SubscriptionBenchmark
     private static async Task<bool> SubscriptionsAsync(HttpClient http, int count)
     {
         var metrics = await http.GetStringAsync("/metrics").ConfigureAwait(false);
-        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("idarati_subscriptions", StringComparison.Ordinal));
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("idarati_subscriptions{", StringComparison.Ordinal));
         return line is not null && double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture) >= count;
     }
 

@@ -38,7 +38,7 @@ public sealed class SubscriptionTests(Xunit.Abstractions.ITestOutputHelper outpu
             };
             var config = JsonSerializer.Serialize(new
             {
-                a = a.Urls.Single(), b = b.Urls.Single(), adminX = "MIN-SANTE", adminY = "MIN-EDUCATION",
+                a = a.Urls.Single(), b = b.Urls.Single(), nodeB = "node-b", adminX = "MIN-SANTE", adminY = "MIN-EDUCATION",
                 documents = Path.Combine(Tools.Repository, "docs", "queries"), tokens,
                 // The script signs tokens that expire seconds after it makes them, with the test nodes' key.
                 signingKey = SigningKey, issuer = Auth.Issuer, audience = Auth.Audience,

@@ -35,9 +35,10 @@ async function until(what, condition, seconds = 20) {
   check(false, `${what} within ${seconds} s`);
 }
 
+// The gauge of node B itself: other hosts in the test process export theirs too, each labelled with its node's name.
 async function subscriptionsOn(base) {
   const text = await (await fetch(base + '/metrics')).text();
-  const line = text.split('\n').find((l) => l.startsWith('idarati_subscriptions'));
+  const line = text.split('\n').find((l) => l.startsWith('idarati_subscriptions{') && l.includes(`node="${config.nodeB}"`));
   return line ? Number(line.split(' ').pop()) : 0;
 }
 

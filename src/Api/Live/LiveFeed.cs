@@ -29,6 +29,7 @@ public sealed class LiveFeed(NpgsqlDataSource dataSource, ComplaintListQuery lis
     private readonly Topic<string> _callCenter = new();
     private readonly Channel<string> _notices = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly int _queueLimit = configuration.GetValue("GraphQL:Subscriptions:SubscriberQueue", 64);
+    private readonly string _node = Infrastructure.Database.NodeName(configuration);
     /// <summary>Subscribers this node holds now, per topic (the metrics and the tests read it).</summary>
     public int Subscribers => _complaints.Count + _queues.Count + _callCenter.Count;
 
@@ -42,7 +43,8 @@ public sealed class LiveFeed(NpgsqlDataSource dataSource, ComplaintListQuery lis
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         meters.Create(new System.Diagnostics.Metrics.MeterOptions(Application.Handling.Telemetry.Name))
-            .CreateObservableGauge("idarati.subscriptions", () => Subscribers, "{subscription}", "GraphQL subscriptions this node holds (WebSocket and SSE).");
+            .CreateObservableGauge("idarati.subscriptions", () => new System.Diagnostics.Metrics.Measurement<int>(Subscribers, new KeyValuePair<string, object?>("node", _node)),
+                "{subscription}", "GraphQL subscriptions this node holds (WebSocket and SSE), labelled with the node's name (Projections:NodeName).");
         var dispatch = DispatchAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
