@@ -118,10 +118,9 @@ public sealed class DashboardBrowserTests
     [Fact]
     public async Task GraphiQL_runs_the_queue_subscription_and_shows_each_change_as_it_is_committed()
     {
-        var node = "giql-" + Guid.NewGuid().ToString("N")[..8];
-        await WithServiceAsync("giql_", ["--Projections:NodeName", node], async (app, _) =>
+        await WithServiceAsync("giql_", [], async (app, _) =>
         {
-            var (code, stdout, stderr) = await Tools.NodeAsync("graphiql.mjs", app.Urls.Single(), Chromium(), Path.Combine(Tools.Repository, "docs", "queries"), node);
+            var (code, stdout, stderr) = await Tools.NodeAsync("graphiql.mjs", app.Urls.Single(), Chromium(), Path.Combine(Tools.Repository, "docs", "queries"));
             Assert.True(code == 0, stdout + stderr);
             var summary = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
             Assert.Equal(0, summary.GetProperty("outside").GetInt32());

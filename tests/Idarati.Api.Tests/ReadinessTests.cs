@@ -21,7 +21,7 @@ public sealed class ReadinessTests
         await node.WaitUntilLeadingAsync();
         var ready = await node.As(null).GetAsync("/health/ready", HttpStatusCode.OK);
         var checks = ready.GetProperty("checks");
-        Assert.Equal(["database", "messages", "read-models"], checks.EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["database", "messages", "read-models", "subscriptions"], checks.EnumerateObject().Select(c => c.Name).Order(StringComparer.Ordinal));
         Assert.All(checks.EnumerateObject(), c => Assert.Equal("Healthy", c.Value.GetProperty("status").GetString()));
         Assert.Contains("0 incoming and 0 outgoing messages wait", checks.GetProperty("messages").GetProperty("description").GetString(), StringComparison.Ordinal);
     }

@@ -1,4 +1,4 @@
-// Usage: node graphiql.mjs BASE_URL CHROMIUM DOCUMENTS NODE_NAME
+// Usage: node graphiql.mjs BASE_URL CHROMIUM DOCUMENTS
 // GraphiQL in headless Chromium (the machine's own, through playwright-core), every request that leaves the service
 // refused: an agent opens the queue subscription the front ends ship (docs/queries/queueChanged.graphql), runs it, and
 // the result pane shows a complaint submitted afterwards through the REST API, then the same complaint acknowledged.
@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [base, executablePath, documents, node] = process.argv.slice(2);
+const [base, executablePath, documents] = process.argv.slice(2);
 const origin = new URL(base).origin;
 const token = async (role, administrationId) => (await (await fetch(`${base}/api/dev/tokens`, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ role, administrationId }),
@@ -15,9 +15,8 @@ const token = async (role, administrationId) => (await (await fetch(`${base}/api
 const post = async (path, bearer, body) => (await fetch(`${base}${path}`, {
   method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${bearer}` }, body: JSON.stringify(body),
 })).json();
-// This node's gauge: other hosts of the test process export theirs, labelled with their own names.
-const subscriptions = async () => Number((await (await fetch(`${base}/metrics`)).text()).split('\n')
-  .find((l) => l.startsWith('idarati_subscriptions{') && l.includes(`node="${node}"`))?.split(' ').pop() ?? 0);
+// What this node says it holds, in its readiness answer (one process hosts several test nodes, whose metrics mix).
+const subscriptions = async () => parseInt((await (await fetch(`${base}/health/ready`)).json()).checks.subscriptions.description, 10);
 const fail = (what) => { console.log(JSON.stringify({ failed: what })); process.exit(1); };
 
 const agent = await token('agent', 'MIN-SANTE');

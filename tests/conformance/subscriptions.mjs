@@ -35,11 +35,10 @@ async function until(what, condition, seconds = 20) {
   check(false, `${what} within ${seconds} s`);
 }
 
-// The gauge of node B itself: other hosts in the test process export theirs too, each labelled with its node's name.
+// What node B itself says it holds, in its readiness answer (one process hosts several test nodes, whose metrics mix).
 async function subscriptionsOn(base) {
-  const text = await (await fetch(base + '/metrics')).text();
-  const line = text.split('\n').find((l) => l.startsWith('idarati_subscriptions{') && l.includes(`node="${config.nodeB}"`));
-  return line ? Number(line.split(' ').pop()) : 0;
+  const body = await (await fetch(base + '/health/ready')).json();
+  return parseInt(body.checks.subscriptions.description, 10);
 }
 
 /** A subscription whose messages queue up: next() waits for the next one, done tells how it ended. */

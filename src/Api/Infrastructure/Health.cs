@@ -17,7 +17,9 @@ public static class Health
         services.AddHealthChecks()
             .AddCheck<DatabaseReady>("database", tags: ["ready"])
             .AddCheck<ReadModelsReady>("read-models", tags: ["ready"])
-            .AddCheck<MessagesReady>("messages", tags: ["ready"]);
+            .AddCheck<MessagesReady>("messages", tags: ["ready"])
+            // Always healthy: what it tells is how many subscriptions this node holds (the gauge says it to Prometheus).
+            .AddCheck<Live.SubscriptionsHeld>("subscriptions", tags: ["ready"]);
         return services;
     }
 
@@ -38,7 +40,7 @@ public static class Health
                     : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
             })
             .WithName("Ready")
-            .WithSummary("Readiness, 503 naming what is not: database (PostgreSQL answers and the event store schema exists), read-models (stalled: no node has led the daemon for Projections:StalledAfter while events wait; or behind: an event has waited for a read model more than Health:MaxLagSeconds), messages (more than Health:MessageBacklog messages wait in Wolverine's durable inbox and outbox). Anyone may call it (no authentication).")
+            .WithSummary("Readiness, 503 naming what is not (subscriptions, always healthy, says how many GraphQL subscriptions this node holds): database (PostgreSQL answers and the event store schema exists), read-models (stalled: no node has led the daemon for Projections:StalledAfter while events wait; or behind: an event has waited for a read model more than Health:MaxLagSeconds), messages (more than Health:MessageBacklog messages wait in Wolverine's durable inbox and outbox). Anyone may call it (no authentication).")
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         return endpoints;
     }
