@@ -45,7 +45,7 @@ public sealed class SubscriptionTransportTests : IAsyncLifetime
             Authenticate = (_, payload, _) => ValueTask.FromResult(payload?.GetValueOrDefault("token") switch
             {
                 "wrong" => ConnectionVerdict.Refuse("not a token of this service"),
-                "short" => ConnectionVerdict.Accept(DateTimeOffset.UtcNow.AddMilliseconds(300)),
+                "short" => ConnectionVerdict.Accept(TimeProvider.System.GetUtcNow().AddMilliseconds(300)),
                 _ => ConnectionVerdict.Accept(),
             }),
         };
