@@ -11,7 +11,7 @@ using Npgsql;
 namespace Idarati.Benchmarks;
 
 /// <summary>
-/// A soak, not a test (issue 24): two nodes in processes of their own on one database for --minutes (30 by default; the
+/// A soak, not a test: two nodes in processes of their own on one database for --minutes (30 by default; the
 /// smoke, 30 seconds), 50 complaints and 20 GraphQL pages a second spread over both, node B killed with SIGKILL at a
 /// third of the run and started again five seconds later, the database restarted at two thirds. Per minute: p50 and
 /// p99 of both, answers by status, each node's resident memory, the complaint list's lag; at the end, the complaints
